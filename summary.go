@@ -1,0 +1,140 @@
+package knocks
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Summary is the data of a report. Its JSON keys are documented in
+// docs/report-json.md and are stable.
+type Summary struct {
+	Filter       Filter    `json:"-"`
+	Generated    time.Time `json:"generated"`
+	Attempts     int64     `json:"attempts"`      // failed authentications
+	Connections  int64     `json:"connections"`   // connections with at least one failure line
+	Scans        int64     `json:"scans"`         // connections with scan lines only
+	Logins       int64     `json:"logins"`        // Accepted lines
+	UniqueIPs    int64     `json:"unique_ips"`    // addresses on failure lines
+	UniqueUsers  int64     `json:"unique_users"`  // user names on failure lines
+	First        time.Time `json:"first"`         // first event of any kind
+	Last         time.Time `json:"last"`          // last event of any kind
+	LinesRead    int64     `json:"lines_read"`    // all lines of all imports
+	HostileLines int64     `json:"hostile_lines"` // failure and scan lines
+	HostileShare float64   `json:"hostile_share"` // HostileLines / LinesRead
+	Top3Share    float64   `json:"top3_share"`    // share of attempts made by the 3 top IPs
+
+	TopUsers        []UserCount  `json:"top_users"`         // valid and invalid together
+	TopValidUsers   []UserCount  `json:"top_valid_users"`   //
+	TopInvalidUsers []UserCount  `json:"top_invalid_users"` //
+	TopIPs          []IPCount    `json:"top_ips"`           //
+	TopSubnets      []KeyCount   `json:"top_subnets"`       // /24 for IPv4, /64 for IPv6
+	TopPorts        []KeyCount   `json:"top_ports"`         // source ports
+	TopHosts        []KeyCount   `json:"top_hosts"`         // the hosts that logged the attempts
+	TopCountries    []GeoCount   `json:"top_countries"`     // needs GeoIP
+	TopASNs         []ASNCount   `json:"top_asns"`          // needs GeoIP
+	TopCities       []CityCount  `json:"top_cities"`        // needs a city database
+	PerDay          []TimeCount  `json:"per_day"`           // attempts per UTC day
+	PerHour         []TimeCount  `json:"per_hour"`          // attempts per UTC hour
+	PerCountryDay   []SeriesDay  `json:"per_country_day"`   // attempts per day of the top countries
+	HourWeekday     [7][24]int64 `json:"hour_weekday"`      // attempts by weekday (0 = Sunday) and UTC hour
+	Countries       []GeoCount   `json:"countries"`         // every country, for maps
+	Cities          []CityCount  `json:"cities"`            // every located city, for maps
+	GeoIPSources    []string     `json:"geoip_sources"`     // the GeoIP data used, with build dates
+	GeoIPAttributed []string     `json:"geoip_attribution"` // attribution lines of that data
+}
+
+// UserCount is a user name with its attempts.
+type UserCount struct {
+	User     string  `json:"user"`
+	Attempts int64   `json:"attempts"`
+	Valid    bool    `json:"valid"`
+	Share    float64 `json:"share"`
+}
+
+// IPCount is a source address with its attempts and where it is from.
+type IPCount struct {
+	IP          string    `json:"ip"`
+	Attempts    int64     `json:"attempts"`
+	Connections int64     `json:"connections"`
+	Share       float64   `json:"share"`
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
+	Country     string    `json:"country,omitempty"`
+	ASN         uint32    `json:"asn,omitempty"`
+	Org         string    `json:"org,omitempty"`
+}
+
+// KeyCount is a key (subnet, port, host) with its attempts.
+type KeyCount struct {
+	Key      string  `json:"key"`
+	Attempts int64   `json:"attempts"`
+	Share    float64 `json:"share"`
+}
+
+// GeoCount is a country with its attempts and distinct addresses.
+type GeoCount struct {
+	Country  string  `json:"country"` // ISO 3166 alpha-2, or a reserved-range label such as "private"
+	Name     string  `json:"name"`
+	Attempts int64   `json:"attempts"`
+	IPs      int64   `json:"ips"`
+	Share    float64 `json:"share"`
+}
+
+// ASNCount is an autonomous system with its attempts.
+type ASNCount struct {
+	ASN      uint32  `json:"asn"`
+	Org      string  `json:"org"`
+	Attempts int64   `json:"attempts"`
+	IPs      int64   `json:"ips"`
+	Share    float64 `json:"share"`
+}
+
+// CityCount is a located city with its attempts.
+type CityCount struct {
+	City     string  `json:"city"`
+	Region   string  `json:"region,omitempty"` // e.g. a US state code
+	Country  string  `json:"country"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	Attempts int64   `json:"attempts"`
+	IPs      int64   `json:"ips"`
+}
+
+// TimeCount is a number of attempts in a time bucket that starts at Time.
+type TimeCount struct {
+	Time     time.Time `json:"time"`
+	Attempts int64     `json:"attempts"`
+}
+
+// SeriesDay is the attempts per day of one country.
+type SeriesDay struct {
+	Country string      `json:"country"`
+	Days    []TimeCount `json:"days"`
+}
+
+// Location is what a Locator knows of one address.
+type Location struct {
+	Reserved    string  // a reserved-range label ("private", "loopback", ...); when set nothing else is
+	Country     string  // ISO 3166 alpha-2 of where the address is located
+	CountryName string  //
+	Registered  bool    // Country is the registered country, not the located one (the data had only that)
+	City        string  //
+	Region      string  // first subdivision, e.g. a US state code
+	Lat, Lon    float64 //
+	HasCoords   bool    //
+	ASN         uint32  //
+	Org         string  //
+	Prefix      string  // the announced prefix of the ASN data, when known
+}
+
+// Locator finds where an address is.
+type Locator interface {
+	// Locate returns what the data knows of ip; a zero Location when nothing.
+	Locate(ip netip.Addr) (Location, error)
+
+	// Sources describes the databases in use, with their build dates.
+	Sources() []string
+
+	// Attribution returns the attribution lines the data in use requires.
+	Attribution() []string
+}
