@@ -1,6 +1,7 @@
 package knocks
 
 import (
+	"context"
 	"net/netip"
 	"time"
 )
@@ -137,4 +138,16 @@ type Locator interface {
 
 	// Attribution returns the attribution lines the data in use requires.
 	Attribution() []string
+}
+
+// GeoStore keeps the location of each distinct source address, looked up
+// once and stored with the name and build date of the data it came from.
+type GeoStore interface {
+	// UnlocatedIPs returns the distinct stored source addresses that have no
+	// stored location; with all set, every distinct stored address.
+	UnlocatedIPs(ctx context.Context, all bool) ([]netip.Addr, error)
+
+	// SaveLocations stores the locations of addresses, replacing earlier ones,
+	// and records source (database names and build dates) with each.
+	SaveLocations(ctx context.Context, locs map[netip.Addr]Location, source string) error
 }
