@@ -1,0 +1,312 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"knocks"
+)
+
+// Options control text output.
+type Options struct {
+	Flags bool // show flag emoji beside country codes (the terminal supports them)
+	Color bool // reserved for later; output is plain today
+}
+
+// JSON writes s as one indented JSON object. The keys are documented in
+// docs/report-json.md.
+func JSON(w io.Writer, s *knocks.Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return fmt.Errorf("cannot write json: %w", err)
+	}
+	return nil
+}
+
+// CSV writes s as one table with the columns section, rank, key, attempts,
+// share, valid, ips, first, last, country, asn, org: the totals first (section
+// "total", key the name of the count), then one row per entry of each top
+// list and of the per-day series.
+func CSV(w io.Writer, s *knocks.Summary) error {
+	cw := csv.NewWriter(w)
+	write := func(rec ...string) {
+		for i := range rec {
+			rec[i] = CSVCell(rec[i]) // numbers and times never start with a formula character
+		}
+		_ = cw.Write(rec)
+	}
+	write("section", "rank", "key", "attempts", "share", "valid", "ips", "first", "last", "country", "asn", "org")
+	total := func(key string, v int64) { write("total", "", key, itoa(v), "", "", "", "", "", "", "", "") }
+	total("attempts", s.Attempts)
+	total("connections", s.Connections)
+	total("scans", s.Scans)
+	total("logins", s.Logins)
+	total("unique_ips", s.UniqueIPs)
+	total("unique_users", s.UniqueUsers)
+	total("lines_read", s.LinesRead)
+	total("hostile_lines", s.HostileLines)
+	for i, u := range s.TopUsers {
+		write("user", itoa(int64(i+1)), u.User, itoa(u.Attempts), ftoa(u.Share), strconv.FormatBool(u.Valid), "", "", "", "", "", "")
+	}
+	for i, ip := range s.TopIPs {
+		asn := ""
+		if ip.ASN != 0 {
+			asn = strconv.FormatUint(uint64(ip.ASN), 10)
+		}
+		write("ip", itoa(int64(i+1)), ip.IP, itoa(ip.Attempts), ftoa(ip.Share), "", "", ts(ip.First), ts(ip.Last), ip.Country, asn, ip.Org)
+	}
+	keyed := func(section string, list []knocks.KeyCount) {
+		for i, k := range list {
+			write(section, itoa(int64(i+1)), k.Key, itoa(k.Attempts), ftoa(k.Share), "", "", "", "", "", "", "")
+		}
+	}
+	keyed("subnet", s.TopSubnets)
+	keyed("port", s.TopPorts)
+	keyed("host", s.TopHosts)
+	for i, c := range s.TopCountries {
+		write("country", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", c.Country, "", c.Name)
+	}
+	for i, a := range s.TopASNs {
+		asn := strconv.FormatUint(uint64(a.ASN), 10)
+		write("asn", itoa(int64(i+1)), asn, itoa(a.Attempts), ftoa(a.Share), "", itoa(a.IPs), "", "", "", asn, a.Org)
+	}
+	for _, d := range s.PerDay {
+		write("day", "", d.Time.Format("2006-01-02"), itoa(d.Attempts), "", "", "", "", "", "", "", "")
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("cannot write csv: %w", err)
+	}
+	return nil
+}
+
+// Text writes s as terminal tables.
+func Text(w io.Writer, s *knocks.Summary, o Options) error {
+	p := &printer{w: w}
+	p.f("knocks report: an attempt is one failed authentication (see README, Counting)\n\n")
+	if s.First.IsZero() {
+		p.f("No events stored for this selection.\n")
+		return p.err
+	}
+	p.f("%-16s %s → %s\n", "Period", s.First.UTC().Format("2006-01-02 15:04"), s.Last.UTC().Format("2006-01-02 15:04 MST"))
+	p.f("%-16s %s\n", "Attempts", group(s.Attempts))
+	p.f("%-16s %s\n", "Failed conns", group(s.Connections))
+	p.f("%-16s %s\n", "Scans", group(s.Scans))
+	p.f("%-16s %s\n", "Logins", group(s.Logins))
+	p.f("%-16s %s\n", "Unique IPs", group(s.UniqueIPs))
+	p.f("%-16s %s\n", "Unique users", group(s.UniqueUsers))
+	if s.LinesRead > 0 {
+		p.f("%-16s %s of %s log lines (%s)\n", "Hostile lines", group(s.HostileLines), group(s.LinesRead), pct(s.HostileShare))
+	}
+	if len(s.TopIPs) >= 3 {
+		p.f("%-16s the top 3 IPs made %s of attempts\n", "Concentration", pct(s.Top3Share))
+	}
+
+	users := func(title string, list []knocks.UserCount) {
+		if len(list) == 0 {
+			return
+		}
+		p.table(title, []string{"user", "attempts", "share"}, len(list), func(i int) []string {
+			return []string{Safe(list[i].User), group(list[i].Attempts), pct(list[i].Share)}
+		})
+	}
+	users("Top users (valid)", s.TopValidUsers)
+	users("Top users (invalid)", s.TopInvalidUsers)
+
+	geo := len(s.TopCountries) > 0 || len(s.TopASNs) > 0
+	if len(s.TopIPs) > 0 {
+		head := []string{"ip", "attempts", "share", "first seen", "last seen"}
+		if geo {
+			head = append(head, "country", "asn")
+		}
+		p.table("Top IPs", head, len(s.TopIPs), func(i int) []string {
+			ip := s.TopIPs[i]
+			row := []string{Safe(ip.IP), group(ip.Attempts), pct(ip.Share), day(ip.First), day(ip.Last)}
+			if geo {
+				asn := ""
+				if ip.ASN != 0 {
+					asn = "AS" + strconv.FormatUint(uint64(ip.ASN), 10) + " " + Safe(ip.Org)
+				}
+				row = append(row, country(ip.Country, o.Flags), asn)
+			}
+			return row
+		})
+	}
+	keyed := func(title, key string, list []knocks.KeyCount) {
+		if len(list) == 0 {
+			return
+		}
+		p.table(title, []string{key, "attempts", "share"}, len(list), func(i int) []string {
+			return []string{Safe(list[i].Key), group(list[i].Attempts), pct(list[i].Share)}
+		})
+	}
+	keyed("Top subnets", "subnet", s.TopSubnets)
+	if len(s.TopCountries) > 0 {
+		p.table("Top countries", []string{"country", "name", "attempts", "share", "ips"}, len(s.TopCountries), func(i int) []string {
+			c := s.TopCountries[i]
+			return []string{country(c.Country, o.Flags), Safe(c.Name), group(c.Attempts), pct(c.Share), group(c.IPs)}
+		})
+	}
+	if len(s.TopASNs) > 0 {
+		p.table("Top networks (ASN)", []string{"asn", "organisation", "attempts", "share", "ips"}, len(s.TopASNs), func(i int) []string {
+			a := s.TopASNs[i]
+			return []string{"AS" + strconv.FormatUint(uint64(a.ASN), 10), Safe(a.Org), group(a.Attempts), pct(a.Share), group(a.IPs)}
+		})
+	}
+	if len(s.TopCities) > 0 {
+		p.table("Top cities", []string{"city", "country", "attempts", "ips"}, len(s.TopCities), func(i int) []string {
+			c := s.TopCities[i]
+			return []string{Safe(c.City), country(c.Country, o.Flags), group(c.Attempts), group(c.IPs)}
+		})
+	}
+	keyed("Top source ports", "port", s.TopPorts)
+	keyed("Hosts attacked", "host", s.TopHosts)
+
+	if len(s.PerDay) > 0 {
+		var max int64
+		for _, d := range s.PerDay {
+			max = maxi(max, d.Attempts)
+		}
+		p.table("Attempts per day (UTC)", []string{"day", "attempts", ""}, len(s.PerDay), func(i int) []string {
+			d := s.PerDay[i]
+			n := 0
+			if max > 0 {
+				n = int(d.Attempts * 40 / max)
+			}
+			return []string{d.Time.UTC().Format("2006-01-02 Mon"), group(d.Attempts), strings.Repeat("█", n)}
+		})
+	}
+	if len(s.GeoIPSources) > 0 {
+		p.f("\nGeoIP data: %s\n", strings.Join(s.GeoIPSources, "; "))
+		for _, a := range s.GeoIPAttributed {
+			p.f("%s\n", a)
+		}
+	}
+	return p.err
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// table prints a title and aligned columns; the first column is left
+// aligned, numbers right aligned. Cells are already made safe.
+func (p *printer) table(title string, head []string, n int, row func(int) []string) {
+	rows := make([][]string, 0, n+1)
+	rows = append(rows, head)
+	for i := 0; i < n; i++ {
+		rows = append(rows, row(i))
+	}
+	width := make([]int, len(head))
+	for _, r := range rows {
+		for i, c := range r {
+			if l := displayWidth(c); l > width[i] {
+				width[i] = min(l, 48)
+			}
+		}
+	}
+	p.f("\n%s\n", title)
+	for _, r := range rows {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range r {
+			c = clip(c, 48)
+			pad := strings.Repeat(" ", max(0, width[i]-displayWidth(c)))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i == 0 || isText(head[i]) {
+				b.WriteString(c)
+				if i < len(r)-1 {
+					b.WriteString(pad)
+				}
+			} else {
+				b.WriteString(pad)
+				b.WriteString(c)
+			}
+		}
+		p.f("%s\n", strings.TrimRight(b.String(), " "))
+	}
+}
+
+func isText(h string) bool {
+	switch h {
+	case "attempts", "share", "ips":
+		return false
+	}
+	return true
+}
+
+func displayWidth(s string) int { return len([]rune(s)) }
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func country(code string, flags bool) string {
+	if code == "" {
+		return "-"
+	}
+	if flags && len(code) == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z' {
+		return string([]rune{0x1F1E6 + rune(code[0]-'A'), 0x1F1E6 + rune(code[1]-'A')}) + " " + code
+	}
+	return Safe(code)
+}
+
+func group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func itoa(n int64) string   { return strconv.FormatInt(n, 10) }
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
+
+func maxi(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
