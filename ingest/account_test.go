@@ -1,0 +1,148 @@
+package ingest
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"knocks"
+)
+
+// ev builds an event of host "web1" at t0+sec.
+func ev(sec int, pid int, kind knocks.Kind, ip, user string, count int) knocks.Event {
+	e := knocks.Event{Time: t0.Add(time.Duration(sec) * time.Second), Host: "web1", PID: pid, Kind: kind, Count: count}
+	if ip != "" {
+		e.IP = netip.MustParseAddr(ip)
+	}
+	if user != "" {
+		e.User, e.HasUser = user, true
+	}
+	return e
+}
+
+var t0 = time.Date(2024, 2, 25, 0, 7, 21, 0, time.UTC)
+
+func TestAccountant(t *testing.T) {
+	type want struct {
+		conns, attempts, failures, scans, logins int64
+	}
+	tests := []struct {
+		Name   string
+		Events []knocks.Event
+		Want   want
+	}{
+		{"invalid user with PAM and failed password is one attempt",
+			[]knocks.Event{
+				func() knocks.Event { e := ev(0, 100, knocks.KindInvalidUser, "203.0.113.5", "admin", 1); e.Invalid = true; return e }(),
+				ev(1, 100, knocks.KindPAMFailure, "203.0.113.5", "", 1),
+				func() knocks.Event { e := ev(2, 100, knocks.KindFailed, "203.0.113.5", "admin", 1); e.Invalid = true; return e }(),
+				ev(3, 100, knocks.KindDisconnect, "203.0.113.5", "", 1),
+			}, want{1, 1, 1, 0, 0}},
+		{"message repeated counts N",
+			[]knocks.Event{
+				ev(0, 7, knocks.KindFailed, "198.51.100.7", "root", 1),
+				ev(5, 7, knocks.KindFailed, "198.51.100.7", "root", 4),
+				ev(6, 7, knocks.KindMaxAuth, "198.51.100.7", "root", 1),
+			}, want{1, 5, 1, 0, 0}},
+		{"keys-only probe without Failed line counts one",
+			[]knocks.Event{
+				ev(0, 9, knocks.KindInvalidUser, "192.0.2.9", "oracle", 1),
+				ev(1, 9, knocks.KindAuthDisconnect, "192.0.2.9", "oracle", 1),
+			}, want{1, 1, 1, 0, 0}},
+		{"scan only",
+			[]knocks.Event{
+				ev(0, 11, knocks.KindConnect, "192.0.2.11", "", 1),
+				ev(1, 11, knocks.KindKexFail, "", "", 1),
+			}, want{1, 0, 0, 1, 0}},
+		{"pid reused after more than 10 minutes is a new connection",
+			[]knocks.Event{
+				ev(0, 12, knocks.KindFailed, "192.0.2.12", "root", 1),
+				ev(601, 12, knocks.KindFailed, "192.0.2.12", "root", 1),
+			}, want{2, 2, 2, 0, 0}},
+		{"pid reused within 10 minutes by another address is a new connection",
+			[]knocks.Event{
+				ev(0, 13, knocks.KindFailed, "192.0.2.13", "root", 1),
+				ev(60, 13, knocks.KindFailed, "192.0.2.14", "root", 1),
+			}, want{2, 2, 2, 0, 0}},
+		{"login after failures",
+			[]knocks.Event{
+				ev(0, 15, knocks.KindFailed, "192.0.2.15", "alice", 1),
+				ev(3, 15, knocks.KindLogin, "192.0.2.15", "alice", 1),
+			}, want{1, 1, 1, 0, 1}},
+		{"events without pid are connections of their own",
+			[]knocks.Event{
+				ev(0, 0, knocks.KindRootRefused, "192.0.2.16", "", 1),
+				ev(0, 0, knocks.KindRootRefused, "192.0.2.16", "", 1),
+			}, want{2, 2, 2, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			a := NewAccountant()
+			for i := range tt.Events {
+				a.Add(&tt.Events[i])
+			}
+			conns, _ := a.Take()
+			var got want
+			for _, c := range conns {
+				got.conns++
+				got.attempts += c.Attempts()
+				if c.IsFailure() {
+					got.failures++
+				}
+				if c.IsScan() {
+					got.scans++
+				}
+				got.logins += c.Logins
+			}
+			if got != tt.Want {
+				t.Errorf("got %+v, want %+v", got, tt.Want)
+			}
+		})
+	}
+}
+
+func TestAccountantAddressFromConnection(t *testing.T) {
+	a := NewAccountant()
+	e1 := ev(0, 20, knocks.KindConnect, "2001:db8::20", "", 1)
+	e1.Port = 40022
+	a.Add(&e1)
+	e2 := ev(2, 20, knocks.KindMaxAuth, "", "root", 1)
+	a.Add(&e2)
+	conns, _ := a.Take()
+	if len(conns) != 1 || conns[0].IP != netip.MustParseAddr("2001:db8::20") || conns[0].Port != 40022 || conns[0].User != "root" {
+		t.Fatalf("got %+v", conns)
+	}
+	if ip, _, _, ok := a.Address("web1", 20, t0.Add(time.Minute)); !ok || ip.String() != "2001:db8::20" {
+		t.Errorf("Address = %v %v", ip, ok)
+	}
+}
+
+func TestAccountantExtendsLoadedConnection(t *testing.T) {
+	// An earlier import stored the start of a connection; this import's
+	// events extend that row instead of starting a new one.
+	stored := &knocks.Connection{ID: 42, Host: "web1", PID: 30, Start: t0, End: t0.Add(time.Second),
+		IP: netip.MustParseAddr("192.0.2.30"), User: "admin", HasUser: true, Invalid: true, FailureLines: 1}
+	a := NewAccountant()
+	a.Load([]*knocks.Connection{stored})
+	e := ev(3, 30, knocks.KindFailed, "192.0.2.30", "admin", 1)
+	a.Add(&e)
+	conns, _ := a.Take()
+	if len(conns) != 1 || conns[0].ID != 42 || conns[0].Failed != 1 || conns[0].FailureLines != 2 || conns[0].Attempts() != 1 {
+		t.Fatalf("got %+v", conns[0])
+	}
+}
+
+func TestAccountantForgetsEndedConnections(t *testing.T) {
+	a := NewAccountant()
+	for i := 0; i < 1000; i++ {
+		e := ev(i*60, 1000+i, knocks.KindFailed, "192.0.2.1", "root", 1)
+		a.Add(&e)
+		if i%100 == 0 {
+			a.Take()
+		}
+	}
+	a.Take()
+	if n := a.Open(); n > 12 {
+		t.Errorf("%d connections held after Take; want only those within 10 minutes of the latest event", n)
+	}
+}

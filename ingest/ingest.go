@@ -1,0 +1,342 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"knocks"
+)
+
+// Input is one opened log input, read line by line.
+type Input interface {
+	// Name is the name the user gave ("-" for stdin).
+	Name() string
+	// ModTime is the modification time of the file, zero for stdin.
+	ModTime() time.Time
+	// Fingerprint identifies the content; "" when the input has no complete
+	// first line yet.
+	Fingerprint() (string, error)
+	// Skip moves past the first offset bytes and lines of content.
+	Skip(offset, lines int64) error
+	// Next reads the next complete line; false at the end or on an error
+	// that ends the input (see Err). A bad line that was skipped is reported
+	// through LineErr with Next still true.
+	Next() bool
+	// Bytes is the current line without its newline, valid until Next.
+	Bytes() []byte
+	// LineErr is the error of the current line (too long, NUL bytes, ...):
+	// the line was skipped; nil for a good line.
+	LineErr() error
+	// LineNo is the 1-based number of the current line in the content.
+	LineNo() int64
+	// Offset is the byte offset just after the current line.
+	Offset() int64
+	// Err is the error that ended the input early, nil at a clean end.
+	Err() error
+	// Close releases the input.
+	Close() error
+}
+
+// Parser parses one line: the event, its status and, for sshd lines that
+// were not recognised, the message for grouping by shape.
+type Parser interface {
+	// Parse parses one line.
+	Parse(line []byte) (ev knocks.Event, st Status)
+	// Resolve gives ev its year (RFC 3164) and UTC time, in line order.
+	Resolve(ev *knocks.Event)
+	// Reset starts a new input with its modification time and the last
+	// event time of an earlier import of it (zero when none).
+	Reset(modTime, prev time.Time)
+	// Shape returns the masked shape of an unrecognised sshd line.
+	Shape(line []byte) string
+}
+
+// Status says what a parser made of a line.
+type Status int
+
+// The statuses of a parsed line.
+const (
+	NotSSHD      Status = iota // a line of another program
+	Recognised                 // an event (or a context line)
+	Ignored                    // an sshd line that is not an event
+	Unrecognised               // an sshd line the parser does not know
+)
+
+// Options tune the pipeline.
+type Options struct {
+	CommitLines int // lines between commits (default 200,000)
+	ChunkLines  int // lines per chunk passed between the goroutines (default 8192)
+	MaxShapes   int // distinct shapes of unrecognised lines kept per input (default 200)
+	Progress    func(name string, lines int64)
+}
+
+// Ingester imports inputs into a store.
+type Ingester struct {
+	Store   knocks.EventStore
+	Parser  Parser
+	Options Options
+	Now     func() time.Time
+}
+
+// Result is what an import did.
+type Result struct {
+	ImportID int64
+	Inputs   []knocks.InputStats
+	Errors   []error // one per skipped line or broken input, for the user
+	Skipped  bool    // something was skipped: the exit status is non-zero
+}
+
+// chunk is a run of parsed events of one input and the checkpoint after it.
+type chunk struct {
+	input  int
+	events []knocks.Event
+	lines  int64
+	cp     *knocks.Checkpoint
+	first  bool // the first chunk of its input
+	final  bool // the last chunk of its input
+}
+
+// Run imports the inputs in order (the caller orders rotated sets oldest
+// first). An input that cannot be read is reported in the result and the
+// others go on; the returned error is for failures of the store or ctx.
+func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
+	o := in.Options
+	if o.CommitLines <= 0 {
+		o.CommitLines = 200_000
+	}
+	if o.ChunkLines <= 0 {
+		o.ChunkLines = 8192
+	}
+	if o.MaxShapes <= 0 {
+		o.MaxShapes = 200
+	}
+	now := in.Now
+	if now == nil {
+		now = time.Now
+	}
+	id, err := in.Store.BeginImport(ctx, now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, len(inputs))}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan *chunk, 4)
+	free := make(chan []knocks.Event, 6)
+	writeErr := make(chan error, 1)
+	go func() {
+		err := in.write(ctx, id, chunks, free, o)
+		if err != nil {
+			cancel()
+		}
+		writeErr <- err
+	}()
+	readErr := in.read(ctx, inputs, chunks, free, res, o)
+	close(chunks)
+	werr := <-writeErr
+	if werr != nil {
+		return res, werr
+	}
+	if readErr != nil {
+		return res, readErr
+	}
+	if err := in.Store.FinishImport(ctx, id, now().UTC(), res.Inputs); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// read reads and parses every input, sending chunks of events.
+func (in *Ingester) read(ctx context.Context, inputs []Input, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options) error {
+	seen := make(map[string]string) // fingerprint → name, to skip an input given twice
+	p := in.Parser
+	for i, inp := range inputs {
+		st := &res.Inputs[i]
+		st.Name = inp.Name()
+		fp, err := inp.Fingerprint()
+		if err != nil {
+			res.fail(st, err)
+			continue
+		}
+		if fp == "" {
+			continue // empty: nothing to read yet
+		}
+		st.Fingerprint = fp
+		if other, ok := seen[fp]; ok {
+			res.Errors = append(res.Errors, fmt.Errorf("%s: same content as %s, read once", inp.Name(), other))
+			continue
+		}
+		seen[fp] = inp.Name()
+		cp, err := in.Store.Checkpoint(ctx, fp)
+		switch {
+		case knocks.ErrorCode(err) == knocks.ENOTFOUND:
+			cp = &knocks.Checkpoint{Fingerprint: fp}
+		case err != nil:
+			return err
+		}
+		cp.Name = inp.Name()
+		if cp.Offset > 0 {
+			if err := inp.Skip(cp.Offset, cp.Lines); err != nil {
+				res.fail(st, err)
+				continue
+			}
+		}
+		p.Reset(inp.ModTime(), cp.LastTime)
+		shapes := newShapes(o.MaxShapes)
+		c := &chunk{input: i, first: true, events: take(free, o.ChunkLines)}
+		last := cp.LastTime
+		for inp.Next() {
+			c.lines++
+			st.Lines++
+			if err := inp.LineErr(); err != nil {
+				st.Skipped++
+				res.Errors = append(res.Errors, err)
+			} else {
+				line := inp.Bytes()
+				ev, status := p.Parse(line)
+				switch status {
+				case Recognised:
+					st.SSHDLines++
+					st.Recognised++
+					p.Resolve(&ev)
+					ev.Line = inp.LineNo()
+					if ev.Kind.Class() != knocks.ClassNone {
+						st.Events++
+					}
+					if ev.Time.After(last) {
+						last = ev.Time
+					}
+					c.events = append(c.events, ev)
+				case Ignored:
+					st.SSHDLines++
+					st.Recognised++
+				case Unrecognised:
+					st.SSHDLines++
+					st.Unrecognised++
+					shapes.add(p.Shape(line), line)
+				}
+			}
+			if c.lines >= int64(o.ChunkLines) {
+				c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
+				select {
+				case out <- c:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				c = &chunk{input: i, events: take(free, o.ChunkLines)}
+			}
+		}
+		if err := inp.Err(); err != nil {
+			res.fail(st, err)
+		}
+		c.final = true
+		lineNo, off := inp.LineNo(), inp.Offset()
+		if lineNo < cp.Lines { // nothing new was read
+			lineNo, off = cp.Lines, cp.Offset
+		}
+		c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: off, Lines: lineNo, LastTime: last}
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		st.Shapes = shapes.list()
+	}
+	return nil
+}
+
+func take(free chan []knocks.Event, n int) []knocks.Event {
+	select {
+	case b := <-free:
+		return b[:0]
+	default:
+		return make([]knocks.Event, 0, n)
+	}
+}
+
+func (r *Result) fail(st *knocks.InputStats, err error) {
+	r.Skipped = true
+	r.Errors = append(r.Errors, err)
+	if st.Error == "" {
+		st.Error = err.Error()
+	}
+}
+
+// write accounts for the events of each chunk and commits batches with
+// their checkpoint.
+func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options) error {
+	acc := NewAccountant()
+	var pending int64
+	var cp *knocks.Checkpoint
+	commit := func() error {
+		conns, f2b := acc.Take()
+		if len(conns) == 0 && len(f2b) == 0 && cp == nil {
+			return nil
+		}
+		b := &knocks.Batch{ImportID: id, Connections: conns, Fail2ban: f2b, Checkpoint: cp}
+		if err := in.Store.Write(ctx, b); err != nil {
+			return err
+		}
+		pending, cp = 0, nil
+		return nil
+	}
+	for c := range chunks {
+		if ctx.Err() != nil {
+			continue // drain so the reader is not blocked
+		}
+		if c.first && len(c.events) > 0 {
+			if err := in.load(ctx, acc, c.events); err != nil {
+				return err
+			}
+		}
+		for i := range c.events {
+			acc.Add(&c.events[i])
+		}
+		pending += c.lines
+		cp = c.cp
+		if o.Progress != nil {
+			o.Progress(c.cp.Name, c.cp.Lines)
+		}
+		select {
+		case free <- c.events:
+		default:
+		}
+		if pending >= int64(o.CommitLines) || c.final {
+			if err := commit(); err != nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return commit()
+}
+
+// load brings back the stored connections that the first events of an
+// input may extend.
+func (in *Ingester) load(ctx context.Context, acc *Accountant, evs []knocks.Event) error {
+	ts := make([]time.Time, 0, len(evs))
+	for i := range evs {
+		if !evs[i].Time.IsZero() {
+			ts = append(ts, evs[i].Time)
+		}
+	}
+	if len(ts) == 0 {
+		return nil
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	cs, err := in.Store.RecentConnections(ctx, ts[0].Add(-knocks.ConnectionGap), ts[0].Add(knocks.ConnectionGap))
+	if err != nil {
+		return fmt.Errorf("cannot load recent connections: %w", err)
+	}
+	acc.Load(cs)
+	return nil
+}
+
+// ErrSkipped is wrapped by errors about skipped input.
+var ErrSkipped = errors.New("input skipped")
