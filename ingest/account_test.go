@@ -33,9 +33,17 @@ func TestAccountant(t *testing.T) {
 	}{
 		{"invalid user with PAM and failed password is one attempt",
 			[]knocks.Event{
-				func() knocks.Event { e := ev(0, 100, knocks.KindInvalidUser, "203.0.113.5", "admin", 1); e.Invalid = true; return e }(),
+				func() knocks.Event {
+					e := ev(0, 100, knocks.KindInvalidUser, "203.0.113.5", "admin", 1)
+					e.Invalid = true
+					return e
+				}(),
 				ev(1, 100, knocks.KindPAMFailure, "203.0.113.5", "", 1),
-				func() knocks.Event { e := ev(2, 100, knocks.KindFailed, "203.0.113.5", "admin", 1); e.Invalid = true; return e }(),
+				func() knocks.Event {
+					e := ev(2, 100, knocks.KindFailed, "203.0.113.5", "admin", 1)
+					e.Invalid = true
+					return e
+				}(),
 				ev(3, 100, knocks.KindDisconnect, "203.0.113.5", "", 1),
 			}, want{1, 1, 1, 0, 0}},
 		{"message repeated counts N",
