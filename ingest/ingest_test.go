@@ -1,0 +1,267 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"knocks"
+)
+
+// memStore is an in-memory knocks.EventStore that can be told to fail the
+// n-th Write, like a process killed mid-import.
+type memStore struct {
+	conns     map[int64]knocks.Connection
+	cps       map[string]knocks.Checkpoint
+	f2b       []knocks.Fail2banEvent
+	nextID    int64
+	writes    int
+	failWrite int // fail the write with this number (1-based); 0: never
+}
+
+func newMemStore() *memStore {
+	return &memStore{conns: map[int64]knocks.Connection{}, cps: map[string]knocks.Checkpoint{}}
+}
+
+func (s *memStore) BeginImport(context.Context, time.Time) (int64, error) { return 1, nil }
+func (s *memStore) FinishImport(context.Context, int64, time.Time, []knocks.InputStats) error {
+	return nil
+}
+func (s *memStore) Checkpoint(_ context.Context, fp string) (*knocks.Checkpoint, error) {
+	cp, ok := s.cps[fp]
+	if !ok {
+		return nil, knocks.Errorf(knocks.ENOTFOUND, "no checkpoint")
+	}
+	return &cp, nil
+}
+func (s *memStore) RecentConnections(_ context.Context, since, until time.Time) ([]*knocks.Connection, error) {
+	var out []*knocks.Connection
+	for _, c := range s.conns {
+		if !c.End.Before(since) && !c.Start.After(until) {
+			c := c
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
+	s.writes++
+	if s.writes == s.failWrite {
+		return errors.New("killed")
+	}
+	// all or nothing: validate, then apply
+	for _, c := range b.Connections {
+		if _, ok := s.conns[c.ID]; c.ID != 0 && !ok {
+			return knocks.Errorf(knocks.EINVALID, "unknown id %d", c.ID)
+		}
+	}
+	for _, c := range b.Connections {
+		if c.ID == 0 {
+			s.nextID++
+			c.ID = s.nextID
+		}
+		s.conns[c.ID] = *c
+	}
+	s.f2b = append(s.f2b, b.Fail2ban...)
+	if b.Checkpoint != nil {
+		s.cps[b.Checkpoint.Fingerprint] = *b.Checkpoint
+	}
+	return nil
+}
+func (s *memStore) Summary(context.Context, knocks.Filter) (*knocks.Summary, error) {
+	sum := &knocks.Summary{}
+	for _, c := range s.conns {
+		sum.Attempts += c.Attempts()
+		if c.IsFailure() {
+			sum.Connections++
+		}
+		if c.IsScan() {
+			sum.Scans++
+		}
+		sum.Logins += c.Logins
+	}
+	return sum, nil
+}
+func (s *memStore) Close() error { return nil }
+
+// memInput is an Input over lines held in memory; each line is followed by
+// a newline in the "content".
+type memInput struct {
+	name  string
+	lines []string
+	i     int
+	off   int64
+}
+
+func (m *memInput) Name() string       { return m.name }
+func (m *memInput) ModTime() time.Time { return time.Time{} }
+func (m *memInput) Fingerprint() (string, error) {
+	if len(m.lines) == 0 {
+		return "", nil
+	}
+	h := sha256.Sum256([]byte(m.lines[0] + "\n"))
+	return hex.EncodeToString(h[:]), nil
+}
+func (m *memInput) Skip(offset, lines int64) error {
+	for m.i < int(lines) {
+		m.off += int64(len(m.lines[m.i]) + 1)
+		m.i++
+	}
+	if m.off != offset {
+		return fmt.Errorf("offset mismatch %d != %d", m.off, offset)
+	}
+	return nil
+}
+func (m *memInput) Next() bool {
+	if m.i >= len(m.lines) {
+		return false
+	}
+	m.off += int64(len(m.lines[m.i]) + 1)
+	m.i++
+	return true
+}
+func (m *memInput) Bytes() []byte  { return []byte(m.lines[m.i-1]) }
+func (m *memInput) LineErr() error { return nil }
+func (m *memInput) LineNo() int64  { return int64(m.i) }
+func (m *memInput) Offset() int64  { return m.off }
+func (m *memInput) Err() error     { return nil }
+func (m *memInput) Close() error   { return nil }
+
+// wordParser parses "SECONDS PID KIND IP USER" lines; "-" is empty.
+type wordParser struct{}
+
+func (wordParser) Parse(line []byte) (knocks.Event, Status) {
+	f := strings.Fields(string(line))
+	if len(f) != 5 {
+		return knocks.Event{}, NotSSHD
+	}
+	sec, _ := strconv.Atoi(f[0])
+	pid, _ := strconv.Atoi(f[1])
+	e := knocks.Event{Time: t0.Add(time.Duration(sec) * time.Second), Host: "h", PID: pid, Kind: knocks.Kind(f[2]), Count: 1}
+	if f[3] != "-" {
+		e.IP = netip.MustParseAddr(f[3])
+	}
+	if f[4] != "-" {
+		e.User, e.HasUser = f[4], true
+	}
+	return e, Recognised
+}
+func (wordParser) Resolve(*knocks.Event)      {}
+func (wordParser) Reset(time.Time, time.Time) {}
+func (wordParser) Shape(line []byte) string   { return string(line) }
+
+// attackLog returns n connections of 3 lines each: invalid user, Failed,
+// disconnect; connection i uses pid 1000+i and starts at second 7*i.
+func attackLog(n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		ip := fmt.Sprintf("198.51.100.%d", i%200+1)
+		s := 7 * i
+		out = append(out,
+			fmt.Sprintf("%d %d invalid_user %s u%d", s, 1000+i, ip, i%5),
+			fmt.Sprintf("%d %d failed %s u%d", s+1, 1000+i, ip, i%5),
+			fmt.Sprintf("%d %d disconnect %s -", s+2, 1000+i, ip))
+	}
+	return out
+}
+
+func run(t *testing.T, s *memStore, opts Options, inputs ...*memInput) (*Result, error) {
+	t.Helper()
+	ins := make([]Input, len(inputs))
+	for i, in := range inputs {
+		in.i, in.off = 0, 0
+		ins[i] = in
+	}
+	ing := &Ingester{Store: s, Parser: wordParser{}, Options: opts}
+	return ing.Run(context.Background(), ins)
+}
+
+func totals(t *testing.T, s *memStore) (conns, attempts int64) {
+	sum, _ := s.Summary(context.Background(), knocks.Filter{})
+	return sum.Connections, sum.Attempts
+}
+
+func TestRunTwiceAddsNothing(t *testing.T) {
+	s := newMemStore()
+	in := &memInput{name: "auth.log", lines: attackLog(1000)}
+	if _, err := run(t, s, Options{ChunkLines: 64, CommitLines: 500}, in); err != nil {
+		t.Fatal(err)
+	}
+	c1, a1 := totals(t, s)
+	if c1 != 1000 || a1 != 1000 {
+		t.Fatalf("first import: %d connections, %d attempts; want 1000, 1000", c1, a1)
+	}
+	if _, err := run(t, s, Options{}, in); err != nil {
+		t.Fatal(err)
+	}
+	if c2, a2 := totals(t, s); c2 != c1 || a2 != a1 || len(s.conns) != 1000 {
+		t.Errorf("second import changed totals: %d/%d rows %d", c2, a2, len(s.conns))
+	}
+}
+
+func TestKilledImportResumesExactlyOnce(t *testing.T) {
+	lines := attackLog(1000)
+	for fail := 1; fail <= 6; fail++ {
+		t.Run(fmt.Sprintf("killed at write %d", fail), func(t *testing.T) {
+			s := newMemStore()
+			s.failWrite = fail
+			in := &memInput{name: "auth.log", lines: lines}
+			if _, err := run(t, s, Options{ChunkLines: 100, CommitLines: 450}, in); err == nil {
+				t.Fatal("want the write error")
+			}
+			s.failWrite = 0
+			if _, err := run(t, s, Options{ChunkLines: 100, CommitLines: 450}, in); err != nil {
+				t.Fatal(err)
+			}
+			if c, a := totals(t, s); c != 1000 || a != 1000 || len(s.conns) != 1000 {
+				t.Errorf("after resume: %d connections, %d attempts, %d rows; want 1000 each", c, a, len(s.conns))
+			}
+		})
+	}
+}
+
+func TestGrowingFileAddsOnlyNewLinesAndExtendsCutConnection(t *testing.T) {
+	all := attackLog(100)
+	s := newMemStore()
+	// The first import stops in the middle of connection 50 (after its
+	// invalid-user line).
+	cut := 50*3 + 1
+	if _, err := run(t, s, Options{}, &memInput{name: "auth.log", lines: all[:cut]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, s, Options{}, &memInput{name: "auth.log", lines: all}); err != nil {
+		t.Fatal(err)
+	}
+	if c, a := totals(t, s); c != 100 || a != 100 || len(s.conns) != 100 {
+		t.Errorf("got %d connections, %d attempts, %d rows; want 100 each", c, a, len(s.conns))
+	}
+}
+
+func TestRotatedSetConnectionSpansTwoFiles(t *testing.T) {
+	all := attackLog(10)
+	s := newMemStore()
+	old := &memInput{name: "auth.log.1", lines: all[:4]} // cuts connection 1 after its first line
+	cur := &memInput{name: "auth.log", lines: all[4:]}
+	if _, err := run(t, s, Options{}, old, cur); err != nil {
+		t.Fatal(err)
+	}
+	if c, a := totals(t, s); c != 10 || a != 10 || len(s.conns) != 10 {
+		t.Errorf("got %d connections, %d attempts, %d rows; want 10 each", c, a, len(s.conns))
+	}
+	// The next day: the old file is imported again (nothing new), and the
+	// current one has grown.
+	more := append(append([]string{}, all[4:]...), attackLog(12)[30:]...)
+	if _, err := run(t, s, Options{}, old, &memInput{name: "auth.log", lines: more}); err != nil {
+		t.Fatal(err)
+	}
+	if c, a := totals(t, s); c != 12 || a != 12 {
+		t.Errorf("after growth: %d connections, %d attempts; want 12", c, a)
+	}
+}
