@@ -1,0 +1,570 @@
+package source
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"knocks"
+)
+
+// Sentinel errors, wrapped by *Error; test them with errors.Is.
+var (
+	ErrLineTooLong = errors.New("line too long")                            // a line over MaxLine was skipped
+	ErrNUL         = errors.New("line contains NUL bytes")                  // a line with NUL bytes was skipped
+	ErrBinary      = errors.New("binary data, not a text log")              // Open: the content is mostly not text
+	ErrCompression = errors.New("unsupported compression")                  // Open: xz, bzip2 or zstd content
+	ErrTruncated   = errors.New("truncated gzip")                           // the gzip stream ends early
+	ErrCorrupt     = errors.New("corrupt gzip")                             // bad gzip header, data or checksum
+	ErrIsDir       = errors.New("is a directory")                           // Open: the name is a directory
+	ErrCheckpoint  = errors.New("content does not match the checkpoint")    // Skip: the content is shorter or the offset is not at a line start
+	ErrStarted     = errors.New("cannot skip: reading has already started") // Skip after Next
+	ErrRead        = errors.New("read error")                               // an I/O error while reading
+	ErrOpen        = errors.New("cannot open")                              // Open: the file cannot be opened (with the os error)
+)
+
+// Error is an error about one input, and about one line of it when Line is
+// not 0. It wraps one of the sentinel errors of this package (and, for
+// ErrOpen and ErrRead, the underlying os error as well).
+type Error struct {
+	File string // the input's name, "-" for stdin
+	Line int64  // the line, 0 when the error is about the whole input
+	Err  error
+}
+
+// Error returns "file:line: message", or "file: message" without a line.
+// For ErrTruncated, ErrCorrupt and ErrRead, whose Line is the last good
+// line, it returns e.g. "file: truncated gzip after line N".
+func (e *Error) Error() string {
+	if errors.Is(e.Err, ErrTruncated) || errors.Is(e.Err, ErrCorrupt) || errors.Is(e.Err, ErrRead) {
+		if e.Line > 0 {
+			return fmt.Sprintf("%s: %v after line %d", e.File, e.Err, e.Line)
+		}
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+// Unwrap returns the wrapped error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Sizes of the buffers and the default line limit.
+const (
+	// DefaultMaxLine is the default MaxLine: 64 KiB.
+	DefaultMaxLine = 64 << 10
+	// BufferSize is the size of the reused read buffer of an Input.
+	BufferSize = 256 << 10
+	// sniffSize is how much of the start of an input is read at Open, for
+	// the magic bytes, the binary check and the fingerprint.
+	sniffSize = 8 << 10
+)
+
+// Input is one opened log input, read line by line. It is not safe for
+// concurrent use.
+type Input struct {
+	// MaxLine is the longest line in bytes (without its newline) that Next
+	// yields; a longer one is skipped with ErrLineTooLong. Open sets it to
+	// DefaultMaxLine; change it before the first Next.
+	MaxLine int
+
+	// Complete says that the content will not grow: a final line without
+	// a newline is yielded as a line instead of being left for a later
+	// import. Open sets it for gzip content; set it before the first Next.
+	Complete bool
+
+	name    string
+	modTime time.Time
+	file    *os.File  // the opened file; nil for a reader
+	raw     io.Reader // the bytes as stored
+	r       io.Reader // the content (raw, or decompressed)
+	closer  io.Closer // closes raw (nil: nothing to close)
+	gzip    bool
+	seek    bool // r is a regular file that Skip can seek
+
+	buf        []byte
+	start, end int   // unread content is buf[start:end]
+	eof        bool  // r returned io.EOF
+	rerr       error // r returned this error (not EOF)
+	discard    int64 // bytes of an overlong line dropped so far
+
+	started bool
+	done    bool
+	off     int64 // content offset after the current line
+	lineNo  int64
+	line    []byte
+	lineErr error
+	err     error
+	partial int64
+
+	fp string
+}
+
+// Open opens the named input: a file, or stdin for "-". The content is
+// gzip when it starts with the gzip magic bytes, whatever the name. Open
+// reads the start of the content to compute the fingerprint, so for stdin
+// it waits for the first line (or the end of input).
+//
+// Open fails with an *Error that names the file for a file that does not
+// exist or cannot be read (ErrOpen, wrapping the os error), a directory
+// (ErrIsDir), content compressed with xz, bzip2 or zstd (ErrCompression), a
+// bad gzip header (ErrCorrupt) or content that is mostly binary
+// (ErrBinary).
+func Open(name string) (*Input, error) {
+	if name == "-" {
+		in, err := NewReader("-", os.Stdin, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		return in, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, openError(name, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, openError(name, err)
+	}
+	if fi.IsDir() {
+		f.Close()
+		return nil, &Error{File: name, Err: ErrIsDir}
+	}
+	in := newInput(name, f, fi.ModTime())
+	in.file = f
+	in.closer = f
+	in.seek = fi.Mode().IsRegular()
+	if err := in.init(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+// openError turns an os error into an *Error without repeating the name.
+func openError(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &Error{File: name, Err: fmt.Errorf("%w: %w", ErrOpen, err)}
+}
+
+// NewReader returns an Input that reads r under the given name (use "-"
+// for stdin) with the given modification time (zero when unknown). It
+// reads the start of r at once, as Open does, and fails as Open does. Close
+// does not close r.
+func NewReader(name string, r io.Reader, modTime time.Time) (*Input, error) {
+	in := newInput(name, r, modTime)
+	if err := in.init(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func newInput(name string, r io.Reader, modTime time.Time) *Input {
+	return &Input{
+		MaxLine: DefaultMaxLine,
+		name:    name,
+		modTime: modTime,
+		raw:     r,
+		r:       r,
+		buf:     make([]byte, sniffSize),
+	}
+}
+
+// Magic bytes of the compressed formats.
+var (
+	magicGzip  = []byte{0x1f, 0x8b}
+	magicXz    = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
+	magicBzip2 = []byte("BZh")
+	magicZstd  = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// init detects gzip, checks for binary content and computes the
+// fingerprint.
+func (in *Input) init() error {
+	in.fillAtLeast(len(magicXz))
+	head := in.buf[in.start:in.end]
+	switch {
+	case bytes.HasPrefix(head, magicGzip):
+		stored := bytes.Clone(head)
+		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(stored), in.raw))
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+				return &Error{File: in.name, Err: ErrTruncated}
+			}
+			return &Error{File: in.name, Err: fmt.Errorf("%w: %v", ErrCorrupt, cleanGzipError(err))}
+		}
+		in.r = zr
+		in.gzip = true
+		in.seek = false
+		in.Complete = true
+		in.start, in.end, in.eof, in.rerr = 0, 0, false, nil
+	case bytes.HasPrefix(head, magicXz):
+		return &Error{File: in.name, Err: fmt.Errorf("%w: xz (decompress it first: xz -dc FILE | knocks ingest -)", ErrCompression)}
+	case bytes.HasPrefix(head, magicZstd):
+		return &Error{File: in.name, Err: fmt.Errorf("%w: zstd (decompress it first: zstd -dc FILE | knocks ingest -)", ErrCompression)}
+	case len(head) >= 4 && bytes.HasPrefix(head, magicBzip2) && head[3] >= '1' && head[3] <= '9':
+		return &Error{File: in.name, Err: fmt.Errorf("%w: bzip2 (decompress it first: bzip2 -dc FILE | knocks ingest -)", ErrCompression)}
+	}
+	// Read up to the first newline, or FingerprintLen bytes, or the end.
+	for {
+		n := min(in.end, knocks.FingerprintLen)
+		if bytes.IndexByte(in.buf[:n], '\n') >= 0 || n == knocks.FingerprintLen || in.eof || in.rerr != nil {
+			break
+		}
+		in.fill()
+	}
+	if isBinary(in.buf[:in.end]) {
+		return &Error{File: in.name, Err: ErrBinary}
+	}
+	head = in.buf[:min(in.end, knocks.FingerprintLen)]
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i+1]
+	} else if len(head) < knocks.FingerprintLen && !(in.Complete && in.eof) {
+		head = nil // no complete first line yet
+	}
+	if len(head) > 0 {
+		sum := sha256.Sum256(head)
+		in.fp = hex.EncodeToString(sum[:])
+	}
+	return nil
+}
+
+// isBinary reports whether a sample of the start of an input is mostly not
+// text: more than 3 in 10 of its bytes are control characters (other than
+// tab, newline, carriage return, vertical tab, form feed and escape) or
+// bytes of invalid UTF-8, or more than 1 in 100 are NUL (UTF-16, say).
+// Log lines with a few odd bytes are text; their lines are dealt with one
+// by one.
+func isBinary(b []byte) bool {
+	if len(b) > sniffSize {
+		b = b[:sniffSize]
+	}
+	bad, nul := 0, 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == 0:
+				nul++
+				bad++
+			case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' && c != 0x1b, c == 0x7f:
+				bad++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			bad++
+		}
+		i += size
+	}
+	return bad*10 > 3*len(b) || (nul >= 16 && nul*100 > len(b))
+}
+
+// fillAtLeast reads until n bytes are buffered or the input ends.
+func (in *Input) fillAtLeast(n int) {
+	for in.end-in.start < n && !in.eof && in.rerr == nil {
+		in.fill()
+	}
+}
+
+// fill reads more content into the buffer, moving the unread bytes to its
+// start when the buffer is full. It reads at least one byte unless the
+// input ends or fails.
+func (in *Input) fill() {
+	if in.start > 0 && in.end == len(in.buf) {
+		n := copy(in.buf, in.buf[in.start:in.end])
+		in.start, in.end = 0, n
+	}
+	if in.end == len(in.buf) {
+		return // full: the caller drops or grows
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := in.r.Read(in.buf[in.end:])
+		in.end += n
+		if err != nil {
+			if err == io.EOF {
+				in.eof = true
+			} else {
+				in.rerr = err
+			}
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	in.rerr = io.ErrNoProgress
+}
+
+// grow switches from the small buffer of Open to the full read buffer.
+func (in *Input) grow() {
+	size := max(BufferSize, 2*(in.MaxLine+1))
+	if len(in.buf) >= size {
+		return
+	}
+	b := make([]byte, size)
+	in.end = copy(b, in.buf[in.start:in.end])
+	in.start = 0
+	in.buf = b
+}
+
+// Name returns the name the input was opened under ("-" for stdin).
+func (in *Input) Name() string { return in.name }
+
+// ModTime returns the modification time of the file; zero for stdin and
+// readers opened without one.
+func (in *Input) ModTime() time.Time { return in.modTime }
+
+// Gzip reports whether the content is gzip compressed.
+func (in *Input) Gzip() bool { return in.gzip }
+
+// Fingerprint returns the hex SHA-256 of the first line of the content,
+// including its newline, at most knocks.FingerprintLen bytes. It returns ""
+// when the input has no complete first line yet (an empty file, or a first
+// line that is still being written and shorter than FingerprintLen); such an
+// input has nothing to import yet. The error is always nil: everything that
+// could fail was read by Open; the signature matches ingest.Input.
+func (in *Input) Fingerprint() (string, error) { return in.fp, nil }
+
+// Skip resumes after a checkpoint: the first offset bytes of content, which
+// hold lines lines, are taken as already read. It must be called before
+// the first Next. A plain file seeks; gzip and streams read and discard.
+//
+// Skip fails with ErrCheckpoint when the content is shorter than offset or
+// the byte before offset is not a newline (the file was replaced or
+// truncated), and with ErrStarted after Next.
+func (in *Input) Skip(offset, lines int64) error {
+	if in.started {
+		return &Error{File: in.name, Err: ErrStarted}
+	}
+	if offset < 0 || lines < 0 || (offset == 0) != (lines == 0) {
+		return &Error{File: in.name, Err: fmt.Errorf("%w: offset %d, lines %d", ErrCheckpoint, offset, lines)}
+	}
+	if offset == 0 {
+		return nil
+	}
+	mismatch := func(why string) error {
+		return &Error{File: in.name, Line: lines, Err: fmt.Errorf("%w: %s", ErrCheckpoint, why)}
+	}
+	in.grow()
+	// Nothing was consumed yet: buf[0:end] is the start of the content.
+	switch {
+	case offset <= int64(in.end):
+		if in.buf[offset-1] != '\n' {
+			return mismatch(fmt.Sprintf("no line ends at offset %d", offset))
+		}
+		in.start = int(offset)
+	case in.seek:
+		fi, err := in.file.Stat()
+		if err != nil {
+			return &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+		}
+		if fi.Size() < offset {
+			return mismatch(fmt.Sprintf("the file has %d bytes, the checkpoint is at %d", fi.Size(), offset))
+		}
+		var b [1]byte
+		if _, err := in.file.ReadAt(b[:], offset-1); err != nil {
+			return &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+		}
+		if b[0] != '\n' {
+			return mismatch(fmt.Sprintf("no line ends at offset %d", offset))
+		}
+		if _, err := in.file.Seek(offset, io.SeekStart); err != nil {
+			return &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+		}
+		in.start, in.end, in.eof, in.rerr = 0, 0, false, nil
+	default:
+		left := offset
+		var last byte
+		for left > 0 {
+			if in.start == in.end {
+				if in.eof {
+					return mismatch(fmt.Sprintf("the content ends before the checkpoint at offset %d", offset))
+				}
+				if in.rerr != nil {
+					return in.readError(in.rerr)
+				}
+				in.start, in.end = 0, 0
+				in.fill()
+				continue
+			}
+			n := min(int64(in.end-in.start), left)
+			in.start += int(n)
+			last = in.buf[in.start-1]
+			left -= n
+		}
+		if last != '\n' {
+			return mismatch(fmt.Sprintf("no line ends at offset %d", offset))
+		}
+	}
+	in.off = offset
+	in.lineNo = lines
+	return nil
+}
+
+// Next reads the next line. It returns false at the end of the content or
+// on an error that ends the input (see Err). A bad line (too long, NUL
+// bytes) is consumed and skipped: Next returns true with LineErr set and
+// Bytes nil, and the next call goes on after it.
+func (in *Input) Next() bool {
+	if in.done {
+		return false
+	}
+	if !in.started {
+		in.started = true
+		in.grow()
+	}
+	in.line, in.lineErr = nil, nil
+	for {
+		if i := bytes.IndexByte(in.buf[in.start:in.end], '\n'); i >= 0 {
+			line := in.buf[in.start : in.start+i]
+			in.start += i + 1
+			in.take(line, int64(i)+1)
+			return true
+		}
+		// No newline in the buffer.
+		if n := in.end - in.start; in.discard > 0 || n > in.MaxLine {
+			in.discard += int64(n)
+			in.start, in.end = 0, 0
+		}
+		if in.eof || in.rerr != nil {
+			return in.atEnd()
+		}
+		in.fill()
+	}
+}
+
+// take makes line (n bytes of content with its newline) the current line.
+func (in *Input) take(line []byte, n int64) {
+	in.lineNo++
+	if in.discard > 0 {
+		size := in.discard + int64(len(line))
+		in.off += in.discard + n
+		in.discard = 0
+		in.lineErr = in.tooLong(size)
+		return
+	}
+	in.off += n
+	if len(line) > in.MaxLine {
+		in.lineErr = in.tooLong(int64(len(line)))
+		return
+	}
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	if bytes.IndexByte(line, 0) >= 0 {
+		in.lineErr = &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w, skipped", ErrNUL)}
+		return
+	}
+	in.line = line
+}
+
+func (in *Input) tooLong(size int64) error {
+	return &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w (%d bytes, the limit is %d), skipped", ErrLineTooLong, size, in.MaxLine)}
+}
+
+// atEnd handles the end of the content with no newline in the buffer.
+func (in *Input) atEnd() bool {
+	rest := in.discard + int64(in.end-in.start)
+	if in.rerr == nil && in.Complete && rest > 0 {
+		// The last line of complete content has no newline: yield it.
+		line := in.buf[in.start:in.end]
+		in.start = in.end
+		in.take(line, int64(len(line)))
+		in.done = true
+		return true
+	}
+	in.done = true
+	if in.rerr != nil {
+		in.err = in.readError(in.rerr)
+		return false
+	}
+	in.partial = rest
+	return false
+}
+
+// readError turns an error of the content reader into an *Error naming
+// the last good line.
+func (in *Input) readError(err error) error {
+	if in.gzip {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return &Error{File: in.name, Line: in.lineNo, Err: ErrTruncated}
+		}
+		var ce flate.CorruptInputError
+		if errors.As(err, &ce) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) {
+			return &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w: %v", ErrCorrupt, cleanGzipError(err))}
+		}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+}
+
+// cleanGzipError drops the "gzip: " and "flate: " prefixes.
+func cleanGzipError(err error) string {
+	s := err.Error()
+	for _, p := range []string{"gzip: ", "flate: "} {
+		if len(s) > len(p) && s[:len(p)] == p {
+			s = s[len(p):]
+		}
+	}
+	return s
+}
+
+// Bytes returns the current line without its newline and without a
+// trailing carriage return; nil for a skipped bad line. The slice is valid
+// until the next call to Next.
+func (in *Input) Bytes() []byte { return in.line }
+
+// LineErr returns the error of the current line when it was skipped as bad
+// input (ErrLineTooLong, ErrNUL), nil for a good line.
+func (in *Input) LineErr() error { return in.lineErr }
+
+// LineNo returns the 1-based number of the current line in the content
+// (after Skip, the lines skipped count).
+func (in *Input) LineNo() int64 { return in.lineNo }
+
+// Offset returns the offset in the content just after the current line:
+// what a checkpoint stores.
+func (in *Input) Offset() int64 { return in.off }
+
+// Partial returns the bytes of a final line without a newline that Next
+// left unconsumed at the end of the content (0 when there was none).
+func (in *Input) Partial() int64 { return in.partial }
+
+// Err returns the error that ended the input early (ErrTruncated,
+// ErrCorrupt, ErrRead), nil at a clean end.
+func (in *Input) Err() error { return in.err }
+
+// Close releases the input. It does not close stdin or a reader given to
+// NewReader.
+func (in *Input) Close() error {
+	if zr, ok := in.r.(*gzip.Reader); ok {
+		zr.Close()
+	}
+	if in.closer != nil {
+		err := in.closer.Close()
+		in.closer = nil
+		return err
+	}
+	return nil
+}

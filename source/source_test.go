@@ -1,0 +1,514 @@
+package source
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"knocks"
+)
+
+// line is one result of Next.
+type line struct {
+	Text   string
+	No     int64
+	Offset int64
+	Err    error
+}
+
+// readAll reads in to the end.
+func readAll(t *testing.T, in *Input) []line {
+	t.Helper()
+	var out []line
+	for in.Next() {
+		out = append(out, line{Text: string(in.Bytes()), No: in.LineNo(), Offset: in.Offset(), Err: in.LineErr()})
+	}
+	return out
+}
+
+func texts(ls []line) []string {
+	var s []string
+	for _, l := range ls {
+		if l.Err == nil {
+			s = append(s, l.Text)
+		}
+	}
+	return s
+}
+
+func write(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func gz(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func open(t *testing.T, name string) *Input {
+	t.Helper()
+	in, err := Open(name)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", name, err)
+	}
+	t.Cleanup(func() { in.Close() })
+	return in
+}
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+const threeLines = "Feb  5 00:07:21 h sshd[1]: one\nFeb  5 00:07:22 h sshd[1]: two\nFeb  5 00:07:23 h sshd[1]: three\n"
+
+func TestPlainLines(t *testing.T) {
+	p := write(t, t.TempDir(), "auth.log", []byte(threeLines))
+	in := open(t, p)
+	if in.Gzip() {
+		t.Error("plain file taken for gzip")
+	}
+	if in.Name() != p || in.ModTime().IsZero() {
+		t.Errorf("Name %q ModTime %v", in.Name(), in.ModTime())
+	}
+	fp, err := in.Fingerprint()
+	if err != nil || fp != sum("Feb  5 00:07:21 h sshd[1]: one\n") {
+		t.Errorf("Fingerprint = %q, %v", fp, err)
+	}
+	got := readAll(t, in)
+	want := []line{
+		{"Feb  5 00:07:21 h sshd[1]: one", 1, 31, nil},
+		{"Feb  5 00:07:22 h sshd[1]: two", 2, 62, nil},
+		{"Feb  5 00:07:23 h sshd[1]: three", 3, 95, nil},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d lines, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if in.Err() != nil || in.Partial() != 0 {
+		t.Errorf("Err %v Partial %d", in.Err(), in.Partial())
+	}
+	if in.Next() {
+		t.Error("Next true after the end")
+	}
+}
+
+func TestGzipByMagic(t *testing.T) {
+	dir := t.TempDir()
+	// A gzip file with a misleading name, and a plain file named .gz.
+	zp := write(t, dir, "auth.log", gz(t, []byte(threeLines)))
+	pp := write(t, dir, "auth.log.2.gz", []byte(threeLines))
+	for _, p := range []string{zp, pp} {
+		in := open(t, p)
+		if in.Gzip() != (p == zp) {
+			t.Errorf("%s: Gzip() = %v", p, in.Gzip())
+		}
+		if got := texts(readAll(t, in)); len(got) != 3 || got[2] != "Feb  5 00:07:23 h sshd[1]: three" {
+			t.Errorf("%s: %q", p, got)
+		}
+		if in.Offset() != int64(len(threeLines)) {
+			t.Errorf("%s: Offset %d, want %d (decompressed)", p, in.Offset(), len(threeLines))
+		}
+	}
+}
+
+func TestFingerprintSameForRotatedCopy(t *testing.T) {
+	dir := t.TempDir()
+	data := []byte(threeLines)
+	a := open(t, write(t, dir, "auth.log.1", data))
+	b := open(t, write(t, dir, "auth.log.2.gz", gz(t, data)))
+	fa, _ := a.Fingerprint()
+	fb, _ := b.Fingerprint()
+	if fa == "" || fa != fb {
+		t.Errorf("fingerprints differ: %q %q", fa, fb)
+	}
+	// Growing the file does not change it; another first line does.
+	c := open(t, write(t, dir, "auth.log", append(bytes.Clone(data), "more\n"...)))
+	if fc, _ := c.Fingerprint(); fc != fa {
+		t.Errorf("grown file has another fingerprint")
+	}
+	d := open(t, write(t, dir, "other", []byte("other first line\n"+threeLines)))
+	if fd, _ := d.Fingerprint(); fd == fa {
+		t.Errorf("other content has the same fingerprint")
+	}
+}
+
+func TestFingerprintLongFirstLine(t *testing.T) {
+	long := strings.Repeat("x", 10000) + "\nnext\n"
+	in := open(t, write(t, t.TempDir(), "long", []byte(long)))
+	fp, _ := in.Fingerprint()
+	if want := sum(long[:knocks.FingerprintLen]); fp != want {
+		t.Errorf("fingerprint of a long first line = %s, want the hash of its first %d bytes", fp, knocks.FingerprintLen)
+	}
+	// A first line of 5000 bytes still being written is enough too.
+	in = open(t, write(t, t.TempDir(), "long", []byte(strings.Repeat("y", 5000))))
+	if fp, _ := in.Fingerprint(); fp == "" {
+		t.Error("no fingerprint for 5000 bytes without a newline")
+	}
+}
+
+func TestEmptyAndNoFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, data string }{
+		{"empty", ""},
+		{"partial", "Feb  5 00:07:21 h sshd[1]: still being wri"},
+	} {
+		in := open(t, write(t, dir, c.name, []byte(c.data)))
+		fp, err := in.Fingerprint()
+		if fp != "" || err != nil {
+			t.Errorf("%s: Fingerprint = %q, %v; want \"\", nil", c.name, fp, err)
+		}
+		if in.Next() {
+			t.Errorf("%s: Next true", c.name)
+		}
+		if in.Partial() != int64(len(c.data)) || in.Offset() != 0 {
+			t.Errorf("%s: Partial %d Offset %d", c.name, in.Partial(), in.Offset())
+		}
+	}
+	// An empty gzip file.
+	in := open(t, write(t, dir, "empty.gz", gz(t, nil)))
+	if fp, _ := in.Fingerprint(); fp != "" || in.Next() || in.Err() != nil {
+		t.Errorf("empty gzip: %q %v", fp, in.Err())
+	}
+}
+
+func TestTrailingPartialLineNotConsumed(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "auth.log", []byte(threeLines+"Feb  5 00:07:24 h sshd[1]: fo"))
+	in := open(t, p)
+	got := readAll(t, in)
+	if len(got) != 3 {
+		t.Fatalf("got %d lines, want 3", len(got))
+	}
+	if in.Offset() != int64(len(threeLines)) || in.LineNo() != 3 || in.Partial() != 29 {
+		t.Errorf("Offset %d LineNo %d Partial %d", in.Offset(), in.LineNo(), in.Partial())
+	}
+	// syslog finishes the line; the next import resumes at its start.
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("ur\nFeb  5 00:07:25 h sshd[1]: five\n")
+	f.Close()
+	in2 := open(t, p)
+	if err := in2.Skip(in.Offset(), in.LineNo()); err != nil {
+		t.Fatal(err)
+	}
+	got = readAll(t, in2)
+	want := []line{{"Feb  5 00:07:24 h sshd[1]: four", 4, 127, nil}, {"Feb  5 00:07:25 h sshd[1]: five", 5, 159, nil}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("after resume: %+v, want %+v", got, want)
+	}
+	// Complete content (gzip, or Complete set) yields a final line without newline.
+	zin := open(t, write(t, dir, "x.gz", gz(t, []byte("a\nb"))))
+	if got := texts(readAll(t, zin)); len(got) != 2 || got[1] != "b" || zin.Offset() != 3 {
+		t.Errorf("gzip final line: %q offset %d", got, zin.Offset())
+	}
+	sin, err := NewReader("-", strings.NewReader("a\nb"), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sin.Complete = true
+	if got := texts(readAll(t, sin)); len(got) != 2 || got[1] != "b" {
+		t.Errorf("Complete reader final line: %q", got)
+	}
+}
+
+func TestResume(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 20000 {
+		b.WriteString("Feb  5 00:07:21 h sshd[")
+		b.WriteString(strings.Repeat("9", i%7+1))
+		b.WriteString("]: line\n")
+	}
+	data := []byte(b.String())
+	plain := write(t, dir, "auth.log", data)
+	zipped := write(t, dir, "auth.log.2.gz", gz(t, data))
+	full := readAll(t, open(t, plain))
+	for _, p := range []string{plain, zipped} {
+		for _, at := range []int{1, 10, 5000, len(full) - 1, len(full)} {
+			cp := full[at-1]
+			in := open(t, p)
+			if err := in.Skip(cp.Offset, cp.No); err != nil {
+				t.Fatalf("%s: Skip(%d, %d): %v", p, cp.Offset, cp.No, err)
+			}
+			rest := readAll(t, in)
+			if len(rest) != len(full)-at {
+				t.Fatalf("%s at %d: %d lines after resume, want %d", p, at, len(rest), len(full)-at)
+			}
+			if len(rest) > 0 && rest[0] != full[at] {
+				t.Errorf("%s at %d: first line %+v, want %+v", p, at, rest[0], full[at])
+			}
+			if in.Offset() != int64(len(data)) || in.LineNo() != int64(len(full)) {
+				t.Errorf("%s at %d: ends at %d/%d", p, at, in.Offset(), in.LineNo())
+			}
+		}
+	}
+	// A checkpoint that does not fit the content.
+	for _, p := range []string{plain, zipped} {
+		in := open(t, p)
+		if err := in.Skip(int64(len(data))+100, 30000); !errors.Is(err, ErrCheckpoint) {
+			t.Errorf("%s: Skip past the end: %v", p, err)
+		}
+		in = open(t, p)
+		if err := in.Skip(full[100].Offset-1, 101); !errors.Is(err, ErrCheckpoint) {
+			t.Errorf("%s: Skip to the middle of a line: %v", p, err)
+		}
+		in = open(t, p)
+		in.Next()
+		if err := in.Skip(full[100].Offset, 101); !errors.Is(err, ErrStarted) {
+			t.Errorf("%s: Skip after Next: %v", p, err)
+		}
+	}
+}
+
+func TestCRLF(t *testing.T) {
+	in, err := NewReader("crlf", strings.NewReader("one\r\ntwo\r\n\r\nthree\n"), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, in)
+	want := []line{{"one", 1, 5, nil}, {"two", 2, 10, nil}, {"", 3, 12, nil}, {"three", 4, 18, nil}}
+	if len(got) != len(want) {
+		t.Fatalf("%+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("got %+v, want %+v", got[i], want[i])
+		}
+	}
+}
+
+func TestLongLine(t *testing.T) {
+	big := strings.Repeat("A", 1<<20)
+	data := "good one\n" + big + "\ngood two\n" + strings.Repeat("B", DefaultMaxLine) + "\nlast\n"
+	for _, z := range []bool{false, true} {
+		raw := []byte(data)
+		if z {
+			raw = gz(t, raw)
+		}
+		in, err := NewReader("auth.log", bytes.NewReader(raw), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := readAll(t, in)
+		if len(got) != 5 {
+			t.Fatalf("gzip %v: %d lines: %v", z, len(got), got)
+		}
+		if got[0].Text != "good one" || got[2].Text != "good two" || got[3].Text != got[3].Text || got[4].Text != "last" {
+			t.Errorf("gzip %v: lines around the long one: %q", z, texts(got))
+		}
+		e := got[1].Err
+		if !errors.Is(e, ErrLineTooLong) || got[1].Text != "" {
+			t.Fatalf("gzip %v: line 2 error %v", z, e)
+		}
+		var se *Error
+		if !errors.As(e, &se) || se.File != "auth.log" || se.Line != 2 || !strings.HasPrefix(e.Error(), "auth.log:2: line too long") {
+			t.Errorf("gzip %v: error %q", z, e)
+		}
+		if got[1].Offset != int64(9+len(big)+1) || got[2].No != 3 {
+			t.Errorf("gzip %v: offsets after the long line: %+v", z, got[1:3])
+		}
+		if len(got[3].Text) != DefaultMaxLine || got[3].Err != nil {
+			t.Errorf("gzip %v: a line of exactly MaxLine bytes was not yielded", z)
+		}
+		if in.Offset() != int64(len(data)) || in.Err() != nil {
+			t.Errorf("gzip %v: Offset %d Err %v", z, in.Offset(), in.Err())
+		}
+	}
+	// A long line still being written is left for later.
+	in, _ := NewReader("live", strings.NewReader("ok\n"+big), time.Time{})
+	if got := readAll(t, in); len(got) != 1 || in.Offset() != 3 || in.Partial() != int64(len(big)) {
+		t.Errorf("live long line: %v offset %d partial %d", got, in.Offset(), in.Partial())
+	}
+}
+
+func TestNUL(t *testing.T) {
+	in, _ := NewReader("auth.log", strings.NewReader("one\nt\x00wo\nthree\n"), time.Time{})
+	got := readAll(t, in)
+	if len(got) != 3 || !errors.Is(got[1].Err, ErrNUL) || got[2].Text != "three" || got[2].No != 3 {
+		t.Fatalf("%+v", got)
+	}
+	if s := got[1].Err.Error(); s != "auth.log:2: line contains NUL bytes, skipped" {
+		t.Errorf("error text %q", s)
+	}
+}
+
+func TestTruncatedGzip(t *testing.T) {
+	var b strings.Builder
+	for range 50000 {
+		b.WriteString("Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 22 ssh2\n")
+	}
+	z := gz(t, []byte(b.String()))
+	z = z[:len(z)/2]
+	p := write(t, t.TempDir(), "auth.log.2.gz", z)
+	in := open(t, p)
+	got := readAll(t, in)
+	if len(got) == 0 || len(got) == 50000 {
+		t.Fatalf("%d lines", len(got))
+	}
+	for _, l := range got {
+		if l.Err != nil || !strings.HasSuffix(l.Text, "ssh2") {
+			t.Fatalf("bad line %+v", l)
+		}
+	}
+	err := in.Err()
+	var se *Error
+	if !errors.Is(err, ErrTruncated) || !errors.As(err, &se) || se.Line != int64(len(got)) {
+		t.Fatalf("Err = %v", err)
+	}
+	if want := p + ": truncated gzip after line "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q", err)
+	}
+	// A checkpoint at the last good line resumes and fails the same way.
+	in2 := open(t, p)
+	if err := in2.Skip(in.Offset(), in.LineNo()); err != nil {
+		t.Fatal(err)
+	}
+	if in2.Next() || !errors.Is(in2.Err(), ErrTruncated) {
+		t.Errorf("resume of truncated gzip: %v", in2.Err())
+	}
+	// A corrupt gzip header fails Open.
+	if _, err := Open(write(t, t.TempDir(), "bad.gz", []byte{0x1f, 0x8b, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9})); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("bad header: %v", err)
+	}
+}
+
+func TestBinaryAndCompression(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(1, 2))
+	garbage := make([]byte, 100000)
+	for i := range garbage {
+		garbage[i] = byte(r.UintN(256))
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"garbage", garbage, ErrBinary},
+		{"garbage.gz", gz(t, garbage), ErrBinary},
+		{"utf16", []byte("F\x00e\x00b\x00 \x005\x00\n\x00"), ErrBinary},
+		{"auth.log.3.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}, ErrCompression},
+		{"auth.log.3.bz2", []byte("BZh91AY&SY...."), ErrCompression},
+		{"auth.log.3.zst", []byte{0x28, 0xb5, 0x2f, 0xfd, 1, 2}, ErrCompression},
+	} {
+		_, err := Open(write(t, dir, c.name, c.data))
+		var se *Error
+		if !errors.Is(err, c.want) || !errors.As(err, &se) || !strings.Contains(se.File, c.name) {
+			t.Errorf("%s: Open error %v, want %v", c.name, err, c.want)
+		}
+	}
+	// Text with odd bytes (invalid UTF-8, escapes) is not binary.
+	in := open(t, write(t, dir, "odd", []byte("Invalid user \xff\xfe\x1b[31m from 1.2.3.4\n")))
+	if !in.Next() || in.LineErr() != nil {
+		t.Errorf("odd text line: %v", in.LineErr())
+	}
+}
+
+func TestUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(filepath.Join(dir, "missing"))
+	if !errors.Is(err, ErrOpen) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+	if want := filepath.Join(dir, "missing") + ": cannot open: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("missing: %q, want %q", err, want)
+	}
+	if _, err := Open(dir); !errors.Is(err, ErrIsDir) || !strings.HasSuffix(err.Error(), ": is a directory") {
+		t.Errorf("directory: %v", err)
+	}
+	p := write(t, dir, "secret", []byte("x\n"))
+	os.Chmod(p, 0)
+	if os.Geteuid() == 0 {
+		t.Log("running as root: chmod 000 does not stop reading; permission case skipped")
+		return
+	}
+	if _, err := Open(p); !errors.Is(err, fs.ErrPermission) || !errors.Is(err, ErrOpen) {
+		t.Errorf("chmod 000: %v", err)
+	}
+}
+
+// slowReader returns at most n bytes per Read, like a pipe.
+type slowReader struct {
+	r io.Reader
+	n int
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(p) > s.n {
+		p = p[:s.n]
+	}
+	return s.r.Read(p)
+}
+
+func TestStdinLike(t *testing.T) {
+	for _, z := range []bool{false, true} {
+		raw := []byte(threeLines)
+		if z {
+			raw = gz(t, raw)
+		}
+		in, err := NewReader("-", &slowReader{bytes.NewReader(raw), 3}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fp, _ := in.Fingerprint(); fp != sum("Feb  5 00:07:21 h sshd[1]: one\n") {
+			t.Errorf("gzip %v: stdin fingerprint %q", z, fp)
+		}
+		if !in.ModTime().IsZero() || in.Name() != "-" {
+			t.Errorf("stdin ModTime %v Name %q", in.ModTime(), in.Name())
+		}
+		if got := texts(readAll(t, in)); len(got) != 3 || got[0] != "Feb  5 00:07:21 h sshd[1]: one" {
+			t.Errorf("gzip %v: %q", z, got)
+		}
+		in.Close()
+		// Resume by discarding.
+		in, _ = NewReader("-", &slowReader{bytes.NewReader(raw), 7}, time.Time{})
+		if err := in.Skip(31, 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := readAll(t, in); len(got) != 2 || got[0].No != 2 || got[0].Text != "Feb  5 00:07:22 h sshd[1]: two" {
+			t.Errorf("gzip %v: resumed stdin %+v", z, got)
+		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	for _, c := range []struct {
+		e    *Error
+		want string
+	}{
+		{&Error{File: "auth.log.2.gz", Line: 1234, Err: ErrTruncated}, "auth.log.2.gz: truncated gzip after line 1234"},
+		{&Error{File: "auth.log", Line: 7, Err: ErrNUL}, "auth.log:7: line contains NUL bytes"},
+		{&Error{File: "x", Err: ErrBinary}, "x: binary data, not a text log"},
+	} {
+		if got := c.e.Error(); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
