@@ -49,7 +49,7 @@ func (k Kind) String() string {
 func kindOf(databaseType string) Kind {
 	t := strings.ToLower(databaseType)
 	switch {
-	case strings.Contains(t, "city"), strings.Contains(t, "enterprise"), strings.Contains(t, "location"):
+	case strings.Contains(t, "city"), strings.Contains(t, "enterprise"), strings.HasPrefix(t, "dbip-location"):
 		return KindCity
 	case strings.Contains(t, "country"):
 		return KindCountry

@@ -2,6 +2,7 @@ package mmdb
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/oschwald/maxminddb-golang/v2/mmdbdata"
 )
@@ -268,8 +269,8 @@ func readFloat(c mmdbdata.Cursor, dst *float64, ok *bool) (mmdbdata.Cursor, erro
 	return c.Skip()
 }
 
-// readUint32 reads an unsigned or signed integer or a decimal string that
-// fits in 32 bits; anything else leaves dst alone.
+// readUint32 reads an unsigned or signed integer, or a decimal string (with
+// or without "AS" in front), that fits in 32 bits; anything else leaves dst alone.
 func readUint32(c mmdbdata.Cursor, dst *uint32) (mmdbdata.Cursor, error) {
 	k, err := c.Kind()
 	if err != nil {
@@ -285,6 +286,7 @@ func readUint32(c mmdbdata.Cursor, dst *uint32) (mmdbdata.Cursor, error) {
 	case mmdbdata.KindString:
 		var s string
 		next, err := readText(c, &s)
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "AS"), "as")
 		if v, perr := strconv.ParseUint(s, 10, 32); err == nil && perr == nil {
 			*dst = uint32(v)
 		}
