@@ -1,0 +1,848 @@
+package parse
+
+import (
+	"bytes"
+
+	"knocks"
+)
+
+// parseMessage parses an sshd message (the text after the header) into ev
+// and returns Recognised, Ignored or Unrecognised.
+func parseMessage(m []byte, ev *knocks.Event) Status {
+	ev.Count = 1
+	m = stripPrefixes(trimSpace(m))
+	if hasPrefix(m, "message repeated ") {
+		if n, inner, ok := repeated(m); ok {
+			ev.Count = n
+			m = stripPrefixes(inner)
+		}
+	}
+	switch {
+	case hasPrefix(m, "error: "), hasPrefix(m, "fatal: "):
+		m = skipSpaces(m[7:])
+	case hasPrefix(m, "Fatal: "):
+		m = skipSpaces(m[7:])
+	case hasPrefix(m, "debug"), hasPrefix(m, "verbose: "):
+		return Ignored
+	}
+	preauth := false
+	if hasSuffix(m, "[preauth]") {
+		preauth = true
+		m = trimSpace(m[:len(m)-len("[preauth]")])
+	}
+	if len(m) == 0 {
+		return Unrecognised
+	}
+	if st, ok := dispatch(m, preauth, ev); ok {
+		return st
+	}
+	// "tag: Connection from RID: error" (sshpkt_fatal's default form).
+	if k := bytes.Index(m, []byte(": Connection from ")); k > 0 && k < 64 {
+		return connFatal(m[k+len(": Connection from "):], knocks.KindDispatchFatal, ev)
+	}
+	return Unrecognised
+}
+
+// ignored lists the prefixes of sshd messages that are known and are not
+// events.
+var ignored = [...]string{
+	"Accepted key ", "Accepted certificate ", "Address ", "Authentication refused",
+	"Authentication tried for ", "AuthorizedKeysCommand", "AuthorizedPrincipalsCommand",
+	"Bind to port ", "Cannot bind any address", "Changed root directory",
+	"Close session: ", "Closing connection to ", "Could not ", "Exiting on signal",
+	"Nasty PTR record", "Partial ", "Postponed ", "Received SIGHUP", "Received signal ",
+	"Server listening", "Server terminated", "Set /proc/", "Starting session: ",
+	"Timeout, client not responding", "Transferred: ", "User child is on pid",
+	"beginning MaxStartups throttling", "exited MaxStartups throttling", "channel ",
+	"connect_to ", "reverse mapping checking getaddrinfo", "session opened for user",
+	"session closed for user", "srclimit_penalise", "subsystem request for ",
+	"userauth_", "PAM service(", "PAM: pam_", "Missing privilege separation",
+	"Invalid key length", "Deprecated option", "Unsupported option", "rexec line ",
+	"Disabling protocol version", "Starting sshd", "sshd version",
+	"Connection refused", "Connection timed out", "Received request to connect",
+	"Accepted gssapi", "pam_lastlog", "lastlog_", "Attempt to write login records",
+}
+
+// dispatch parses m by its first words. ok is false when no form matched.
+func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
+	switch m[0] {
+	case 'A':
+		if r, ok := cutPrefix(m, "Accepted "); ok && !hasPrefix(r, "key ") && !hasPrefix(r, "certificate ") {
+			return authLine(r, knocks.KindLogin, ev), true
+		}
+	case 'B':
+		if r, ok := cutPrefix(m, "Bad protocol version identification"); ok {
+			ev.Kind = knocks.KindKexFail
+			if _, a, found := lastFrom(r, tailEnd); found {
+				a.set(ev)
+			}
+			return Recognised, true
+		}
+		if hasPrefix(m, "Bad packet length") || hasPrefix(m, "Bad remote protocol version") {
+			ev.Kind = knocks.KindDispatchFatal
+			if hasPrefix(m, "Bad remote") {
+				ev.Kind = knocks.KindKexFail
+			}
+			return Recognised, true
+		}
+	case 'C':
+		if r, ok := cutPrefix(m, "Connection closed by "); ok {
+			return remoteDisconnect(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "Connection reset by "); ok {
+			if hasPrefix(r, "peer") {
+				ev.Kind = knocks.KindDispatchFatal
+				return Recognised, true
+			}
+			return remoteDisconnect(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "Connection from "); ok {
+			return connectionFrom(r, ev), true
+		}
+		if hasPrefix(m, "Corrupted MAC on input") || hasPrefix(m, "Corrupted check bytes on input") {
+			ev.Kind = knocks.KindDispatchFatal
+			return Recognised, true
+		}
+	case 'D':
+		if r, ok := cutPrefix(m, "Did not receive identification string"); ok {
+			ev.Kind = knocks.KindNoIdent
+			if r, ok := cutPrefix(r, " from "); ok {
+				if a, _, ok := addrPort(r); ok {
+					a.set(ev)
+				}
+			}
+			return Recognised, true
+		}
+		if r, ok := cutPrefix(m, "Disconnected from "); ok {
+			return remoteDisconnect(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "Disconnecting"); ok {
+			return disconnecting(r, ev), true
+		}
+	case 'F':
+		if r, ok := cutPrefix(m, "Failed "); ok {
+			return authLine(r, knocks.KindFailed, ev), true
+		}
+	case 'I':
+		if r, ok := cutPrefix(m, "Invalid user "); ok {
+			return invalidUser(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "Illegal user "); ok {
+			return invalidUser(r, ev), true
+		}
+	case 'P':
+		if r, ok := cutPrefix(m, "PAM: "); ok {
+			return pamColon(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "PAM "); ok && len(r) > 0 && isDigit(r[0]) {
+			// "PAM 2 more authentication failures; logname= ... rhost=IP  user=U"
+			return pamFailure(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "Protocol major versions differ"); ok {
+			ev.Kind = knocks.KindKexFail
+			if r, ok := cutPrefix(r, " for "); ok {
+				if a, _, ok := addrPort(r); ok {
+					a.set(ev)
+				}
+			}
+			return Recognised, true
+		}
+	case 'R':
+		if r, ok := cutPrefix(m, "ROOT LOGIN REFUSED FROM "); ok {
+			a, _, ok := addrPort(r)
+			if !ok {
+				return Unrecognised, true
+			}
+			ev.Kind = knocks.KindRootRefused
+			a.set(ev)
+			setUser(ev, []byte("root"))
+			return Recognised, true
+		}
+		if r, ok := cutPrefix(m, "Received disconnect from "); ok {
+			return receivedDisconnect(r, preauth, ev), true
+		}
+		if hasPrefix(m, "Read from socket failed") {
+			ev.Kind = knocks.KindDispatchFatal
+			return Recognised, true
+		}
+		if r, ok := cutPrefix(m, "Read error from remote host "); ok {
+			ev.Kind = knocks.KindDispatchFatal
+			tok, _ := nextToken(r)
+			if a, ok := parseAddrToken(bytes.TrimSuffix(tok, []byte(":"))); ok {
+				a.set(ev)
+			}
+			return Recognised, true
+		}
+	case 'S':
+		if r, ok := cutPrefix(m, "SSH: Server;Ltype: "); ok {
+			return sshServerLine(r, ev), true
+		}
+	case 'T':
+		if r, ok := cutPrefix(m, "Timeout before authentication for "); ok {
+			return timeoutLine(r, ev), true
+		}
+		if r, ok := cutPrefix(m, "Too many authentication failures"); ok {
+			ev.Kind = knocks.KindMaxAuth
+			if u, ok := cutPrefix(r, " for "); ok {
+				maxAuthUser(u, ev)
+			}
+			return Recognised, true
+		}
+	case 'U':
+		if r, ok := cutPrefix(m, "Unable to negotiate"); ok {
+			ev.Kind = knocks.KindNegotiateFail
+			if r, ok := cutPrefix(r, " with "); ok {
+				// The offer after the address is the client's: the
+				// first "RID: " that parses is sshd's own text.
+				for i := 0; ; {
+					k := bytes.Index(r[i:], []byte(": "))
+					if k < 0 {
+						break
+					}
+					k += i
+					if pre, _, a, ok := parseRemoteID(r[:k]); ok && pre == preNone {
+						a.set(ev)
+						break
+					}
+					i = k + 1
+				}
+			}
+			return Recognised, true
+		}
+		if hasPrefix(m, "User child") {
+			return Ignored, true
+		}
+		if r, ok := cutPrefix(m, "User "); ok {
+			return notAllowed(r, ev), true
+		}
+	case 'W':
+		if hasPrefix(m, "Write failed") {
+			ev.Kind = knocks.KindDispatchFatal
+			return Recognised, true
+		}
+	case 'b':
+		if r, ok := cutPrefix(m, "banner exchange: Connection from "); ok {
+			return connFatal(r, knocks.KindKexFail, ev), true
+		}
+		if hasPrefix(m, "banner exchange") || hasPrefix(m, "bad client public DH value") {
+			ev.Kind = knocks.KindKexFail
+			return Recognised, true
+		}
+	case 'd':
+		if r, ok := cutPrefix(m, "drop connection #"); ok {
+			return dropConnection(r, ev), true
+		}
+	case 'i':
+		if r, ok := cutPrefix(m, "input_userauth_request: "); ok {
+			u, ok := cutPrefix(r, "invalid user ")
+			if !ok {
+				u, ok = cutPrefix(r, "illegal user ")
+			}
+			if !ok {
+				return Unrecognised, true
+			}
+			ev.Kind = knocks.KindInvalidUser
+			ev.Invalid = true
+			setUser(ev, u)
+			return Recognised, true
+		}
+	case 'k':
+		if hasPrefix(m, "kex_exchange_identification: ") || hasPrefix(m, "kex_protocol_error: ") {
+			ev.Kind = knocks.KindKexFail
+			return Recognised, true
+		}
+	case 'm':
+		if r, ok := cutPrefix(m, "maximum authentication attempts exceeded for "); ok {
+			ev.Kind = knocks.KindMaxAuth
+			maxAuthUser(r, ev)
+			return Recognised, true
+		}
+	case 'n':
+		if hasPrefix(m, "no matching ") || hasPrefix(m, "no hostkey alg") || hasPrefix(m, "no kex alg") {
+			ev.Kind = knocks.KindNegotiateFail
+			return Recognised, true
+		}
+	case 'p':
+		if hasPrefix(m, "pam_") {
+			return pamModule(m, ev), true
+		}
+	case 'r':
+		if r, ok := cutPrefix(m, "refused connect from "); ok {
+			return refusedConnect(r, ev), true
+		}
+	case 's':
+		if r, ok := cutPrefix(m, "ssh_dispatch_run_fatal: Connection from "); ok {
+			return connFatal(r, knocks.KindDispatchFatal, ev), true
+		}
+		if hasPrefix(m, "ssh_dispatch_run_fatal: ") {
+			ev.Kind = knocks.KindDispatchFatal
+			return Recognised, true
+		}
+	}
+	for _, p := range ignored {
+		if hasPrefix(m, p) {
+			return Ignored, true
+		}
+	}
+	return Unrecognised, false
+}
+
+// stripPrefixes drops what some systems put between the header and the
+// message: Solaris "[ID 800047 auth.info] " and "kernel:[ 970.69]: ".
+func stripPrefixes(m []byte) []byte {
+	for {
+		if hasPrefix(m, "[ID ") {
+			if k := bytes.IndexByte(m, ']'); k > 0 {
+				m = skipSpaces(m[k+1:])
+				continue
+			}
+		}
+		if r, ok := cutPrefix(m, "kernel:"); ok {
+			r = skipSpaces(r)
+			if len(r) > 0 && r[0] == '[' {
+				if k := bytes.IndexByte(r, ']'); k > 0 {
+					r = r[k+1:]
+					if len(r) > 0 && r[0] == ':' {
+						r = r[1:]
+					}
+					m = skipSpaces(r)
+					continue
+				}
+			}
+		}
+		if hasPrefix(m, "\xef\xbb\xbf") {
+			m = m[3:]
+			continue
+		}
+		return m
+	}
+}
+
+// repeated parses rsyslog's "message repeated N times: [ msg]".
+func repeated(m []byte) (int, []byte, bool) {
+	r := m[len("message repeated "):]
+	k := bytes.IndexByte(r, ' ')
+	if k < 0 {
+		return 0, nil, false
+	}
+	n, ok := atoi(r[:k])
+	if !ok || n < 1 {
+		return 0, nil, false
+	}
+	r, ok = cutPrefix(r[k:], " times: [")
+	if !ok {
+		return 0, nil, false
+	}
+	r = trimSpace(r)
+	if len(r) == 0 || r[len(r)-1] != ']' {
+		return 0, nil, false
+	}
+	return n, trimSpace(r[:len(r)-1]), true
+}
+
+// authLine parses the rest of "Failed|Accepted METHOD for [invalid user ]U
+// from ADDR[ port N][ sshN][: info]". The address is the first " from ADDR
+// ..." that ends the message or is followed by ": " (the info, such as a
+// key fingerprint or hostbased client names, may hold attacker text).
+func authLine(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
+	sp := bytes.IndexByte(r, ' ')
+	if sp <= 0 {
+		return Unrecognised
+	}
+	method := r[:sp]
+	r, ok := cutPrefix(r[sp:], " for ")
+	if !ok {
+		return Unrecognised
+	}
+	invalid := false
+	if u, ok := cutPrefix(r, "invalid user "); ok {
+		r, invalid = u, true
+	} else if u, ok := cutPrefix(r, "illegal user "); ok {
+		r, invalid = u, true
+	}
+	user, a, found := firstFrom(r, tailEndOrColon)
+	if !found {
+		return Unrecognised
+	}
+	ev.Kind = kind
+	ev.Method = methodName(method)
+	ev.Invalid = invalid
+	a.set(ev)
+	if string(user) == "<invalid username>" { // Solaris
+		ev.Invalid = true
+	} else {
+		setUser(ev, user)
+	}
+	return Recognised
+}
+
+// methodName returns the interned name of an authentication method.
+func methodName(m []byte) string {
+	switch string(m) {
+	case "password":
+		return "password"
+	case "publickey":
+		return "publickey"
+	case "keyboard-interactive":
+		return "keyboard-interactive"
+	case "keyboard-interactive/pam":
+		return "keyboard-interactive/pam"
+	case "hostbased":
+		return "hostbased"
+	case "none":
+		return "none"
+	case "gssapi-with-mic":
+		return "gssapi-with-mic"
+	case "gssapi-keyex":
+		return "gssapi-keyex"
+	case "unknown":
+		return "unknown"
+	}
+	if len(m) > 64 {
+		m = m[:64]
+	}
+	return string(m)
+}
+
+// invalidUser parses "U from ADDR[ port N]" of "Invalid user" (and the old
+// "Illegal user"), anchored at the end of the message.
+func invalidUser(r []byte, ev *knocks.Event) Status {
+	ev.Kind = knocks.KindInvalidUser
+	ev.Invalid = true
+	user, a, found := lastFrom(r, tailEnd)
+	if !found {
+		if hasPrefix(r, "from ") {
+			// "Invalid user  from ADDR" with one of the spaces lost.
+			if a, n, ok := addrPort(r[5:]); ok && n == len(r)-5 {
+				a.set(ev)
+				setUser(ev, nil)
+				return Recognised
+			}
+		}
+		if bytes.Contains(r, []byte(fromWord)) {
+			return Unrecognised
+		}
+		setUser(ev, r)
+		return Recognised
+	}
+	a.set(ev)
+	setUser(ev, user)
+	return Recognised
+}
+
+// notAllowed parses "U from ADDR not allowed because REASON" and the old
+// "U not allowed because REASON" (no address).
+func notAllowed(r []byte, ev *knocks.Event) Status {
+	k := bytes.LastIndex(r, []byte(" not allowed because "))
+	if k < 0 {
+		return Unrecognised
+	}
+	head := r[:k]
+	ev.Kind = knocks.KindNotAllowed
+	ev.Invalid = true
+	if j := bytes.LastIndex(head, []byte(fromWord)); j >= 0 {
+		if a, ok := parseAddrToken(head[j+len(fromWord):]); ok {
+			a.set(ev)
+			setUser(ev, head[:j])
+			return Recognised
+		}
+	}
+	setUser(ev, head)
+	return Recognised
+}
+
+// maxAuthUser parses "[invalid user ]U from ADDR port N ssh2" (anchored at
+// the end) or a bare "U".
+func maxAuthUser(r []byte, ev *knocks.Event) {
+	if u, ok := cutPrefix(r, "invalid user "); ok {
+		r = u
+		ev.Invalid = true
+	}
+	if user, a, found := lastFrom(r, tailEnd); found {
+		a.set(ev)
+		setUser(ev, user)
+		return
+	}
+	setUser(ev, r)
+}
+
+// pamColon parses "error: PAM: REASON for [illegal user ]U from ADDR[ via
+// ADDR]" (Linux-PAM via sshd, macOS adds "via").
+func pamColon(r []byte, ev *knocks.Event) Status {
+	k := bytes.Index(r, []byte(" for "))
+	if k < 0 {
+		return Ignored
+	}
+	r = r[k+len(" for "):]
+	invalid := false
+	if u, ok := cutPrefix(r, "illegal user "); ok {
+		r, invalid = u, true
+	} else if u, ok := cutPrefix(r, "invalid user "); ok {
+		r, invalid = u, true
+	}
+	user, a, found := lastFrom(r, tailEndOrVia)
+	if !found {
+		return Ignored
+	}
+	ev.Kind = knocks.KindPAMFailure
+	ev.Invalid = invalid
+	a.set(ev)
+	setUser(ev, user)
+	return Recognised
+}
+
+// pamModule parses a line of a PAM module, "pam_unix(sshd:auth): ...".
+func pamModule(m []byte, ev *knocks.Event) Status {
+	k := bytes.Index(m, []byte("): "))
+	if k < 0 {
+		return Unrecognised
+	}
+	svc, body := m[:k], m[k+3:]
+	if hasSuffix(svc, ":auth") && hasPrefix(body, "authentication failure;") {
+		return pamFailure(body, ev)
+	}
+	return Ignored
+}
+
+// pamFailure parses "...; logname= uid=0 euid=0 tty=ssh ruser= rhost=ADDR
+// [ user=U]". ruser may be the attacker's user name, so the address is
+// taken from the last " rhost=".
+func pamFailure(body []byte, ev *knocks.Event) Status {
+	ev.Kind = knocks.KindPAMFailure
+	k := bytes.LastIndex(body, []byte(" rhost="))
+	if k < 0 {
+		return Recognised
+	}
+	r := body[k+len(" rhost="):]
+	tok, rest := nextToken(r)
+	if a, ok := parseAddrToken(tok); ok {
+		a.set(ev)
+	}
+	if u, ok := cutPrefix(rest, "user="); ok {
+		setUser(ev, trimSpace(u))
+	}
+	return Recognised
+}
+
+// remoteDisconnect parses the remote id of "Connection closed by",
+// "Connection reset by" and "Disconnected from".
+func remoteDisconnect(r []byte, ev *knocks.Event) Status {
+	pre, user, a, ok := parseRemoteID(r)
+	if !ok {
+		return Unrecognised
+	}
+	return withRemoteID(pre, user, a, knocks.KindDisconnect, ev)
+}
+
+// withRemoteID fills ev from a parsed remote id: a disconnect that names a
+// user before a login is a failure line, one after a login is Ignored.
+func withRemoteID(pre int, user []byte, a addr, kind knocks.Kind, ev *knocks.Event) Status {
+	switch pre {
+	case preUser:
+		return Ignored
+	case preAuthenticating:
+		kind = knocks.KindAuthDisconnect
+		setUser(ev, user)
+	case preInvalid:
+		kind = knocks.KindAuthDisconnect
+		ev.Invalid = true
+		setUser(ev, user)
+	}
+	ev.Kind = kind
+	a.set(ev)
+	return Recognised
+}
+
+// connFatal parses "RID: REASON" after "... Connection from ". The reason
+// is sshd's own (ssh_err), the remote id may hold a user name: the last
+// ": " whose head parses as a remote id is the end of it.
+func connFatal(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
+	end := len(r)
+	for {
+		k := bytes.LastIndex(r[:end], []byte(": "))
+		if k < 0 {
+			break
+		}
+		if pre, user, a, ok := parseRemoteID(r[:k]); ok {
+			if kind == knocks.KindKexFail && pre != preNone {
+				return Unrecognised
+			}
+			return withRemoteID(pre, user, a, kind, ev)
+		}
+		end = k
+	}
+	if pre, user, a, ok := parseRemoteID(r); ok {
+		return withRemoteID(pre, user, a, kind, ev)
+	}
+	ev.Kind = kind
+	return Recognised
+}
+
+// connectionFrom parses "Connection from ADDR port N on ADDR port N[ rdomain
+// "X"]" (context: KindConnect) and sshpkt_fatal's "Connection from RID timed
+// out" and "Connection from RID: REASON".
+func connectionFrom(r []byte, ev *knocks.Event) Status {
+	if a, n, ok := addrPort(r); ok && (n == len(r) || hasPrefix(r[n:], " on ")) {
+		ev.Kind = knocks.KindConnect
+		a.set(ev)
+		return Recognised
+	}
+	if h, ok := cutSuffix(r, " timed out"); ok {
+		if pre, user, a, ok := parseRemoteID(h); ok {
+			return withRemoteID(pre, user, a, knocks.KindTimeout, ev)
+		}
+	}
+	if bytes.Contains(r, []byte(": ")) {
+		return connFatal(r, knocks.KindDispatchFatal, ev)
+	}
+	return Unrecognised
+}
+
+// disconnecting parses the rest of "Disconnecting[ RID]: REASON".
+func disconnecting(r []byte, ev *knocks.Event) Status {
+	if reason, ok := cutPrefix(r, ": "); ok {
+		// OpenSSH 6.x: no remote id.
+		switch {
+		case hasPrefix(reason, "Too many authentication failures"):
+			ev.Kind = knocks.KindMaxAuth
+			if u, ok := cutPrefix(reason[len("Too many authentication failures"):], " for "); ok {
+				maxAuthUser(u, ev)
+			}
+		case hasPrefix(reason, "Change of username or service not allowed"):
+			ev.Kind = knocks.KindAuthDisconnect
+		default:
+			ev.Kind = knocks.KindDisconnect
+		}
+		return Recognised
+	}
+	r, ok := cutPrefix(r, " ")
+	if !ok {
+		return Unrecognised
+	}
+	const tooMany = ": Too many authentication failures"
+	if h, ok := cutSuffix(r, tooMany); ok {
+		if pre, user, a, ok := parseRemoteID(h); ok {
+			st := withRemoteID(pre, user, a, knocks.KindMaxAuth, ev)
+			ev.Kind = knocks.KindMaxAuth
+			return st
+		}
+	}
+	const change = ": Change of username or service not allowed: ("
+	type cand struct {
+		pre  int
+		user []byte
+		a    addr
+	}
+	var first *cand
+	for i := 0; ; {
+		k := bytes.Index(r[i:], []byte(change))
+		if k < 0 {
+			break
+		}
+		k += i
+		if pre, user, a, ok := parseRemoteID(r[:k]); ok {
+			// The reason repeats the user, "(U,service) -> (...)": prefer
+			// the candidate that agrees with it.
+			rest := r[k+len(change):]
+			if hasPrefix(rest, string(user)) && hasPrefix(rest[len(user):], ",") {
+				return withRemoteID(pre, user, a, knocks.KindAuthDisconnect, ev)
+			}
+			if first == nil {
+				first = &cand{pre, user, a}
+			}
+		}
+		i = k + 1
+	}
+	if first != nil {
+		return withRemoteID(first.pre, first.user, first.a, knocks.KindAuthDisconnect, ev)
+	}
+	// Any other reason: the first ": " whose head parses as a remote id.
+	for i := 0; ; {
+		k := bytes.Index(r[i:], []byte(": "))
+		if k < 0 {
+			break
+		}
+		k += i
+		if pre, user, a, ok := parseRemoteID(r[:k]); ok {
+			return withRemoteID(pre, user, a, knocks.KindDisconnect, ev)
+		}
+		i = k + 1
+	}
+	return Unrecognised
+}
+
+// receivedDisconnect parses "ADDR port N:CODE: REASON" (7.x and later) or
+// "ADDR: CODE: REASON" (6.x) after "Received disconnect from ".
+func receivedDisconnect(r []byte, preauth bool, ev *knocks.Event) Status {
+	tok, rest := nextToken(r)
+	var a addr
+	code := -1
+	if len(tok) > 1 && tok[len(tok)-1] == ':' {
+		var ok bool
+		if a, ok = parseAddrToken(tok[:len(tok)-1]); !ok {
+			return Unrecognised
+		}
+		// rest: "CODE: REASON"
+		code, rest = leadingCode(rest)
+	} else {
+		var ok bool
+		if a, ok = parseAddrToken(tok); !ok {
+			return Unrecognised
+		}
+		p, ok := cutPrefix(rest, "port ")
+		if !ok {
+			return Unrecognised
+		}
+		d := 0
+		for d < len(p) && isDigit(p[d]) {
+			d++
+		}
+		a.port, _ = atoi(p[:d])
+		p = p[d:]
+		if len(p) > 0 && p[0] == ':' {
+			p = p[1:]
+		}
+		code, rest = leadingCode(skipSpaces(p))
+	}
+	reason := rest
+	switch {
+	case code == 14 || bytes.Contains(reason, []byte("Auth fail")) ||
+		hasPrefix(reason, "No supported authentication methods") || hasPrefix(reason, "No authentication methods"):
+		ev.Kind = knocks.KindAuthDisconnect
+	case preauth:
+		ev.Kind = knocks.KindDisconnect
+	default:
+		return Ignored // after a login: "disconnected by user" and the like
+	}
+	a.set(ev)
+	return Recognised
+}
+
+// leadingCode parses "CODE:[ ]REST".
+func leadingCode(b []byte) (int, []byte) {
+	d := 0
+	for d < len(b) && isDigit(b[d]) {
+		d++
+	}
+	if d == 0 || d >= len(b) || b[d] != ':' {
+		return -1, b
+	}
+	n, _ := atoi(b[:d])
+	return n, skipSpaces(b[d+1:])
+}
+
+// sshServerLine parses the patched "SSH: Server;Ltype: Version;Remote:
+// 127.0.0.1-1780;..." lines: context that gives the address.
+func sshServerLine(r []byte, ev *knocks.Event) Status {
+	k := bytes.Index(r, []byte(";Remote: "))
+	if k < 0 {
+		return Ignored
+	}
+	v := r[k+len(";Remote: "):]
+	if e := bytes.IndexByte(v, ';'); e >= 0 {
+		v = v[:e]
+	}
+	v = trimSpace(v)
+	d := bytes.LastIndexByte(v, '-')
+	if d <= 0 {
+		return Ignored
+	}
+	a, ok := parseAddrToken(v[:d])
+	if !ok {
+		return Ignored
+	}
+	a.port, _ = atoi(v[d+1:])
+	ev.Kind = knocks.KindConnect
+	a.set(ev)
+	return Recognised
+}
+
+// timeoutLine parses "ADDR port N" or "connection from ADDR to ADDR, pid =
+// N" after "Timeout before authentication for ". The second form is logged
+// by the listening sshd about its child: the event takes the child's pid,
+// so that it joins the child's connection.
+func timeoutLine(r []byte, ev *knocks.Event) Status {
+	ev.Kind = knocks.KindTimeout
+	if c, ok := cutPrefix(r, "connection from "); ok {
+		tok, rest := nextToken(c)
+		if a, ok := parseAddrToken(tok); ok {
+			a.set(ev)
+		}
+		if k := bytes.Index(rest, []byte(", pid = ")); k >= 0 {
+			if pid, ok := atoi(rest[k+len(", pid = "):]); ok && pid > 0 {
+				ev.PID = pid
+			}
+		}
+		return Recognised
+	}
+	if a, _, ok := addrPort(r); ok {
+		a.set(ev)
+	}
+	return Recognised
+}
+
+// refusedConnect parses "NAME[@ADDR] (ADDR)" after "refused connect from "
+// (TCP wrappers): the address is the one in parentheses at the end.
+func refusedConnect(r []byte, ev *knocks.Event) Status {
+	ev.Kind = knocks.KindRefused
+	if len(r) > 0 && r[len(r)-1] == ')' {
+		if k := bytes.LastIndexByte(r, '('); k >= 0 {
+			if a, ok := parseAddrToken(r[k+1 : len(r)-1]); ok {
+				a.set(ev)
+				return Recognised
+			}
+		}
+	}
+	tok, _ := nextToken(r)
+	if k := bytes.LastIndexByte(tok, '@'); k >= 0 {
+		tok = tok[k+1:]
+	}
+	if a, ok := parseAddrToken(tok); ok {
+		a.set(ev)
+	}
+	return Recognised
+}
+
+// dropConnection parses "N from [ADDR]:PORT on [ADDR]:PORT REASON" after
+// "drop connection #" (the listener refusing a connection: penalty or
+// MaxStartups, OpenSSH 9.8 and later).
+func dropConnection(r []byte, ev *knocks.Event) Status {
+	k := bytes.Index(r, []byte(" from ["))
+	if k < 0 {
+		return Unrecognised
+	}
+	r = r[k+len(" from ["):]
+	e := bytes.Index(r, []byte("]:"))
+	if e < 0 {
+		return Unrecognised
+	}
+	a, ok := parseAddrToken(r[:e])
+	if !ok {
+		return Unrecognised
+	}
+	p := r[e+2:]
+	d := 0
+	for d < len(p) && isDigit(p[d]) {
+		d++
+	}
+	a.port, _ = atoi(p[:d])
+	ev.Kind = knocks.KindRefused
+	a.set(ev)
+	return Recognised
+}
+
+// cutPrefix is bytes.CutPrefix with a string prefix.
+func cutPrefix(b []byte, s string) ([]byte, bool) {
+	if hasPrefix(b, s) {
+		return b[len(s):], true
+	}
+	return b, false
+}
+
+// cutSuffix is bytes.CutSuffix with a string suffix.
+func cutSuffix(b []byte, s string) ([]byte, bool) {
+	if hasSuffix(b, s) {
+		return b[:len(b)-len(s)], true
+	}
+	return b, false
+}

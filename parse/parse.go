@@ -1,0 +1,243 @@
+package parse
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"knocks"
+)
+
+// Status says what Line made of a line.
+//
+// The values are in the same order as ingest.Status, so a caller can
+// convert one into the other with a plain type conversion.
+type Status int
+
+// The statuses of a parsed line.
+const (
+	// NotSSHD is a line of another program, a blank line, or a fail2ban.log
+	// line that is not a Found, Ban or Unban line.
+	NotSSHD Status = iota
+	// Recognised is an event: Event.Kind is set. It includes KindConnect
+	// context lines, which give a connection its address but never count.
+	Recognised
+	// Ignored is a known sshd line that is not an event: session opened or
+	// closed, Close session, Postponed, Accepted key, a disconnect after a
+	// login, Server listening and the like.
+	Ignored
+	// Unrecognised is an sshd line that the parser does not know. Message
+	// and Shape help to report it.
+	Unrecognised
+)
+
+// String returns the name of the status.
+func (s Status) String() string {
+	switch s {
+	case NotSSHD:
+		return "not-sshd"
+	case Recognised:
+		return "recognised"
+	case Ignored:
+		return "ignored"
+	case Unrecognised:
+		return "unrecognised"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// MaxLineLen is the longest line, in bytes, that Check accepts. Longer lines
+// are bad input; sshd never writes them.
+const MaxLineLen = 64 << 10
+
+// Errors that Check returns, and that a reader of log lines wraps in a
+// ParseError when it skips a line. Test for them with errors.Is.
+var (
+	ErrLineTooLong = errors.New("line too long")
+	ErrNUL         = errors.New("NUL byte in line")
+	ErrBinary      = errors.New("binary data, not text")
+	ErrTruncated   = errors.New("truncated input")
+)
+
+// ParseError is a bad line of an input: the file it was in, its 1-based
+// line number (0 when unknown), and what was wrong with it. Err is one of
+// the sentinel errors of this package or an error of the reader.
+type ParseError struct {
+	File string // the name the user gave ("-" for stdin)
+	Line int64  // 1-based line number, 0 when it does not apply
+	Err  error
+}
+
+// Error returns "file:line: message", or "file: message" without a line.
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+// Unwrap returns the underlying error, so that errors.Is(err, ErrNUL) works.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Check reports whether b is a line that a reader should skip as bad input:
+// ErrLineTooLong for a line longer than MaxLineLen, ErrNUL for a line with
+// a NUL byte, ErrBinary for a line that is mostly control bytes or invalid
+// UTF-8. It returns nil for a good line. Line itself never fails: it copes
+// with any input, and Check is the policy a reader applies before it.
+func Check(b []byte) error {
+	if len(b) > MaxLineLen {
+		return ErrLineTooLong
+	}
+	ctrl, bad := 0, 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == 0:
+				return ErrNUL
+			case c < 0x20 && c != '\t' && c != '\r' || c == 0x7f:
+				ctrl++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			bad++
+		}
+		i += n
+	}
+	if ctrl > 0 && ctrl*8 > len(b) || len(b) >= 8 && bad*3 > len(b) {
+		return ErrBinary
+	}
+	return nil
+}
+
+// Header is what a log line says before the sshd message.
+type Header struct {
+	// Time is the timestamp of the line; the zero Time when the line had
+	// none (journal-style lines without a timestamp, bare messages). For
+	// RFC 3164 stamps NoYear is set and the year is a placeholder (0); for
+	// stamps without a zone IsWallClock(Time) is true. Clock.Resolve turns
+	// both into UTC.
+	Time    time.Time
+	NoYear  bool
+	Host    string // "" when the header named no host
+	Program string // "sshd", "sshd-session" or "sshd-auth"; "" when unnamed
+	PID     int    // 0 when the header had no pid
+}
+
+// Line parses one log line into an event. It recognises journald JSON
+// objects (a line that starts with '{'), fail2ban.log lines and syslog lines
+// in the forms listed in the package documentation, and the sshd messages
+// in them.
+//
+// The event's Time is as written: see Header.Time; call Clock.Resolve on
+// every event, in line order, to get UTC. Line never fails and never
+// panics; Line, Count and Time aside, unset fields are zero. Event.Line is
+// left 0 for the caller to set. Count is at least 1 for a Recognised line.
+func Line(b []byte) (knocks.Event, Status) {
+	var ev knocks.Event
+	st := parseLine(b, &ev)
+	if st != Recognised {
+		if st == NotSSHD {
+			return knocks.Event{}, st
+		}
+		// Keep the header of an Ignored or Unrecognised sshd line, drop
+		// what the message parser may have half filled in.
+		ev = knocks.Event{Time: ev.Time, NoYear: ev.NoYear, Host: ev.Host, Program: ev.Program, PID: ev.PID}
+	}
+	return ev, st
+}
+
+// Message splits a log line into its header and its sshd message. ok is
+// false for a line that is not an sshd line (including fail2ban.log lines
+// and lines without a program name). For a journald JSON line msg is the
+// decoded MESSAGE field; otherwise it is a subslice of b. It is meant for
+// the rare lines that Line does not recognise (see Shape); it allocates the
+// header's strings.
+func Message(b []byte) (h Header, msg []byte, ok bool) {
+	b = trimEOL(b)
+	if len(b) == 0 {
+		return Header{}, nil, false
+	}
+	if b[0] == '{' {
+		var ev knocks.Event
+		m, ok := journalMessage(b, &ev)
+		if !ok {
+			return Header{}, nil, false
+		}
+		return Header{Time: ev.Time, Host: ev.Host, Program: ev.Program, PID: ev.PID}, m, true
+	}
+	var hd header
+	k := splitHeader(b, &hd, 0)
+	if k != hdrSSHD {
+		return Header{}, nil, false
+	}
+	return Header{Time: hd.t, NoYear: hd.noYear, Host: string(hd.host), Program: program(hd.prog), PID: hd.pid}, hd.msg, true
+}
+
+// ParseMessage parses a bare sshd message, without any header, as sshd
+// passes it to syslog(3): "Failed password for root from 192.0.2.1 port 22
+// ssh2". The event has no time, host, program or pid. The status is
+// Recognised, Ignored or Unrecognised (NotSSHD only for an empty message).
+func ParseMessage(msg []byte) (knocks.Event, Status) {
+	var ev knocks.Event
+	msg = trimEOL(msg)
+	if len(trimSpace(msg)) == 0 {
+		return ev, NotSSHD
+	}
+	st := parseMessage(msg, &ev)
+	if st != Recognised {
+		ev = knocks.Event{}
+	}
+	return ev, st
+}
+
+// parseLine parses b into ev and returns its status. ev may be partly
+// filled on any status.
+func parseLine(b []byte, ev *knocks.Event) Status {
+	b = trimEOL(b)
+	if len(b) == 0 {
+		return NotSSHD
+	}
+	if b[0] == '{' {
+		m, ok := journalMessage(b, ev)
+		if !ok {
+			return NotSSHD
+		}
+		return parseMessage(m, ev)
+	}
+	var h header
+	switch splitHeader(b, &h, 0) {
+	case hdrSSHD:
+		ev.Time, ev.NoYear = h.t, h.noYear
+		if len(h.host) > 0 {
+			ev.Host = string(h.host)
+		}
+		ev.Program = program(h.prog)
+		ev.PID = h.pid
+		return parseMessage(h.msg, ev)
+	case hdrNoProgram:
+		// A timestamp and then no program name: a bare sshd message
+		// after a timestamp (multilog, socklog). Only a recognised event
+		// counts, anything else is a line of some other program.
+		ev.Time, ev.NoYear = h.t, h.noYear
+		if parseMessage(h.msg, ev) == Recognised {
+			return Recognised
+		}
+		return NotSSHD
+	case hdrFail2ban:
+		return parseFail2ban(h.msg, h.t, ev)
+	}
+	return NotSSHD
+}
+
+// trimEOL removes a trailing newline and carriage return.
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
