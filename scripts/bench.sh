@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Benchmark of `knocks ingest` against `grep -c sshd` on the same generated log, in one run.
+#
+#   scripts/bench.sh                   # 1M lines (about 100 MB)
+#   scripts/bench.sh --lines 5000000   # any size
+#   scripts/bench.sh --vs-fail2ban     # also fail2ban-regex (Debian package fail2ban), if installed
+#   scripts/bench.sh --file /var/log/auth.log   # a real log instead of a generated one
+#
+# It builds ./cmd/knocks and ./cmd/knocks-gen, generates the log into a temporary directory,
+# reads it once so that every program finds it in the page cache, then times:
+#   grep -c sshd FILE                      (best of 3)
+#   knocks ingest --db DB FILE             (first import, empty database)
+#   knocks ingest --db DB FILE             (re-import: must add nothing and be >= 10x faster)
+#   fail2ban-regex FILE sshd.conf          (with --vs-fail2ban)
+# and prints wall time, the ratio to grep and the peak RSS of each. Times and peak RSS are taken
+# by a tiny Go helper built here (wait4 rusage, as GNU time does), so nothing else is needed.
+set -euo pipefail
+
+lines=1000000
+seed=1
+style=rfc3164
+file=""
+vs_fail2ban=0
+keep=0
+knocks_bin=""
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+	cat <<-EOF
+	Flags:
+	  --lines N       lines to generate (default $lines)
+	  --seed N        generator seed (default $seed)
+	  --style S       rfc3164, rfc3339, journal or mixed (default $style)
+	  --file PATH     time this log instead of a generated one
+	  --vs-fail2ban   also time fail2ban-regex
+	  --keep          keep the temporary directory
+	  --knocks BIN    time this knocks binary instead of building ./cmd/knocks
+	EOF
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--lines) lines="$2"; shift 2 ;;
+	--lines=*) lines="${1#*=}"; shift ;;
+	--seed) seed="$2"; shift 2 ;;
+	--seed=*) seed="${1#*=}"; shift ;;
+	--style) style="$2"; shift 2 ;;
+	--style=*) style="${1#*=}"; shift ;;
+	--file) file="$2"; shift 2 ;;
+	--file=*) file="${1#*=}"; shift ;;
+	--vs-fail2ban) vs_fail2ban=1; shift ;;
+	--keep) keep=1; shift ;;
+	--knocks) knocks_bin="$2"; shift 2 ;;
+	--knocks=*) knocks_bin="${1#*=}"; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "bench.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+case "$lines" in ''|*[!0-9]*) echo "bench.sh: --lines wants a number" >&2; exit 2 ;; esac
+
+abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+[ -n "$file" ] && file="$(abs "$file")"
+[ -n "$knocks_bin" ] && knocks_bin="$(abs "$knocks_bin")"
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/knocks-bench.XXXXXX")"
+cleanup() {
+	if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The measuring helper: runs a command, prints "<wall seconds> <peak RSS KiB> <exit status>".
+mkdir -p "$tmp/measure"
+cat >"$tmp/measure/main.go" <<'EOF'
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+func main() {
+	out, err := os.Create(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	cmd := exec.Command(os.Args[2], os.Args[3:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	code := 0
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	fmt.Fprintf(out, "%.3f %d %d\n", wall.Seconds(), ru.Maxrss, code)
+	out.Close()
+}
+EOF
+echo "building ..."
+(cd "$tmp/measure" && GOFLAGS= go build -o "$tmp/measure/measure" main.go)
+go build -o "$tmp/knocks-gen" ./cmd/knocks-gen
+if [ -n "$knocks_bin" ]; then
+	cp "$knocks_bin" "$tmp/knocks"
+elif ! go build -o "$tmp/knocks" ./cmd/knocks; then
+	echo "bench.sh: cannot build ./cmd/knocks" >&2
+	exit 1
+fi
+
+# measure NAME CMD...: runs CMD (its stdout to $tmp/NAME.out, stderr to $tmp/NAME.err) and sets
+# wall, rss_kib and status.
+measure() {
+	local name="$1"
+	shift
+	"$tmp/measure/measure" "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" || true
+	read -r wall rss_kib status <"$tmp/$name.time"
+}
+
+if [ -z "$file" ]; then
+	log="$tmp/auth.log"
+	echo "generating $lines lines (seed $seed, $style) ..."
+	measure gen "$tmp/knocks-gen" -lines "$lines" -seed "$seed" -style "$style" -o "$log"
+	[ "$status" = 0 ] || { cat "$tmp/gen.err" >&2; exit 1; }
+	gen_wall="$wall"
+	truth="$(sed -n 2p "$tmp/gen.err")"
+else
+	log="$file"
+	[ -r "$log" ] || { echo "bench.sh: cannot read $log" >&2; exit 1; }
+	gen_wall=""
+	truth=""
+fi
+bytes="$(wc -c <"$log")"
+nlines="$(wc -l <"$log")"
+cat "$log" >/dev/null # into the page cache
+
+# grep: best of 3.
+grep_wall=""
+for _ in 1 2 3; do
+	measure grep grep -c sshd "$log"
+	if [ -z "$grep_wall" ] || awk -v a="$wall" -v b="$grep_wall" 'BEGIN { exit !(a < b) }'; then
+		grep_wall="$wall"
+		grep_rss="$rss_kib"
+	fi
+done
+grep_count="$(cat "$tmp/grep.out")"
+
+db="$tmp/bench.db"
+measure ingest1 "$tmp/knocks" ingest --db "$db" "$log"
+in1_wall="$wall" in1_rss="$rss_kib" in1_status="$status"
+measure ingest2 "$tmp/knocks" ingest --db "$db" "$log"
+in2_wall="$wall" in2_rss="$rss_kib" in2_status="$status"
+
+f2b_note=""
+if [ "$vs_fail2ban" = 1 ]; then
+	filter=/etc/fail2ban/filter.d/sshd.conf
+	if command -v fail2ban-regex >/dev/null 2>&1 && [ -r "$filter" ]; then
+		echo "timing fail2ban-regex (slow) ..."
+		measure f2b fail2ban-regex "$log" "$filter"
+		f2b_wall="$wall" f2b_rss="$rss_kib" f2b_status="$status"
+	else
+		f2b_note="fail2ban-regex not installed (Debian: apt-get install fail2ban)"
+	fi
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+row() { printf '%-30s %9s %9s %11s   %s\n' "$1" "$2" "$3" "$4" "${5:-}"; }
+
+echo
+echo "knocks benchmark  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(go env GOOS)/$(go env GOARCH)  $(nproc 2>/dev/null || echo ?) CPUs  $(go version | awk '{print $3}')"
+echo "input: $log"
+printf 'input: %s lines, %s MB' "$nlines" "$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')"
+[ -n "$gen_wall" ] && printf ', generated in %ss' "$gen_wall"
+echo
+[ -n "$truth" ] && echo "generator truth: $truth"
+echo
+row "command" "wall" "vs grep" "peak RSS"
+row "grep -c sshd (best of 3)" "${grep_wall}s" "1.0x" "$(mib "$grep_rss")" "count $grep_count"
+row "knocks ingest (first import)" "${in1_wall}s" "$(ratio "$in1_wall" "$grep_wall")" "$(mib "$in1_rss")" "exit $in1_status"
+row "knocks ingest (re-import)" "${in2_wall}s" "$(ratio "$in2_wall" "$grep_wall")" "$(mib "$in2_rss")" "exit $in2_status; first/re-import $(ratio "$in1_wall" "$in2_wall")"
+if [ -n "${f2b_wall:-}" ]; then
+	row "fail2ban-regex" "${f2b_wall}s" "$(ratio "$f2b_wall" "$grep_wall")" "$(mib "$f2b_rss")" "exit $f2b_status"
+fi
+[ -n "$f2b_note" ] && echo "$f2b_note"
+echo
+echo "knocks ingest (first import) said:"
+sed -n '1,12p' "$tmp/ingest1.err" | sed 's/^/  /'
+echo "knocks ingest (re-import) said:"
+sed -n '1,6p' "$tmp/ingest2.err" | sed 's/^/  /'
+if [ -n "$truth" ] && measure report "$tmp/knocks" report --db "$db" --format json && [ "$status" = 0 ]; then
+	echo "knocks report: $(grep -oE '"(attempts|connections|scans|logins|unique_ips|unique_users)": *[0-9]+' "$tmp/report.out" | head -6 | tr -d '"' | tr '\n' ' ')"
+fi
+if [ "$in1_status" != 0 ] || [ "$in2_status" != 0 ]; then
+	echo "bench.sh: knocks ingest failed (exit $in1_status, $in2_status)" >&2
+	exit 1
+fi
