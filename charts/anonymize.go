@@ -1,0 +1,121 @@
+package charts
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"knocks"
+)
+
+// Anonymize returns a copy of s fit for publishing: source addresses with
+// the last IPv4 octet masked ("203.0.113.x") and IPv6 cut to /48
+// ("2001:db8:1::/48"), entries that become equal merged; IPv6 subnets cut to
+// /48 and merged; the names of valid accounts replaced by "(valid user 1)",
+// "(valid user 2)", ... in order of attempts; and the list of the hosts that
+// logged the attempts left out. Totals, countries, networks and cities are
+// kept. s is not changed.
+func Anonymize(s *knocks.Summary) *knocks.Summary {
+	a := *s
+	a.TopIPs = anonIPs(s.TopIPs)
+	a.TopSubnets = anonSubnets(s.TopSubnets)
+	names := map[string]string{}
+	for _, u := range s.TopValidUsers {
+		if _, ok := names[u.User]; !ok {
+			names[u.User] = fmt.Sprintf("(valid user %d)", len(names)+1)
+		}
+	}
+	anonUsers := func(list []knocks.UserCount) []knocks.UserCount {
+		out := make([]knocks.UserCount, len(list))
+		for i, u := range list {
+			if u.Valid {
+				n, ok := names[u.User]
+				if !ok {
+					n = fmt.Sprintf("(valid user %d)", len(names)+1)
+					names[u.User] = n
+				}
+				u.User = n
+			}
+			out[i] = u
+		}
+		return out
+	}
+	a.TopValidUsers = anonUsers(s.TopValidUsers)
+	a.TopUsers = anonUsers(s.TopUsers)
+	a.TopInvalidUsers = append([]knocks.UserCount(nil), s.TopInvalidUsers...)
+	a.TopHosts = nil
+	return &a
+}
+
+// MaskAddr returns an address with its last IPv4 octet masked
+// ("203.0.113.x") or an IPv6 address cut to its /48 ("2001:db8:1::/48").
+// Text that is not an address is returned unchanged.
+func MaskAddr(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		b := addr.As4()
+		return fmt.Sprintf("%d.%d.%d.x", b[0], b[1], b[2])
+	}
+	p, _ := addr.WithZone("").Prefix(48)
+	return p.String()
+}
+
+func anonIPs(list []knocks.IPCount) []knocks.IPCount {
+	var out []knocks.IPCount
+	at := map[string]int{}
+	for _, ip := range list {
+		key := MaskAddr(ip.IP)
+		i, ok := at[key]
+		if !ok {
+			ip.IP = key
+			at[key] = len(out)
+			out = append(out, ip)
+			continue
+		}
+		m := &out[i]
+		m.Attempts += ip.Attempts
+		m.Connections += ip.Connections
+		m.Share += ip.Share
+		if ip.First.Before(m.First) {
+			m.First = ip.First
+		}
+		if ip.Last.After(m.Last) {
+			m.Last = ip.Last
+		}
+		if m.Country != ip.Country {
+			m.Country = ""
+		}
+		if m.ASN != ip.ASN {
+			m.ASN, m.Org = 0, ""
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Attempts > out[j].Attempts })
+	return out
+}
+
+func anonSubnets(list []knocks.KeyCount) []knocks.KeyCount {
+	var out []knocks.KeyCount
+	at := map[string]int{}
+	for _, k := range list {
+		if p, err := netip.ParsePrefix(k.Key); err == nil && p.Addr().Is6() && !p.Addr().Is4In6() && p.Bits() > 48 {
+			p, _ = p.Addr().Prefix(48)
+			k.Key = p.String()
+		} else if err != nil && !strings.Contains(k.Key, "/") {
+			k.Key = MaskAddr(k.Key)
+		}
+		if i, ok := at[k.Key]; ok {
+			out[i].Attempts += k.Attempts
+			out[i].Share += k.Share
+			continue
+		}
+		at[k.Key] = len(out)
+		out = append(out, k)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Attempts > out[j].Attempts })
+	return out
+}

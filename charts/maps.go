@@ -1,0 +1,413 @@
+package charts
+
+import (
+	"image/color"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"knocks"
+	"knocks/data/maps"
+)
+
+// countryValues returns the attempts per country that the world map can
+// show: shapes by feature id (ISO alpha-2), and the countries too small for
+// a shape as points. Reserved-range labels ("private") and codes the map
+// does not know are left out.
+func countryValues(s *knocks.Summary) (shapes map[string]int64, points []mapPoint) {
+	shapes = map[string]int64{}
+	for _, c := range s.Countries {
+		code := strings.ToUpper(c.Country)
+		if c.Attempts <= 0 {
+			continue
+		}
+		if maps.HasShape(code) {
+			shapes[code] += c.Attempts
+			continue
+		}
+		if e, ok := maps.Lookup(code); ok && e.HasPoint {
+			points = append(points, mapPoint{ID: code, Lon: e.Lon, Lat: e.Lat, Value: c.Attempts})
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return points[i].Value > points[j].Value })
+	return shapes, points
+}
+
+// mapPoint is a country without a shape, or a city, with its attempts.
+type mapPoint struct {
+	ID       string
+	Name     string
+	Region   string
+	Lon, Lat float64
+	Value    int64
+}
+
+// MaxCities is the most cities a map draws (the busiest ones).
+const MaxCities = 2000
+
+// cityPoints returns the located cities of s with attempts, busiest
+// first, at most MaxCities; with onlyUS, only those in the United States.
+func cityPoints(s *knocks.Summary, onlyUS bool) []mapPoint {
+	var out []mapPoint
+	for _, c := range s.Cities {
+		if c.Attempts <= 0 || (c.Lat == 0 && c.Lon == 0) || math.IsNaN(c.Lat) || math.IsNaN(c.Lon) {
+			continue
+		}
+		if onlyUS && !strings.EqualFold(c.Country, "US") {
+			continue
+		}
+		out = append(out, mapPoint{ID: c.Country, Name: c.City, Region: strings.ToUpper(c.Region), Lon: c.Lon, Lat: c.Lat, Value: c.Attempts})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
+	if len(out) > MaxCities {
+		out = out[:MaxCities]
+	}
+	return out
+}
+
+// bubbleRadius returns the radius of a bubble whose area is proportional
+// to v, maxR for the largest value max.
+func bubbleRadius(v, max int64, maxR vg.Length) vg.Length {
+	if v <= 0 || max <= 0 {
+		return 0
+	}
+	return maxR * vg.Length(math.Sqrt(float64(v)/float64(max)))
+}
+
+// usStateValues sums the attempts of US cities per state: by the city's
+// region when it is a state code of the map, else by the state whose shape
+// holds the city's coordinates.
+func usStateValues(s *knocks.Summary) map[string]int64 {
+	states := maps.USFeatures()
+	known := map[string]bool{}
+	for _, f := range states {
+		known[f.ID] = true
+	}
+	out := map[string]int64{}
+	for _, c := range cityPoints(s, true) {
+		if known[c.Region] {
+			out[c.Region] += c.Value
+			continue
+		}
+		for _, f := range states {
+			if insideFeature(f, maps.Point{c.Lon, c.Lat}) {
+				out[f.ID] += c.Value
+				break
+			}
+		}
+	}
+	return out
+}
+
+// hasUS reports whether s has a located US city: then the US map is drawn.
+func hasUS(s *knocks.Summary) bool { return len(cityPoints(s, true)) > 0 }
+
+// insideFeature reports whether p is inside one of f's polygons (even-odd
+// over all rings, so holes count as outside).
+func insideFeature(f maps.Feature, p maps.Point) bool {
+	for _, poly := range f.Polygons {
+		in := false
+		for _, r := range poly {
+			for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+				if (r[i][1] > p[1]) != (r[j][1] > p[1]) &&
+					p[0] < (r[j][0]-r[i][0])*(p[1]-r[i][1])/(r[j][1]-r[i][1])+r[i][0] {
+					in = !in
+				}
+			}
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
+
+func worldProjected() []maps.Feature {
+	return maps.Project(maps.WorldFeatures(), func(_ string, lon, lat float64) (float64, float64) { return maps.EqualEarth(lon, lat) })
+}
+
+func usProjected() []maps.Feature {
+	return maps.Project(maps.USFeatures(), func(id string, lon, lat float64) (float64, float64) { return maps.USProject(id, lon, lat) })
+}
+
+// worldOutline returns the edge of the Equal Earth map (the meridians ±180).
+func worldOutline() maps.Ring {
+	var r maps.Ring
+	for lat := -90.0; lat <= 90; lat++ {
+		x, y := maps.EqualEarth(180, lat)
+		r = append(r, maps.Point{x, y})
+	}
+	for lat := 90.0; lat >= -90; lat-- {
+		x, y := maps.EqualEarth(-180, lat)
+		r = append(r, maps.Point{x, y})
+	}
+	return r
+}
+
+func worldMap(s *knocks.Summary) *plot.Plot {
+	shapes, points := countryValues(s)
+	var max int64
+	for _, v := range shapes {
+		max = int64(math.Max(float64(max), float64(v)))
+	}
+	for _, p := range points {
+		max = int64(math.Max(float64(max), float64(p.Value)))
+	}
+	if max == 0 {
+		return nil
+	}
+	bins := maps.LogBins(max)
+	m := &mapPlot{outline: worldOutline(), legendTitle: "failed attempts", bins: bins}
+	m.min, m.max = maps.EqualEarthBounds()
+	for _, f := range worldProjected() {
+		col := colLand
+		if i := maps.BinIndex(bins, shapes[f.ID]); i >= 0 {
+			col = hexColor(bins[i].Color)
+		}
+		m.shapes = append(m.shapes, shape{f: f, fill: col})
+	}
+	for _, pt := range points {
+		x, y := maps.EqualEarth(pt.Lon, pt.Lat)
+		m.dots = append(m.dots, dot{x: x, y: y, r: vg.Points(4), fill: hexColor(bins[maps.BinIndex(bins, pt.Value)].Color), stroke: colText})
+	}
+	m.note = "Equal Earth projection · Natural Earth 1:110m · small countries as dots · IP geolocation is nominal"
+	p := newPlot("Failed attempts by country (log colour scale)", s)
+	p.HideAxes()
+	p.Add(m)
+	return p
+}
+
+func cityMap(s *knocks.Summary) *plot.Plot {
+	cities := cityPoints(s, false)
+	if len(cities) == 0 {
+		return nil
+	}
+	m := &mapPlot{outline: worldOutline(), legendTitle: "failed attempts", bubbleMax: cities[0].Value, bubbleR: vg.Points(26)}
+	m.min, m.max = maps.EqualEarthBounds()
+	for _, f := range worldProjected() {
+		m.shapes = append(m.shapes, shape{f: f, fill: colLand})
+	}
+	for _, c := range cities {
+		x, y := maps.EqualEarth(c.Lon, c.Lat)
+		m.dots = append(m.dots, dot{x: x, y: y, r: bubbleRadius(c.Value, cities[0].Value, m.bubbleR),
+			fill: color.NRGBA{0xc0, 0x39, 0x2b, 0x88}, stroke: color.RGBA{0x7f, 0x1d, 0x12, 0xff}})
+	}
+	m.note = "bubble area proportional to attempts · Equal Earth projection · IP geolocation is nominal"
+	p := newPlot("Failed attempts by city", s)
+	p.HideAxes()
+	p.Add(m)
+	return p
+}
+
+func usMap(s *knocks.Summary) *plot.Plot {
+	cities := cityPoints(s, true)
+	if len(cities) == 0 {
+		return nil
+	}
+	states := usStateValues(s)
+	var max int64
+	for _, v := range states {
+		max = int64(math.Max(float64(max), float64(v)))
+	}
+	bins := maps.LogBins(max)
+	m := &mapPlot{legendTitle: "failed attempts", bins: bins, bubbleMax: cities[0].Value, bubbleR: vg.Points(22)}
+	feats := usProjected()
+	m.min, m.max = maps.Point{math.Inf(1), math.Inf(1)}, maps.Point{math.Inf(-1), math.Inf(-1)}
+	for _, f := range feats {
+		lo, hi := f.Bounds()
+		m.min = maps.Point{math.Min(m.min[0], lo[0]), math.Min(m.min[1], lo[1])}
+		m.max = maps.Point{math.Max(m.max[0], hi[0]), math.Max(m.max[1], hi[1])}
+		col := colLand
+		if i := maps.BinIndex(bins, states[f.ID]); i >= 0 {
+			col = hexColor(bins[i].Color)
+		}
+		m.shapes = append(m.shapes, shape{f: f, fill: col})
+	}
+	for _, c := range cities {
+		x, y := maps.USProject(c.Region, c.Lon, c.Lat)
+		m.dots = append(m.dots, dot{x: x, y: y, r: bubbleRadius(c.Value, cities[0].Value, m.bubbleR),
+			fill: color.NRGBA{0x1b, 0x6f, 0xb5, 0x70}, stroke: color.RGBA{0x0b, 0x3a, 0x66, 0xff}})
+	}
+	m.note = "states coloured by the attempts of their located cities · bubble area proportional to attempts · Alaska and Hawaii as insets, Alaska at 0.35 scale"
+	p := newPlot("Failed attempts from the United States", s)
+	p.HideAxes()
+	p.Add(m)
+	return p
+}
+
+// shape is a projected feature and its fill.
+type shape struct {
+	f    maps.Feature
+	fill color.Color
+}
+
+// dot is a circle on a map.
+type dot struct {
+	x, y         float64
+	r            vg.Length
+	fill, stroke color.Color
+}
+
+// mapPlot draws projected shapes and dots at a fixed aspect ratio, with a
+// legend column on the right: colour bins in counts, bubble sizes in
+// counts, or both.
+type mapPlot struct {
+	min, max    maps.Point
+	outline     maps.Ring
+	shapes      []shape
+	dots        []dot
+	legendTitle string
+	bins        []maps.Bin
+	bubbleMax   int64
+	bubbleR     vg.Length
+	note        string
+}
+
+// DataRange implements plot.DataRanger.
+func (m *mapPlot) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return m.min[0], m.max[0], m.min[1], m.max[1]
+}
+
+// Plot implements plot.Plotter.
+func (m *mapPlot) Plot(c draw.Canvas, p *plot.Plot) {
+	sty := p.Legend.TextStyle
+	sty.Color = colText
+	legendW := vg.Points(190)
+	noteH := sty.Height("Xg") + vg.Points(6)
+	area := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: c.Min.Y + noteH}, Max: vg.Point{X: c.Max.X - legendW, Y: c.Max.Y}}}
+	dx, dy := m.max[0]-m.min[0], m.max[1]-m.min[1]
+	scale := math.Min(float64(area.Size().X)/dx, float64(area.Size().Y)/dy)
+	ox := float64(area.Min.X) + (float64(area.Size().X)-dx*scale)/2
+	oy := float64(area.Min.Y) + (float64(area.Size().Y)-dy*scale)/2
+	tr := func(pt maps.Point) vg.Point {
+		return vg.Point{X: vg.Length(ox + (pt[0]-m.min[0])*scale), Y: vg.Length(oy + (pt[1]-m.min[1])*scale)}
+	}
+	if len(m.outline) > 0 {
+		var path vg.Path
+		for i, pt := range m.outline {
+			if i == 0 {
+				path.Move(tr(pt))
+			} else {
+				path.Line(tr(pt))
+			}
+		}
+		path.Close()
+		c.SetColor(colOcean)
+		c.Fill(path)
+		c.SetLineStyle(draw.LineStyle{Color: color.Gray{0xbb}, Width: vg.Points(0.7)})
+		c.Stroke(path)
+	}
+	for _, sh := range m.shapes {
+		var path vg.Path
+		for _, poly := range sh.f.Polygons {
+			for _, r := range poly {
+				for i, pt := range r {
+					if i == 0 {
+						path.Move(tr(pt))
+					} else {
+						path.Line(tr(pt))
+					}
+				}
+				path.Close()
+			}
+		}
+		c.SetColor(sh.fill)
+		c.Fill(path)
+		c.SetLineStyle(draw.LineStyle{Color: colBorder, Width: vg.Points(0.4)})
+		c.Stroke(path)
+	}
+	// Largest dots first, so that small ones stay visible on top.
+	dots := append([]dot(nil), m.dots...)
+	sort.SliceStable(dots, func(i, j int) bool { return dots[i].r > dots[j].r })
+	for _, d := range dots {
+		circle(c, tr(maps.Point{d.x, d.y}), d.r, d.fill, d.stroke)
+	}
+
+	// The legend column.
+	x := c.Max.X - legendW + vg.Points(12)
+	y := c.Max.Y - vg.Points(8)
+	head := sty
+	head.Font.Size = sty.Font.Size * 1.1
+	head.YAlign = text.YTop
+	c.FillText(head, vg.Point{X: x, Y: y}, m.legendTitle)
+	y -= head.Height(m.legendTitle) + vg.Points(8)
+	rowSty := sty
+	rowSty.YAlign = text.YCenter
+	box := vg.Points(14)
+	if len(m.bins) > 0 {
+		for i := len(m.bins) - 1; i >= 0; i-- {
+			b := m.bins[i]
+			c.FillPolygon(hexColor(b.Color), []vg.Point{{X: x, Y: y - box}, {X: x + box, Y: y - box}, {X: x + box, Y: y}, {X: x, Y: y}})
+			c.FillText(rowSty, vg.Point{X: x + box + vg.Points(6), Y: y - box/2}, b.Label)
+			y -= box + vg.Points(4)
+		}
+		c.FillPolygon(colLand, []vg.Point{{X: x, Y: y - box}, {X: x + box, Y: y - box}, {X: x + box, Y: y}, {X: x, Y: y}})
+		c.FillText(rowSty, vg.Point{X: x + box + vg.Points(6), Y: y - box/2}, "none / no data")
+		y -= box + vg.Points(16)
+	}
+	if m.bubbleMax > 0 {
+		for _, v := range bubbleLegend(m.bubbleMax) {
+			r := bubbleRadius(v, m.bubbleMax, m.bubbleR)
+			cx := x + m.bubbleR
+			circle(c, vg.Point{X: cx, Y: y - m.bubbleR}, r, color.NRGBA{0x99, 0x99, 0x99, 0x66}, colMuted)
+			c.FillText(rowSty, vg.Point{X: x + 2*m.bubbleR + vg.Points(8), Y: y - m.bubbleR}, count(v))
+			y -= 2*m.bubbleR + vg.Points(4)
+		}
+	}
+	if m.note != "" {
+		n := sty
+		n.Font.Size = sty.Font.Size * 0.85
+		n.Color = colMuted
+		n.YAlign = text.YBottom
+		c.FillText(n, vg.Point{X: c.Min.X, Y: c.Min.Y}, m.note)
+	}
+}
+
+// bubbleLegend returns the counts of the legend's reference bubbles: the
+// largest value and two round values below it.
+func bubbleLegend(max int64) []int64 {
+	out := []int64{max}
+	for _, f := range []float64{0.25, 0.025} {
+		v := float64(max) * f
+		if v < 1 {
+			break
+		}
+		m := math.Pow10(int(math.Floor(math.Log10(v))))
+		r := int64(math.Round(v/m) * m)
+		if r >= 1 && r < out[len(out)-1] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func circle(c draw.Canvas, ctr vg.Point, r vg.Length, fill, stroke color.Color) {
+	if r <= 0 {
+		return
+	}
+	r = vg.Length(math.Max(float64(r), float64(vg.Points(1.5))))
+	var path vg.Path
+	path.Move(vg.Point{X: ctr.X + r, Y: ctr.Y})
+	path.Arc(ctr, r, 0, 2*math.Pi)
+	path.Close()
+	c.SetColor(fill)
+	c.Fill(path)
+	c.SetLineStyle(draw.LineStyle{Color: stroke, Width: vg.Points(0.6)})
+	c.Stroke(path)
+}
+
+// hexColor parses #rrggbb.
+func hexColor(s string) color.RGBA {
+	var v [3]uint8
+	for i := range v {
+		for _, ch := range s[1+2*i : 3+2*i] {
+			v[i] = v[i]*16 + uint8(strings.IndexRune("0123456789abcdef", ch))
+		}
+	}
+	return color.RGBA{v[0], v[1], v[2], 0xff}
+}
