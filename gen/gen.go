@@ -101,7 +101,7 @@ type Options struct {
 	// (spaces, octal escapes, a fake "from IP port N" inside the name).
 	Tricky float64
 	// Attackers is the size of the pool of attacker addresses (default
-	// Lines/100, at least 50).
+	// Lines/100, at least 50; at most 1,000,000).
 	Attackers int
 }
 
@@ -216,7 +216,8 @@ type host struct {
 	logind    int
 	local     string
 	pid       int
-	busy      map[int]int64
+	busy      map[int]int64 // pid → time of its last line
+	allocs    int
 	session   int
 	bootID    string
 	machineID string
@@ -320,6 +321,7 @@ func newGen(w io.Writer, o Options) (*gen, error) {
 	if o.Attackers <= 0 {
 		o.Attackers = max(50, o.Lines/100)
 	}
+	o.Attackers = min(o.Attackers, 1_000_000)
 	seed := uint64(o.Seed)
 	g := &gen{
 		o:          o,
@@ -522,6 +524,16 @@ func (g *gen) schedule(p *proc, start int64) {
 // newPID returns a free pid on h for a process that writes from start to
 // end: one that no process on h used within ConnectionGap.
 func (h *host) newPID(g *gen, start, end int64) int {
+	h.allocs++
+	if h.allocs%(1<<16) == 0 {
+		// Forget pids whose quiet time ended before now: every later
+		// process starts at or after the current arrival.
+		for pid, last := range h.busy {
+			if last+int64(ConnectionGap)+int64(time.Minute) <= g.next {
+				delete(h.busy, pid)
+			}
+		}
+	}
 	for {
 		h.pid += 1 + g.r.IntN(6)
 		if h.pid >= 4194304 {

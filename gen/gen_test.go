@@ -283,3 +283,34 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+func TestPIDReuse(t *testing.T) {
+	g, err := newGen(io.Discard, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := g.hosts[0]
+	now := g.o.Start.UnixNano()
+	// Every low pid ended a minute ago: after the wrap none may be reused.
+	for pid := 300; pid < 1400; pid++ {
+		h.busy[pid] = now - int64(time.Minute)
+	}
+	h.pid = 4194300
+	seen := map[int]bool{}
+	for range 100 {
+		pid := h.newPID(g, now, now+int64(time.Minute))
+		if pid >= 300 && pid < 1400 || seen[pid] {
+			t.Fatalf("pid %d reused within ConnectionGap", pid)
+		}
+		seen[pid] = true
+	}
+	// Twelve minutes later the low pids are free again.
+	for pid := 4194290; pid < 4194304; pid++ {
+		h.busy[pid] = forever
+	}
+	h.pid = 4194290
+	later := now + int64(12*time.Minute)
+	if pid := h.newPID(g, later, later); pid < 300 || pid >= 1400 {
+		t.Fatalf("pid %d after the wrap, want a low one again", pid)
+	}
+}
