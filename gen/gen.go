@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"knocks"
 )
 
 // Style is the format of the generated lines.
@@ -150,8 +152,8 @@ type Stats struct {
 const forever = math.MaxInt64 / 2
 
 // ConnectionGap is the quiet time after which knocks takes the same host
-// and pid for a new connection (knocks.ConnectionGap).
-const ConnectionGap = 10 * time.Minute
+// and pid for a new connection.
+const ConnectionGap = knocks.ConnectionGap
 
 // Write writes a generated log to w and returns its ground truth.
 func Write(w io.Writer, o Options) (Stats, error) {
