@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"knocks"
+	"knocks/mmdb"
+	"knocks/report"
+)
+
+// geoFlags are the GeoIP flags that ingest, report and geoip share.
+type geoFlags struct {
+	paths multiFlag
+	off   bool
+}
+
+func (g *geoFlags) register(fs *flag.FlagSet) {
+	fs.Var(&g.paths, "geoip", "a GeoIP `.mmdb` file or directory (MaxMind GeoLite2/GeoIP2, DB-IP; repeatable); the embedded country and ASN data fill in")
+	fs.BoolVar(&g.off, "no-geoip", false, "do not look up where addresses are")
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+
+// locator opens the GeoIP databases: the --geoip files, the search path,
+// and the embedded data.
+func (m *Main) locator(g *geoFlags) (*mmdb.Locator, error) {
+	state, _ := m.stateDir()
+	return mmdb.Open(mmdb.Config{Paths: g.paths, SearchDirs: mmdb.DefaultSearchDirs(state)})
+}
+
+// locate looks up every stored address without a location (all of them
+// with all) and stores the results; it returns how many it looked up.
+func locate(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, all bool) (int, error) {
+	ips, err := gs.UnlocatedIPs(ctx, all)
+	if err != nil || len(ips) == 0 {
+		return 0, err
+	}
+	locs := make(map[netip.Addr]knocks.Location, len(ips))
+	for _, ip := range ips {
+		l, err := loc.Locate(ip)
+		if err != nil {
+			return 0, fmt.Errorf("cannot look up %s: %w", ip, err)
+		}
+		locs[ip] = l
+	}
+	if err := gs.SaveLocations(ctx, locs, strings.Join(loc.Sources(), "; ")); err != nil {
+		return 0, err
+	}
+	return len(ips), nil
+}
+
+// GeoIPCommand is `knocks geoip status|update|refresh`.
+type GeoIPCommand struct {
+	m   *Main
+	db  string
+	geo geoFlags
+	url string
+}
+
+// Run runs `knocks geoip`.
+func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("knocks geoip", flag.ContinueOnError)
+	fs.SetOutput(c.m.Stderr)
+	fs.StringVar(&c.db, "db", "", "database `path`")
+	fs.StringVar(&c.url, "url", "https://download.db-ip.com/free", "update: the `base URL` of the DB-IP Lite downloads")
+	c.geo.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `Usage: knocks geoip status|update|refresh [flags]
+
+  status   which GeoIP databases are in use, their build dates, and how many stored addresses each resolves
+  update   download the monthly DB-IP Lite City database (free, no account) into the state directory
+  refresh  look up every stored address again (after a database update)`)
+		fs.PrintDefaults()
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("geoip needs one of: status, update, refresh")
+	}
+	switch pos[0] {
+	case "update":
+		dir, err := c.m.stateDir()
+		if err != nil {
+			return err
+		}
+		client := &http.Client{Timeout: 10 * time.Minute}
+		path, err := mmdb.Update(ctx, client, c.url, dir, c.m.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.m.Stdout, "installed %s\nrun `knocks geoip refresh` to look up the stored addresses with it\n", path)
+		return nil
+	case "status", "refresh":
+	default:
+		return usagef("unknown geoip command %q (status, update, refresh)", pos[0])
+	}
+	loc, err := c.m.locator(&c.geo)
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	path, err := c.m.dbPath(c.db)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if pos[0] == "refresh" {
+		n, err := locate(ctx, store, loc, true)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.m.Stdout, "looked up %d addresses with: %s\n", n, strings.Join(loc.Sources(), "; "))
+		return nil
+	}
+	ips, err := store.UnlocatedIPs(ctx, true)
+	if err != nil {
+		return err
+	}
+	cov, err := loc.Coverage(ips)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "database\tkind\tbuilt\tresolves\n")
+	for i, d := range loc.Databases() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d of %d stored addresses\n", report.Safe(d.Name), d.Kind, d.Built.Format("2006-01-02"), cov[i], len(ips))
+	}
+	tw.Flush()
+	for _, s := range loc.Skipped() {
+		fmt.Fprintf(c.m.Stdout, "skipped: %s\n", report.Safe(s))
+	}
+	for _, a := range loc.Attribution() {
+		fmt.Fprintln(c.m.Stdout, a)
+	}
+	return nil
+}

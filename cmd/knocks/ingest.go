@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"knocks"
+	"knocks/ingest"
+	"knocks/report"
+)
+
+// IngestCommand imports logs into the database.
+type IngestCommand struct {
+	m     *Main
+	db    string
+	year  int
+	tz    string
+	quiet bool
+	wait  bool
+	geo   geoFlags
+}
+
+func (c *IngestCommand) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
+	fs.IntVar(&c.year, "year", 0, "the `year` of the first line of syslog files that have none (default: inferred from the file's modification time)")
+	fs.StringVar(&c.tz, "tz", "", "time `zone` that syslog lines without a zone were written in, e.g. Europe/Berlin (default: local)")
+	fs.BoolVar(&c.wait, "wait", false, "wait for another running import instead of failing")
+	c.geo.register(fs)
+}
+
+// Run runs `knocks ingest`.
+func (c *IngestCommand) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("knocks ingest", flag.ContinueOnError)
+	fs.SetOutput(c.m.Stderr)
+	c.flags(fs)
+	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: knocks ingest [flags] FILE...\n\nImports sshd logs (syslog, RFC 5424, journalctl -o json, fail2ban.log; plain or gzip; \"-\" is stdin).\nRunning it again over the same files adds only what is new.")
+		fs.PrintDefaults()
+	}
+	names, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return usagef("ingest needs at least one FILE (or - for stdin)")
+	}
+	path, err := c.m.dbPath(c.db)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	unlock, err := store.LockImport(ctx, c.wait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	res, err := runIngest(ctx, c.m, store, names, c.year, c.tz)
+	if res != nil && (!c.quiet || res.Skipped) {
+		printIngest(c.m.Stderr, res)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.m.enrich(ctx, store, &c.geo); err != nil {
+		return err
+	}
+	if res.Skipped {
+		return errPartial
+	}
+	return nil
+}
+
+// enrich looks up the addresses that have no location yet, unless GeoIP
+// is off.
+func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags) error {
+	if g.off {
+		return nil
+	}
+	loc, err := m.locator(g)
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	_, err = locate(ctx, store, loc, false)
+	return err
+}
+
+// runIngest opens the inputs in order and imports them.
+func runIngest(ctx context.Context, m *Main, store knocks.EventStore, names []string, year int, tz string) (*ingest.Result, error) {
+	loc := time.Local
+	if tz != "" {
+		l, err := time.LoadLocation(tz)
+		if err != nil {
+			return nil, usagef("unknown time zone %q", tz)
+		}
+		loc = l
+	}
+	ordered, err := orderInputs(names)
+	if err != nil {
+		return nil, err
+	}
+	var inputs []ingest.Input
+	var openErrs []error
+	for _, name := range ordered {
+		in, err := openInput(name, m.Stdin)
+		if err != nil {
+			openErrs = append(openErrs, err)
+			continue
+		}
+		defer in.Close()
+		inputs = append(inputs, in)
+	}
+	ing := &ingest.Ingester{Store: store, Parser: newParser(loc, year, m.Now), Now: m.Now}
+	res, err := ing.Run(ctx, inputs)
+	if res != nil && len(openErrs) > 0 {
+		res.Errors = append(openErrs, res.Errors...)
+		res.Skipped = true
+		for _, e := range openErrs {
+			res.Inputs = append(res.Inputs, knocks.InputStats{Name: "?", Error: e.Error()})
+		}
+	}
+	return res, err
+}
+
+// printIngest prints the per-input summary, the errors, and the unrecognised
+// lines grouped by shape.
+func printIngest(w io.Writer, res *ingest.Result) {
+	fmt.Fprintf(w, "%-28s %10s %10s %10s %12s %8s %8s\n", "input", "lines", "sshd", "recognised", "unrecognised", "skipped", "events")
+	for _, st := range res.Inputs {
+		if st.Name == "?" {
+			continue
+		}
+		fmt.Fprintf(w, "%-28s %10d %10d %10d %12d %8d %8d\n", report.Safe(st.Name), st.Lines, st.SSHDLines, st.Recognised, st.Unrecognised, st.Skipped, st.Events)
+	}
+	const maxErrs = 20
+	for i, e := range res.Errors {
+		if i == maxErrs {
+			fmt.Fprintf(w, "... and %d more errors\n", len(res.Errors)-maxErrs)
+			break
+		}
+		fmt.Fprintf(w, "error: %s\n", report.Safe(e.Error()))
+	}
+	for _, st := range res.Inputs {
+		if len(st.Shapes) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s: %d sshd lines not recognised, by shape (please report them):\n", report.Safe(st.Name), st.Unrecognised)
+		shapes := append([]knocks.Shape(nil), st.Shapes...)
+		sort.SliceStable(shapes, func(i, j int) bool { return shapes[i].Count > shapes[j].Count })
+		for i, sh := range shapes {
+			if i == 15 {
+				fmt.Fprintf(w, "  ... %d more shapes\n", len(shapes)-15)
+				break
+			}
+			fmt.Fprintf(w, "  %6d  %s\n          e.g. %s\n", sh.Count, report.Safe(sh.Shape), report.Safe(strings.TrimSpace(sh.Example)))
+		}
+	}
+}

@@ -1,0 +1,219 @@
+// Command knocks answers who is trying to get in over SSH, from where, as
+// whom, how hard, and whether anyone succeeded, from the logs the machine
+// already writes. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"knocks"
+)
+
+// Exit codes, documented in README.md.
+const (
+	exitOK      = 0 // success
+	exitError   = 1 // the command failed
+	exitUsage   = 2 // bad flags or arguments
+	exitPartial = 3 // the command finished, but some input was skipped (bad lines, unreadable files)
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+// errPartial is returned by a command that finished but skipped input; the
+// reasons were already printed.
+var errPartial = errors.New("some input was skipped")
+
+// errUsage marks an error in the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// Main is the program with its environment, so that tests can run it.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+const usage = `knocks: who is knocking on port 22, from sshd's own logs.
+
+Usage:
+  knocks ingest [flags] FILE...      import logs into the database (cron-safe; "-" is stdin)
+  knocks report [flags] [FILE...]    report from the database, or one-shot from FILEs
+  knocks parse [flags] FILE...       print one JSON object per recognised event
+  knocks geoip status|update|refresh GeoIP databases: which are used, download DB-IP City, look up again
+  knocks version                     print the version and data attributions
+
+Run "knocks COMMAND -h" for the flags of a command.
+The database is --db PATH, else $KNOCKS_DB, else $XDG_STATE_HOME/knocks/knocks.db
+(~/.local/state/knocks/knocks.db).
+`
+
+// Run runs the program with args (without the program name) and returns the
+// exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "ingest":
+		err = (&IngestCommand{m: m}).Run(ctx, rest)
+	case "report":
+		err = (&ReportCommand{m: m}).Run(ctx, rest)
+	case "parse":
+		err = (&ParseCommand{m: m}).Run(ctx, rest)
+	case "geoip":
+		err = (&GeoIPCommand{m: m}).Run(ctx, rest)
+	case "version", "--version":
+		err = m.version()
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+	default:
+		fmt.Fprintf(m.Stderr, "knocks: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	return m.exit(err)
+}
+
+// exit prints err for a user and maps it to an exit code.
+func (m *Main) exit(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errPartial):
+		fmt.Fprintf(m.Stderr, "knocks: %v\n", err)
+		return exitPartial
+	case errors.As(err, &ue):
+		fmt.Fprintf(m.Stderr, "knocks: %s\n", ue.msg)
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(m.Stderr, "knocks: interrupted")
+		return exitError
+	}
+	var ke *knocks.Error
+	if errors.As(err, &ke) {
+		fmt.Fprintf(m.Stderr, "knocks: %s\n", ke.Message)
+		return exitError
+	}
+	fmt.Fprintf(m.Stderr, "knocks: %v\n", err)
+	return exitError
+}
+
+// dbPath returns the database path: the flag, else $KNOCKS_DB, else the
+// per-user state directory.
+func (m *Main) dbPath(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if p := m.Getenv("KNOCKS_DB"); p != "" {
+		return p, nil
+	}
+	dir, err := m.stateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "knocks.db"), nil
+}
+
+// stateDir returns $XDG_STATE_HOME/knocks, else ~/.local/state/knocks.
+func (m *Main) stateDir() (string, error) {
+	if d := m.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "knocks"), nil
+	}
+	home := m.Getenv("HOME")
+	if home == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find a home directory for the database; use --db or KNOCKS_DB: %w", err)
+		}
+		home = h
+	}
+	return filepath.Join(home, ".local", "state", "knocks"), nil
+}
+
+// parseFlags parses flags that may come before, between or after the
+// positional arguments and returns the positional arguments. "-" is a
+// positional argument (stdin); "--" ends the flags.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " " + s.Value[:12]
+			}
+		}
+		if v != "" && v != "(devel)" {
+			return v
+		}
+	}
+	return "dev"
+}
+
+// version prints the version and the attribution lines of the bundled data.
+func (m *Main) version() error {
+	fmt.Fprintf(m.Stdout, "knocks %s\n", buildVersion())
+	loc, err := m.locator(&geoFlags{})
+	if err != nil {
+		return err
+	}
+	defer loc.Close()
+	fmt.Fprintln(m.Stdout, "\nGeoIP data in use:")
+	for _, s := range loc.Sources() {
+		fmt.Fprintf(m.Stdout, "  %s\n", s)
+	}
+	for _, a := range loc.Attribution() {
+		fmt.Fprintf(m.Stdout, "%s\n", a)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package main
+
+// The one place that knows the concrete adapters.
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"knocks"
+	"knocks/ingest"
+	"knocks/parse"
+	"knocks/source"
+	"knocks/sqlite"
+)
+
+var _ ingest.Input = (*source.Input)(nil)
+
+// openInput opens a file, or stdin for "-".
+func openInput(name string, stdin io.Reader) (*source.Input, error) {
+	if name == "-" {
+		return source.NewReader("-", stdin, time.Time{})
+	}
+	return source.Open(name)
+}
+
+// orderInputs puts rotated sets oldest first.
+func orderInputs(names []string) ([]string, error) { return source.Order(names) }
+
+// openStore opens the SQLite store at path.
+func openStore(ctx context.Context, path string) (*sqlite.EventStore, error) {
+	return sqlite.Open(ctx, path)
+}
+
+// parser adapts the parse package to ingest.Parser.
+type parser struct {
+	clock parse.Clock
+}
+
+var _ ingest.Parser = (*parser)(nil)
+
+func newParser(loc *time.Location, year int, now func() time.Time) *parser {
+	return &parser{clock: parse.Clock{Loc: loc, Year: year, Now: now()}}
+}
+
+func (p *parser) Parse(line []byte) (knocks.Event, ingest.Status) {
+	ev, st := parse.Line(line)
+	return ev, ingest.Status(st)
+}
+
+func (p *parser) Resolve(ev *knocks.Event)      { p.clock.Resolve(ev) }
+func (p *parser) Reset(modTime, prev time.Time) { p.clock.Reset(modTime, prev) }
+func (p *parser) Shape(line []byte) string      { return parse.ShapeLine(line) }
