@@ -14,7 +14,7 @@ const halfYear = 183 * 24 * time.Hour
 // strayGap is the forward jump from one RFC 3164 stamp to the next that
 // means a stray line of the year before (a Dec 31 line written after the
 // first Jan 1 line); smaller jumps forward are a quiet time.
-const strayGap = 300 * 24 * time.Hour
+const strayGap = 335 * 24 * time.Hour
 
 // futureSlack is how far after Now a time may be before it is taken to be
 // last year's.
@@ -28,7 +28,7 @@ const futureSlack = 24 * time.Hour
 // Prev when set (a resumed import); else the year of Ref (the input's
 // modification time), minus one if that would put the line after Ref. After
 // that, a jump backwards of more than about six months from one line to the
-// next starts a new year, while a jump forwards of more than about ten
+// next starts a new year, while a jump forwards of more than about eleven
 // months is a stray line of the year before. A time is never put later than Now plus
 // a day: such a time is moved a year back. A line with a full timestamp
 // (RFC 3339, journald) sets the year for the lines after it.

@@ -51,6 +51,11 @@ func Shape(msg string) string {
 				continue
 			}
 		}
+		if isIPToken(t) { // "[192.0.2.1]:22" whole
+			b.WriteString("<ip>")
+			prev = "<ip>"
+			continue
+		}
 		lead, core, trail := splitPunct(t)
 		if (prev == "user" || prev == "for" && !shapeKeyword(core)) && !isIPToken(core) {
 			// A user name: up to the next "from" or address, if any.
@@ -197,13 +202,18 @@ func maskToken(w, prev string) string {
 	changed := false
 	for i := 0; i < len(w); {
 		c := w[i]
-		if isDigit(c) && (i == 0 || !isLetter(w[i-1])) {
+		if isDigit(c) {
 			j := i
 			for j < len(w) && isDigit(w[j]) {
 				j++
 			}
-			b.WriteString("<n>")
-			i, changed = j, true
+			if i > 0 && isLetter(w[i-1]) {
+				b.WriteString(w[i:j])
+			} else {
+				b.WriteString("<n>")
+				changed = true
+			}
+			i = j
 			continue
 		}
 		b.WriteByte(c)
