@@ -154,7 +154,7 @@ func TestTracker(t *testing.T) {
 	}{
 		{"Feb 12 04:09:18 h sshd[26713]: Connection from 115.249.163.77 port 51353 on 127.0.0.1 port 22", want{"115.249.163.77", 51353}},
 		{"Feb 12 04:09:21 h sshd[26713]: Disconnecting: Too many authentication failures [preauth]", want{"115.249.163.77", 51353}},
-		{"Feb 12 04:09:22 h sshd[26714]: error: kex_exchange_identification: Connection closed by remote host", want{}}, // other pid
+		{"Feb 12 04:09:22 h sshd[26714]: error: kex_exchange_identification: Connection closed by remote host", want{}},     // other pid
 		{"Feb 12 04:09:22 other sshd[26713]: error: kex_exchange_identification: Connection closed by remote host", want{}}, // other host
 		{"Feb 12 04:30:00 h sshd[26713]: error: kex_exchange_identification: Connection closed by remote host", want{}},     // too late
 		{"Feb 12 05:00:00 h sshd[7]: User root from example.com not allowed because not listed in AllowUsers", want{"example.com", 0}},
