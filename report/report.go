@@ -168,13 +168,17 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 	keyed("Top source ports", "port", s.TopPorts)
 	keyed("Hosts attacked", "host", s.TopHosts)
 
-	if len(s.PerDay) > 0 {
+	if days := lastDays(s.PerDay, 31); len(days) > 0 {
 		var max int64
-		for _, d := range s.PerDay {
+		for _, d := range days {
 			max = maxi(max, d.Attempts)
 		}
-		p.table("Attempts per day (UTC)", []string{"day", "attempts", ""}, len(s.PerDay), func(i int) []string {
-			d := s.PerDay[i]
+		title := "Attempts per day (UTC)"
+		if len(days) < len(s.PerDay) {
+			title += fmt.Sprintf(", the last %d days (all of them with --format json or csv)", len(days))
+		}
+		p.table(title, []string{"day", "attempts", ""}, len(days), func(i int) []string {
+			d := days[i]
 			n := 0
 			if max > 0 {
 				n = int(d.Attempts * 40 / max)
@@ -309,4 +313,12 @@ func maxi(a, b int64) int64 {
 		return a
 	}
 	return b
+}
+
+// lastDays returns the last n days of a per-day series.
+func lastDays(days []knocks.TimeCount, n int) []knocks.TimeCount {
+	if len(days) > n {
+		return days[len(days)-n:]
+	}
+	return days
 }
