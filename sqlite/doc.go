@@ -1,0 +1,20 @@
+// Package sqlite is the knocks.EventStore and knocks.GeoStore on SQLite,
+// through the pure-Go driver modernc.org/sqlite (no cgo).
+//
+// The schema is embedded as numbered migrations (migration/*.sql) that Open
+// applies in order, each in its own transaction, recording the version in
+// PRAGMA user_version. The database runs in WAL mode with
+// synchronous=NORMAL, a busy timeout and foreign keys on, so that a report
+// can read while an import writes. docs/schema.md documents every table and
+// column, with queries for the sqlite3 shell.
+//
+// A connection (one sshd process) is one row of the connections table;
+// every count of a report is an aggregate over those rows, with the
+// derived columns attempts and subnet computed on write by the rules of the
+// knocks package. Times are stored as unix seconds: anything finer is
+// dropped. Attacker-written text (user names, host names) is stored as the
+// exact bytes given and only ever passed as SQL parameters.
+//
+// Importers serialise on an advisory lock file beside the database (see
+// EventStore.LockImport); readers need no lock.
+package sqlite

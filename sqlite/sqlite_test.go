@@ -1,0 +1,404 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"knocks"
+	"knocks/sqlite"
+	"knocks/sqlite/storetest"
+)
+
+// open opens a new store in a temporary directory, closed at the end of
+// the test.
+func open(t testing.TB) *sqlite.EventStore {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "state", "knocks.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.TestStore(t, func(t *testing.T) knocks.EventStore { return open(t) })
+}
+
+func TestStoreMemory(t *testing.T) {
+	storetest.TestStore(t, func(t *testing.T) knocks.EventStore {
+		s, err := sqlite.Open(context.Background(), sqlite.Memory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a", "b", "knocks.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	var mode string
+	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v != sqlite.SchemaVersion() || v < 1 {
+		t.Errorf("user_version = %d, want %d", v, sqlite.SchemaVersion())
+	}
+	if err := s.DB().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	for _, table := range []string{"connections", "fail2ban_events", "checkpoints", "imports", "import_inputs", "import_shapes", "ip_geo"} {
+		var n int
+		if err := s.DB().QueryRow("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s: %d, %v", table, n, err)
+		}
+	}
+	var fk, sync int
+	s.DB().QueryRow("PRAGMA foreign_keys").Scan(&fk)
+	s.DB().QueryRow("PRAGMA synchronous").Scan(&sync)
+	if fk != 1 || sync != 1 {
+		t.Errorf("foreign_keys = %d, synchronous = %d; want 1 and 1 (NORMAL)", fk, sync)
+	}
+	cs := storetest.Dataset().Connections
+	id, _ := s.BeginImport(ctx, time.Now())
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Checkpoint: &knocks.Checkpoint{Fingerprint: "f", Name: "auth.log", Offset: 10, Lines: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reopened: nothing migrates again, everything is there.
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RecentConnections(ctx, time.Unix(0, 0), time.Now())
+	if err != nil || len(got) != len(cs) {
+		t.Errorf("after reopening: %d connections (%v), want %d", len(got), err, len(cs))
+	}
+	if cp, err := s.Checkpoint(ctx, "f"); err != nil || cp.Offset != 10 {
+		t.Errorf("after reopening: checkpoint %+v, %v", cp, err)
+	}
+	// A database from a newer knocks is refused, untouched.
+	if _, err := s.DB().Exec(fmt.Sprintf("PRAGMA user_version = %d", sqlite.SchemaVersion()+1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := sqlite.Open(ctx, path); knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Errorf("newer schema: %v, want EINVALID", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sqlite.Open(context.Background(), filepath.Join(file, "knocks.db"))
+	if err == nil || !strings.HasPrefix(err.Error(), "cannot open db") {
+		t.Errorf("db under a file: %v", err)
+	}
+	garbage := filepath.Join(dir, "garbage.db")
+	if err := os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 500)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlite.Open(context.Background(), garbage); err == nil || !strings.HasPrefix(err.Error(), "cannot open db") {
+		t.Errorf("garbage file: %v", err)
+	}
+	// Odd characters in the path are not URI syntax.
+	odd := filepath.Join(dir, "a?b#c%20d", "k.db")
+	s, err := sqlite.Open(context.Background(), odd)
+	if err != nil {
+		t.Fatalf("odd path: %v", err)
+	}
+	s.Close()
+	if _, err := os.Stat(odd); err != nil {
+		t.Errorf("odd path not created as given: %v", err)
+	}
+}
+
+// TestBytes checks that attacker-written user names are stored as the
+// exact bytes, as TEXT, so that the sqlite3 shell can compare them.
+func TestBytes(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	long := strings.Repeat("A", knocks.MaxUserLen+10)
+	cs := []*knocks.Connection{
+		{Host: "h", PID: 1, Start: time.Unix(1700000000, 0), End: time.Unix(1700000001, 0), User: storetest.EvilUser, HasUser: true, FailureLines: 1},
+		{Host: "h", PID: 2, Start: time.Unix(1700000000, 0), End: time.Unix(1700000001, 0), User: long, HasUser: true, FailureLines: 1},
+	}
+	if err := s.Write(ctx, &knocks.Batch{Connections: cs}); err != nil {
+		t.Fatal(err)
+	}
+	var typ, hex string
+	if err := s.DB().QueryRow("SELECT typeof(username), hex(username) FROM connections WHERE id = ?", cs[0].ID).Scan(&typ, &hex); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "text" || hex != fmt.Sprintf("%X", storetest.EvilUser) {
+		t.Errorf("stored %s %s, want text %X", typ, hex, storetest.EvilUser)
+	}
+	var n int
+	if err := s.DB().QueryRow("SELECT length(CAST(username AS BLOB)) FROM connections WHERE id = ?", cs[1].ID).Scan(&n); err != nil || n != knocks.MaxUserLen {
+		t.Errorf("a long user name is stored with %d bytes (%v), want %d", n, err, knocks.MaxUserLen)
+	}
+}
+
+func TestNow(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	if err := s.Write(ctx, &knocks.Batch{Checkpoint: &knocks.Checkpoint{Fingerprint: "f", Name: "n"}}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := s.Checkpoint(ctx, "f")
+	if err != nil || !cp.Updated.Equal(now) {
+		t.Errorf("checkpoint updated %v (%v), want %v", cp.Updated, err, now)
+	}
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil || !sum.Generated.Equal(now) {
+		t.Errorf("summary generated %v (%v), want %v", sum.Generated, err, now)
+	}
+}
+
+// TestReaderDuringWrite checks that a report reads while another process
+// holds the write lock (WAL), and sees only what was committed.
+func TestReaderDuringWrite(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	cs := storetest.Generate(1000, 1, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err := s.Write(ctx, &knocks.Batch{Connections: cs}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another writer, as a second process would be.
+	other, err := sql.Open("sqlite", "file:"+s.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO connections (host, start_time, end_time, has_user, invalid_user, failed, failure_lines, scan_lines, logins, attempts)
+		VALUES ('x', 1704067200, 1704067200, 0, 0, 50, 50, 0, 0, 50)`); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	during, err := s.Summary(rctx, knocks.Filter{})
+	if err != nil {
+		t.Fatalf("summary while another connection writes: %v", err)
+	}
+	if during.Attempts != before.Attempts {
+		t.Errorf("summary saw an uncommitted write: %d attempts, before %d", during.Attempts, before.Attempts)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Attempts != before.Attempts+50 {
+		t.Errorf("after commit: %d attempts, want %d", after.Attempts, before.Attempts+50)
+	}
+}
+
+// TestConsistentSnapshot runs summaries while batches are written: each
+// summary sees whole batches only.
+func TestConsistentSnapshot(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	const batches, size = 20, 500
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	errc := make(chan error, 1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < batches; i++ {
+			cs := make([]*knocks.Connection, size)
+			for j := range cs {
+				st := start.Add(time.Duration(i*size+j) * time.Second)
+				cs[j] = &knocks.Connection{Host: "h", PID: j + 1, Start: st, End: st, Failed: 1, FailureLines: 1}
+			}
+			if err := s.Write(ctx, &knocks.Batch{Connections: cs}); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	reads := 0
+	for {
+		select {
+		case err := <-errc:
+			t.Fatal(err)
+		default:
+		}
+		sum, err := s.Summary(ctx, knocks.Filter{Top: 1})
+		if err != nil {
+			t.Fatalf("summary during writes: %v", err)
+		}
+		reads++
+		if sum.Connections%size != 0 || sum.Attempts != sum.Connections {
+			t.Fatalf("summary saw part of a batch: %d connections, %d attempts", sum.Connections, sum.Attempts)
+		}
+		var perDay int64
+		for _, d := range sum.PerDay {
+			perDay += d.Attempts
+		}
+		if perDay != sum.Attempts {
+			t.Fatalf("per-day attempts %d disagree with attempts %d", perDay, sum.Attempts)
+		}
+		select {
+		case <-done:
+			sum, _ := s.Summary(ctx, knocks.Filter{})
+			if sum.Connections != batches*size {
+				t.Errorf("%d connections, want %d", sum.Connections, batches*size)
+			}
+			t.Logf("%d summaries during the writes", reads)
+			return
+		default:
+		}
+	}
+}
+
+func TestLockImport(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	unlock, err := s.LockImport(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second store on the same file, as a second `knocks ingest` would.
+	s2, err := sqlite.Open(ctx, s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	_, err = s2.LockImport(ctx, false)
+	if knocks.ErrorCode(err) != knocks.ECONFLICT {
+		t.Fatalf("second importer: %v, want ECONFLICT", err)
+	}
+	msg := knocks.ErrorMessage(err)
+	if !strings.Contains(msg, "another knocks ingest is running") || !strings.Contains(msg, fmt.Sprintf("(pid %d)", os.Getpid())) {
+		t.Errorf("message %q does not say who holds the lock", msg)
+	}
+	// Waiting gives up with the context.
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = s2.LockImport(wctx, true)
+	cancel()
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiting importer whose context ends: %v", err)
+	}
+	// Waiting gets the lock once the first lets go.
+	got := make(chan error, 1)
+	go func() {
+		unlock2, err := s2.LockImport(ctx, true)
+		if err == nil {
+			unlock2()
+		}
+		got <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	unlock()
+	unlock() // twice is harmless
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Errorf("waiting importer: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiting importer did not get the lock")
+	}
+	unlock, err = s.LockImport(ctx, false)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock()
+
+	m, err := sqlite.Open(ctx, sqlite.Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	u1, err1 := m.LockImport(ctx, false)
+	u2, err2 := m.LockImport(ctx, false)
+	if err1 != nil || err2 != nil {
+		t.Errorf("in-memory store: %v, %v", err1, err2)
+	} else {
+		u1()
+		u2()
+	}
+}
+
+// TestUnknownImport checks that a batch naming an import that does not
+// exist is refused whole.
+func TestUnknownImport(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	cs := storetest.Generate(200, 2, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	err := s.Write(ctx, &knocks.Batch{ImportID: 42, Connections: cs})
+	if knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Fatalf("unknown import: %v, want EINVALID", err)
+	}
+	var n int
+	s.DB().QueryRow("SELECT count(*) FROM connections").Scan(&n)
+	if n != 0 || cs[0].ID != 0 {
+		t.Errorf("%d rows written, first ID %d", n, cs[0].ID)
+	}
+}
+
+// TestRecentPlan checks that RecentConnections does not scan the table.
+func TestRecentPlan(t *testing.T) {
+	s := open(t)
+	rows, err := s.DB().Query(`EXPLAIN QUERY PLAN
+		SELECT id FROM connections WHERE start_time BETWEEN ?1 - 86400 AND ?2 AND end_time >= ?1
+		UNION ALL
+		SELECT id FROM connections WHERE end_time - start_time > 86400 AND end_time >= ?1 AND start_time <= ?2 AND start_time < ?1 - 86400`, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	p := strings.Join(plan, "; ")
+	if !strings.Contains(p, "connections_start") || !strings.Contains(p, "connections_long") || strings.Contains(p, "SCAN connections") {
+		t.Errorf("plan: %s", p)
+	}
+}

@@ -1,0 +1,665 @@
+// Package storetest is the conformance suite that every knocks.EventStore
+// passes, so that another backend (PostgreSQL) can arrive beside the
+// SQLite one and count the same. It also holds the reference model of a
+// report (Expected), a realistic dataset (Dataset) and a generator of
+// connections for benchmarks (Generate).
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/netip"
+	"reflect"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"knocks"
+)
+
+// TestStore runs the conformance suite. open must return a new, empty store
+// for each call and close it when the test ends (t.Cleanup). Stores that
+// also implement knocks.GeoStore are tested with locations too.
+//
+// Times are compared to the second: a store may drop anything finer.
+func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
+	t.Run("Empty", func(t *testing.T) { testEmpty(t, open(t)) })
+	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open(t)) })
+	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
+	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
+	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open(t)) })
+	t.Run("Imports", func(t *testing.T) { testImports(t, open(t)) })
+	t.Run("RecentConnections", func(t *testing.T) { testRecent(t, open(t)) })
+	t.Run("Counting", func(t *testing.T) { testCounting(t, open(t)) })
+	t.Run("Summary", func(t *testing.T) { testSummary(t, open(t)) })
+	t.Run("Geo", func(t *testing.T) { testGeo(t, open(t)) })
+}
+
+func testEmpty(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Attempts != 0 || sum.Connections != 0 || !sum.First.IsZero() || len(sum.TopUsers) != 0 || len(sum.PerDay) != 0 {
+		t.Errorf("summary of an empty store: %+v", sum)
+	}
+	if sum.Filter.Top != 10 {
+		t.Errorf("Filter.Top = %d, want the default 10", sum.Filter.Top)
+	}
+	if _, err := s.Checkpoint(ctx, "0123abcd"); knocks.ErrorCode(err) != knocks.ENOTFOUND {
+		t.Errorf("Checkpoint of an unknown input: %v, want ENOTFOUND", err)
+	}
+	cs, err := s.RecentConnections(ctx, time.Unix(0, 0), time.Now())
+	if err != nil || len(cs) != 0 {
+		t.Errorf("RecentConnections = %v, %v", cs, err)
+	}
+	if err := s.Write(ctx, &knocks.Batch{}); err != nil {
+		t.Errorf("empty batch: %v", err)
+	}
+}
+
+// write stores cs in one batch of a new import and returns the import id.
+func write(t *testing.T, s knocks.EventStore, cs []*knocks.Connection, f2b []knocks.Fail2banEvent, cp *knocks.Checkpoint) int64 {
+	t.Helper()
+	ctx := context.Background()
+	id, err := s.BeginImport(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Fail2ban: f2b, Checkpoint: cp}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// all returns every stored connection of the dataset's period, by ID.
+func all(t *testing.T, s knocks.EventStore) map[int64]*knocks.Connection {
+	t.Helper()
+	cs, err := s.RecentConnections(context.Background(), base.AddDate(-1, 0, 0), base.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[int64]*knocks.Connection{}
+	for _, c := range cs {
+		if m[c.ID] != nil {
+			t.Errorf("connection %d returned twice", c.ID)
+		}
+		m[c.ID] = c
+	}
+	return m
+}
+
+// sameConnection reports the differences between a connection as written
+// and as read back.
+func sameConnection(t *testing.T, got, want *knocks.Connection) {
+	t.Helper()
+	w := *want
+	w.Start, w.End = sec(w.Start), sec(w.End)
+	w.IP = w.IP.Unmap()
+	w.User = user(&w)
+	if !reflect.DeepEqual(*got, w) {
+		t.Errorf("connection %d read back as\n %+v\nwant\n %+v", want.ID, *got, w)
+	}
+}
+
+func testRoundTrip(t *testing.T, s knocks.EventStore) {
+	d := Dataset()
+	cs := Clone(d.Connections)
+	write(t, s, cs, nil, nil)
+	ids := map[int64]bool{}
+	for _, c := range cs {
+		if c.ID <= 0 || ids[c.ID] {
+			t.Fatalf("Write set ID %d (duplicate or not positive)", c.ID)
+		}
+		ids[c.ID] = true
+	}
+	got := all(t, s)
+	if len(got) != len(cs) {
+		t.Fatalf("read back %d connections, wrote %d", len(got), len(cs))
+	}
+	for _, c := range cs {
+		g := got[c.ID]
+		if g == nil {
+			t.Errorf("connection %d not read back", c.ID)
+			continue
+		}
+		sameConnection(t, g, c)
+		if c.User == EvilUser && g.User != EvilUser {
+			t.Errorf("user name bytes changed: %q, want %q", g.User, EvilUser)
+		}
+	}
+	// A second batch continues the IDs.
+	more := Clone(d.Connections[:3])
+	for _, c := range more {
+		c.ID = 0
+	}
+	write(t, s, more, nil, nil)
+	for _, c := range more {
+		if ids[c.ID] || c.ID <= 0 {
+			t.Errorf("second batch reused or set a bad ID %d", c.ID)
+		}
+	}
+}
+
+func testUpdate(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	c := &knocks.Connection{Host: "web1", PID: 100, Start: at(0), End: at(1), IP: addr("203.0.113.7"), Port: 1234,
+		User: "admin", HasUser: true, Invalid: true, FailureLines: 1}
+	id := write(t, s, []*knocks.Connection{c}, nil, nil)
+	if sum, _ := s.Summary(ctx, knocks.Filter{}); sum.Attempts != 1 {
+		t.Fatalf("keys-only probe: %d attempts, want 1", sum.Attempts)
+	}
+	// The next import extends it: two Failed lines arrive.
+	c2 := *c
+	c2.End = at(3)
+	c2.Failed, c2.FailureLines, c2.Method = 2, 3, "password"
+	n := &knocks.Connection{Host: "web1", PID: 101, Start: at(5), End: at(5), IP: addr("203.0.113.8"), ScanLines: 1}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: []*knocks.Connection{&c2, n}}); err != nil {
+		t.Fatal(err)
+	}
+	if c2.ID != c.ID || n.ID == 0 || n.ID == c.ID {
+		t.Errorf("IDs after update: %d (was %d), new %d", c2.ID, c.ID, n.ID)
+	}
+	got := all(t, s)
+	if len(got) != 2 {
+		t.Fatalf("%d connections after update, want 2", len(got))
+	}
+	sameConnection(t, got[c.ID], &c2)
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Attempts != 2 || sum.Connections != 1 || sum.Scans != 1 || sum.HostileLines != 4 {
+		t.Errorf("after update: attempts %d connections %d scans %d hostile lines %d, want 2 1 1 4",
+			sum.Attempts, sum.Connections, sum.Scans, sum.HostileLines)
+	}
+}
+
+func testRollback(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	a := &knocks.Connection{Host: "web1", PID: 100, Start: at(0), End: at(1), IP: addr("203.0.113.7"), Failed: 1, FailureLines: 1}
+	id := write(t, s, []*knocks.Connection{a}, nil, nil)
+	before, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	changed := *a
+	changed.Failed, changed.FailureLines, changed.End = 9, 9, at(2)
+	var conns []*knocks.Connection
+	for i := 0; i < 300; i++ { // enough for more than one statement
+		conns = append(conns, &knocks.Connection{Host: "web1", PID: 200 + i, Start: at(i), End: at(i), IP: addr("198.51.100.1"), Failed: 1, FailureLines: 1})
+	}
+	conns = append(conns, &changed, &knocks.Connection{ID: a.ID + 1000, Host: "web1", PID: 7, Start: at(0), End: at(0)})
+	b := &knocks.Batch{
+		ImportID:    id,
+		Connections: conns,
+		Fail2ban:    []knocks.Fail2banEvent{{Time: at(-100), Kind: knocks.KindF2BBan, Jail: "sshd", IP: addr("198.51.100.1")}},
+		Checkpoint:  &knocks.Checkpoint{Fingerprint: "feedface", Name: "auth.log", Offset: 100, Lines: 1},
+	}
+	err = s.Write(ctx, b)
+	if knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Fatalf("update of an unknown ID: %v, want EINVALID", err)
+	}
+	for _, c := range conns[:300] {
+		if c.ID != 0 {
+			t.Fatalf("a failed Write set ID %d", c.ID)
+		}
+	}
+	after, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Attempts != before.Attempts || after.Connections != before.Connections || !after.First.Equal(before.First) || after.LinesRead != 0 {
+		t.Errorf("a failed Write left something: before %d attempts from %v, after %d from %v, %d lines",
+			before.Attempts, before.First, after.Attempts, after.First, after.LinesRead)
+	}
+	got := all(t, s)
+	if len(got) != 1 {
+		t.Errorf("%d connections after a failed Write, want 1", len(got))
+	}
+	sameConnection(t, got[a.ID], a)
+	if _, err := s.Checkpoint(ctx, "feedface"); knocks.ErrorCode(err) != knocks.ENOTFOUND {
+		t.Errorf("a failed Write stored its checkpoint: %v", err)
+	}
+	// A bad connection is refused before anything is written.
+	bad := &knocks.Connection{Host: "web1", PID: 1, Start: at(5), End: at(4)}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: []*knocks.Connection{bad}}); knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Errorf("connection that ends before it starts: %v, want EINVALID", err)
+	}
+}
+
+func testCheckpoint(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	last := time.Date(2024, 12, 31, 23, 59, 58, 0, time.UTC)
+	cp := &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log", Offset: 123456, Lines: 1000, LastTime: last}
+	write(t, s, nil, nil, cp)
+	write(t, s, nil, nil, cp) // the same again: an upsert, not a second row
+	got, err := s.Checkpoint(ctx, "aa11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Fingerprint != "aa11" || got.Name != cp.Name || got.Offset != cp.Offset || got.Lines != cp.Lines || !got.LastTime.Equal(last) {
+		t.Errorf("checkpoint read back as %+v, want %+v", got, cp)
+	}
+	if got.Updated.IsZero() {
+		t.Error("checkpoint has no Updated time")
+	}
+	// The file was rotated and read further under its new name.
+	cp2 := &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log.1", Offset: 200000, Lines: 1500, LastTime: last.Add(time.Hour)}
+	write(t, s, nil, nil, cp2)
+	write(t, s, nil, nil, &knocks.Checkpoint{Fingerprint: "bb22", Name: "-", Offset: 10, Lines: 1})
+	got, err = s.Checkpoint(ctx, "aa11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != cp2.Name || got.Offset != cp2.Offset || got.Lines != cp2.Lines || !got.LastTime.Equal(cp2.LastTime) {
+		t.Errorf("checkpoint after upsert %+v, want %+v", got, cp2)
+	}
+	got, err = s.Checkpoint(ctx, "bb22")
+	if err != nil || got.Lines != 1 || !got.LastTime.IsZero() {
+		t.Errorf("second checkpoint %+v, %v", got, err)
+	}
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.LinesRead != 1501 {
+		t.Errorf("LinesRead = %d, want 1501 (each input's lines once)", sum.LinesRead)
+	}
+	if err := s.Write(ctx, &knocks.Batch{Checkpoint: &knocks.Checkpoint{Name: "x"}}); knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Errorf("checkpoint without fingerprint: %v, want EINVALID", err)
+	}
+}
+
+func testImports(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	t0 := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC)
+	id1, err := s.BeginImport(ctx, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := s.BeginImport(ctx, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id1 <= 0 || id2 <= id1 {
+		t.Errorf("import ids %d, %d: want positive and increasing", id1, id2)
+	}
+	inputs := []knocks.InputStats{
+		{Name: "/var/log/auth.log.1", Fingerprint: "aa11", Lines: 1000, SSHDLines: 800, Recognised: 790, Unrecognised: 10, Skipped: 1, Events: 700,
+			Shapes: []knocks.Shape{{Shape: "error: kex_protocol_error: type <N> seq <N>", Count: 10, Example: "error: kex_protocol_error: type 20 seq 2"}}},
+		{Name: "/var/log/secure", Error: "permission denied"},
+	}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id1, Checkpoint: &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log.1", Offset: 99999, Lines: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	// Killed here: the lines read are known from the checkpoint already.
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.LinesRead != 1000 {
+		t.Errorf("LinesRead before FinishImport = %d, want 1000", sum.LinesRead)
+	}
+	if err := s.FinishImport(ctx, id1, t0.Add(2*time.Minute), inputs); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishImport(ctx, id1, t0.Add(3*time.Minute), inputs); err != nil {
+		t.Fatalf("FinishImport again: %v", err)
+	}
+	if err := s.FinishImport(ctx, id2+100, t0, nil); knocks.ErrorCode(err) != knocks.ENOTFOUND {
+		t.Errorf("FinishImport of an unknown import: %v, want ENOTFOUND", err)
+	}
+	sum, err = s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.LinesRead != 1000 {
+		t.Errorf("LinesRead after FinishImport = %d, want 1000", sum.LinesRead)
+	}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id2 + 100}); err != nil && knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Errorf("empty batch of an unknown import: %v", err)
+	}
+	c := &knocks.Connection{Host: "h", PID: 1, Start: t0, End: t0, ScanLines: 1}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id2 + 100, Connections: []*knocks.Connection{c}}); knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Errorf("batch of an unknown import: %v, want EINVALID", err)
+	}
+}
+
+func testRecent(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	d := Dataset()
+	write(t, s, Clone(d.Connections), nil, nil)
+	cases := []struct {
+		name         string
+		since, until time.Time
+	}{
+		{"all", base.Add(-24 * time.Hour), base.Add(96 * time.Hour)},
+		{"window", at(60), at(80)},
+		{"boundaries", at(5).Add(4 * time.Second), at(200)},
+		{"inside the long one", at(1000), at(1010)},
+		{"nothing", base.AddDate(1, 0, 0), base.AddDate(1, 0, 1)},
+	}
+	for _, tc := range cases {
+		got, err := s.RecentConnections(ctx, tc.since, tc.until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, c := range d.Connections {
+			if !sec(c.End).Before(sec(tc.since)) && !sec(c.Start).After(sec(tc.until)) {
+				want = append(want, key(c))
+			}
+		}
+		var keys []string
+		for _, c := range got {
+			keys = append(keys, key(c))
+		}
+		sort.Strings(want)
+		sort.Strings(keys)
+		if !reflect.DeepEqual(keys, want) {
+			t.Errorf("%s: RecentConnections(%v, %v) =\n %v\nwant\n %v", tc.name, tc.since, tc.until, keys, want)
+		}
+	}
+}
+
+func key(c *knocks.Connection) string {
+	return c.Host + "/" + strconv.Itoa(c.PID) + "/" + sec(c.Start).Format(time.RFC3339)
+}
+
+// testCounting checks the counting rules on hand-made connections, with
+// hand-counted numbers.
+func testCounting(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	cs := []*knocks.Connection{
+		// Keys-only probe: failure lines, no Failed line: 1 attempt.
+		{Host: "h", PID: 1, Start: at(0), End: at(0), IP: addr("203.0.113.1"), User: "ubuntu", HasUser: true, Invalid: true, FailureLines: 2},
+		// Three Failed lines, "Invalid user" and a disconnect: 3 attempts, not 5.
+		{Host: "h", PID: 2, Start: at(1), End: at(2), IP: addr("203.0.113.1"), User: "oracle", HasUser: true, Invalid: true, Method: "password", Failed: 3, FailureLines: 5},
+		// A scan.
+		{Host: "h", PID: 3, Start: at(3), End: at(3), IP: addr("203.0.113.2"), ScanLines: 2},
+		// A login.
+		{Host: "h", PID: 4, Start: at(4), End: at(4), IP: addr("198.51.100.1"), User: "deploy", HasUser: true, Method: "publickey", Logins: 1},
+		// Two failed passwords, then in: a failure connection and a login.
+		{Host: "h", PID: 5, Start: at(5), End: at(6), IP: addr("198.51.100.2"), User: "alice", HasUser: true, Method: "password", Failed: 2, FailureLines: 2, Logins: 1},
+		// A scan line and a failure line: a failure connection, not a scan.
+		{Host: "h", PID: 6, Start: at(7), End: at(7), IP: addr("203.0.113.2"), FailureLines: 1, ScanLines: 1},
+		// "message repeated 5 times" of a Failed line, and the first one.
+		{Host: "h", PID: 7, Start: at(8), End: at(9), IP: addr("203.0.113.3"), User: "root", HasUser: true, Method: "password", Failed: 6, FailureLines: 6},
+	}
+	write(t, s, cs, nil, &knocks.Checkpoint{Fingerprint: "c0", Name: "auth.log", Offset: 1, Lines: 100})
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := struct{ attempts, conns, scans, logins, ips, users, hostile int64 }{1 + 3 + 2 + 1 + 6, 5, 1, 2, 4, 4, 2 + 5 + 2 + 2 + 2 + 6}
+	got := struct{ attempts, conns, scans, logins, ips, users, hostile int64 }{sum.Attempts, sum.Connections, sum.Scans, sum.Logins, sum.UniqueIPs, sum.UniqueUsers, sum.HostileLines}
+	if got != want {
+		t.Errorf("counts (attempts, connections, scans, logins, unique ips, unique users, hostile lines) = %v, want %v", got, want)
+	}
+	if sum.HostileShare != 0.19 || sum.LinesRead != 100 {
+		t.Errorf("hostile share %v of %d lines, want 0.19 of 100", sum.HostileShare, sum.LinesRead)
+	}
+	wantUsers := []knocks.UserCount{
+		{User: "root", Attempts: 6, Valid: true, Share: 6.0 / 13},
+		{User: "oracle", Attempts: 3, Valid: false, Share: 3.0 / 13},
+		{User: "alice", Attempts: 2, Valid: true, Share: 2.0 / 13},
+		{User: "ubuntu", Attempts: 1, Valid: false, Share: 1.0 / 13},
+	}
+	if !reflect.DeepEqual(sum.TopUsers, wantUsers) {
+		t.Errorf("TopUsers = %+v, want %+v", sum.TopUsers, wantUsers)
+	}
+	if len(sum.TopIPs) < 3 || sum.TopIPs[0].IP != "203.0.113.3" || sum.TopIPs[1].IP != "203.0.113.1" || sum.TopIPs[1].Attempts != 4 || sum.TopIPs[1].Connections != 2 {
+		t.Errorf("TopIPs = %+v", sum.TopIPs)
+	}
+	if sum.Top3Share != float64(6+4+2)/13 {
+		t.Errorf("Top3Share = %v, want 12/13", sum.Top3Share)
+	}
+	if !sum.First.Equal(at(0)) || !sum.Last.Equal(at(9)) {
+		t.Errorf("period %v – %v, want %v – %v", sum.First, sum.Last, at(0), at(9))
+	}
+}
+
+func testSummary(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	d := Dataset()
+	d.LinesRead = 5000
+	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: 5000})
+	if gs, ok := s.(knocks.GeoStore); ok {
+		saveLocations(t, gs, d.Locations)
+	} else {
+		d.Locations = nil
+	}
+	filters := []knocks.Filter{
+		{},
+		{Top: 3},
+		{Top: 1},
+		{Top: 100},
+		{Since: at(60), Until: at(1000)},
+		{Since: at(1400)},
+		{Until: at(1010)},
+		{Host: "bastion"},
+		{Host: "web1", Since: at(0), Top: 5},
+		{Host: "nosuchhost"},
+		{Country: "CN"},
+		{Country: "de"},
+		{Country: "private"},
+		{ASN: 4134},
+		{ASN: 64500, Since: at(10)},
+		{Since: base.AddDate(1, 0, 0)},
+	}
+	for _, f := range filters {
+		got, err := s.Summary(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Locations == nil && (f.Country != "" || f.ASN != 0) {
+			continue
+		}
+		compare(t, f, got, Expected(d, f))
+	}
+
+	// Spot checks of the rules that the reference model might share a
+	// mistake with.
+	sum, err := s.Summary(ctx, knocks.Filter{Top: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 6×3 + 10×6 + 4×1 (keys-only) + 1 + 2 (alice) + 1 (rhost) + 2+2+1 (IPv6)
+	// + 1 (no user) + 1 + 1 (chosen names) + 1 (empty name) + 1 (no host) + 4 (long).
+	if sum.Attempts != 100 {
+		t.Errorf("Attempts = %d, want 100", sum.Attempts)
+	}
+	if sum.Scans != 6 || sum.Logins != 2 {
+		t.Errorf("scans %d logins %d, want 6 and 2", sum.Scans, sum.Logins)
+	}
+	for _, ip := range sum.TopIPs {
+		if ip.IP == "192.0.2.200" {
+			t.Error("an address that only scanned is in TopIPs")
+		}
+	}
+	found := map[string]bool{}
+	for _, k := range sum.TopSubnets {
+		found[k.Key] = true
+		if k.Key == "2001:db8:1:2::/64" && k.Attempts != 4 {
+			t.Errorf("IPv6 /64 has %d attempts, want 4", k.Attempts)
+		}
+	}
+	if !found["2001:db8:1:2::/64"] || !found["2001:db8:1:3::/64"] || !found["203.0.113.0/24"] {
+		t.Errorf("TopSubnets = %+v", sum.TopSubnets)
+	}
+	var evil, empty bool
+	for _, u := range sum.TopInvalidUsers {
+		evil = evil || u.User == EvilUser
+		empty = empty || u.User == ""
+	}
+	if !evil || !empty {
+		t.Errorf("TopInvalidUsers lacks the attacker's name (%v) or the empty name (%v)", evil, empty)
+	}
+	if !sum.First.Equal(at(-10)) || !sum.Last.Equal(at(3000)) {
+		t.Errorf("period %v – %v, want the fail2ban events %v – %v", sum.First, sum.Last, at(-10), at(3000))
+	}
+	if sum.HourWeekday[3][22] == 0 { // 2024-02-28 was a Wednesday
+		t.Error("HourWeekday[Wednesday][22] = 0")
+	}
+	if j, err := json.Marshal(sum); err != nil || len(j) == 0 {
+		t.Errorf("summary does not marshal: %v", err)
+	}
+}
+
+// saveLocations saves the locations of d, one call per source.
+func saveLocations(t *testing.T, gs knocks.GeoStore, locs map[netip.Addr]Located) {
+	t.Helper()
+	by := map[string]map[netip.Addr]knocks.Location{}
+	for ip, l := range locs {
+		if by[l.Source] == nil {
+			by[l.Source] = map[netip.Addr]knocks.Location{}
+		}
+		by[l.Source][ip] = l.Location
+	}
+	for src, m := range by {
+		if err := gs.SaveLocations(context.Background(), m, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testGeo(t *testing.T, s knocks.EventStore) {
+	gs, ok := s.(knocks.GeoStore)
+	if !ok {
+		t.Skip("not a knocks.GeoStore")
+	}
+	ctx := context.Background()
+	d := Dataset()
+	write(t, s, Clone(d.Connections), d.Fail2ban, nil)
+	var want []netip.Addr
+	seen := map[netip.Addr]bool{}
+	for _, c := range d.Connections {
+		if c.IP.IsValid() && !seen[c.IP] {
+			seen[c.IP] = true
+			want = append(want, c.IP)
+		}
+	}
+	sort.Slice(want, func(i, j int) bool { return want[i].Less(want[j]) })
+	got, err := gs.UnlocatedIPs(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("UnlocatedIPs before any lookup = %v, want %v", got, want)
+	}
+	saveLocations(t, gs, d.Locations)
+	got, err = gs.UnlocatedIPs(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rest []netip.Addr
+	for _, ip := range want {
+		if _, ok := d.Locations[ip]; !ok {
+			rest = append(rest, ip)
+		}
+	}
+	if !reflect.DeepEqual(got, rest) {
+		t.Errorf("UnlocatedIPs after SaveLocations = %v, want %v", got, rest)
+	}
+	got, err = gs.UnlocatedIPs(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("UnlocatedIPs(all) = %v, want %v", got, want)
+	}
+	// A newer database moves an address: the new location replaces the old.
+	moved := map[netip.Addr]knocks.Location{addr("203.0.113.7"): {Country: "BE", CountryName: "Belgium", ASN: 64500, Org: "Example Hosting"}}
+	if err := gs.SaveLocations(ctx, moved, "test-geo 2024-03-01"); err != nil {
+		t.Fatal(err)
+	}
+	d.Locations[addr("203.0.113.7")] = Located{moved[addr("203.0.113.7")], "test-geo 2024-03-01"}
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, knocks.Filter{}, sum, Expected(d, knocks.Filter{}))
+	var countries []string
+	for _, c := range sum.Countries {
+		countries = append(countries, c.Country)
+	}
+	if !reflect.DeepEqual(countries, []string{"CN", "BE", "DE", "US"}) {
+		t.Errorf("Countries = %v, want CN BE DE US (no reserved label)", countries)
+	}
+	var private bool
+	for _, c := range sum.TopCountries {
+		if c.Country == "private" {
+			private = c.Name == ReservedName && c.Attempts == 1
+		}
+	}
+	if !private {
+		t.Errorf("TopCountries = %+v: want the private address under its label", sum.TopCountries)
+	}
+	if len(sum.GeoIPSources) != 3 {
+		t.Errorf("GeoIPSources = %v", sum.GeoIPSources)
+	}
+}
+
+// compare reports the fields in which got differs from want.
+func compare(t *testing.T, f knocks.Filter, got, want *knocks.Summary) {
+	t.Helper()
+	g, w := normal(got), normal(want)
+	gv, wv := reflect.ValueOf(g).Elem(), reflect.ValueOf(w).Elem()
+	for i := 0; i < gv.NumField(); i++ {
+		if !reflect.DeepEqual(gv.Field(i).Interface(), wv.Field(i).Interface()) {
+			gj, _ := json.Marshal(gv.Field(i).Interface())
+			wj, _ := json.Marshal(wv.Field(i).Interface())
+			t.Errorf("filter %+v: %s =\n %s\nwant\n %s", f, gv.Type().Field(i).Name, gj, wj)
+		}
+	}
+}
+
+// normal returns a copy of s without the fields a store does not decide
+// (Generated, attribution), with empty lists for nil ones and coordinates
+// rounded.
+func normal(s *knocks.Summary) *knocks.Summary {
+	c := *s
+	c.Generated, c.GeoIPAttributed = time.Time{}, nil
+	c.First, c.Last = c.First.UTC(), c.Last.UTC()
+	v := reflect.ValueOf(&c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if fv := v.Field(i); fv.Kind() == reflect.Slice && fv.Len() == 0 {
+			fv.Set(reflect.MakeSlice(fv.Type(), 0, 0))
+		}
+	}
+	round := func(l []knocks.CityCount) []knocks.CityCount {
+		out := make([]knocks.CityCount, len(l))
+		for i, x := range l {
+			x.Lat, x.Lon = math.Round(x.Lat*1e6)/1e6, math.Round(x.Lon*1e6)/1e6
+			out[i] = x
+		}
+		return out
+	}
+	c.Cities, c.TopCities = round(c.Cities), round(c.TopCities)
+	fixTimes := func(l []knocks.TimeCount) []knocks.TimeCount {
+		out := make([]knocks.TimeCount, len(l))
+		for i, x := range l {
+			x.Time = x.Time.UTC()
+			out[i] = x
+		}
+		return out
+	}
+	c.PerDay, c.PerHour = fixTimes(c.PerDay), fixTimes(c.PerHour)
+	pcd := make([]knocks.SeriesDay, len(c.PerCountryDay))
+	for i, x := range c.PerCountryDay {
+		pcd[i] = knocks.SeriesDay{Country: x.Country, Days: fixTimes(x.Days)}
+	}
+	c.PerCountryDay = pcd
+	ips := make([]knocks.IPCount, len(c.TopIPs))
+	for i, x := range c.TopIPs {
+		x.First, x.Last = x.First.UTC(), x.Last.UTC()
+		ips[i] = x
+	}
+	c.TopIPs = ips
+	return &c
+}
