@@ -97,8 +97,10 @@ func openBlob(b []byte) (*maxminddb.Reader, error) {
 		}
 		var buf bytes.Buffer
 		// The uncompressed size is in the gzip trailer (mod 2^32).
-		n := int(uint32(b[len(b)-4]) | uint32(b[len(b)-3])<<8 | uint32(b[len(b)-2])<<16 | uint32(b[len(b)-1])<<24)
-		buf.Grow(n + bytes.MinRead)
+		n := uint32(b[len(b)-4]) | uint32(b[len(b)-3])<<8 | uint32(b[len(b)-2])<<16 | uint32(b[len(b)-1])<<24
+		if n < 1<<30 {
+			buf.Grow(int(n) + bytes.MinRead)
+		}
 		if _, err := io.Copy(&buf, zr); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oschwald/maxminddb-golang/v2"
@@ -412,8 +413,10 @@ func (f *filler) lookup(d *database, q netip.Addr) error {
 		}
 		return nil
 	}
-	var rec record
-	if err := res.Decode(&rec); err != nil {
+	rec := recordPool.Get().(*record)
+	defer recordPool.Put(rec)
+	*rec = record{}
+	if err := res.Decode(rec); err != nil {
 		return damaged(d, err)
 	}
 	if f.loc.Country == "" && validCode(rec.country) {
@@ -436,6 +439,10 @@ func (f *filler) lookup(d *database, q netip.Addr) error {
 	}
 	return nil
 }
+
+// recordPool saves an allocation per lookup: Decode makes its argument
+// escape.
+var recordPool = sync.Pool{New: func() any { return new(record) }}
 
 // damaged wraps a read error of a database.
 func damaged(d *database, err error) error {

@@ -1,3 +1,5 @@
+//go:build !(386 || arm || mips || mipsle)
+
 // Command refresh regenerates the data that package mmdb embeds. It is run
 // by scripts/refresh-geoip.sh and is not part of the knocks binary.
 //
@@ -11,6 +13,8 @@
 //	refresh manifest -out FILE -country-version V -asn-version V -date D country.mmdb asn.mmdb
 //	    writes data/geoip/manifest.go: versions and metadata of the
 //	    embedded files, so knocks can name them without decompressing them.
+//
+// mmdbwriter does not compile for 32-bit platforms; nor does this command.
 package main
 
 import (
