@@ -60,7 +60,7 @@ func kindOf(databaseType string) Kind {
 	return KindUnknown
 }
 
-// Attribution lines.
+// The attribution lines that Attribution returns, and the caveat it ends with.
 const (
 	// AttributionGeoLite2 is the line the GeoLite2 licence requires.
 	AttributionGeoLite2 = "This product includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com"
@@ -157,7 +157,7 @@ func DefaultSearchDirs(stateDir string) []string {
 
 // Locator is a knocks.Locator over MaxMind DB (.mmdb) files: the user's
 // databases, in the order of precedence Open gives them, and then the
-// embedded data. It is safe for concurrent use.
+// embedded data. Its methods are safe for concurrent use, except Close.
 type Locator struct {
 	dbs      []*database
 	embedded bool
