@@ -145,6 +145,9 @@ func TestEmbeddedManifest(t *testing.T) {
 		}
 	}
 	l := embeddedLocator(t)
+	if err := l.Preload(); err != nil {
+		t.Fatal(err)
+	}
 	src := l.Sources()
 	if len(src) != 2 || src[0] != "ip-location-db/geo-whois-asn-country@"+geoip.CountryVersion+" (embedded), built 2026-06-17" {
 		t.Errorf("Sources() = %q", src)

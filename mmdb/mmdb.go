@@ -284,6 +284,19 @@ func (l *Locator) Close() error {
 	return first
 }
 
+// Preload decompresses and opens the embedded data now (once per
+// process), so that the first Locate does not wait for it (about 0.1 s);
+// a program can call it in a goroutine at start-up. It does nothing when
+// the embedded data is left out. Returns EINTERNAL when the embedded data
+// cannot be loaded.
+func (l *Locator) Preload() error {
+	if !l.embedded {
+		return nil
+	}
+	_, err := loadEmbedded()
+	return err
+}
+
 // Skipped returns why files in the search directories were not used (not
 // a MaxMind DB, an unsupported kind, a copy of another), one line each.
 func (l *Locator) Skipped() []string { return slices.Clone(l.skipped) }
