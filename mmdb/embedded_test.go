@@ -268,3 +268,44 @@ func BenchmarkClassify(b *testing.B) {
 		i++
 	}
 }
+
+// TestLocateConcurrent checks that concurrent lookups, the first of which
+// load the embedded data, agree with sequential ones (run with -race).
+func TestLocateConcurrent(t *testing.T) {
+	l := embeddedLocator(t)
+	ips := publicIPs(512, false)
+	want := make([]knocks.Location, len(ips))
+	got := make([][]knocks.Location, 4)
+	done := make(chan error)
+	for g := range got {
+		got[g] = make([]knocks.Location, len(ips))
+		go func() {
+			for i, ip := range ips {
+				loc, err := l.Locate(ip)
+				if err != nil {
+					done <- err
+					return
+				}
+				got[g][i] = loc
+			}
+			done <- nil
+		}()
+	}
+	for range got {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, ip := range ips {
+		loc, err := l.Locate(ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = loc
+	}
+	for g := range got {
+		if !slices.Equal(got[g], want) {
+			t.Fatalf("goroutine %d disagrees", g)
+		}
+	}
+}
