@@ -83,22 +83,12 @@ func bubbleRadius(v, max int64, maxR vg.Length) vg.Length {
 // region when it is a state code of the map, else by the state whose shape
 // holds the city's coordinates.
 func usStateValues(s *knocks.Summary) map[string]int64 {
-	states := maps.USFeatures()
-	known := map[string]bool{}
-	for _, f := range states {
-		known[f.ID] = true
-	}
 	out := map[string]int64{}
 	for _, c := range cityPoints(s, true) {
-		if known[c.Region] {
+		if maps.IsUSState(c.Region) {
 			out[c.Region] += c.Value
-			continue
-		}
-		for _, f := range states {
-			if insideFeature(f, maps.Point{c.Lon, c.Lat}) {
-				out[f.ID] += c.Value
-				break
-			}
+		} else if st, ok := maps.USStateAt(c.Lon, c.Lat); ok {
+			out[st] += c.Value
 		}
 	}
 	return out
@@ -106,26 +96,6 @@ func usStateValues(s *knocks.Summary) map[string]int64 {
 
 // hasUS reports whether s has a located US city: then the US map is drawn.
 func hasUS(s *knocks.Summary) bool { return len(cityPoints(s, true)) > 0 }
-
-// insideFeature reports whether p is inside one of f's polygons (even-odd
-// over all rings, so holes count as outside).
-func insideFeature(f maps.Feature, p maps.Point) bool {
-	for _, poly := range f.Polygons {
-		in := false
-		for _, r := range poly {
-			for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
-				if (r[i][1] > p[1]) != (r[j][1] > p[1]) &&
-					p[0] < (r[j][0]-r[i][0])*(p[1]-r[i][1])/(r[j][1]-r[i][1])+r[i][0] {
-					in = !in
-				}
-			}
-		}
-		if in {
-			return true
-		}
-	}
-	return false
-}
 
 func worldProjected() []maps.Feature {
 	return maps.Project(maps.WorldFeatures(), func(_ string, lon, lat float64) (float64, float64) { return maps.EqualEarth(lon, lat) })

@@ -24,7 +24,8 @@ type Config struct {
 	Days        int       // length of the period
 	End         time.Time // end of the period (UTC); zero means 2026-03-01
 	Top         int       // rows in each top list; 0 means 10
-	Users       []string  // extra user names, each used by a few connections (e.g. hostile ones)
+	Users       []string  // extra user names, each tried by a few connections (e.g. hostile ones)
+	UserTries   int64     // attempts of each extra user name; 0 means 6
 	ExtraCities int       // extra made-up cities, to test the caps of long lists
 	NoUS        bool      // leave out the United States (no US map)
 	NoGeo       bool      // no GeoIP at all: no countries, cities or ASNs
@@ -202,20 +203,16 @@ func Make(cfg Config) []Conn {
 		}
 	}
 
+	cum := make([]float64, len(attackers)) // cumulative weights, to pick by binary search
+	acc := 0.0
+	for i, a := range attackers {
+		acc += a.weight
+		cum[i] = acc
+	}
 	conns := make([]Conn, 0, cfg.Connections)
 	for n := 0; n < cfg.Connections; n++ {
 		v := r.Float64() * aTotal
-		var a *attacker
-		for i := range attackers {
-			v -= attackers[i].weight
-			if v < 0 {
-				a = &attackers[i]
-				break
-			}
-		}
-		if a == nil {
-			a = &attackers[len(attackers)-1]
-		}
+		a := &attackers[min(sort.SearchFloat64s(cum, v), len(attackers)-1)]
 		var t time.Time
 		if !a.campaign.IsZero() {
 			t = a.campaign.Add(time.Duration(r.Int63n(int64(36 * time.Hour))))
@@ -253,11 +250,20 @@ func Make(cfg Config) []Conn {
 		}
 		conns = append(conns, c)
 	}
+	tries := cfg.UserTries
+	if tries <= 0 {
+		tries = 6
+	}
 	for i, u := range cfg.Users {
-		for k := 0; k < 3+i; k++ {
-			a := &attackers[(i*7+k)%len(attackers)]
-			conns = append(conns, Conn{Time: start.Add(time.Duration(i*13+k) * time.Hour), IP: a.ip, Port: 40000 + k,
-				User: u, Attempts: 2, Country: a.c.code, City: a.city, ASN: a.a.num, Org: a.a.org})
+		// Three connections from different attackers share the tries.
+		for k := int64(0); k < 3; k++ {
+			a := &attackers[(i*7+int(k))%len(attackers)]
+			n := tries / 3
+			if k == 0 {
+				n += tries % 3
+			}
+			conns = append(conns, Conn{Time: start.Add(time.Duration(i*13+int(k)) * time.Hour), IP: a.ip, Port: 40000 + int(k),
+				User: u, Attempts: n, Country: a.c.code, City: a.city, ASN: a.a.num, Org: a.a.org})
 		}
 	}
 	if cfg.NoGeo {

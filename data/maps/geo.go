@@ -40,6 +40,26 @@ func (f *Feature) Bounds() (min, max Point) {
 	return min, max
 }
 
+// Contains reports whether p is inside one of f's polygons (even-odd rule
+// over each polygon's rings, so a hole is outside).
+func (f *Feature) Contains(p Point) bool {
+	for _, poly := range f.Polygons {
+		in := false
+		for _, r := range poly {
+			for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+				if (r[i][1] > p[1]) != (r[j][1] > p[1]) &&
+					p[0] < (r[j][0]-r[i][0])*(p[1]-r[i][1])/(r[j][1]-r[i][1])+r[i][0] {
+					in = !in
+				}
+			}
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
+
 type geoJSON struct {
 	Type     string `json:"type"`
 	Features []struct {

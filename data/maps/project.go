@@ -138,3 +138,25 @@ func USProject(state string, lon, lat float64) (x, y float64) {
 	x, y = p.proj.project(lon, lat)
 	return (x-p.centerX)*p.scale + p.offX, (y-p.centerY)*p.scale + p.offY
 }
+
+// USStateAt returns the USPS code of the state (or DC) whose shape holds a
+// longitude and latitude, or false when none does (at sea, abroad).
+func USStateAt(lon, lat float64) (string, bool) {
+	for _, f := range USFeatures() {
+		if f.Contains(Point{lon, lat}) {
+			return f.ID, true
+		}
+	}
+	return "", false
+}
+
+// IsUSState reports whether code is the USPS code of a state or DC on the
+// US map.
+func IsUSState(code string) bool {
+	for _, f := range USFeatures() {
+		if f.ID == code {
+			return true
+		}
+	}
+	return false
+}

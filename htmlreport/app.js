@@ -1,0 +1,366 @@
+// knocks HTML report: draws the charts from the JSON data blocks with the
+// inlined Apache ECharts. Data never reaches markup unescaped: chart text is
+// drawn on a canvas, and tooltip markup is built with esc() around every
+// value. No eval, no innerHTML of our own.
+(function () {
+  "use strict";
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  var D = readJSON("knocks-data");
+  var worldGeo = readJSON("knocks-world");
+  var usGeo = readJSON("knocks-us");
+  if (worldGeo) echarts.registerMap("knocks-world", worldGeo);
+  if (usGeo) echarts.registerMap("knocks-us", usGeo);
+
+  var ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return ESC[c]; });
+  }
+  function fmt(n) {
+    return Number(n).toLocaleString("en-US");
+  }
+  function compact(n) {
+    if (n >= 1e6) return (n / 1e6).toFixed(n >= 1e7 ? 0 : 1).replace(/\.0$/, "") + "M";
+    if (n >= 1e3) return (n / 1e3).toFixed(n >= 1e4 ? 0 : 1).replace(/\.0$/, "") + "k";
+    return String(n);
+  }
+  function tip(title, lines) {
+    var h = '<div class="tip-title">' + esc(title) + "</div>";
+    for (var i = 0; i < lines.length; i++) {
+      if (lines[i]) h += '<div class="tip-sub">' + esc(lines[i]) + "</div>";
+    }
+    return h;
+  }
+  function binColor(bins, n) {
+    for (var i = bins.length - 1; i >= 0; i--) if (n >= bins[i].lo) return bins[i].color;
+    return null;
+  }
+  // A log axis when the counts are skewed (the largest more than 20 times
+  // the smallest), as in the PNG charts.
+  function skewed(rows) {
+    if (rows.length < 2) return false;
+    var lo = Infinity, hi = 0;
+    rows.forEach(function (r) { lo = Math.min(lo, Math.max(r.n, 1)); hi = Math.max(hi, r.n); });
+    return hi > 20 * lo;
+  }
+
+  var dark = false;
+  var charts = [];
+  var step = "day";
+
+  function palette() {
+    return dark
+      ? { fg: "#e6edf3", muted: "#9198a1", line: "#30363d", land: "#2d333b", border: "#0d1117", ocean: "#111820", total: "#e6edf3", bar: "#ff7b72", valid: "#58a6ff", invalid: "#f0883e" }
+      : { fg: "#1f2328", muted: "#59636e", line: "#d1d9e0", land: "#e4e4e0", border: "#ffffff", ocean: "#f3f7fb", total: "#1f2328", bar: "#c0392b", valid: "#1b6fb5", invalid: "#d95f02" };
+  }
+
+  function base(P) {
+    return {
+      animation: false,
+      backgroundColor: "transparent",
+      textStyle: { color: P.fg, fontFamily: "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, DejaVu Sans, sans-serif" },
+      tooltip: { confine: true, renderMode: "html", className: "knocks-tip" }
+    };
+  }
+
+  function init(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    var c = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
+    charts.push(c);
+    return c;
+  }
+
+  function merge(a, b) {
+    for (var k in b) if (Object.prototype.hasOwnProperty.call(b, k)) a[k] = b[k];
+    return a;
+  }
+
+  // Horizontal bars, the busiest on top; rows are {name, n, info?, valid?}.
+  function bars(id, rows, what, colorOf) {
+    if (!rows || !rows.length) return;
+    var c = init(id);
+    if (!c) return;
+    var P = palette();
+    var log = skewed(rows);
+    c.setOption(merge(base(P), {
+      grid: { left: 8, right: 64, top: 8, bottom: 28, containLabel: true },
+      tooltip: merge(base(P).tooltip, {
+        trigger: "item",
+        formatter: function (p) {
+          var r = rows[p.dataIndex];
+          return tip(r.name, [r.info, fmt(r.n) + " attempts", r.valid === undefined ? "" : r.valid ? "valid account" : "invalid user name"]);
+        }
+      }),
+      xAxis: {
+        type: log ? "log" : "value", min: log ? 1 : 0, max: function (e) { return log ? e.max * 3 : e.max * 1.12; }, name: log ? "attempts (log)" : "attempts", nameLocation: "middle", nameGap: 22,
+        axisLabel: { formatter: function (v) { return compact(v); }, color: P.muted, showMaxLabel: !log },
+        splitLine: { lineStyle: { color: P.line } }
+      },
+      yAxis: {
+        type: "category", inverse: true, data: rows.map(function (r) { return r.name; }),
+        axisLabel: { width: 190, overflow: "truncate", color: P.fg, fontFamily: "ui-monospace, DejaVu Sans Mono, monospace" },
+        axisTick: { show: false }
+      },
+      series: [{
+        type: "bar", name: what, barMaxWidth: 22,
+        data: rows.map(function (r) { return { value: r.n, itemStyle: { color: colorOf ? colorOf(r, P) : P.bar } }; }),
+        label: { show: true, position: "right", color: P.fg, formatter: function (p) { return fmt(p.value); } }
+      }]
+    }));
+  }
+
+  function timeChart() {
+    var c = init("chart-time");
+    if (!c) return;
+    var P = palette();
+    var total = step === "hour" && D.hour.length ? D.hour : D.day;
+    var series = [{
+      name: "all sources", type: "line", data: total, showSymbol: false, lineStyle: { width: 2, color: P.total }, itemStyle: { color: P.total },
+      sampling: "lttb", z: 3
+    }];
+    if (step === "day" || !D.hour.length) {
+      (D.countryDays || []).forEach(function (s) {
+        series.push({ name: s.name, type: "line", data: s.days, showSymbol: false, lineStyle: { width: 1.3 } });
+      });
+    }
+    c.setOption(merge(base(P), {
+      color: ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"],
+      legend: { type: "scroll", top: 0, textStyle: { color: P.fg } },
+      grid: { left: 8, right: 24, top: 36, bottom: 64, containLabel: true },
+      tooltip: merge(base(P).tooltip, {
+        trigger: "axis",
+        formatter: function (ps) {
+          if (!ps.length) return "";
+          var t = new Date(ps[0].value[0]);
+          var head = step === "hour" ? t.toISOString().slice(0, 13).replace("T", " ") + ":00 UTC" : t.toISOString().slice(0, 10);
+          return tip(head, ps.map(function (p) { return p.seriesName + ": " + fmt(p.value[1]); }));
+        }
+      }),
+      xAxis: { type: "time", axisLabel: { color: P.muted, hideOverlap: true }, axisLine: { lineStyle: { color: P.line } } },
+      yAxis: { type: "value", min: 0, name: "attempts per " + step, nameTextStyle: { align: "left" }, axisLabel: { color: P.muted, formatter: function (v) { return compact(v); } }, splitLine: { lineStyle: { color: P.line } } },
+      dataZoom: [{ type: "inside", filterMode: "none" }, { type: "slider", height: 24, bottom: 8, filterMode: "none" }],
+      series: series
+    }));
+  }
+
+  function heatChart() {
+    var c = init("chart-heatmap");
+    if (!c) return;
+    var P = palette();
+    var max = 0;
+    D.heat.forEach(function (v) { max = Math.max(max, v[2]); });
+    var days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    var hours = [];
+    for (var h = 0; h < 24; h++) hours.push((h < 10 ? "0" : "") + h);
+    c.setOption(merge(base(P), {
+      grid: { left: 8, right: 16, top: 8, bottom: 80, containLabel: true },
+      tooltip: merge(base(P).tooltip, {
+        formatter: function (p) { return tip(days[p.value[1]] + " " + hours[p.value[0]] + ":00–" + hours[p.value[0]] + ":59 UTC", [fmt(p.value[2]) + " attempts"]); }
+      }),
+      xAxis: { type: "category", data: hours, name: "hour (UTC)", nameLocation: "middle", nameGap: 26, axisLabel: { color: P.muted }, splitArea: { show: false } },
+      yAxis: { type: "category", data: days, inverse: true, axisLabel: { color: P.fg } },
+      visualMap: {
+        min: 0, max: Math.max(max, 1), calculable: false, orient: "horizontal", left: "center", bottom: 0, itemHeight: 200,
+        text: [fmt(max), "0"], textStyle: { color: P.fg },
+        inRange: { color: ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"] }
+      },
+      series: [{
+        type: "heatmap", data: D.heat,
+        label: { show: true, fontSize: 10, formatter: function (p) { return compact(p.value[2]); } },
+        itemStyle: { borderColor: dark ? "#0d1117" : "#fff", borderWidth: 1 }
+      }]
+    }));
+  }
+
+  // A piecewise legend that reads in counts: one piece per bin.
+  function pieces(bins) {
+    return bins.map(function (b) { return { min: b.lo, max: b.hi, label: b.label, color: b.color }; });
+  }
+
+  function geoBase(map, P, extra) {
+    return merge({
+      map: map, roam: true, aspectScale: 1, left: 8, right: 8, top: 8, bottom: 8,
+      itemStyle: { areaColor: P.land, borderColor: P.border, borderWidth: 0.5 },
+      emphasis: { label: { show: false }, itemStyle: { areaColor: dark ? "#57606a" : "#bdbdbd" } },
+      select: { disabled: true },
+      label: { show: false },
+      regions: map === "knocks-world" ? [{
+        name: "_sphere", silent: true, itemStyle: { areaColor: P.ocean, borderColor: P.line, borderWidth: 0.8 },
+        emphasis: { disabled: true }, tooltip: { show: false }
+      }] : []
+    }, extra || {});
+  }
+
+  function choropleth(id, map, M, what) {
+    var c = init(id);
+    if (!c || !M) return;
+    var P = palette();
+    var byId = {};
+    M.areas.forEach(function (a) { byId[a.id] = a; });
+    var series = [{
+      type: "map", geoIndex: 0, name: what,
+      data: M.areas.map(function (a) { return { name: a.id, value: a.n }; })
+    }];
+    if (M.points && M.points.length && map === "knocks-world") {
+      series.push({
+        type: "scatter", coordinateSystem: "geo", name: "small countries", symbolSize: 8, z: 4,
+        data: M.points.map(function (p) { return { value: [p.x, p.y, p.n], itemStyle: { color: binColor(M.bins, p.n), borderColor: P.fg, borderWidth: 0.8 } }; }),
+        tooltip: { formatter: function (p) { var q = M.points[p.dataIndex]; return tip(q.name + " (" + q.info + ")", [fmt(q.n) + " attempts"]); } }
+      });
+    }
+    if (M.points && M.points.length && map === "knocks-us") {
+      series.push(bubbleSeries(M.points, M.max, 36, dark ? "rgba(88,166,255,.55)" : "rgba(27,111,181,.45)", dark ? "#a5d6ff" : "#0b3a66"));
+    }
+    c.setOption(merge(base(P), {
+      tooltip: merge(base(P).tooltip, {
+        trigger: "item",
+        formatter: function (p) {
+          var a = byId[p.name];
+          if (!a) return "";
+          return tip(a.name + " (" + a.id + ")", [fmt(a.n) + " attempts"]);
+        }
+      }),
+      geo: geoBase(map, P),
+      visualMap: {
+        type: "piecewise", seriesIndex: 0, pieces: pieces(M.bins), bottom: 8,
+        left: map === "knocks-us" ? "auto" : 8, right: map === "knocks-us" ? 8 : "auto",
+        text: null, textStyle: { color: P.fg }, itemWidth: 14, itemHeight: 12,
+        outOfRange: { color: P.land }
+      },
+      series: series
+    }));
+  }
+
+  function bubbleSeries(points, max, maxSize, fill, stroke) {
+    return {
+      type: "scatter", coordinateSystem: "geo", name: "cities", z: 5,
+      // Symbol size is a diameter: the square root makes the area
+      // proportional to attempts.
+      symbolSize: function (v) { return Math.max(3, maxSize * Math.sqrt(v[2] / max)); },
+      itemStyle: { color: fill, borderColor: stroke, borderWidth: 0.8 },
+      data: points.map(function (p) { return [p.x, p.y, p.n]; }),
+      tooltip: { formatter: function (p) { var q = points[p.dataIndex]; return tip(q.name, [q.info, fmt(q.n) + " attempts"]); } }
+    };
+  }
+
+  function cityMap() {
+    var c = init("chart-cities");
+    if (!c || !D.cities) return;
+    var P = palette();
+    var refs = [D.cities.max];
+    [0.25, 0.025].forEach(function (f) {
+      var v = D.cities.max * f;
+      if (v < 1) return;
+      var m = Math.pow(10, Math.floor(Math.log10(v)));
+      var r = Math.round(v / m) * m;
+      if (r >= 1 && r < refs[refs.length - 1]) refs.push(r);
+    });
+    var maxSize = 44;
+    c.setOption(merge(base(P), {
+      tooltip: merge(base(P).tooltip, { trigger: "item" }),
+      geo: geoBase("knocks-world", P, { tooltip: { show: false } }),
+      // The size legend: reference bubbles with their counts.
+      graphic: refs.map(function (v, i) {
+        var d = Math.max(3, maxSize * Math.sqrt(v / D.cities.max));
+        return {
+          type: "group", left: 12, bottom: 12 + i * (maxSize + 6),
+          children: [
+            { type: "circle", shape: { cx: maxSize / 2, cy: maxSize / 2, r: d / 2 }, style: { fill: "rgba(192,57,43,.35)", stroke: P.muted } },
+            { type: "text", left: maxSize + 8, top: maxSize / 2 - 7, style: { text: fmt(v), fill: P.fg, font: "12px sans-serif" } }
+          ]
+        };
+      }),
+      series: [bubbleSeries(D.cities.points, D.cities.max, maxSize, "rgba(192,57,43,.55)", dark ? "#ffa198" : "#7f1d12")]
+    }));
+  }
+
+  // Charts are drawn when they come near the viewport, so that the page
+  // opens fast; renderAll draws the rest (for printing, and for tests).
+  var pending = {};
+  var io = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { if (e.isIntersecting) run(e.target.id); });
+  }, { rootMargin: "400px 0px" }) : null;
+  function run(id) {
+    var fn = pending[id];
+    if (!fn) return;
+    delete pending[id];
+    if (io) io.unobserve(document.getElementById(id));
+    fn();
+  }
+  function renderAll() {
+    Object.keys(pending).forEach(run);
+  }
+  function schedule(id, fn) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    pending[id] = fn;
+    var r = el.getBoundingClientRect();
+    if (!io || (r.bottom > -400 && r.top < window.innerHeight + 400)) run(id);
+    else io.observe(el);
+  }
+
+  function build() {
+    charts.forEach(function (c) { c.dispose(); });
+    charts = [];
+    Object.keys(pending).forEach(function (id) { if (io) io.unobserve(document.getElementById(id)); });
+    pending = {};
+    schedule("chart-time", timeChart);
+    schedule("chart-users", function () { bars("chart-users", D.users, "attempts", function (r, P) { return r.valid ? P.valid : P.invalid; }); });
+    schedule("chart-ips", function () { bars("chart-ips", D.ips, "attempts"); });
+    schedule("chart-subnets", function () { bars("chart-subnets", D.subnets, "attempts"); });
+    schedule("chart-asns", function () { bars("chart-asns", D.asns, "attempts"); });
+    schedule("chart-countries", function () { bars("chart-countries", D.countries, "attempts"); });
+    schedule("chart-ports", function () { bars("chart-ports", D.ports, "attempts"); });
+    schedule("chart-heatmap", heatChart);
+    if (D.world) schedule("chart-world", function () { choropleth("chart-world", "knocks-world", D.world, "attempts"); });
+    schedule("chart-cities", cityMap);
+    if (D.us) schedule("chart-us", function () { choropleth("chart-us", "knocks-us", D.us, "attempts"); });
+  }
+
+  var mq = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  dark = !!(mq && mq.matches);
+  build();
+
+  document.querySelectorAll(".seg button").forEach(function (b) {
+    b.addEventListener("click", function () {
+      step = b.getAttribute("data-step");
+      document.querySelectorAll(".seg button").forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
+      var old = echarts.getInstanceByDom(document.getElementById("chart-time"));
+      if (old) { charts.splice(charts.indexOf(old), 1); old.dispose(); }
+      timeChart();
+    });
+  });
+  if (mq && mq.addEventListener) {
+    mq.addEventListener("change", function (e) { dark = e.matches; build(); });
+  }
+  var resizeTimer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 100);
+  });
+  // Print: light colours, open details, charts resized to the page.
+  var wasDark = false, closed = [];
+  window.addEventListener("beforeprint", function () {
+    wasDark = dark;
+    closed = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
+    closed.forEach(function (d) { d.open = true; });
+    if (dark) { dark = false; build(); }
+    renderAll();
+    charts.forEach(function (c) { c.resize(); });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (d) { d.open = false; });
+    if (wasDark) { dark = true; build(); }
+    charts.forEach(function (c) { c.resize(); });
+  });
+  window.knocksReport = {
+    ready: true,
+    ms: window.performance ? performance.now() : 0, // when the first charts were drawn
+    renderAll: renderAll,
+    charts: function () { return charts.slice(); }
+  };
+})();

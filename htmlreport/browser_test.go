@@ -1,0 +1,458 @@
+package htmlreport
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"knocks"
+	"knocks/charts/chartstest"
+	"knocks/data/maps"
+	"knocks/report"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// hostile are user names an attacker can send; the page must show each
+// literally (after report.Safe) and run none of them.
+var hostile = []string{
+	"<img src=x onerror=alert(1)>",
+	"</script><script>alert(1)</script>",
+	"\x1b[31mred",
+	`<img src=x onerror="window.__pwned='img'">`,
+	"</script><script>window.__pwned='script'</script>",
+	"<!--<script>window.__pwned='comment'</script>",
+	"\u2028</script>\u2029{{.}}${window.__pwned='tmpl'}",
+}
+
+// hostileSummary is a realistic summary (made up from connections and
+// aggregated, see chartstest) with hostile strings in every place an
+// attacker or a GeoIP database can put text.
+func hostileSummary() *knocks.Summary {
+	s := chartstest.Summary(chartstest.Config{Seed: 7, Connections: 30000, Days: 45, Top: 20, Users: hostile, UserTries: 2600})
+	s.TopASNs[0].Org = "<script>window.__pwned='org'</script>"
+	s.TopIPs[0].Org = `"><img src=x onerror="window.__pwned='iporg'">`
+	s.Cities[0].City = `<svg onload="window.__pwned='city'">`
+	s.TopCities = s.Cities[:10]
+	s.TopSubnets[0].Key = "</script><b>subnet</b>"
+	s.GeoIPSources = append(s.GeoIPSources, "<script>window.__pwned='source'</script>")
+	return s
+}
+
+type browserLog struct {
+	mu        sync.Mutex
+	console   []string // console errors and warnings, exceptions, browser log errors
+	requests  []string
+	dialogs   []string
+	dialogsCh chan struct{}
+}
+
+func (l *browserLog) add(dst *[]string, s string) {
+	l.mu.Lock()
+	*dst = append(*dst, s)
+	l.mu.Unlock()
+}
+
+// newBrowser starts headless Chromium as the machine notes prescribe, or
+// skips the test when it is not installed.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("browser test skipped: %s is absent (apt-get install chromium)", chromiumPath)
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("allow-file-access-from-files", false),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelA)
+	ctx, cancel := context.WithTimeout(actx, 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// openPage opens a file in a new tab with every event of interest recorded,
+// and waits until the report's script has drawn every chart.
+func openPage(t *testing.T, parent context.Context, path string, dark bool) (context.Context, *browserLog) {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(parent)
+	t.Cleanup(cancel)
+	l := &browserLog{dialogsCh: make(chan struct{}, 16)}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning || e.Type == runtime.ConsoleAPICalledTypeAssert {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				l.add(&l.console, fmt.Sprintf("console.%s: %s", e.Type, strings.Join(parts, " ")))
+			}
+		case *runtime.EventExceptionThrown:
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			l.add(&l.console, "exception: "+msg)
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.EntryLevelError || e.Entry.Level == cdplog.EntryLevelWarning {
+				l.add(&l.console, fmt.Sprintf("log %s/%s: %s %s", e.Entry.Source, e.Entry.Level, e.Entry.Text, e.Entry.URL))
+			}
+		case *network.EventRequestWillBeSent:
+			l.add(&l.requests, e.Request.URL)
+		case *page.EventJavascriptDialogOpening:
+			l.add(&l.dialogs, string(e.Type)+": "+e.Message)
+			select {
+			case l.dialogsCh <- struct{}{}:
+			default:
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for range l.dialogsCh {
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	t.Cleanup(func() { close(l.dialogsCh) })
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := chromedp.Call(ctx, network.Enable, network.EnableParams{})
+	must(err)
+	_, err = chromedp.Call(ctx, cdplog.Enable, cdp.Empty{})
+	must(err)
+	scheme := "light"
+	if dark {
+		scheme = "dark"
+	}
+	_, err = chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+	must(err)
+	// Record CSP violations, which the console may not show.
+	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__csp = [];
+		document.addEventListener("securitypolicyviolation", function (e) {
+			window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + (e.sample || ""));
+		});`})
+	must(err)
+	u := url.URL{Scheme: "file", Path: path}
+	must(chromedp.Do(ctx, chromedp.Navigate(u.String())))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!(window.knocksReport && window.knocksReport.ready)`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the report's script did not finish: %v; console: %q", err, l.console)
+	}
+	ms := eval[float64](t, ctx, `window.knocksReport.ms`)
+	t.Logf("%s: first charts drawn %.0f ms after navigation start (load average %s)", filepath.Base(path), ms, loadAvg())
+	// Draw the charts below the fold too.
+	start := time.Now()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.knocksReport.renderAll()`)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the other charts drawn in %v", time.Since(start).Round(time.Millisecond))
+	return ctx, l
+}
+
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// shotDir is where screenshots go: $KNOCKS_SCREENSHOTS, else a temporary
+// directory of the test.
+func shotDir(t *testing.T) string {
+	if d := os.Getenv("KNOCKS_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func TestBrowser(t *testing.T) {
+	bctx := newBrowser(t)
+	s := hostileSummary()
+	dir := shotDir(t)
+	path := filepath.Join(dir, "report.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(f, s, Options{Title: "knocks report: test"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	for _, dark := range []bool{false, true} {
+		name := "light"
+		if dark {
+			name = "dark"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx, l := openPage(t, bctx, path, dark)
+			checkPage(t, ctx, s, path)
+
+			// Open the tooltip of each hostile user name.
+			for _, h := range hostile {
+				checkTooltip(t, ctx, s, h)
+			}
+			// Switch the time chart to hours.
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.seg button[data-step="hour"]').click()`)); err != nil {
+				t.Fatal(err)
+			}
+			hourly := eval[[]int](t, ctx, `(function () {
+				var o = echarts.getInstanceByDom(document.getElementById("chart-time")).getOption();
+				return [o.series.length, o.series[0].data.length];
+			})()`)
+			if hourly[0] != 1 || hourly[1] != len(s.PerHour) {
+				t.Errorf("per hour: %d series of %d points, want 1 of %d", hourly[0], hourly[1], len(s.PerHour))
+			}
+
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			shot := filepath.Join(dir, "report-"+name+".png")
+			if err := os.WriteFile(shot, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", shot)
+
+			// Print: the page must lay out on A4.
+			pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4), chromedp.PDFPreferCSSPageSize(), chromedp.PDFPrintBackground()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "report-"+name+".pdf"), pdf, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(string(pdf), "%PDF") || len(pdf) < 10000 {
+				t.Errorf("print produced no PDF (%d bytes)", len(pdf))
+			}
+
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if len(l.console) > 0 {
+				t.Errorf("console errors: %q", l.console)
+			}
+			if len(l.dialogs) > 0 {
+				t.Errorf("a script from the data ran: dialogs %q", l.dialogs)
+			}
+			want := (&url.URL{Scheme: "file", Path: path}).String()
+			for _, r := range l.requests {
+				if r != want {
+					t.Errorf("request to %q: the report must make none but its own file", r)
+				}
+			}
+			if len(l.requests) != 1 {
+				t.Errorf("%d requests %q, want the file only", len(l.requests), l.requests)
+			}
+		})
+	}
+}
+
+// checkPage asserts what the page shows against the summary it was made of.
+func checkPage(t *testing.T, ctx context.Context, s *knocks.Summary, path string) {
+	t.Helper()
+	if v := eval[string](t, ctx, `String(window.__pwned)`); v != "undefined" {
+		t.Errorf("a script from the data ran: window.__pwned = %q", v)
+	}
+	if csp := eval[[]string](t, ctx, `window.__csp`); len(csp) > 0 {
+		t.Errorf("CSP violations: %q", csp)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("img, svg[onload], b").length`); n != 0 {
+		t.Errorf("%d elements made from data (img, svg, b)", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("script").length`); n != 5 {
+		t.Errorf("%d script elements, want 5 (3 data blocks, echarts, app)", n)
+	}
+	// Hostile strings show literally, as text.
+	text := eval[string](t, ctx, `document.body.innerText`)
+	for _, h := range append(hostile, s.TopASNs[0].Org, s.TopIPs[0].Org, s.Cities[0].City, s.TopSubnets[0].Key, s.GeoIPSources[len(s.GeoIPSources)-1]) {
+		want := report.Safe(h)
+		if !strings.Contains(text, want) {
+			t.Errorf("page text lacks %q literally", want)
+		}
+	}
+	if !strings.Contains(text, `\x1b[31mred`) {
+		t.Error(`the ESC of "\x1b[31mred" is not shown as \x1b`)
+	}
+	// Headline numbers.
+	for key, want := range map[string]string{
+		"attempts": maps.FormatCount(s.Attempts), "connections": maps.FormatCount(s.Connections), "scans": maps.FormatCount(s.Scans),
+		"logins": maps.FormatCount(s.Logins), "unique_ips": maps.FormatCount(s.UniqueIPs), "unique_users": maps.FormatCount(s.UniqueUsers),
+		"hostile_share": fmt.Sprintf("%.1f %%", s.HostileShare*100),
+	} {
+		if got := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('[data-key=%q]').textContent`, key)); got != want {
+			t.Errorf("headline %s = %q, want %q", key, got, want)
+		}
+	}
+	// Every section drew a chart: a canvas inside an ECharts instance.
+	for _, id := range []string{"time", "users", "ips", "subnets", "asns", "countries", "ports", "heatmap", "world", "cities", "us"} {
+		ok := eval[bool](t, ctx, fmt.Sprintf(`(function () {
+			var el = document.getElementById("chart-%s");
+			if (!el || !echarts.getInstanceByDom(el)) return false;
+			var c = el.querySelector("canvas");
+			return !!c && c.width > 100 && c.height > 100;
+		})()`, id))
+		if !ok {
+			t.Errorf("section %s: no chart drawn", id)
+		}
+	}
+	// The bar charts hold the summary's rows, the hostile names as text.
+	type axis struct {
+		Names []string `json:"names"`
+		N     []int64  `json:"n"`
+	}
+	bars := func(id string) axis {
+		return eval[axis](t, ctx, fmt.Sprintf(`(function () {
+			var o = echarts.getInstanceByDom(document.getElementById("chart-%s")).getOption();
+			return { names: o.yAxis[0].data, n: o.series[0].data.map(function (d) { return d.value; }) };
+		})()`, id))
+	}
+	var wantUsers axis
+	for _, u := range s.TopUsers {
+		wantUsers.Names = append(wantUsers.Names, report.Safe(u.User))
+		wantUsers.N = append(wantUsers.N, u.Attempts)
+	}
+	if got := bars("users"); !reflect.DeepEqual(got, wantUsers) {
+		t.Errorf("users chart = %+v, want %+v", got, wantUsers)
+	}
+	if got := bars("ips"); len(got.N) != len(s.TopIPs) || got.N[0] != s.TopIPs[0].Attempts {
+		t.Errorf("ips chart = %+v", got)
+	}
+
+	// The world map's legend reads in counts: the bins of the largest
+	// count of a country the map can show.
+	var worldMax int64
+	for _, c := range s.Countries {
+		if e, ok := maps.Lookup(c.Country); ok && (maps.HasShape(c.Country) || e.HasPoint) && c.Attempts > worldMax {
+			worldMax = c.Attempts
+		}
+	}
+	checkLegend(t, ctx, "world", maps.LogBins(worldMax))
+	// The US map's legend: the largest state sum of US cities.
+	states := map[string]int64{}
+	var usMax int64
+	for _, c := range s.Cities {
+		if c.Country == "US" {
+			states[c.Region] += c.Attempts
+			usMax = max(usMax, states[c.Region])
+		}
+	}
+	checkLegend(t, ctx, "us", maps.LogBins(usMax))
+	// Each country of the map is coloured by its bin.
+	type region struct {
+		Name  string `json:"name"`
+		Value int64  `json:"value"`
+	}
+	regions := eval[[]region](t, ctx, `echarts.getInstanceByDom(document.getElementById("chart-world")).getOption().series[0].data`)
+	got := map[string]int64{}
+	for _, r := range regions {
+		got[r.Name] = r.Value
+	}
+	for _, c := range s.Countries {
+		if maps.HasShape(c.Country) && got[c.Country] != c.Attempts {
+			t.Errorf("world map %s = %d, want %d", c.Country, got[c.Country], c.Attempts)
+		}
+	}
+	if _, ok := got["private"]; ok {
+		t.Error(`world map has a region "private"`)
+	}
+	// Cities: one bubble per located city, up to the cap.
+	if n := eval[int](t, ctx, `echarts.getInstanceByDom(document.getElementById("chart-cities")).getOption().series[0].data.length`); n != min(len(s.Cities), DefaultMaxCities) {
+		t.Errorf("%d city bubbles, want %d", n, len(s.Cities))
+	}
+
+}
+
+func checkLegend(t *testing.T, ctx context.Context, id string, bins []maps.Bin) {
+	t.Helper()
+	var want []string
+	for _, b := range bins {
+		want = append(want, b.Label)
+	}
+	got := eval[[]string](t, ctx, fmt.Sprintf(`echarts.getInstanceByDom(document.getElementById("chart-%s")).getOption().visualMap[0].pieces.map(function (p) { return p.label; })`, id))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s legend = %q, want %q", id, got, want)
+	}
+}
+
+// checkTooltip shows the tooltip of a user's bar and checks that it shows
+// the name literally and made no element of it.
+func checkTooltip(t *testing.T, ctx context.Context, s *knocks.Summary, user string) {
+	t.Helper()
+	idx := -1
+	for i, u := range s.TopUsers {
+		if u.User == user {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		t.Fatalf("hostile user %q is not in the top users", user)
+	}
+	js := fmt.Sprintf(`(function () {
+		var el = document.getElementById("chart-users");
+		var c = echarts.getInstanceByDom(el);
+		c.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: %d });
+		var tip = el.querySelector(".knocks-tip");
+		if (!tip) return null;
+		return { text: tip.textContent, elements: tip.querySelectorAll("img, script, svg, b").length };
+	})()`, idx)
+	type tipInfo struct {
+		Text     string `json:"text"`
+		Elements int    `json:"elements"`
+	}
+	got := eval[*tipInfo](t, ctx, js)
+	if got == nil {
+		t.Errorf("no tooltip for %q", user)
+		return
+	}
+	if !strings.Contains(got.Text, report.Safe(user)) || got.Elements != 0 {
+		b, _ := json.Marshal(got)
+		t.Errorf("tooltip of %q: %s", user, b)
+	}
+}
+
+// loadAvg returns the 1-minute load average, to judge timings by.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}

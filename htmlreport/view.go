@@ -1,0 +1,170 @@
+package htmlreport
+
+import (
+	"html/template"
+	"sort"
+	"strings"
+	"time"
+
+	"knocks"
+	"knocks/data/maps"
+	"knocks/report"
+)
+
+// view is what the page template prints. Its strings have passed through
+// report.Safe; html/template escapes them for HTML.
+type view struct {
+	Title     string
+	CSP       string
+	Style     template.CSS
+	S         *knocks.Summary
+	Generated time.Time
+	Countries int // distinct located countries (ISO codes)
+
+	Valid, Invalid []userView
+	IPs            []ipView
+	Subnets, Ports []keyView
+	ASNs           []asnView
+	TopCountries   []countryView
+	AllCountries   []countryView
+	Cities         []cityView
+	CitiesShown    int
+	CitiesCut      int
+	States         []stateView
+	Heat           []heatRow
+	Bins           []bin // the world map's legend
+	USBins         []bin
+
+	HasTime, HasGeo, HasCities, HasUS bool
+	HourCut                           bool
+	Sources, Attribution              []string
+}
+
+type userView struct {
+	Name     string
+	Attempts int64
+	Share    float64
+}
+
+type ipView struct {
+	IP, Flag, Country, ASN, Org string
+	Attempts, Connections       int64
+	Share                       float64
+	First, Last                 time.Time
+}
+
+type keyView struct {
+	Key      string
+	Attempts int64
+	Share    float64
+}
+
+type asnView struct {
+	ASN, Org      string
+	Attempts, IPs int64
+	Share         float64
+}
+
+type countryView struct {
+	Flag, Code, Name string
+	Attempts, IPs    int64
+	Share            float64
+}
+
+type cityView struct {
+	City, Region, Country, Flag string
+	Attempts, IPs               int64
+}
+
+type stateView struct {
+	Code, Name string
+	Attempts   int64
+}
+
+type heatRow struct {
+	Day   string
+	Cells []int64
+}
+
+func newView(s *knocks.Summary, d *data, opts Options) *view {
+	v := &view{Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut}
+	safe := report.Safe
+	for _, u := range s.TopValidUsers {
+		v.Valid = append(v.Valid, userView{safe(u.User), u.Attempts, u.Share})
+	}
+	for _, u := range s.TopInvalidUsers {
+		v.Invalid = append(v.Invalid, userView{safe(u.User), u.Attempts, u.Share})
+	}
+	for _, ip := range s.TopIPs {
+		v.IPs = append(v.IPs, ipView{IP: safe(ip.IP), Flag: maps.Flag(ip.Country), Country: safe(ip.Country), ASN: asnText(ip.ASN), Org: safe(ip.Org),
+			Attempts: ip.Attempts, Connections: ip.Connections, Share: ip.Share, First: ip.First, Last: ip.Last})
+	}
+	keys := func(l []knocks.KeyCount) []keyView {
+		var out []keyView
+		for _, k := range l {
+			out = append(out, keyView{safe(k.Key), k.Attempts, k.Share})
+		}
+		return out
+	}
+	v.Subnets, v.Ports = keys(s.TopSubnets), keys(s.TopPorts)
+	for _, a := range s.TopASNs {
+		v.ASNs = append(v.ASNs, asnView{asnText(a.ASN), safe(a.Org), a.Attempts, a.IPs, a.Share})
+	}
+	country := func(g knocks.GeoCount) countryView {
+		return countryView{Flag: maps.Flag(g.Country), Code: safe(g.Country), Name: countryName(g.Country, g.Name), Attempts: g.Attempts, IPs: g.IPs, Share: g.Share}
+	}
+	for _, g := range s.TopCountries {
+		v.TopCountries = append(v.TopCountries, country(g))
+	}
+	for _, g := range s.Countries {
+		v.AllCountries = append(v.AllCountries, country(g))
+		if _, ok := maps.Lookup(g.Country); ok {
+			v.Countries++
+		}
+	}
+	cities, _ := cityPoints(s, false, 50)
+	for _, c := range cities {
+		v.Cities = append(v.Cities, cityView{City: safe(c.City), Region: safe(c.Region), Country: safe(c.Country), Flag: maps.Flag(c.Country), Attempts: c.Attempts, IPs: c.IPs})
+	}
+	if d.Cities != nil {
+		v.CitiesShown, v.CitiesCut = len(d.Cities.Points), d.Cities.Cut
+	}
+	if d.US != nil {
+		names := map[string]string{}
+		for _, f := range maps.USFeatures() {
+			names[f.ID] = f.Name
+		}
+		for code, n := range USStateValues(s) {
+			v.States = append(v.States, stateView{code, names[code], n})
+		}
+		sort.Slice(v.States, func(i, j int) bool {
+			if v.States[i].Attempts != v.States[j].Attempts {
+				return v.States[i].Attempts > v.States[j].Attempts
+			}
+			return v.States[i].Code < v.States[j].Code
+		})
+		v.USBins = d.US.Bins
+	}
+	for row, wd := range weekdays {
+		r := heatRow{Day: wd.String()[:3]}
+		for h := 0; h < 24; h++ {
+			r.Cells = append(r.Cells, s.HourWeekday[wd][h])
+		}
+		_ = row
+		v.Heat = append(v.Heat, r)
+	}
+	if d.World != nil {
+		v.Bins = d.World.Bins
+	}
+	v.HasTime = len(d.Day) > 0 || len(d.Hour) > 0
+	v.HasGeo = d.World != nil
+	v.HasCities = d.Cities != nil
+	v.HasUS = d.US != nil
+	for _, l := range s.GeoIPSources {
+		v.Sources = append(v.Sources, safe(l))
+	}
+	for _, l := range s.GeoIPAttributed {
+		v.Attribution = append(v.Attribution, safe(strings.TrimSpace(l)))
+	}
+	return v
+}
