@@ -68,6 +68,12 @@
 //     KindConnect. "Address ... POSSIBLE BREAK-IN ATTEMPT", Postponed,
 //     Partial, Accepted key, Close session, PAM session lines, debug lines
 //     and the like are Ignored.
+//   - The OpenSSH 6.x connection errors (Read from socket failed, Write
+//     failed, Read error from remote host, Connection reset by peer,
+//     Corrupted MAC, Bad packet length, "Disconnecting: <other reason>")
+//     are KindDispatchFatal or KindDisconnect with [preauth] and Ignored
+//     without it: then they come from the session process of a logged-in
+//     user, which has a pid of its own and would look like a scan.
 //   - "message repeated N times: [ msg ]" is parsed as msg with Count N.
 //
 // # Addresses and user names

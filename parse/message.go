@@ -53,7 +53,7 @@ var ignored = [...]string{
 	"Nasty PTR record", "Partial ", "Postponed ", "Received SIGHUP", "Received signal ",
 	"Server listening", "Server terminated", "Set /proc/", "Starting session: ",
 	"Timeout, client not responding", "Transferred: ", "User child is on pid",
-	"beginning MaxStartups throttling", "exited MaxStartups throttling", "channel ",
+	"beginning MaxStartups throttling", "exited MaxStartups throttling", "channel ", "channel_",
 	"connect_to ", "reverse mapping checking getaddrinfo", "session opened for user",
 	"session closed for user", "srclimit_penalise", "subsystem request for ",
 	"userauth_", "PAM service(", "PAM: pam_", "Missing privilege separation",
@@ -78,12 +78,12 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			}
 			return Recognised, true
 		}
-		if hasPrefix(m, "Bad packet length") || hasPrefix(m, "Bad remote protocol version") {
-			ev.Kind = knocks.KindDispatchFatal
-			if hasPrefix(m, "Bad remote") {
-				ev.Kind = knocks.KindKexFail
-			}
+		if hasPrefix(m, "Bad remote protocol version") {
+			ev.Kind = knocks.KindKexFail
 			return Recognised, true
+		}
+		if hasPrefix(m, "Bad packet length") {
+			return preauthFatal(preauth, ev), true
 		}
 	case 'C':
 		if r, ok := cutPrefix(m, "Connection closed by "); ok {
@@ -91,8 +91,7 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 		}
 		if r, ok := cutPrefix(m, "Connection reset by "); ok {
 			if hasPrefix(r, "peer") {
-				ev.Kind = knocks.KindDispatchFatal
-				return Recognised, true
+				return preauthFatal(preauth, ev), true
 			}
 			return remoteDisconnect(r, ev), true
 		}
@@ -100,8 +99,7 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			return connectionFrom(r, ev), true
 		}
 		if hasPrefix(m, "Corrupted MAC on input") || hasPrefix(m, "Corrupted check bytes on input") {
-			ev.Kind = knocks.KindDispatchFatal
-			return Recognised, true
+			return preauthFatal(preauth, ev), true
 		}
 	case 'D':
 		if r, ok := cutPrefix(m, "Did not receive identification string"); ok {
@@ -117,7 +115,7 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			return remoteDisconnect(r, ev), true
 		}
 		if r, ok := cutPrefix(m, "Disconnecting"); ok {
-			return disconnecting(r, ev), true
+			return disconnecting(r, preauth, ev), true
 		}
 	case 'F':
 		if r, ok := cutPrefix(m, "Failed "); ok {
@@ -162,16 +160,14 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			return receivedDisconnect(r, preauth, ev), true
 		}
 		if hasPrefix(m, "Read from socket failed") {
-			ev.Kind = knocks.KindDispatchFatal
-			return Recognised, true
+			return preauthFatal(preauth, ev), true
 		}
 		if r, ok := cutPrefix(m, "Read error from remote host "); ok {
-			ev.Kind = knocks.KindDispatchFatal
 			tok, _ := nextToken(r)
 			if a, ok := parseAddrToken(bytes.TrimSuffix(tok, []byte(":"))); ok {
 				a.set(ev)
 			}
-			return Recognised, true
+			return preauthFatal(preauth, ev), true
 		}
 	case 'S':
 		if r, ok := cutPrefix(m, "SSH: Server;Ltype: "); ok {
@@ -217,8 +213,7 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 		}
 	case 'W':
 		if hasPrefix(m, "Write failed") {
-			ev.Kind = knocks.KindDispatchFatal
-			return Recognised, true
+			return preauthFatal(preauth, ev), true
 		}
 	case 'b':
 		if r, ok := cutPrefix(m, "banner exchange: Connection from "); ok {
@@ -598,8 +593,22 @@ func connectionFrom(r []byte, ev *knocks.Event) Status {
 	return Unrecognised
 }
 
-// disconnecting parses the rest of "Disconnecting[ RID]: REASON".
-func disconnecting(r []byte, ev *knocks.Event) Status {
+// preauthFatal is the status of the OpenSSH 6.x connection errors (Read
+// from socket failed, Write failed, Corrupted MAC, ...): a scan line before
+// authentication, Ignored without [preauth] (then it was written by the
+// session's own process, which has another pid than the connection).
+func preauthFatal(preauth bool, ev *knocks.Event) Status {
+	if !preauth {
+		return Ignored
+	}
+	ev.Kind = knocks.KindDispatchFatal
+	return Recognised
+}
+
+// disconnecting parses the rest of "Disconnecting[ RID]: REASON". A reason
+// other than too many failures or a change of user is a scan line before
+// authentication and Ignored without [preauth] (see preauthFatal).
+func disconnecting(r []byte, preauth bool, ev *knocks.Event) Status {
 	if reason, ok := cutPrefix(r, ": "); ok {
 		// OpenSSH 6.x: no remote id.
 		switch {
@@ -610,8 +619,10 @@ func disconnecting(r []byte, ev *knocks.Event) Status {
 			}
 		case hasPrefix(reason, "Change of username or service not allowed"):
 			ev.Kind = knocks.KindAuthDisconnect
-		default:
+		case preauth:
 			ev.Kind = knocks.KindDisconnect
+		default:
+			return Ignored
 		}
 		return Recognised
 	}
@@ -664,6 +675,9 @@ func disconnecting(r []byte, ev *knocks.Event) Status {
 		}
 		k += i
 		if pre, user, a, ok := parseRemoteID(r[:k]); ok {
+			if pre == preNone && !preauth {
+				return Ignored
+			}
 			return withRemoteID(pre, user, a, knocks.KindDisconnect, ev)
 		}
 		i = k + 1
@@ -706,7 +720,7 @@ func receivedDisconnect(r []byte, preauth bool, ev *knocks.Event) Status {
 	}
 	reason := rest
 	switch {
-	case code == 14 || bytes.Contains(reason, []byte("Auth fail")) ||
+	case code == 14 || bytes.Contains(reason, []byte("Auth fail")) || bytes.Contains(reason, []byte("Auth cancel")) ||
 		hasPrefix(reason, "No supported authentication methods") || hasPrefix(reason, "No authentication methods"):
 		ev.Kind = knocks.KindAuthDisconnect
 	case preauth:
