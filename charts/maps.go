@@ -55,9 +55,10 @@ const MaxCities = 2000
 func cityPoints(s *knocks.Summary, onlyUS bool) []mapPoint {
 	var out []mapPoint
 	for _, c := range s.Cities {
-		if c.Attempts <= 0 || (c.Lat == 0 && c.Lon == 0) || math.IsNaN(c.Lat) || math.IsNaN(c.Lon) {
+		if c.Attempts <= 0 || (c.Lat == 0 && c.Lon == 0) || math.IsNaN(c.Lat) || math.IsInf(c.Lon, 0) || math.IsNaN(c.Lon) || math.Abs(c.Lat) > 90 {
 			continue
 		}
+		c.Lon = maps.WrapLon(c.Lon)
 		if onlyUS && !strings.EqualFold(c.Country, "US") {
 			continue
 		}

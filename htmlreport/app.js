@@ -1,7 +1,7 @@
 // knocks HTML report: draws the charts from the JSON data blocks with the
 // inlined Apache ECharts. Data never reaches markup unescaped: chart text is
 // drawn on a canvas, and tooltip markup is built with esc() around every
-// value. No eval, no innerHTML of our own.
+// value. No eval, and no markup of our own made from data.
 (function () {
   "use strict";
 
@@ -82,6 +82,8 @@
   // Horizontal bars, the busiest on top; rows are {name, n, info?, valid?}.
   function bars(id, rows, what, colorOf) {
     if (!rows || !rows.length) return;
+    var el = document.getElementById(id);
+    if (el) el.style.height = Math.max(260, rows.length * 26 + 70) + "px";
     var c = init(id);
     if (!c) return;
     var P = palette();

@@ -264,8 +264,24 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("print produced no PDF (%d bytes)", len(pdf))
 			}
 
+			// The policy is in force: an inline style attribute added now is
+			// refused (and reported), as an injected script would be.
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.body.insertAdjacentHTML("beforeend", '<p id="csp-probe" style="color: red">probe</p>')`)); err != nil {
+				t.Fatal(err)
+			}
+			if got := eval[int](t, ctx, `window.__csp.length`); got != 1 {
+				t.Errorf("CSP probe: %d violations reported, want 1 (is the policy in force?)", got)
+			}
+
 			l.mu.Lock()
 			defer l.mu.Unlock()
+			var console []string
+			for _, c := range l.console {
+				if !strings.Contains(c, "Content Security Policy") || !strings.Contains(c, "style") {
+					console = append(console, c) // the probe's own report is expected
+				}
+			}
+			l.console = console
 			if len(l.console) > 0 {
 				t.Errorf("console errors: %q", l.console)
 			}

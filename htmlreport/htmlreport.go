@@ -187,7 +187,7 @@ func Render(w io.Writer, s *knocks.Summary, opts Options) error {
 	}
 	v := newView(s, d, opts)
 	v.CSP = "default-src 'none'; script-src " + hashes.echarts + " " + hashes.app +
-		"; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+		"; style-src " + hashes.style + "; img-src data:; base-uri 'none'; form-action 'none'"
 	v.Style = template.CSS(styleCSS) // our own constant stylesheet, not data
 
 	var buf bytes.Buffer
@@ -481,9 +481,10 @@ func worldData(s *knocks.Summary) *choropleth {
 func cityPoints(s *knocks.Summary, onlyUS bool, limit int) ([]knocks.CityCount, int) {
 	var out []knocks.CityCount
 	for _, c := range s.Cities {
-		if c.Attempts <= 0 || (c.Lat == 0 && c.Lon == 0) || math.IsNaN(c.Lat) || math.IsNaN(c.Lon) || math.Abs(c.Lat) > 90 || math.Abs(c.Lon) > 180 {
+		if c.Attempts <= 0 || (c.Lat == 0 && c.Lon == 0) || math.IsNaN(c.Lat) || math.IsInf(c.Lon, 0) || math.IsNaN(c.Lon) || math.Abs(c.Lat) > 90 {
 			continue
 		}
+		c.Lon = maps.WrapLon(c.Lon)
 		if onlyUS && !strings.EqualFold(c.Country, "US") {
 			continue
 		}

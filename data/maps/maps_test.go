@@ -460,3 +460,11 @@ func inside(f Feature, p Point) bool {
 	}
 	return false
 }
+
+func TestWrapLon(t *testing.T) {
+	for in, want := range map[float64]float64{0: 0, 179.5: 179.5, 180: -180, 180.5: -179.5, -180: -180, -190: 170, 540: -180, 725: 5} {
+		if got := WrapLon(in); math.Abs(got-want) > 1e-9 {
+			t.Errorf("WrapLon(%v) = %v, want %v", in, got, want)
+		}
+	}
+}

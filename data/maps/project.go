@@ -160,3 +160,16 @@ func IsUSState(code string) bool {
 	}
 	return false
 }
+
+// WrapLon returns a longitude in degrees moved into [-180, 180) by whole
+// turns; 180 becomes -180.
+func WrapLon(lon float64) float64 {
+	if lon >= -180 && lon < 180 {
+		return lon
+	}
+	lon = math.Mod(lon+180, 360)
+	if lon < 0 {
+		lon += 360
+	}
+	return lon - 180
+}
