@@ -64,13 +64,22 @@ func BenchmarkLineJournal(b *testing.B) {
 	}
 }
 
-// BenchmarkResolve gives RFC 3164 events their year.
+// BenchmarkResolve gives RFC 3164 events their year, in UTC and in a zone
+// with DST.
 func BenchmarkResolve(b *testing.B) {
-	ev, _ := Line(benchLines[1])
-	c := Clock{Loc: time.UTC, Ref: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}
-	b.ReportAllocs()
-	for b.Loop() {
-		e := ev
-		c.Resolve(&e)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, loc := range []*time.Location{time.UTC, berlin} {
+		b.Run(loc.String(), func(b *testing.B) {
+			ev, _ := Line(benchLines[1])
+			c := Clock{Loc: loc, Ref: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}
+			b.ReportAllocs()
+			for b.Loop() {
+				e := ev
+				c.Resolve(&e)
+			}
+		})
 	}
 }

@@ -45,12 +45,21 @@ type Clock struct {
 	started bool
 	year    int       // the running year of RFC 3164 stamps
 	last    time.Time // the last resolved time, in loc
+	limit   time.Time // Now + futureSlack
+	day     struct {  // the midnight of the last date resolved, see at
+		ok       bool
+		year, d  int
+		mo       time.Month
+		loc      *time.Location
+		midnight time.Time
+	}
 }
 
 // Reset starts the clock over for another input, keeping Loc, Year and Now.
 func (c *Clock) Reset(ref, prev time.Time) {
 	c.Ref, c.Prev = ref, prev
 	c.started, c.year, c.last = false, 0, time.Time{}
+	c.day.ok = false
 }
 
 // Resolve sets ev.Time to UTC and clears ev.NoYear: an RFC 3164 stamp gets
@@ -88,6 +97,9 @@ func (c *Clock) now() time.Time {
 	if c.Now.IsZero() {
 		c.Now = time.Now()
 	}
+	if c.limit.IsZero() {
+		c.limit = c.Now.Add(futureSlack)
+	}
 	return c.Now
 }
 
@@ -101,9 +113,10 @@ func (c *Clock) observe(t time.Time, loc *time.Location) {
 
 // withYear gives a wall-clock time without a year its year.
 func (c *Clock) withYear(w time.Time, loc *time.Location) time.Time {
-	at := func(year int) time.Time {
-		return time.Date(year, w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
-	}
+	_, mo, d := w.Date()
+	h, mi, sec := w.Clock()
+	ns := w.Nanosecond()
+	at := func(year int) time.Time { return c.at(year, mo, d, h, mi, sec, ns, loc) }
 	now := c.now()
 	if !c.started {
 		c.started = true
@@ -129,18 +142,18 @@ func (c *Clock) withYear(w time.Time, loc *time.Location) time.Time {
 	t := at(year)
 	running := true
 	if !c.last.IsZero() {
-		switch {
-		case t.Before(c.last.Add(-halfYear)):
+		switch d := t.Sub(c.last); {
+		case d < -halfYear:
 			c.year++
 			year = c.year
 			t = at(year)
-		case t.After(c.last.Add(strayGap)):
+		case d > strayGap:
 			year--
 			t = at(year)
 			running = false
 		}
 	}
-	if t.After(now.Add(futureSlack)) {
+	if t.After(c.limit) {
 		year--
 		t = at(year)
 		if running {
@@ -151,4 +164,27 @@ func (c *Clock) withYear(w time.Time, loc *time.Location) time.Time {
 		c.last = t
 	}
 	return t
+}
+
+// at returns time.Date(year, mo, d, h, mi, sec, ns, loc). The midnight of
+// the last date asked for is kept: most lines fall on the same day as the
+// line before, and on a day without a change of offset (no DST switch) the
+// time is that midnight plus the clock, which is much cheaper.
+func (c *Clock) at(year int, mo time.Month, d, h, mi, sec, ns int, loc *time.Location) time.Time {
+	clock := time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(sec)*time.Second + time.Duration(ns)
+	if c.day.ok && c.day.year == year && c.day.mo == mo && c.day.d == d && c.day.loc == loc {
+		return c.day.midnight.Add(clock)
+	}
+	c.day.ok = false
+	midnight := time.Date(year, mo, d, 0, 0, 0, 0, loc)
+	next := time.Date(year, mo, d+1, 0, 0, 0, 0, loc)
+	_, off1 := midnight.Zone()
+	_, off2 := next.Zone()
+	if off1 != off2 || next.Sub(midnight) != 24*time.Hour || midnight.Day() != d || sec > 59 {
+		// A DST switch, a date that does not exist (Feb 29 of a common
+		// year) or a leap second: time.Date works it out.
+		return time.Date(year, mo, d, h, mi, sec, ns, loc)
+	}
+	c.day.year, c.day.mo, c.day.d, c.day.loc, c.day.midnight, c.day.ok = year, mo, d, loc, midnight, true
+	return midnight.Add(clock)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata" // zones for TestClockDayCache
 
 	"knocks"
 )
@@ -210,5 +211,31 @@ func TestShape(t *testing.T) {
 				t.Errorf("Shape(%q)\n got %q\nwant %q", tt.Input, got, tt.Want)
 			}
 		})
+	}
+}
+
+// TestClockDayCache checks that the cached midnight gives the same times as
+// time.Date, across DST switches, leap days and leap seconds.
+func TestClockDayCache(t *testing.T) {
+	for _, name := range []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c Clock
+		for _, year := range []int{2023, 2024} {
+			for day := 0; day < 367; day++ {
+				for _, hms := range [][3]int{{0, 0, 0}, {1, 59, 59}, {2, 30, 0}, {3, 0, 1}, {12, 0, 0}, {23, 59, 60}} {
+					mo, d := time.January, 1+day
+					if day == 59 {
+						mo, d = time.February, 29
+					}
+					want := time.Date(year, mo, d, hms[0], hms[1], hms[2], 7, loc)
+					if got := c.at(year, mo, d, hms[0], hms[1], hms[2], 7, loc); !got.Equal(want) {
+						t.Fatalf("%s %d-%v-%d %v: %v, want %v", name, year, mo, d, hms, got, want)
+					}
+				}
+			}
+		}
 	}
 }
