@@ -192,9 +192,12 @@ func (b *hbars) Plot(c draw.Canvas, p *plot.Plot) {
 	sty.Color = colText
 	for i, r := range b.rows {
 		y := trY(float64(n - 1 - i))
-		x0, x1 := trX(0), trX(float64(r.Value))
+		var x0, x1 vg.Length
 		if b.log {
+			// Never 0 on a log axis: gonum/plot panics on it.
 			x0, x1 = trX(logBase), trX(clampLog(float64(r.Value)))
+		} else {
+			x0, x1 = trX(0), trX(float64(r.Value))
 		}
 		col := colBar
 		if r.Valid {

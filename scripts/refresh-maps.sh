@@ -52,11 +52,21 @@ for (const [a2, , n3] of codes) byNumeric[n3] = a2;
 // data reports for addresses there.
 const byName = { "Kosovo": "XK", "N. Cyprus": "CY", "Somaliland": "SO" };
 
+// A short English name: the shortest of the package's names that has no
+// comma, no dot and at least 4 letters ("China", "Russia", "South Korea",
+// "United States"), with a few names set by hand where that is ambiguous.
+const nameOverrides = {
+	GB: "United Kingdom", CD: "DR Congo", CG: "Congo", VA: "Vatican City", MD: "Moldova", SY: "Syria", LA: "Laos",
+	FM: "Micronesia", BQ: "Caribbean Netherlands", VG: "British Virgin Islands", VI: "US Virgin Islands",
+};
 function englishName(a2) {
+	if (nameOverrides[a2]) return nameOverrides[a2];
 	const n = en[a2];
 	if (!n) return a2;
 	if (typeof n === "string") return n;
-	return n.find((s) => !s.includes(",")) || n[0];
+	const ok = n.filter((s) => !s.includes(",") && !s.includes(".") && s.length >= 4);
+	if (!ok.length) return n[0];
+	return ok.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
 // USPS codes of the states and DC by FIPS code; the territories (AS, GU,

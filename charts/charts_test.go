@@ -1,0 +1,416 @@
+package charts
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"knocks"
+	"knocks/charts/chartstest"
+	"knocks/data/maps"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func TestCountryValues(t *testing.T) {
+	s := &knocks.Summary{Countries: []knocks.GeoCount{
+		{Country: "CN", Attempts: 500}, {Country: "us", Attempts: 40}, {Country: "SG", Attempts: 70},
+		{Country: "HK", Attempts: 20}, {Country: "private", Attempts: 9000}, {Country: "ZZ", Attempts: 1},
+		{Country: "RU", Attempts: 0}, {Country: "XK", Attempts: 2},
+	}}
+	shapes, points := countryValues(s)
+	if want := map[string]int64{"CN": 500, "US": 40, "XK": 2}; !reflect.DeepEqual(shapes, want) {
+		t.Errorf("shapes = %v, want %v", shapes, want)
+	}
+	if len(points) != 2 || points[0].ID != "SG" || points[1].ID != "HK" || points[0].Value != 70 {
+		t.Errorf("points = %+v, want SG then HK", points)
+	}
+	// Every shape id is a world feature: the choropleth colours it.
+	ids := map[string]bool{}
+	for _, f := range maps.WorldFeatures() {
+		ids[f.ID] = true
+	}
+	for id := range shapes {
+		if !ids[id] {
+			t.Errorf("%s has no feature", id)
+		}
+	}
+}
+
+func TestCityPointsAndBubbles(t *testing.T) {
+	s := &knocks.Summary{Cities: []knocks.CityCount{
+		{City: "A", Country: "US", Region: "va", Lat: 39, Lon: -77.5, Attempts: 400},
+		{City: "B", Country: "DE", Lat: 50, Lon: 8, Attempts: 100},
+		{City: "Null Island", Country: "", Lat: 0, Lon: 0, Attempts: 1000},
+		{City: "C", Country: "FJ", Lat: -18, Lon: 181, Attempts: 25},
+		{City: "D", Country: "US", Lat: 61.2, Lon: -149.9, Attempts: 0},
+	}}
+	all := cityPoints(s, false)
+	if len(all) != 3 || all[0].Name != "A" || all[0].Region != "VA" || all[2].Lon != -179 {
+		t.Errorf("cityPoints = %+v", all)
+	}
+	us := cityPoints(s, true)
+	if len(us) != 1 || us[0].Name != "A" || !hasUS(s) {
+		t.Errorf("US cityPoints = %+v", us)
+	}
+	// Bubble area is proportional to attempts: a quarter of the attempts is
+	// half the radius.
+	if r := bubbleRadius(100, 400, 20); math.Abs(float64(r-10)) > 1e-9 {
+		t.Errorf("bubbleRadius(100, 400, 20) = %v, want 10", r)
+	}
+	if r := bubbleRadius(0, 400, 20); r != 0 {
+		t.Errorf("bubbleRadius(0) = %v", r)
+	}
+	for max, want := range map[int64][]int64{7292: {7292, 2000, 200}, 40: {40, 10, 1}, 3: {3}, 1: {1}} {
+		if got := bubbleLegend(max); !reflect.DeepEqual(got, want) {
+			t.Errorf("bubbleLegend(%d) = %v, want %v", max, got, want)
+		}
+	}
+	// The cap.
+	many := &knocks.Summary{}
+	for i := 0; i < MaxCities+10; i++ {
+		many.Cities = append(many.Cities, knocks.CityCount{City: "x", Country: "BR", Lat: -10, Lon: -50 + float64(i)/100, Attempts: int64(i + 1)})
+	}
+	if got := cityPoints(many, false); len(got) != MaxCities || got[0].Value != int64(MaxCities+10) {
+		t.Errorf("capped cities: %d, first %d", len(got), got[0].Value)
+	}
+}
+
+func TestUSStateValuesAndInsets(t *testing.T) {
+	s := &knocks.Summary{Cities: []knocks.CityCount{
+		{City: "Ashburn", Region: "VA", Country: "US", Lat: 39.04, Lon: -77.49, Attempts: 10},
+		{City: "Anchorage", Country: "US", Lat: 61.22, Lon: -149.9, Attempts: 7},
+		{City: "Adak", Country: "US", Lat: 51.88, Lon: -176.66, Attempts: 1},
+		{City: "Attu", Country: "US", Lat: 52.9, Lon: 173.2, Attempts: 1},
+		{City: "Honolulu", Country: "US", Lat: 21.31, Lon: -157.86, Attempts: 3},
+		{City: "Washington", Region: "DC", Country: "US", Lat: 38.9, Lon: -77.04, Attempts: 2},
+	}}
+	got := usStateValues(s)
+	want := map[string]int64{"VA": 10, "AK": 9, "HI": 3, "DC": 2}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("usStateValues = %v, want %v", got, want)
+	}
+	// Each city lands in the inset of its state's shape.
+	feats := usProjected()
+	byID := map[string]maps.Feature{}
+	for _, f := range feats {
+		byID[f.ID] = f
+	}
+	for _, c := range s.Cities {
+		x, y := maps.USProject(c.Region, c.Lon, c.Lat)
+		st := c.Region
+		if st == "" {
+			st, _ = maps.USStateAt(c.Lon, c.Lat)
+		}
+		f := byID[st]
+		lo, hi := f.Bounds()
+		if x < lo[0]-0.01 || x > hi[0]+0.01 || y < lo[1]-0.01 || y > hi[1]+0.01 {
+			t.Errorf("%s projects to %v,%v outside %s %v–%v", c.City, x, y, st, lo, hi)
+		}
+	}
+}
+
+func TestHeatData(t *testing.T) {
+	var s knocks.Summary
+	s.HourWeekday[time.Sunday][3] = 7
+	s.HourWeekday[time.Monday][23] = 11
+	cells, max := heatData(&s)
+	if len(cells) != 168 || max != 11 {
+		t.Fatalf("%d cells, max %d", len(cells), max)
+	}
+	for _, c := range cells {
+		switch {
+		case c.Row == 6 && c.Hour == 3:
+			if c.Value != 7 {
+				t.Errorf("Sunday 03: %d", c.Value)
+			}
+		case c.Row == 0 && c.Hour == 23:
+			if c.Value != 11 {
+				t.Errorf("Monday 23: %d", c.Value)
+			}
+		default:
+			if c.Value != 0 {
+				t.Errorf("cell %+v", c)
+			}
+		}
+	}
+	if heatmap(&knocks.Summary{}) != nil {
+		t.Error("heatmap of nothing")
+	}
+}
+
+func TestTimeData(t *testing.T) {
+	s := chartstest.Summary(chartstest.Config{Seed: 2, Connections: 3000, Days: 20})
+	step, lines := timeData(s)
+	if step != 24*time.Hour || len(lines) != 1+len(s.PerCountryDay) {
+		t.Fatalf("step %v, %d lines", step, len(lines))
+	}
+	var sum float64
+	for _, p := range lines[0].Points {
+		sum += p.Y
+	}
+	if int64(sum) != s.Attempts || !lines[0].Total {
+		t.Errorf("per-day total %v, want %d", sum, s.Attempts)
+	}
+	if !strings.HasPrefix(lines[1].Name, s.PerCountryDay[0].Country+" ") {
+		t.Errorf("first country line %q", lines[1].Name)
+	}
+	// A short period is drawn per hour, without country lines.
+	s = chartstest.Summary(chartstest.Config{Seed: 2, Connections: 300, Days: 2})
+	step, lines = timeData(s)
+	if step != time.Hour || len(lines) != 1 || len(lines[0].Points) != len(s.PerHour) {
+		t.Errorf("short period: step %v, %d lines", step, len(lines))
+	}
+}
+
+func TestLabelsAndBars(t *testing.T) {
+	s := &knocks.Summary{TopUsers: []knocks.UserCount{
+		{User: "\x1b[31mred", Attempts: 5}, {User: "root", Attempts: 4, Valid: true},
+		{User: strings.Repeat("a", 50), Attempts: 3}, {User: "", Attempts: 1},
+	}}
+	got := userBars(s)
+	want := []bar{{`\x1b[31mred`, 5, false}, {"root", 4, true}, {strings.Repeat("a", 31) + "…", 3, false}, {`""`, 1, false}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("userBars = %+v, want %+v", got, want)
+	}
+	if got := countryLabel("CN", ""); got != "CN  China" {
+		t.Errorf("countryLabel = %q", got)
+	}
+	if got := countryLabel("private", "private"); got != "private" {
+		t.Errorf("countryLabel(private) = %q", got)
+	}
+	if skewed([]bar{{Value: 100}, {Value: 30}}) || !skewed([]bar{{Value: 2100}, {Value: 100}}) || !skewed([]bar{{Value: 50}, {Value: 0}}) {
+		t.Error("skewed")
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	labels := func(min, max float64) []string {
+		var out []string
+		for _, tk := range (logTicks{}).Ticks(min, max) {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	if got, want := labels(logBase, 40000), []string{"1", "10", "100", "1k", "10k"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("labels = %q, want %q", got, want)
+	}
+	if got, want := labels(logBase, 30), []string{"1", "2", "5", "10", "20"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("short labels = %q, want %q", got, want)
+	}
+	// Zero and negative bounds, on which gonum's own log ticker panics.
+	if len(labels(0, 0)) == 0 || len(labels(-5, 100)) == 0 {
+		t.Error("no ticks for a zero range")
+	}
+	if clampLog(0) != logBase || clampLog(math.NaN()) != logBase || clampLog(5) != 5 {
+		t.Error("clampLog")
+	}
+	for v, want := range map[float64]string{0: "0", 950: "950", 1000: "1k", 1234: "1.2k", 12345: "12k", 3.4e6: "3.4M", 2e9: "2G"} {
+		if got := compact(v); got != want {
+			t.Errorf("compact(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestAnonymize(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := &knocks.Summary{
+		TopIPs: []knocks.IPCount{
+			{IP: "203.0.113.7", Attempts: 10, Connections: 2, Share: 0.1, First: t0, Last: t0.Add(time.Hour), Country: "NL", ASN: 1},
+			{IP: "2001:db8:1:2::5", Attempts: 8, Share: 0.08, Country: "DE"},
+			{IP: "203.0.113.200", Attempts: 5, Connections: 1, Share: 0.05, First: t0.Add(-time.Hour), Last: t0, Country: "NL", ASN: 1},
+			{IP: "2001:db8:1:ffff::1", Attempts: 4, Share: 0.04, Country: "FR"},
+			{IP: "host.example", Attempts: 1},
+		},
+		TopSubnets:      []knocks.KeyCount{{Key: "203.0.113.0/24", Attempts: 15}, {Key: "2001:db8:1:2::/64", Attempts: 8}, {Key: "2001:db8:1:ffff::/64", Attempts: 4}},
+		TopUsers:        []knocks.UserCount{{User: "alice", Attempts: 9, Valid: true}, {User: "admin", Attempts: 7}, {User: "root", Attempts: 3, Valid: true}},
+		TopValidUsers:   []knocks.UserCount{{User: "alice", Attempts: 9, Valid: true}, {User: "root", Attempts: 3, Valid: true}},
+		TopInvalidUsers: []knocks.UserCount{{User: "admin", Attempts: 7}},
+		TopHosts:        []knocks.KeyCount{{Key: "secret-gateway", Attempts: 19}},
+	}
+	orig, _ := json.Marshal(s)
+	a := Anonymize(s)
+	if now, _ := json.Marshal(s); !bytes.Equal(now, orig) {
+		t.Error("Anonymize changed its argument")
+	}
+	type ip struct {
+		IP       string
+		Attempts int64
+		Country  string
+	}
+	var ips []ip
+	for _, x := range a.TopIPs {
+		ips = append(ips, ip{x.IP, x.Attempts, x.Country})
+	}
+	wantIPs := []ip{{"203.0.113.x", 15, "NL"}, {"2001:db8:1::/48", 12, ""}, {"host.example", 1, ""}}
+	if !reflect.DeepEqual(ips, wantIPs) {
+		t.Errorf("IPs = %+v, want %+v", ips, wantIPs)
+	}
+	if m := a.TopIPs[0]; m.Connections != 3 || !m.First.Equal(t0.Add(-time.Hour)) || !m.Last.Equal(t0.Add(time.Hour)) || m.ASN != 1 || math.Abs(m.Share-0.15) > 1e-9 {
+		t.Errorf("merged IP %+v", m)
+	}
+	if want := []knocks.KeyCount{{Key: "203.0.113.0/24", Attempts: 15}, {Key: "2001:db8:1::/48", Attempts: 12}}; !reflect.DeepEqual(a.TopSubnets, want) {
+		t.Errorf("subnets = %+v, want %+v", a.TopSubnets, want)
+	}
+	var users []string
+	for _, u := range a.TopUsers {
+		users = append(users, u.User)
+	}
+	if want := []string{"(valid user 1)", "admin", "(valid user 2)"}; !reflect.DeepEqual(users, want) {
+		t.Errorf("users = %q, want %q", users, want)
+	}
+	if a.TopValidUsers[0].User != "(valid user 1)" || a.TopInvalidUsers[0].User != "admin" || a.TopHosts != nil {
+		t.Errorf("valid %+v, invalid %+v, hosts %+v", a.TopValidUsers, a.TopInvalidUsers, a.TopHosts)
+	}
+	for in, want := range map[string]string{"1.2.3.4": "1.2.3.x", "::ffff:1.2.3.4": "1.2.3.x", "2001:db8::1": "2001:db8::/48", "fe80::1%eth0": "fe80::/48", "x": "x"} {
+		if got := MaskAddr(in); got != want {
+			t.Errorf("MaskAddr(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestWriteAll writes every chart of a realistic summary and checks the
+// files: one PNG (and SVG) per chart at the asked size, the maps left out
+// without GeoIP, and nothing of what Anonymize hides in the SVG text.
+func TestWriteAll(t *testing.T) {
+	s := chartstest.Summary(chartstest.Config{Seed: 1, Connections: 8000, Days: 30, Users: []string{"<b>x</b>", "\x1b[31mred"}, UserTries: 3000})
+	dir := t.TempDir()
+	paths, err := WriteAll(dir, s, Options{Width: 800, Height: 450, SVG: true, Anonymize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".png") {
+			names = append(names, strings.TrimSuffix(filepath.Base(p), ".png"))
+		}
+	}
+	want := []string{"attempts-over-time", "users", "ips", "subnets", "asns", "countries", "ports", "heatmap", "world", "cities", "us"}
+	if !reflect.DeepEqual(names, want) || len(paths) != 2*len(want) {
+		t.Fatalf("charts %q, want %q", names, want)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(p, ".png") {
+			cfg, err := png.DecodeConfig(bytes.NewReader(b))
+			if err != nil || cfg.Width != 800 || cfg.Height != 450 {
+				t.Errorf("%s: %dx%d, %v", p, cfg.Width, cfg.Height, err)
+			}
+			continue
+		}
+		for _, ip := range s.TopIPs {
+			if bytes.Contains(b, []byte(">"+ip.IP+" ")) || bytes.Contains(b, []byte(">"+ip.IP+"<")) {
+				t.Errorf("%s shows the address %s", filepath.Base(p), ip.IP)
+			}
+		}
+		for _, u := range s.TopValidUsers {
+			if bytes.Contains(b, []byte(">"+u.User+"<")) {
+				t.Errorf("%s shows the valid user %q", filepath.Base(p), u.User)
+			}
+		}
+		if bytes.Contains(b, []byte("<b>x</b>")) || bytes.Contains(b, []byte("\x1b")) {
+			t.Errorf("%s holds a raw hostile name", filepath.Base(p))
+		}
+	}
+	// Without GeoIP: no maps, no country or network charts.
+	s = chartstest.Summary(chartstest.Config{Seed: 1, Connections: 2000, Days: 5, NoGeo: true})
+	paths, err = WriteAll(t.TempDir(), s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		switch filepath.Base(p) {
+		case "world.png", "cities.png", "us.png", "countries.png", "asns.png":
+			t.Errorf("chart %s without GeoIP", filepath.Base(p))
+		}
+		if cfg, _ := png.DecodeConfig(mustOpen(t, p)); cfg.Width != 1600 || cfg.Height != 900 {
+			t.Errorf("%s: default size %dx%d", p, cfg.Width, cfg.Height)
+		}
+	}
+	// An empty summary draws nothing and fails nothing.
+	if paths, err := WriteAll(t.TempDir(), &knocks.Summary{}, Options{}); err != nil || len(paths) != 0 {
+		t.Errorf("empty summary: %q, %v", paths, err)
+	}
+}
+
+func mustOpen(t *testing.T, p string) *bytes.Reader {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b)
+}
+
+// chartData is the data that feeds the charts of a summary, kept as a
+// golden file: a change to it is a change of the pictures.
+type chartData struct {
+	Users     []bar            `json:"users"`
+	IPs       []bar            `json:"ips"`
+	Countries []bar            `json:"countries"`
+	Shapes    map[string]int64 `json:"world_shapes"`
+	Points    []mapPoint       `json:"world_points"`
+	Bins      []maps.Bin       `json:"world_bins"`
+	States    map[string]int64 `json:"us_states"`
+	StateBins []maps.Bin       `json:"us_bins"`
+	Cities    int              `json:"cities"`
+	Heat      int64            `json:"heat_max"`
+	Skewed    map[string]bool  `json:"log_axis"`
+}
+
+func TestGoldenChartData(t *testing.T) {
+	s := chartstest.Summary(chartstest.Config{Seed: 11, Connections: 5000, Days: 14})
+	shapes, points := countryValues(s)
+	var max int64
+	for _, v := range shapes {
+		max = int64(math.Max(float64(max), float64(v)))
+	}
+	for _, p := range points {
+		max = int64(math.Max(float64(max), float64(p.Value)))
+	}
+	states := usStateValues(s)
+	var smax int64
+	for _, v := range states {
+		smax = int64(math.Max(float64(smax), float64(v)))
+	}
+	_, heatMax := heatData(s)
+	d := chartData{
+		Users: userBars(s), IPs: ipBars(s), Countries: countryBars(s),
+		Shapes: shapes, Points: points, Bins: maps.LogBins(max), States: states, StateBins: maps.LogBins(smax),
+		Cities: len(cityPoints(s, false)), Heat: heatMax,
+		Skewed: map[string]bool{"users": skewed(userBars(s)), "ips": skewed(ipBars(s)), "countries": skewed(countryBars(s)), "ports": skewed(keyBars(s.TopPorts))},
+	}
+	got, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "chartdata.golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./charts -run Golden -update)", err)
+	}
+	if !bytes.Equal(append(got, '\n'), want) {
+		t.Errorf("chart data differs from %s (run with -update if the change is meant):\n%s", golden, got)
+	}
+}
