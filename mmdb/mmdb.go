@@ -129,7 +129,8 @@ type database struct {
 type Config struct {
 	// Paths are the files (or directories of .mmdb files) the user named,
 	// e.g. with --geoip, highest precedence first. Each file must open and
-	// be of a supported kind.
+	// be of a supported kind; the files of a directory are taken as those
+	// of SearchDirs are.
 	Paths []string
 
 	// SearchDirs are directories whose *.mmdb files are used when they are
