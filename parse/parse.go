@@ -54,10 +54,15 @@ const MaxLineLen = 64 << 10
 // Errors that Check returns, and that a reader of log lines wraps in a
 // ParseError when it skips a line. Test for them with errors.Is.
 var (
+	// ErrLineTooLong is a line longer than MaxLineLen.
 	ErrLineTooLong = errors.New("line too long")
-	ErrNUL         = errors.New("NUL byte in line")
-	ErrBinary      = errors.New("binary data, not text")
-	ErrTruncated   = errors.New("truncated input")
+	// ErrNUL is a line with a NUL byte.
+	ErrNUL = errors.New("NUL byte in line")
+	// ErrBinary is a line that is mostly control bytes or invalid UTF-8.
+	ErrBinary = errors.New("binary data, not text")
+	// ErrTruncated is an input that ends inside a line or a compressed
+	// stream; Check never returns it, a reader does.
+	ErrTruncated = errors.New("truncated input")
 )
 
 // ParseError is a bad line of an input: the file it was in, its 1-based
