@@ -77,6 +77,8 @@ Usage:
   knocks ingest [flags] FILE...      import logs into the database (cron-safe; "-" is stdin)
   knocks report [flags] [FILE...]    report from the database, or one-shot from FILEs
   knocks parse [flags] FILE...       print one JSON object per recognised event
+  knocks report --html FILE [FILE...] a self-contained offline HTML report with charts and maps
+  knocks plot --out DIR [FILE...]    one PNG (--svg: and SVG) per chart, for a blog post
   knocks geoip status|update|refresh GeoIP databases: which are used, download DB-IP City, look up again
   knocks version                     print the version and data attributions
 
@@ -100,6 +102,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = (&ReportCommand{m: m}).Run(ctx, rest)
 	case "parse":
 		err = (&ParseCommand{m: m}).Run(ctx, rest)
+	case "plot":
+		err = (&PlotCommand{m: m}).Run(ctx, rest)
 	case "geoip":
 		err = (&GeoIPCommand{m: m}).Run(ctx, rest)
 	case "version", "--version":

@@ -5,19 +5,20 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"knocks"
+	"knocks/htmlreport"
 	"knocks/report"
 )
 
-// ReportCommand prints a report from the database, or one-shot from files.
-type ReportCommand struct {
-	m       *Main
+// selection is what a report is made of: the database or one-shot files,
+// and the filter. report and plot share it.
+type selection struct {
 	db      string
-	format  string
 	top     int
 	since   string
 	until   string
@@ -26,26 +27,123 @@ type ReportCommand struct {
 	asn     string
 	year    int
 	tz      string
-	flags   bool
 	geo     geoFlags
+}
+
+func (s *selection) register(fs *flag.FlagSet, top int) {
+	fs.StringVar(&s.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db); ignored when FILEs are given")
+	fs.IntVar(&s.top, "top", top, "rows in each top list")
+	fs.StringVar(&s.since, "since", "", "only connections from this `time` on: 2024-02-25, 2024-02-25T10:00:00Z, or 7d / 12h ago")
+	fs.StringVar(&s.until, "until", "", "only connections before this `time` (same forms as --since)")
+	fs.StringVar(&s.host, "host", "", "only the logs of this `host`")
+	fs.StringVar(&s.country, "country", "", "only addresses located in this `country` (ISO code, e.g. CN)")
+	fs.StringVar(&s.asn, "asn", "", "only addresses of this autonomous system `number` (e.g. 4134 or AS4134)")
+	fs.IntVar(&s.year, "year", 0, "one-shot: the `year` of the first syslog line (default: inferred)")
+	fs.StringVar(&s.tz, "tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
+	s.geo.register(fs)
+}
+
+// summary computes the summary of the selection: from the database, or,
+// with files, from a temporary store that they are read into. partial says
+// that some input was skipped (the reasons were printed).
+func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum *knocks.Summary, partial bool, err error) {
+	f, err := sel.filter(m.Now())
+	if err != nil {
+		return nil, false, err
+	}
+	var store knocks.EventStore
+	if len(files) > 0 {
+		dir, err := os.MkdirTemp("", "knocks-report-")
+		if err != nil {
+			return nil, false, fmt.Errorf("cannot make a temporary store: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		s, err := openStore(ctx, filepath.Join(dir, "oneshot.db"))
+		if err != nil {
+			return nil, false, err
+		}
+		defer s.Close()
+		store = s
+		res, err := runIngest(ctx, m, s, files, sel.year, sel.tz)
+		if err != nil {
+			return nil, false, err
+		}
+		if res.Skipped {
+			printIngest(m.Stderr, res)
+			partial = true
+		}
+		if err := m.enrich(ctx, s, &sel.geo); err != nil {
+			return nil, false, err
+		}
+	} else {
+		path, err := m.dbPath(sel.db)
+		if err != nil {
+			return nil, false, err
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, false, knocks.Errorf(knocks.ENOTFOUND, "no database at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
+		}
+		s, err := openStore(ctx, path)
+		if err != nil {
+			return nil, false, err
+		}
+		defer s.Close()
+		store = s
+	}
+	sum, err = store.Summary(ctx, f)
+	if err != nil {
+		return nil, false, err
+	}
+	if !sel.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
+		loc, err := m.locator(&sel.geo)
+		if err != nil {
+			return nil, false, err
+		}
+		sum.GeoIPSources, sum.GeoIPAttributed = loc.Sources(), loc.Attribution()
+		loc.Close()
+	}
+	return sum, partial, nil
+}
+
+func (s *selection) filter(now time.Time) (knocks.Filter, error) {
+	f := knocks.Filter{Host: s.host, Country: strings.ToUpper(s.country), Top: s.top}
+	if s.top < 1 {
+		return f, usagef("--top must be at least 1")
+	}
+	var err error
+	if f.Since, err = parseWhen(s.since, now); err != nil {
+		return f, usagef("--since: %v", err)
+	}
+	if f.Until, err = parseWhen(s.until, now); err != nil {
+		return f, usagef("--until: %v", err)
+	}
+	if s.asn != "" {
+		n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(s.asn), "AS"), 10, 32)
+		if err != nil {
+			return f, usagef("--asn: %q is not an AS number", s.asn)
+		}
+		f.ASN = uint32(n)
+	}
+	return f, nil
+}
+
+// ReportCommand prints a report from the database, or one-shot from files.
+type ReportCommand struct {
+	m      *Main
+	sel    selection
+	format string
+	html   string
+	flags  bool
 }
 
 // Run runs `knocks report`.
 func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("knocks report", flag.ContinueOnError)
 	fs.SetOutput(c.m.Stderr)
-	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db); ignored when FILEs are given")
+	c.sel.register(fs, 10)
 	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
-	fs.IntVar(&c.top, "top", 10, "rows in each top list")
-	fs.StringVar(&c.since, "since", "", "only connections from this `time` on: 2024-02-25, 2024-02-25T10:00:00Z, or 7d / 12h ago")
-	fs.StringVar(&c.until, "until", "", "only connections before this `time` (same forms as --since)")
-	fs.StringVar(&c.host, "host", "", "only the logs of this `host`")
-	fs.StringVar(&c.country, "country", "", "only addresses located in this `country` (ISO code, e.g. CN)")
-	fs.StringVar(&c.asn, "asn", "", "only addresses of this autonomous system `number` (e.g. 4134 or AS4134)")
-	fs.IntVar(&c.year, "year", 0, "one-shot: the `year` of the first syslog line (default: inferred)")
-	fs.StringVar(&c.tz, "tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
+	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` (instead of the text report)")
 	fs.BoolVar(&c.flags, "flags", strings.Contains(strings.ToUpper(c.m.Getenv("LC_ALL")+c.m.Getenv("LC_CTYPE")+c.m.Getenv("LANG")), "UTF-8") && c.m.Getenv("TERM") != "linux", "show flag emoji beside countries")
-	c.geo.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: knocks report [flags] [FILE...]\n\nWithout FILEs it reports from the database; with FILEs it reads them into a temporary store first.")
 		fs.PrintDefaults()
@@ -54,72 +152,24 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := c.filter()
-	if err != nil {
-		return err
-	}
 	switch c.format {
 	case "text", "json", "csv":
 	default:
 		return usagef("unknown --format %q (text, json or csv)", c.format)
 	}
-
-	var store knocks.EventStore
-	partial := false
-	if len(files) > 0 {
-		dir, err := os.MkdirTemp("", "knocks-report-")
-		if err != nil {
-			return fmt.Errorf("cannot make a temporary store: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		s, err := openStore(ctx, dir+"/oneshot.db")
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		store = s
-		res, err := runIngest(ctx, c.m, s, files, c.year, c.tz)
-		if err != nil {
-			return err
-		}
-		if res.Skipped {
-			printIngest(c.m.Stderr, res)
-			partial = true
-		}
-		if err := c.m.enrich(ctx, s, &c.geo); err != nil {
-			return err
-		}
-	} else {
-		path, err := c.m.dbPath(c.db)
-		if err != nil {
-			return err
-		}
-		if _, err := os.Stat(path); err != nil {
-			return knocks.Errorf(knocks.ENOTFOUND, "no database at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
-		}
-		s, err := openStore(ctx, path)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
-		store = s
-	}
-	sum, err := store.Summary(ctx, f)
+	sum, partial, err := c.m.summary(ctx, &c.sel, files)
 	if err != nil {
 		return err
 	}
-	if !c.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
-		loc, err := c.m.locator(&c.geo)
-		if err != nil {
-			return err
+	switch {
+	case c.html != "":
+		err = writeAtomic(c.html, func(f *os.File) error { return htmlreport.Render(f, sum, htmlreport.Options{}) })
+		if err == nil {
+			fmt.Fprintf(c.m.Stderr, "wrote %s\n", c.html)
 		}
-		sum.GeoIPSources, sum.GeoIPAttributed = loc.Sources(), loc.Attribution()
-		loc.Close()
-	}
-	switch c.format {
-	case "json":
+	case c.format == "json":
 		err = report.JSON(c.m.Stdout, sum)
-	case "csv":
+	case c.format == "csv":
 		err = report.CSV(c.m.Stdout, sum)
 	default:
 		err = report.Text(c.m.Stdout, sum, report.Options{Flags: c.flags})
@@ -133,26 +183,28 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (c *ReportCommand) filter() (knocks.Filter, error) {
-	f := knocks.Filter{Host: c.host, Country: strings.ToUpper(c.country), Top: c.top}
-	if c.top < 1 {
-		return f, usagef("--top must be at least 1")
+// writeAtomic writes a file through a temporary file in the same
+// directory, so a reader never sees half a report.
+func writeAtomic(path string, write func(*os.File) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".knocks-*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	var err error
-	if f.Since, err = parseWhen(c.since, c.m.Now()); err != nil {
-		return f, usagef("--since: %v", err)
+	defer os.Remove(f.Name())
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if f.Until, err = parseWhen(c.until, c.m.Now()); err != nil {
-		return f, usagef("--until: %v", err)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if c.asn != "" {
-		n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(c.asn), "AS"), 10, 32)
-		if err != nil {
-			return f, usagef("--asn: %q is not an AS number", c.asn)
-		}
-		f.ASN = uint32(n)
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	return f, nil
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
 }
 
 // parseWhen parses an absolute time (RFC 3339, a date, a date and time in
