@@ -133,7 +133,7 @@ func worldMap(s *knocks.Summary) *plot.Plot {
 		return nil
 	}
 	bins := maps.LogBins(max)
-	m := &mapPlot{outline: worldOutline(), legendTitle: "failed attempts", bins: bins}
+	m := &mapPlot{outline: worldOutline(), legendTitle: "failed attempts", bins: bins, legendAt: legendBottomLeft}
 	m.min, m.max = maps.EqualEarthBounds()
 	for _, f := range worldProjected() {
 		col := colLand
@@ -158,7 +158,7 @@ func cityMap(s *knocks.Summary) *plot.Plot {
 	if len(cities) == 0 {
 		return nil
 	}
-	m := &mapPlot{outline: worldOutline(), legendTitle: "failed attempts", bubbleMax: cities[0].Value, bubbleR: vg.Points(26)}
+	m := &mapPlot{outline: worldOutline(), legendTitle: "failed attempts", bubbleMax: cities[0].Value, bubbleR: vg.Points(26), legendAt: legendBottomLeft}
 	m.min, m.max = maps.EqualEarthBounds()
 	for _, f := range worldProjected() {
 		m.shapes = append(m.shapes, shape{f: f, fill: colLand})
@@ -186,7 +186,7 @@ func usMap(s *knocks.Summary) *plot.Plot {
 		max = int64(math.Max(float64(max), float64(v)))
 	}
 	bins := maps.LogBins(max)
-	m := &mapPlot{legendTitle: "failed attempts", bins: bins, bubbleMax: cities[0].Value, bubbleR: vg.Points(22)}
+	m := &mapPlot{legendTitle: "failed attempts", bins: bins, bubbleMax: cities[0].Value, bubbleR: vg.Points(22), legendAt: legendBottomRight}
 	feats := usProjected()
 	m.min, m.max = maps.Point{math.Inf(1), math.Inf(1)}, maps.Point{math.Inf(-1), math.Inf(-1)}
 	for _, f := range feats {
@@ -237,7 +237,17 @@ type mapPlot struct {
 	bubbleMax   int64
 	bubbleR     vg.Length
 	note        string
+	legendAt    legendPlace
 }
+
+// legendPlace says where a map's legend goes.
+type legendPlace int
+
+const (
+	legendColumn      legendPlace = iota // a column right of the map
+	legendBottomLeft                     // inside the map's box, bottom left
+	legendBottomRight                    // inside the map's box, bottom right
+)
 
 // DataRange implements plot.DataRanger.
 func (m *mapPlot) DataRange() (xmin, xmax, ymin, ymax float64) {
@@ -250,7 +260,11 @@ func (m *mapPlot) Plot(c draw.Canvas, p *plot.Plot) {
 	sty.Color = colText
 	legendW := vg.Points(190)
 	noteH := sty.Height("Xg") + vg.Points(6)
-	area := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: c.Min.Y + noteH}, Max: vg.Point{X: c.Max.X - legendW, Y: c.Max.Y}}}
+	mapRight := c.Max.X
+	if m.legendAt == legendColumn {
+		mapRight -= legendW
+	}
+	area := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: c.Min.X, Y: c.Min.Y + noteH}, Max: vg.Point{X: mapRight, Y: c.Max.Y}}}
 	dx, dy := m.max[0]-m.min[0], m.max[1]-m.min[1]
 	scale := math.Min(float64(area.Size().X)/dx, float64(area.Size().Y)/dy)
 	ox := float64(area.Min.X) + (float64(area.Size().X)-dx*scale)/2
@@ -299,17 +313,32 @@ func (m *mapPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		circle(c, tr(maps.Point{d.x, d.y}), d.r, d.fill, d.stroke)
 	}
 
-	// The legend column.
-	x := c.Max.X - legendW + vg.Points(12)
-	y := c.Max.Y - vg.Points(8)
+	// The legend: a column on the right, or in a bottom corner that the map
+	// leaves empty.
 	head := sty
 	head.Font.Size = sty.Font.Size * 1.1
 	head.YAlign = text.YTop
+	box := vg.Points(14)
+	x := c.Max.X - legendW + vg.Points(12)
+	y := c.Max.Y - vg.Points(8)
+	if m.legendAt != legendColumn {
+		h := head.Height(m.legendTitle) + vg.Points(8)
+		if len(m.bins) > 0 {
+			h += vg.Length(len(m.bins)+1)*(box+vg.Points(4)) + vg.Points(12)
+		}
+		if m.bubbleMax > 0 {
+			h += vg.Length(len(bubbleLegend(m.bubbleMax))) * (2*m.bubbleR + vg.Points(4))
+		}
+		y = c.Min.Y + noteH + h + vg.Points(4)
+		x = c.Min.X + vg.Points(4)
+		if m.legendAt == legendBottomRight {
+			x = c.Max.X - vg.Points(150)
+		}
+	}
 	c.FillText(head, vg.Point{X: x, Y: y}, m.legendTitle)
 	y -= head.Height(m.legendTitle) + vg.Points(8)
 	rowSty := sty
 	rowSty.YAlign = text.YCenter
-	box := vg.Points(14)
 	if len(m.bins) > 0 {
 		for i := len(m.bins) - 1; i >= 0; i-- {
 			b := m.bins[i]
