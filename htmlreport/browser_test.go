@@ -472,3 +472,32 @@ func loadAvg() string {
 	}
 	return strings.Fields(string(b))[0]
 }
+
+// TestBrowserLarge opens the report of a large database (a year of hourly
+// data, every country, 2,000 of 6,000 cities drawn) and measures how long
+// it takes to show its first charts and then all of them.
+func TestBrowserLarge(t *testing.T) {
+	bctx := newBrowser(t)
+	s := chartstest.Summary(chartstest.Config{Seed: 3, Connections: 250_000, Days: 365, Top: 50, ExtraCities: 6000})
+	path := filepath.Join(shotDir(t), "report-large.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(f, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	f.Close()
+	t.Logf("large report: %d bytes", fi.Size())
+	ctx, l := openPage(t, bctx, path, false)
+	ms := eval[float64](t, ctx, `window.knocksReport.ms`)
+	if ms > 15000 {
+		t.Errorf("first charts after %.0f ms", ms)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.console) > 0 || len(l.requests) != 1 {
+		t.Errorf("console %q, requests %q", l.console, l.requests)
+	}
+}

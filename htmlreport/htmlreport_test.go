@@ -185,6 +185,17 @@ func TestRenderWithoutGeoIP(t *testing.T) {
 	}
 }
 
+func TestRenderFilter(t *testing.T) {
+	s := &knocks.Summary{Filter: knocks.Filter{Country: "CN", ASN: 4134, Host: "<gw>", Since: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)}}
+	page := string(render(t, s, Options{}))
+	if want := `<p class="period" id="filter">Filtered: since 2026-01-02 03:04 UTC, host &lt;gw&gt;, country CN, AS4134</p>`; !strings.Contains(page, want) {
+		t.Errorf("page lacks %s", want)
+	}
+	if strings.Contains(string(render(t, &knocks.Summary{}, Options{})), `id="filter"`) {
+		t.Error("unfiltered page names a filter")
+	}
+}
+
 func TestRenderEmpty(t *testing.T) {
 	page := string(render(t, &knocks.Summary{}, Options{Title: "empty <db>"}))
 	for _, want := range []string{"No events in this database.", "No attempts in this period.", "<title>empty &lt;db&gt;</title>"} {

@@ -35,6 +35,8 @@ type view struct {
 	Bins           []bin // the world map's legend
 	USBins         []bin
 
+	Filter string // the report's filter in words, "" for none
+
 	HasTime, HasGeo, HasCities, HasUS bool
 	HourCut                           bool
 	Sources, Attribution              []string
@@ -87,7 +89,7 @@ type heatRow struct {
 }
 
 func newView(s *knocks.Summary, d *data, opts Options) *view {
-	v := &view{Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut}
+	v := &view{Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut, Filter: filterText(s.Filter)}
 	safe := report.Safe
 	for _, u := range s.TopValidUsers {
 		v.Valid = append(v.Valid, userView{safe(u.User), u.Attempts, u.Share})
@@ -167,4 +169,25 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.Attribution = append(v.Attribution, safe(strings.TrimSpace(l)))
 	}
 	return v
+}
+
+// filterText describes a report's filter, "" when it filters nothing.
+func filterText(f knocks.Filter) string {
+	var parts []string
+	if !f.Since.IsZero() {
+		parts = append(parts, "since "+fmtTime(f.Since, "2006-01-02 15:04")+" UTC")
+	}
+	if !f.Until.IsZero() {
+		parts = append(parts, "until "+fmtTime(f.Until, "2006-01-02 15:04")+" UTC")
+	}
+	if f.Host != "" {
+		parts = append(parts, "host "+report.Safe(f.Host))
+	}
+	if f.Country != "" {
+		parts = append(parts, "country "+report.Safe(f.Country))
+	}
+	if f.ASN != 0 {
+		parts = append(parts, asnText(f.ASN))
+	}
+	return strings.Join(parts, ", ")
 }
