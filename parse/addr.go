@@ -272,12 +272,17 @@ func tailEndOrVia(r []byte) bool { return len(r) == 0 || hasPrefix(r, " via ") }
 
 const fromWord = " from "
 
+// maxCandidates bounds the places in one message where a parser tries an
+// address: a real sshd line has a few, and the bound keeps a hostile line
+// of a megabyte linear.
+const maxCandidates = 64
+
 // firstFrom finds the first " from ADDR[ port N][ sshN]" in b that is
 // followed by what ok allows, and returns the text before it (the user).
 // Used where the text after the address may be attacker-controlled.
 func firstFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
 	i := 0
-	for {
+	for n := 0; n < maxCandidates; n++ {
 		k := bytes.Index(b[i:], []byte(fromWord))
 		if k < 0 {
 			return nil, addr{}, false
@@ -289,6 +294,7 @@ func firstFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
 		}
 		i = k + 1
 	}
+	return nil, addr{}, false
 }
 
 // lastFrom finds the last " from ADDR[ port N][ sshN]" in b that is
@@ -297,7 +303,7 @@ func firstFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
 // " from ..." cannot move the address.
 func lastFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
 	end := len(b)
-	for {
+	for n := 0; n < maxCandidates; n++ {
 		k := bytes.LastIndex(b[:end], []byte(fromWord))
 		if k < 0 {
 			return nil, addr{}, false
@@ -308,6 +314,7 @@ func lastFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
 		}
 		end = k + len(fromWord) - 1
 	}
+	return nil, addr{}, false
 }
 
 // Who a remote id of sshd names before its address ("authenticating user
@@ -328,14 +335,17 @@ var preambles = [...]struct {
 // disconnect messages: "[authenticating user U |invalid user U |user U ]ADDR[
 // port N]", anchored at the end of b, so the user name may hold anything.
 func parseRemoteID(b []byte) (pre int, user []byte, a addr, ok bool) {
+	// Only the tail is looked at: callers try many prefixes of a line, and
+	// a search through all of each would be quadratic.
 	port := 0
-	if k := bytes.LastIndex(b, []byte(" port ")); k >= 0 {
-		if p, good := atoi(b[k+6:]); good {
+	sp := bytes.LastIndexByte(b, ' ')
+	if sp >= 0 && hasSuffix(b[:sp], " port") {
+		if p, good := atoi(b[sp+1:]); good {
 			port = p
-			b = b[:k]
+			b = b[:sp-len(" port")]
+			sp = bytes.LastIndexByte(b, ' ')
 		}
 	}
-	sp := bytes.LastIndexByte(b, ' ')
 	a, ok = parseAddrToken(b[sp+1:])
 	if !ok {
 		return 0, nil, addr{}, false

@@ -190,7 +190,7 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			if r, ok := cutPrefix(r, " with "); ok {
 				// The offer after the address is the client's: the
 				// first "RID: " that parses is sshd's own text.
-				for i := 0; ; {
+				for i, n := 0, 0; n < maxCandidates; n++ {
 					k := bytes.Index(r[i:], []byte(": "))
 					if k < 0 {
 						break
@@ -553,7 +553,7 @@ func withRemoteID(pre int, user []byte, a addr, kind knocks.Kind, ev *knocks.Eve
 // ": " whose head parses as a remote id is the end of it.
 func connFatal(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
 	end := len(r)
-	for {
+	for n := 0; n < maxCandidates; n++ {
 		k := bytes.LastIndex(r[:end], []byte(": "))
 		if k < 0 {
 			break
@@ -645,7 +645,7 @@ func disconnecting(r []byte, preauth bool, ev *knocks.Event) Status {
 		a    addr
 	}
 	var first *cand
-	for i := 0; ; {
+	for i, n := 0, 0; n < maxCandidates; n++ {
 		k := bytes.Index(r[i:], []byte(change))
 		if k < 0 {
 			break
@@ -668,7 +668,7 @@ func disconnecting(r []byte, preauth bool, ev *knocks.Event) Status {
 		return withRemoteID(first.pre, first.user, first.a, knocks.KindAuthDisconnect, ev)
 	}
 	// Any other reason: the first ": " whose head parses as a remote id.
-	for i := 0; ; {
+	for i, n := 0, 0; n < maxCandidates; n++ {
 		k := bytes.Index(r[i:], []byte(": "))
 		if k < 0 {
 			break

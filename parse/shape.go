@@ -7,6 +7,9 @@ import (
 // maxShapeLen bounds the length of a shape in bytes.
 const maxShapeLen = 200
 
+// maxShapeInput is how much of a message Shape looks at.
+const maxShapeInput = 1024
+
 // Shape returns the form of an sshd message with what varies from line to
 // line masked, so that unrecognised lines can be grouped and counted:
 // addresses become <ip> (or <host> for a host name after "from"), the
@@ -16,6 +19,9 @@ const maxShapeLen = 200
 // becomes "Foo for <user> from <ip> port <port>". The result is at most 200
 // bytes; it is not escaped for any output.
 func Shape(msg string) string {
+	if len(msg) > maxShapeInput {
+		msg = msg[:maxShapeInput]
+	}
 	msg = strings.TrimSpace(msg)
 	toks := strings.Split(msg, " ")
 	var b strings.Builder

@@ -1,0 +1,48 @@
+package parse
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHostileLongLines parses lines of about a megabyte built to make a
+// careless parser quadratic (many candidate places for an address). Each
+// must take milliseconds; the bound is generous so that a loaded machine
+// does not fail it, and quadratic code would take minutes.
+func TestHostileLongLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long lines")
+	}
+	h := "Feb 25 00:07:21 h sshd[1]: "
+	for _, tt := range []struct {
+		Name  string
+		Input string
+	}{
+		{"dispatch colons", h + "ssh_dispatch_run_fatal: Connection from " + strings.Repeat("a: ", 1<<18)},
+		{"connection from colons", h + "Connection from " + strings.Repeat("a: ", 1<<18)},
+		{"disconnecting colons", h + "Disconnecting x" + strings.Repeat("a: ", 1<<18)},
+		{"change of username", h + "Disconnecting x" + strings.Repeat(": Change of username or service not allowed: (", 1<<14)},
+		{"negotiate colons", h + "Unable to negotiate with " + strings.Repeat("a: ", 1<<18)},
+		{"failed froms", h + "Failed password for " + strings.Repeat(" from 1.2.3.4 x", 1<<16)},
+		{"invalid froms", h + "Invalid user " + strings.Repeat(" from x y", 1<<17)},
+		{"not allowed froms", h + "User " + strings.Repeat(" from ", 1<<17) + " not allowed because x"},
+		{"remote id", h + "Connection closed by " + strings.Repeat("a", 1<<20)},
+		{"quotes", h + strings.Repeat("'a \"b ", 1<<17)},
+		{"json backslashes", `{"SYSLOG_IDENTIFIER":"sshd","MESSAGE":"` + strings.Repeat(`\\\"`, 1<<18) + `"}`},
+		{"solaris prefixes", h + strings.Repeat("[ID 1 a.b] ", 1<<16)},
+		{"kernel prefixes", h + strings.Repeat("kernel:[1]: ", 1<<16)},
+		{"nested repeats", h + strings.Repeat("message repeated 2 times: [ ", 1<<15)},
+		{"octal user", h + "Invalid user " + strings.Repeat(`\377`, 1<<18) + " from 192.0.2.1"},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			start := time.Now()
+			Line([]byte(tt.Input))
+			ShapeLine([]byte(tt.Input))
+			_ = Check([]byte(tt.Input))
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("%d bytes took %v", len(tt.Input), d)
+			}
+		})
+	}
+}
