@@ -38,6 +38,11 @@ const Memory = ":memory:"
 // connection or process before it fails.
 const busyTimeout = 30 * time.Second
 
+// pageSize is the page size of a new database: larger than SQLite's
+// default of 4096, as the connections table grows at its end and reports
+// scan it, so that fewer, larger reads and writes move the same data.
+var pageSize = 16384
+
 // EventStore is a knocks.EventStore and knocks.GeoStore backed by one
 // SQLite database file. It is safe for concurrent use.
 type EventStore struct {
@@ -61,6 +66,8 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	params.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
+	params.Add("_pragma", "temp_store(MEMORY)")
+	params.Add("_pragma", "cache_size(-32000)")
 	params.Set("_txlock", "immediate")
 	var dsn string
 	if path == Memory {
@@ -74,7 +81,6 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 			return nil, fmt.Errorf("cannot open db: %w", err)
 		}
 		s.path = abs
-		params.Add("_pragma", "journal_mode(WAL)")
 		dsn = "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + params.Encode()
 	}
 	db, err := sql.Open("sqlite", dsn)
@@ -90,9 +96,13 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	}
 	db.SetConnMaxIdleTime(time.Minute)
 	s.db = db
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cannot open db %s: %w", path, err)
+	// The page size of a new database must be set before WAL mode writes
+	// its first page; both settings persist in the file.
+	for _, pragma := range []string{"PRAGMA page_size = " + strconv.Itoa(pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := db.ExecContext(ctx, pragma); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("cannot open db %s: %w", path, err)
+		}
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

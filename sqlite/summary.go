@@ -37,10 +37,25 @@ func (s selection) and(cond string, more ...any) (string, []any) {
 
 // newSelection builds the selection of a filter: connections by start
 // time (since ≤ start < until), host, and the country or AS of their
-// address as stored in ip_geo.
-func newSelection(f knocks.Filter) selection {
+// address as stored in ip_geo. A time range is narrowed to the ids that
+// connection_spans says may hold it.
+func newSelection(ctx context.Context, tx *sql.Tx, f knocks.Filter) (selection, error) {
 	var conds, f2b []string
 	var args, f2bArgs []any
+	if !f.Since.IsZero() || !f.Until.IsZero() {
+		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+		if !f.Since.IsZero() {
+			lo = f.Since.Unix()
+		}
+		if !f.Until.IsZero() {
+			hi = f.Until.Unix() - 1
+		}
+		ids, idArgs, err := idRanges(ctx, tx, lo, hi, math.MinInt64)
+		if err != nil {
+			return selection{}, err
+		}
+		conds, args = append(conds, ids), append(args, idArgs...)
+	}
 	if !f.Since.IsZero() {
 		conds, args = append(conds, "start_time >= ?"), append(args, f.Since.Unix())
 		f2b, f2bArgs = append(f2b, "time >= ?"), append(f2bArgs, f.Since.Unix())
@@ -72,7 +87,7 @@ func newSelection(f knocks.Filter) selection {
 	if f.Host != "" {
 		s.f2b = "" // fail2ban.log lines name no host
 	}
-	return s
+	return s, nil
 }
 
 // Summary computes the report for a filter from one consistent snapshot of
@@ -89,7 +104,11 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
 	defer tx.Rollback()
-	q := &summaryQuery{ctx: ctx, tx: tx, sel: newSelection(f), top: top}
+	sel, err := newSelection(ctx, tx, f)
+	if err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
+	}
+	q := &summaryQuery{ctx: ctx, tx: tx, sel: sel, top: top}
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
 	steps := []func(*knocks.Summary) error{
 		q.totals, q.period, q.lines, q.users, q.ips, q.keys, q.times, q.geo,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -96,27 +97,25 @@ func (s *EventStore) Checkpoint(ctx context.Context, fingerprint string) (*knock
 	return cp, nil
 }
 
-// longConnection is the duration beyond which a connection is found by the
-// partial index connections_long rather than by a range of start_time.
-const longConnection = 86400 // seconds; the constant of the index's WHERE
-
 // connColumns are the columns that make up a knocks.Connection, in the
 // order scanConnection reads them.
 const connColumns = "id, host, pid, start_time, end_time, ip, rhost, port, username, invalid_user, method, failed, failure_lines, scan_lines, logins"
 
 // RecentConnections returns the stored connections whose end is at or after
-// since and whose start is at or before until, oldest first.
+// since and whose start is at or before until, in the order of their ids.
 func (s *EventStore) RecentConnections(ctx context.Context, since, until time.Time) ([]*knocks.Connection, error) {
 	lo, hi := since.Unix(), until.Unix()
-	// Both sides of start_time are bounded for connections of up to a day;
-	// the longer ones (there are next to none) come from a partial index.
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT `+connColumns+` FROM connections
-		 WHERE start_time BETWEEN ?1 - 86400 AND ?2 AND end_time >= ?1
-		UNION ALL
-		SELECT `+connColumns+` FROM connections
-		 WHERE end_time - start_time > 86400 AND end_time >= ?1 AND start_time <= ?2 AND start_time < ?1 - 86400
-		ORDER BY start_time, id`, lo, hi)
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("cannot read recent connections: %w", err)
+	}
+	defer tx.Rollback()
+	ids, args, err := idRanges(ctx, tx, math.MinInt64, hi, lo)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read recent connections: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+connColumns+" FROM connections WHERE "+ids+
+		" AND end_time >= ? AND start_time <= ? ORDER BY id", append(args, lo, hi)...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read recent connections: %w", err)
 	}
@@ -164,27 +163,32 @@ func scanConnection(rows *sql.Rows) (*knocks.Connection, error) {
 	return &c, nil
 }
 
-// connArgs is the number of columns written per connection.
-const connArgs = 19
+// connArgs is the number of values written per connection; the import id
+// is one more value, ?1, shared by all rows of a statement.
+const connArgs = 15
 
 // insertConnSQL returns an INSERT of n connections.
 func insertConnSQL(n int) string {
-	return multiInsert("INSERT INTO connections (id, host, pid, start_time, end_time, ip, rhost, port, username, has_user, invalid_user, method, failed, failure_lines, scan_lines, logins, attempts, subnet, import_id) VALUES ", connArgs, n)
+	return multiInsert("INSERT OR FAIL INTO connections (import_id, host, pid, start_time, end_time, ip, rhost, port, username, invalid_user, method, failed, failure_lines, scan_lines, logins, subnet) VALUES ", connArgs, n)
 }
 
-// f2bArgs is the number of columns written per fail2ban event.
-const f2bArgs = 5
+// f2bArgs is the number of values written per fail2ban event, with the
+// import id as ?1.
+const f2bArgs = 4
 
 func insertF2BSQL(n int) string {
-	return multiInsert("INSERT INTO fail2ban_events (time, kind, jail, ip, import_id) VALUES ", f2bArgs, n)
+	return multiInsert("INSERT OR FAIL INTO fail2ban_events (import_id, time, kind, jail, ip) VALUES ", f2bArgs, n)
 }
 
-// multiInsert returns head followed by n groups of cols placeholders.
+// multiInsert returns head followed by n groups of ?1 and cols anonymous
+// parameters: "(?1,?,?),(?1,?,?)". SQLite numbers an anonymous parameter
+// one more than the largest before it, so the first group binds ?2, ?3 and
+// the second ?4, ?5; only ?1 has a name to look up when binding.
 func multiInsert(head string, cols, n int) string {
+	group := "(?1" + strings.Repeat(",?", cols) + ")"
 	var b strings.Builder
-	b.Grow(len(head) + n*(cols*2+3))
+	b.Grow(len(head) + n*(len(group)+1))
 	b.WriteString(head)
-	group := "(" + strings.Repeat("?,", cols-1) + "?)"
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
@@ -235,52 +239,78 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	}
 	defer tx.Rollback()
 
-	var ids []int64
+	if b.ImportID != 0 && (len(b.Connections) > 0 || len(b.Fail2ban) > 0) {
+		var ok bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?)", b.ImportID).Scan(&ok); err != nil {
+			return fmt.Errorf("cannot write batch: %w", err)
+		}
+		if !ok {
+			return knocks.Errorf(knocks.EINVALID, "cannot write batch: no import with id %d", b.ImportID)
+		}
+	}
+	var first int64
 	if len(inserts) > 0 {
+		// SQLite gives each new row the largest rowid plus one; this
+		// transaction holds the write lock, so the rows get last+1, last+2...
 		var last int64
 		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM connections").Scan(&last); err != nil {
 			return fmt.Errorf("cannot write batch: %w", err)
 		}
-		ids = make([]int64, len(inserts))
-		for i := range ids {
-			ids[i] = last + 1 + int64(i)
-		}
-		if err := insertRows(ctx, tx, len(inserts), connArgs, insertConnSQL, func(args []any, i int) []any {
-			return appendConn(args, ids[i], inserts[i], importID)
+		if err := insertRows(ctx, tx, len(inserts), connArgs, importID, insertConnSQL, func(args []any, i int) []any {
+			return appendConn(args, inserts[i])
 		}); err != nil {
-			return s.writeErr(err, b.ImportID)
+			return s.writeErr(err)
+		}
+		var now int64
+		if err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM connections").Scan(&now); err != nil {
+			return fmt.Errorf("cannot write batch: %w", err)
+		}
+		if now != last+int64(len(inserts)) {
+			return knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
+		}
+		first = last + 1
+		minStart, maxStart, maxEnd := inserts[0].Start.Unix(), inserts[0].Start.Unix(), inserts[0].End.Unix()
+		for _, c := range inserts[1:] {
+			minStart, maxStart, maxEnd = min(minStart, c.Start.Unix()), max(maxStart, c.Start.Unix()), max(maxEnd, c.End.Unix())
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
+			VALUES (?, ?, ?, ?, ?)`, first, now, minStart, maxStart, maxEnd); err != nil {
+			return fmt.Errorf("cannot write batch: %w", err)
 		}
 	}
 	if len(updates) > 0 {
-		up, err := tx.PrepareContext(ctx, `UPDATE connections SET
+		up, err := tx.PrepareContext(ctx, `UPDATE connections SET import_id = ?1,
 			host = ?2, pid = ?3, start_time = ?4, end_time = ?5, ip = ?6, rhost = ?7, port = ?8, username = ?9,
-			has_user = ?10, invalid_user = ?11, method = ?12, failed = ?13, failure_lines = ?14, scan_lines = ?15,
-			logins = ?16, attempts = ?17, subnet = ?18, import_id = ?19
-			WHERE id = ?1`)
+			invalid_user = ?10, method = ?11, failed = ?12, failure_lines = ?13, scan_lines = ?14, logins = ?15,
+			subnet = ?16
+			WHERE id = ?17`)
 		if err != nil {
 			return fmt.Errorf("cannot write batch: %w", err)
 		}
 		defer up.Close()
-		args := make([]any, 0, connArgs)
+		args := make([]any, 0, connArgs+2)
 		for _, c := range updates {
-			args = appendConn(args[:0], c.ID, c, importID)
+			args = append(appendConn(append(args[:0], importID), c), c.ID)
 			res, err := up.ExecContext(ctx, args...)
 			if err != nil {
-				return s.writeErr(err, b.ImportID)
+				return s.writeErr(err)
 			}
 			if n, err := res.RowsAffected(); err != nil {
 				return fmt.Errorf("cannot write batch: %w", err)
 			} else if n != 1 {
 				return knocks.Errorf(knocks.EINVALID, "cannot update connection %d: it is not stored", c.ID)
 			}
+			if err := widenSpan(ctx, tx, c); err != nil {
+				return fmt.Errorf("cannot write batch: %w", err)
+			}
 		}
 	}
 	if len(b.Fail2ban) > 0 {
-		if err := insertRows(ctx, tx, len(b.Fail2ban), f2bArgs, insertF2BSQL, func(args []any, i int) []any {
+		if err := insertRows(ctx, tx, len(b.Fail2ban), f2bArgs, importID, insertF2BSQL, func(args []any, i int) []any {
 			e := &b.Fail2ban[i]
-			return append(args, e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP), importID)
+			return append(args, e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP))
 		}); err != nil {
-			return s.writeErr(err, b.ImportID)
+			return s.writeErr(err)
 		}
 	}
 	if cp := b.Checkpoint; cp != nil {
@@ -299,17 +329,87 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
 	for i, c := range inserts {
-		c.ID = ids[i]
+		c.ID = first + int64(i)
 	}
 	return nil
 }
 
-// writeErr turns a constraint failure into EINVALID.
-func (s *EventStore) writeErr(err error, importID int64) error {
-	if isConstraint(err) {
-		if strings.Contains(err.Error(), "FOREIGN KEY") {
-			return knocks.Errorf(knocks.EINVALID, "cannot write batch: no import with id %d", importID)
+// widenSpan makes the span of the updated connection c cover its times,
+// or gives it a span of its own when none covers its id (a row inserted by
+// hand).
+func widenSpan(ctx context.Context, tx *sql.Tx, c *knocks.Connection) error {
+	st, end := c.Start.Unix(), c.End.Unix()
+	res, err := tx.ExecContext(ctx, `UPDATE connection_spans
+		SET min_start = min(min_start, ?2), max_start = max(max_start, ?2), max_end = max(max_end, ?3)
+		WHERE first_id = (SELECT max(first_id) FROM connection_spans WHERE first_id <= ?1) AND last_id >= ?1`, c.ID, st, end)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end) VALUES (?, ?, ?, ?, ?)",
+		c.ID, c.ID, st, st, end)
+	return err
+}
+
+// idRanges returns a condition on connections.id that holds for every
+// connection whose start is in [startLo, startHi] and whose end is at or
+// after endLo, as far as connection_spans tells, and its arguments: the
+// merged id ranges of the spans that may hold such rows, of the gaps
+// between spans and of every id after the last span (rows that no write of
+// ours inserted, such as rows written by hand).
+func idRanges(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, startLo, startHi, endLo int64) (string, []any, error) {
+	rows, err := q.QueryContext(ctx, `SELECT first_id, last_id, max_start >= ?1 AND min_start <= ?2 AND max_end >= ?3
+		FROM connection_spans ORDER BY first_id`, startLo, startHi, endLo)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	type span struct{ lo, hi int64 }
+	var spans []span
+	add := func(sp span) {
+		if n := len(spans); n > 0 && sp.lo <= spans[n-1].hi+1 {
+			spans[n-1].hi = max(spans[n-1].hi, sp.hi)
+			return
 		}
+		spans = append(spans, sp)
+	}
+	next := int64(1) // the least id that no span seen so far covers
+	for rows.Next() {
+		var sp span
+		var match bool
+		if err := rows.Scan(&sp.lo, &sp.hi, &match); err != nil {
+			return "", nil, err
+		}
+		if sp.lo > next {
+			add(span{next, sp.lo - 1})
+		}
+		if match {
+			add(sp)
+		}
+		next = max(next, sp.hi+1)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	var args []any
+	b.WriteString("(")
+	for _, sp := range spans {
+		b.WriteString("id BETWEEN ? AND ? OR ")
+		args = append(args, sp.lo, sp.hi)
+	}
+	b.WriteString("id >= ?)")
+	args = append(args, next)
+	return b.String(), args, nil
+}
+
+// writeErr turns a constraint failure into EINVALID.
+func (s *EventStore) writeErr(err error) error {
+	if isConstraint(err) {
 		return knocks.Errorf(knocks.EINVALID, "cannot write batch: %v", err)
 	}
 	return fmt.Errorf("cannot write batch: %w", err)
@@ -317,9 +417,9 @@ func (s *EventStore) writeErr(err error, importID int64) error {
 
 // insertRows inserts n rows with multi-row INSERT statements of
 // rowsPerInsert rows, prepared once, and one statement for the rest;
-// appendRow appends the values of row i.
-func insertRows(ctx context.Context, tx *sql.Tx, n, cols int, query func(int) string, appendRow func([]any, int) []any) error {
-	args := make([]any, 0, rowsPerInsert*cols)
+// shared is the value of ?1 and appendRow appends the values of row i.
+func insertRows(ctx context.Context, tx *sql.Tx, n, cols int, shared any, query func(int) string, appendRow func([]any, int) []any) error {
+	args := make([]any, 0, 1+rowsPerInsert*cols)
 	i := 0
 	if n >= rowsPerInsert {
 		st, err := tx.PrepareContext(ctx, query(rowsPerInsert))
@@ -328,7 +428,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, n, cols int, query func(int) st
 		}
 		defer st.Close()
 		for ; i+rowsPerInsert <= n; i += rowsPerInsert {
-			args = args[:0]
+			args = append(args[:0], shared)
 			for j := i; j < i+rowsPerInsert; j++ {
 				args = appendRow(args, j)
 			}
@@ -338,7 +438,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, n, cols int, query func(int) st
 		}
 	}
 	if i < n {
-		args = args[:0]
+		args = append(args[:0], shared)
 		for j := i; j < n; j++ {
 			args = appendRow(args, j)
 		}
@@ -349,8 +449,8 @@ func insertRows(ctx context.Context, tx *sql.Tx, n, cols int, query func(int) st
 	return nil
 }
 
-// appendConn appends the connArgs values of c, stored under id.
-func appendConn(args []any, id int64, c *knocks.Connection, importID any) []any {
+// appendConn appends the connArgs values of c.
+func appendConn(args []any, c *knocks.Connection) []any {
 	var user any
 	if c.HasUser {
 		u := c.User
@@ -360,9 +460,9 @@ func appendConn(args []any, id int64, c *knocks.Connection, importID any) []any 
 		user = u
 	}
 	return append(args,
-		id, nullString(c.Host), nullInt(int64(c.PID)), c.Start.Unix(), c.End.Unix(),
-		ipText(c.IP), nullString(c.RHost), nullInt(int64(c.Port)), user, boolInt(c.HasUser), boolInt(c.Invalid),
-		nullString(c.Method), c.Failed, c.FailureLines, c.ScanLines, c.Logins, c.Attempts(), subnet(c.IP), importID)
+		nullString(c.Host), nullInt(int64(c.PID)), c.Start.Unix(), c.End.Unix(),
+		ipText(c.IP), nullString(c.RHost), nullInt(int64(c.Port)), user, boolInt(c.Invalid),
+		nullString(c.Method), c.Failed, c.FailureLines, c.ScanLines, c.Logins, subnet(c.IP))
 }
 
 // validConnection rejects a connection that cannot be stored.

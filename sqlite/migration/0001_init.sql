@@ -59,26 +59,31 @@ CREATE TABLE connections (
 	rhost         TEXT,                -- a host name logged instead of an address (UseDNS)
 	port          INTEGER,
 	username      TEXT,                -- bytes exactly as sent (may be invalid UTF-8); NULL when no line named a user
-	has_user      INTEGER NOT NULL,    -- 1 when username IS NOT NULL (the name may be '')
 	invalid_user  INTEGER NOT NULL,    -- 1 when sshd called the user invalid or not allowed
 	method        TEXT,                -- auth method of the last Failed line (or of the Accepted line)
 	failed        INTEGER NOT NULL,    -- Failed lines (x N for "message repeated N times")
 	failure_lines INTEGER NOT NULL,    -- failure lines, Failed lines included
 	scan_lines    INTEGER NOT NULL,
 	logins        INTEGER NOT NULL,    -- Accepted lines
-	attempts      INTEGER NOT NULL,    -- failed, else 1 when failure_lines > 0, else 0
 	subnet        TEXT,                -- ip's /24 (IPv4) or /64 (IPv6)
-	import_id     INTEGER REFERENCES imports (id), -- the import that last wrote the row
-	CHECK (has_user = (username IS NOT NULL)),
-	CHECK (attempts = CASE WHEN failed > 0 THEN failed WHEN failure_lines > 0 THEN 1 ELSE 0 END)
+	import_id     INTEGER,             -- the import (imports.id) that last wrote the row
+	-- Derived, computed by SQLite on write:
+	has_user      INTEGER GENERATED ALWAYS AS (username IS NOT NULL) VIRTUAL,
+	attempts      INTEGER GENERATED ALWAYS AS (CASE WHEN failed > 0 THEN failed WHEN failure_lines > 0 THEN 1 ELSE 0 END) STORED,
+	CHECK (end_time >= start_time AND failed >= 0 AND failure_lines >= 0 AND scan_lines >= 0 AND logins >= 0)
 );
-CREATE INDEX connections_start ON connections (start_time);
-CREATE INDEX connections_ip ON connections (ip);
-CREATE INDEX connections_username ON connections (username);
-CREATE INDEX connections_host ON connections (host, start_time);
--- The rare connections that lasted more than a day, so that a search by
--- time can bound start_time on both sides (see RecentConnections).
-CREATE INDEX connections_long ON connections (end_time) WHERE end_time - start_time > 86400;
+-- connections has no index besides its id: each index costs a third or
+-- more of the write speed. Instead, connection_spans keeps, for each run of
+-- ids that one write inserted, the range of their times (a block range
+-- index, like PostgreSQL's BRIN): logs are written in time order, so a time
+-- range maps to few id ranges. See docs/schema.md.
+CREATE TABLE connection_spans (
+	first_id  INTEGER PRIMARY KEY,  -- connections.id of the first row of the run
+	last_id   INTEGER NOT NULL,     -- and of the last
+	min_start INTEGER NOT NULL,     -- the least start_time of the rows
+	max_start INTEGER NOT NULL,     -- the greatest start_time
+	max_end   INTEGER NOT NULL      -- the greatest end_time
+);
 
 -- fail2ban.log Found, Ban and Unban lines. They never add to the counts of
 -- connections.
@@ -88,7 +93,7 @@ CREATE TABLE fail2ban_events (
 	kind      TEXT    NOT NULL CHECK (kind IN ('f2b_found', 'f2b_ban', 'f2b_unban')),
 	jail      TEXT,
 	ip        TEXT,
-	import_id INTEGER REFERENCES imports (id)
+	import_id INTEGER                 -- imports.id
 );
 CREATE INDEX fail2ban_events_time ON fail2ban_events (time);
 CREATE INDEX fail2ban_events_ip ON fail2ban_events (ip);

@@ -68,9 +68,10 @@ func Dataset() Data {
 	}
 	// A scan from the guesser's address: counts for its first/last seen.
 	add(knocks.Connection{Host: "web1", Start: at(1), IP: addr("203.0.113.7"), Port: 40100, ScanLines: 1})
-	// A login, and a login after two failed passwords.
+	// A login ("Disconnected from IP port P" at its end is a scan line), and
+	// a login after two failed passwords.
 	add(knocks.Connection{Host: "bastion", Start: at(700), IP: addr("198.51.100.99"), Port: 41234,
-		User: "deploy", HasUser: true, Method: "publickey", Logins: 1})
+		User: "deploy", HasUser: true, Method: "publickey", Logins: 1, ScanLines: 1})
 	add(knocks.Connection{Host: "bastion", Start: at(1900), IP: addr("198.51.100.98"), Port: 41235,
 		User: "alice", HasUser: true, Method: "password", Failed: 2, FailureLines: 2, Logins: 1})
 	// UseDNS: a host name instead of an address.

@@ -1,0 +1,129 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"syscall"
+	"testing"
+	"time"
+
+	"knocks"
+	"knocks/sqlite"
+	"knocks/sqlite/storetest"
+)
+
+var benchStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// BenchmarkWrite writes batches of 10,000 new connections (the size the
+// ingest pipeline commits) to a database on disk that grows as it goes,
+// with a checkpoint each; rows/s is the figure to watch.
+func BenchmarkWrite(b *testing.B) {
+	for _, size := range []int{10_000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			ctx := context.Background()
+			s := open(b)
+			id, err := s.BeginImport(ctx, time.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Pre-generate, so that only the store is timed.
+			const sets = 8
+			gen := make([][]*knocks.Connection, sets)
+			for i := range gen {
+				gen[i] = storetest.Generate(size, uint64(i), benchStart)
+			}
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			rows := 0
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				cs := storetest.Clone(gen[i%sets])
+				b.StartTimer()
+				cp := &knocks.Checkpoint{Fingerprint: "bench", Name: "auth.log", Offset: int64(i), Lines: int64(i)}
+				if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Checkpoint: cp}); err != nil {
+					b.Fatal(err)
+				}
+				rows += len(cs)
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(rows)/(cpuTime()-cpu0).Seconds(), "rows/cpu-s")
+		})
+	}
+}
+
+// BenchmarkSummary computes reports over 250,000 connections (a busy
+// server's year), every address located.
+func BenchmarkSummary(b *testing.B) {
+	ctx := context.Background()
+	s := open(b)
+	const n = 250_000
+	cs := storetest.Generate(n, 42, benchStart)
+	id, _ := s.BeginImport(ctx, time.Now())
+	for i := 0; i < n; i += 10_000 {
+		if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs[i:min(i+10_000, n)]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ips, err := s.UnlocatedIPs(ctx, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	countries := []string{"CN", "US", "RU", "NL", "DE", "BR", "IN", "VN", "KR", "SG"}
+	locs := map[netip.Addr]knocks.Location{}
+	for i, ip := range ips {
+		c := countries[i%len(countries)]
+		locs[ip] = knocks.Location{Country: c, CountryName: c, City: fmt.Sprintf("City %d", i%50), HasCoords: true,
+			Lat: float64(i % 90), Lon: float64(i % 180), ASN: uint32(64500 + i%300), Org: fmt.Sprintf("Org %d", i%300)}
+	}
+	if err := s.SaveLocations(ctx, locs, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil { // lets PRAGMA optimize gather statistics, as a real import ends
+		b.Fatal(err)
+	}
+	s, err = sqlite.Open(ctx, s.Path())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	filters := map[string]knocks.Filter{
+		"all":     {},
+		"last7d":  {Since: benchStart.AddDate(0, 0, 23)},
+		"host":    {Host: "bastion"},
+		"country": {Country: "CN"},
+		"oneday":  {Since: benchStart.AddDate(0, 0, 10), Until: benchStart.AddDate(0, 0, 11)},
+	}
+	for _, name := range []string{"all", "last7d", "oneday", "host", "country"} {
+		f := filters[name]
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sum, err := s.Summary(ctx, f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sum.Attempts == 0 {
+					b.Fatal("no attempts")
+				}
+			}
+		})
+	}
+	b.Run("RecentConnections", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			t := benchStart.Add(time.Duration(i%700) * time.Hour)
+			if _, err := s.RecentConnections(ctx, t.Add(-knocks.ConnectionGap), t.Add(knocks.ConnectionGap)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// cpuTime returns the user and system CPU time of this process: the
+// benchmark figures that do not depend on what else the machine runs.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

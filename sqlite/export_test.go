@@ -1,0 +1,6 @@
+package sqlite
+
+func SetPageSize(n int) { pageSize = n }
+
+// IDRanges exposes idRanges to the tests.
+var IDRanges = idRanges
