@@ -191,6 +191,10 @@ func TestRenderFilter(t *testing.T) {
 	if want := `<p class="period" id="filter">Filtered: since 2026-01-02 03:04 UTC, host &lt;gw&gt;, country CN, AS4134</p>`; !strings.Contains(page, want) {
 		t.Errorf("page lacks %s", want)
 	}
+	s.TopHosts = []knocks.KeyCount{{Key: "gw1", Attempts: 3}, {Key: "<gw2>", Attempts: 1}}
+	if page := string(render(t, s, Options{})); !strings.Contains(page, `id="hosts"`) || !strings.Contains(page, "&lt;gw2&gt;") {
+		t.Error("two hosts: want the hosts table")
+	}
 	if strings.Contains(string(render(t, &knocks.Summary{}, Options{})), `id="filter"`) {
 		t.Error("unfiltered page names a filter")
 	}

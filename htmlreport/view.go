@@ -24,6 +24,7 @@ type view struct {
 	Valid, Invalid []userView
 	IPs            []ipView
 	Subnets, Ports []keyView
+	Hosts          []keyView
 	ASNs           []asnView
 	TopCountries   []countryView
 	AllCountries   []countryView
@@ -108,7 +109,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		}
 		return out
 	}
-	v.Subnets, v.Ports = keys(s.TopSubnets), keys(s.TopPorts)
+	v.Subnets, v.Ports, v.Hosts = keys(s.TopSubnets), keys(s.TopPorts), keys(s.TopHosts)
 	for _, a := range s.TopASNs {
 		v.ASNs = append(v.ASNs, asnView{asnText(a.ASN), safe(a.Org), a.Attempts, a.IPs, a.Share})
 	}
