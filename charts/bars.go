@@ -96,15 +96,18 @@ func usersChart(s *knocks.Summary) *plot.Plot {
 	p := barChart("Top user names of failed attempts", "user name", rows, s)
 	p.Legend.Add("invalid user (no such account)", swatch{colInvalid})
 	p.Legend.Add("valid user (the account exists)", swatch{colValid})
-	p.Legend.Top = true
 	return p
 }
 
-func ipsChart(s *knocks.Summary) *plot.Plot {
+func ipsChart(s *knocks.Summary, anonymized bool) *plot.Plot {
 	if len(s.TopIPs) == 0 {
 		return nil
 	}
-	return barChart("Top source addresses", "address, country, AS", ipBars(s), s)
+	title := "Top source addresses"
+	if anonymized {
+		title += " (last IPv4 octet masked, IPv6 cut to /48)"
+	}
+	return barChart(title, "address, country, AS", ipBars(s), s)
 }
 
 func countriesChart(s *knocks.Summary) *plot.Plot {

@@ -56,7 +56,7 @@ func WriteAll(dir string, s *knocks.Summary, opts Options) ([]string, error) {
 	w := vg.Length(opts.Width) * vg.Inch / 96
 	h := vg.Length(opts.Height) * vg.Inch / 96
 	var paths []string
-	for _, c := range Build(s) {
+	for _, c := range build(s, opts.Anonymize) {
 		exts := []string{".png"}
 		if opts.SVG {
 			exts = append(exts, ".svg")
@@ -75,7 +75,10 @@ func WriteAll(dir string, s *knocks.Summary, opts Options) ([]string, error) {
 // Build returns the charts that s has data for, in the order WriteAll
 // writes them: attempts over time, users, ips, subnets, asns, countries,
 // ports, heatmap, world, cities, us.
-func Build(s *knocks.Summary) []Chart {
+func Build(s *knocks.Summary) []Chart { return build(s, false) }
+
+// build is Build; with anonymized, titles say what Anonymize masked.
+func build(s *knocks.Summary, anonymized bool) []Chart {
 	var out []Chart
 	add := func(name string, p *plot.Plot) {
 		if p != nil {
@@ -85,7 +88,7 @@ func Build(s *knocks.Summary) []Chart {
 	}
 	add("attempts-over-time", timeSeries(s))
 	add("users", usersChart(s))
-	add("ips", ipsChart(s))
+	add("ips", ipsChart(s, anonymized))
 	add("subnets", keyChart("Top source subnets", "subnet", s.TopSubnets, s))
 	add("asns", asnsChart(s))
 	add("countries", countriesChart(s))
