@@ -22,11 +22,11 @@ type series struct {
 }
 
 // timeData returns the lines of the time series chart: the attempts per
-// day (per hour for a period of three days or less) and, per day, one line
+// day (per hour for a period of a week or less) and, per day, one line
 // for each country of s.PerCountryDay.
 func timeData(s *knocks.Summary) (step time.Duration, lines []series) {
 	list, step := s.PerDay, 24*time.Hour
-	if len(s.PerDay) <= 3 && len(s.PerHour) > 0 {
+	if len(s.PerDay) <= 7 && len(s.PerHour) > 0 {
 		list, step = s.PerHour, time.Hour
 	}
 	if len(list) == 0 {

@@ -49,7 +49,8 @@
 
   var dark = false;
   var charts = [];
-  var step = "day";
+  // A week or less reads better per hour.
+  var step = D.day.length <= 7 && D.hour.length ? "hour" : "day";
 
   function palette() {
     return dark
@@ -131,8 +132,8 @@
     }
     c.setOption(merge(base(P), {
       color: ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"],
-      legend: { type: "scroll", top: 0, textStyle: { color: P.fg } },
-      grid: { left: 8, right: 24, top: 36, bottom: 64, containLabel: true },
+      legend: { type: "scroll", top: 0, left: 0, right: 0, textStyle: { color: P.fg } },
+      grid: { left: 8, right: 24, top: 40, bottom: 64, containLabel: true },
       tooltip: merge(base(P).tooltip, {
         trigger: "axis",
         formatter: function (ps) {
@@ -143,7 +144,7 @@
         }
       }),
       xAxis: { type: "time", axisLabel: { color: P.muted, hideOverlap: true }, axisLine: { lineStyle: { color: P.line } } },
-      yAxis: { type: "value", min: 0, name: "attempts per " + step, nameTextStyle: { align: "left" }, axisLabel: { color: P.muted, formatter: function (v) { return compact(v); } }, splitLine: { lineStyle: { color: P.line } } },
+      yAxis: { type: "value", min: 0, axisLabel: { color: P.muted, formatter: function (v) { return compact(v); } }, splitLine: { lineStyle: { color: P.line } } },
       dataZoom: [{ type: "inside", filterMode: "none" }, { type: "slider", height: 24, bottom: 8, filterMode: "none" }],
       series: series
     }));
@@ -323,6 +324,9 @@
     if (D.us) schedule("chart-us", function () { choropleth("chart-us", "knocks-us", D.us, "attempts"); });
   }
 
+  document.querySelectorAll(".seg button").forEach(function (b) {
+    b.setAttribute("aria-pressed", String(b.getAttribute("data-step") === step));
+  });
   var mq = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
   dark = !!(mq && mq.matches);
   build();
