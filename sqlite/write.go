@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -199,8 +200,8 @@ func multiInsert(head string, cols, n int) string {
 }
 
 // rowsPerInsert is how many rows one multi-row INSERT writes: fewer round
-// trips through database/sql, well under SQLite's limit of parameters.
-const rowsPerInsert = 64
+// trips through the driver, well under SQLite's limit of parameters.
+var rowsPerInsert = 64
 
 // Write stores a batch in one transaction: it inserts the connections with
 // ID 0 (and sets their ID once the transaction committed), updates the
@@ -208,7 +209,8 @@ const rowsPerInsert = 64
 // error nothing of the batch is stored and no ID is set.
 // Returns EINVALID for a connection with an unknown ID, an impossible
 // connection (no start time, end before start, negative counts), a
-// fail2ban event of another kind, or an unknown import id.
+// fail2ban event of another kind, a checkpoint without a fingerprint, or
+// an unknown import id.
 func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if b == nil {
 		return nil
@@ -231,21 +233,58 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 			return knocks.Errorf(knocks.EINVALID, "not a fail2ban event kind: %q", k)
 		}
 	}
-	importID := nullInt(b.ImportID)
+	if b.Checkpoint != nil && b.Checkpoint.Fingerprint == "" {
+		return knocks.Errorf(knocks.EINVALID, "checkpoint without a fingerprint")
+	}
 
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The transaction runs on one connection by hand, so that the bulk
+	// inserts can pass their values to the driver directly (see
+	// insertRows); database/sql's conversion of each value costs as much
+	// as SQLite's insert of it.
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
-	defer tx.Rollback()
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("cannot write batch: %w", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			// The transaction may still be open: the connection must
+			// not go back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	first, err := s.write(ctx, conn, b, inserts, updates)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("cannot write batch: %w", err)
+	}
+	committed = true
+	for i, c := range inserts {
+		c.ID = first + int64(i)
+	}
+	return nil
+}
 
+// write does the work of Write inside its transaction and returns the id
+// of the first inserted connection.
+func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch, inserts, updates []*knocks.Connection) (int64, error) {
+	importID := nullInt(b.ImportID)
 	if b.ImportID != 0 && (len(b.Connections) > 0 || len(b.Fail2ban) > 0) {
 		var ok bool
-		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?)", b.ImportID).Scan(&ok); err != nil {
-			return fmt.Errorf("cannot write batch: %w", err)
+		if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?)", b.ImportID).Scan(&ok); err != nil {
+			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
 		if !ok {
-			return knocks.Errorf(knocks.EINVALID, "cannot write batch: no import with id %d", b.ImportID)
+			return 0, knocks.Errorf(knocks.EINVALID, "cannot write batch: no import with id %d", b.ImportID)
 		}
 	}
 	var first int64
@@ -253,91 +292,183 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		// SQLite gives each new row the largest rowid plus one; this
 		// transaction holds the write lock, so the rows get last+1, last+2...
 		var last int64
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM connections").Scan(&last); err != nil {
-			return fmt.Errorf("cannot write batch: %w", err)
+		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM connections").Scan(&last); err != nil {
+			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
-		if err := insertRows(ctx, tx, len(inserts), connArgs, importID, insertConnSQL, func(args []any, i int) []any {
-			return appendConn(args, inserts[i])
+		ips := addrCache{}
+		if err := insertRows(ctx, conn, len(inserts), connArgs, importID, insertConnSQL, func(v []driver.NamedValue, i int) {
+			setConn(v, inserts[i], ips)
 		}); err != nil {
-			return s.writeErr(err)
+			return 0, s.writeErr(err)
 		}
 		var now int64
-		if err := tx.QueryRowContext(ctx, "SELECT MAX(id) FROM connections").Scan(&now); err != nil {
-			return fmt.Errorf("cannot write batch: %w", err)
+		if err := conn.QueryRowContext(ctx, "SELECT MAX(id) FROM connections").Scan(&now); err != nil {
+			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
 		if now != last+int64(len(inserts)) {
-			return knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
+			return 0, knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
 		}
 		first = last + 1
 		minStart, maxStart, maxEnd := inserts[0].Start.Unix(), inserts[0].Start.Unix(), inserts[0].End.Unix()
 		for _, c := range inserts[1:] {
 			minStart, maxStart, maxEnd = min(minStart, c.Start.Unix()), max(maxStart, c.Start.Unix()), max(maxEnd, c.End.Unix())
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
+		if _, err := conn.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
 			VALUES (?, ?, ?, ?, ?)`, first, now, minStart, maxStart, maxEnd); err != nil {
-			return fmt.Errorf("cannot write batch: %w", err)
+			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
 	}
 	if len(updates) > 0 {
-		up, err := tx.PrepareContext(ctx, `UPDATE connections SET import_id = ?1,
+		up, err := conn.PrepareContext(ctx, `UPDATE connections SET import_id = ?1,
 			host = ?2, pid = ?3, start_time = ?4, end_time = ?5, ip = ?6, rhost = ?7, port = ?8, username = ?9,
 			invalid_user = ?10, method = ?11, failed = ?12, failure_lines = ?13, scan_lines = ?14, logins = ?15,
 			subnet = ?16
 			WHERE id = ?17`)
 		if err != nil {
-			return fmt.Errorf("cannot write batch: %w", err)
+			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
 		defer up.Close()
+		v := make([]driver.NamedValue, connArgs)
 		args := make([]any, 0, connArgs+2)
+		ips := addrCache{}
 		for _, c := range updates {
-			args = append(appendConn(append(args[:0], importID), c), c.ID)
-			res, err := up.ExecContext(ctx, args...)
+			setConn(v, c, ips)
+			args = append(args[:0], importID)
+			for _, x := range v {
+				args = append(args, x.Value)
+			}
+			res, err := up.ExecContext(ctx, append(args, c.ID)...)
 			if err != nil {
-				return s.writeErr(err)
+				return 0, s.writeErr(err)
 			}
 			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("cannot write batch: %w", err)
+				return 0, fmt.Errorf("cannot write batch: %w", err)
 			} else if n != 1 {
-				return knocks.Errorf(knocks.EINVALID, "cannot update connection %d: it is not stored", c.ID)
+				return 0, knocks.Errorf(knocks.EINVALID, "cannot update connection %d: it is not stored", c.ID)
 			}
-			if err := widenSpan(ctx, tx, c); err != nil {
-				return fmt.Errorf("cannot write batch: %w", err)
+			if err := widenSpan(ctx, conn, c); err != nil {
+				return 0, fmt.Errorf("cannot write batch: %w", err)
 			}
 		}
 	}
 	if len(b.Fail2ban) > 0 {
-		if err := insertRows(ctx, tx, len(b.Fail2ban), f2bArgs, importID, insertF2BSQL, func(args []any, i int) []any {
+		if err := insertRows(ctx, conn, len(b.Fail2ban), f2bArgs, importID, insertF2BSQL, func(v []driver.NamedValue, i int) {
 			e := &b.Fail2ban[i]
-			return append(args, e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP))
+			v[0].Value, v[1].Value, v[2].Value, v[3].Value = e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP)
 		}); err != nil {
-			return s.writeErr(err)
+			return 0, s.writeErr(err)
 		}
 	}
 	if cp := b.Checkpoint; cp != nil {
-		if cp.Fingerprint == "" {
-			return knocks.Errorf(knocks.EINVALID, "checkpoint without a fingerprint")
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (fingerprint, name, byte_offset, lines, last_time, updated)
+		if _, err := conn.ExecContext(ctx, `INSERT INTO checkpoints (fingerprint, name, byte_offset, lines, last_time, updated)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, byte_offset = excluded.byte_offset,
 				lines = excluded.lines, last_time = excluded.last_time, updated = excluded.updated`,
 			cp.Fingerprint, cp.Name, cp.Offset, cp.Lines, nullUnix(cp.LastTime), s.now().Unix()); err != nil {
-			return fmt.Errorf("cannot write checkpoint: %w", err)
+			return 0, fmt.Errorf("cannot write checkpoint: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("cannot write batch: %w", err)
+	return first, nil
+}
+
+// insertRows inserts n rows with multi-row INSERT statements of
+// rowsPerInsert rows, prepared once, and one statement for the rest.
+// shared is the value of ?1 and setRow sets the cols values of row i. The
+// values go to the driver as they are: they must be driver.Values (int64,
+// string, nil...).
+func insertRows(ctx context.Context, conn *sql.Conn, n, cols int, shared any, query func(int) string, setRow func([]driver.NamedValue, int)) error {
+	return conn.Raw(func(dc any) error {
+		pc, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot prepare with a context", dc)
+		}
+		exec := func(q string, rows, from int) error {
+			st, err := pc.PrepareContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			se, ok := st.(driver.StmtExecContext)
+			if !ok {
+				return fmt.Errorf("driver statement %T cannot execute with a context", st)
+			}
+			v := make([]driver.NamedValue, 1+rows*cols)
+			for i := range v {
+				v[i].Ordinal = i + 1
+			}
+			v[0].Value = shared
+			for i := from; i+rows <= n; i += rows {
+				for j := 0; j < rows; j++ {
+					setRow(v[1+j*cols:1+(j+1)*cols], i+j)
+				}
+				if _, err := se.ExecContext(ctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		full := n / rowsPerInsert * rowsPerInsert
+		if full > 0 {
+			if err := exec(query(rowsPerInsert), rowsPerInsert, 0); err != nil {
+				return err
+			}
+		}
+		if full < n {
+			return exec(query(n-full), n-full, full)
+		}
+		return nil
+	})
+}
+
+// addrCache holds the text and subnet of the addresses of one batch, made
+// once: attackers come back.
+type addrCache map[netip.Addr][2]any
+
+// get returns the stored text and subnet of ip.
+func (m addrCache) get(ip netip.Addr) (text, sub any) {
+	if !ip.IsValid() {
+		return nil, nil
 	}
-	for i, c := range inserts {
-		c.ID = first + int64(i)
+	if x, ok := m[ip]; ok {
+		return x[0], x[1]
 	}
-	return nil
+	text, sub = ipText(ip), subnet(ip)
+	m[ip] = [2]any{text, sub}
+	return text, sub
+}
+
+// setConn sets the connArgs values of c.
+func setConn(v []driver.NamedValue, c *knocks.Connection, ips addrCache) {
+	var user any
+	if c.HasUser {
+		u := c.User
+		if len(u) > knocks.MaxUserLen {
+			u = u[:knocks.MaxUserLen]
+		}
+		user = u
+	}
+	v[0].Value = nullString(c.Host)
+	v[1].Value = nullInt(int64(c.PID))
+	v[2].Value = c.Start.Unix()
+	v[3].Value = c.End.Unix()
+	ip, sub := ips.get(c.IP)
+	v[4].Value = ip
+	v[5].Value = nullString(c.RHost)
+	v[6].Value = nullInt(int64(c.Port))
+	v[7].Value = user
+	v[8].Value = boolInt(c.Invalid)
+	v[9].Value = nullString(c.Method)
+	v[10].Value = c.Failed
+	v[11].Value = c.FailureLines
+	v[12].Value = c.ScanLines
+	v[13].Value = c.Logins
+	v[14].Value = sub
 }
 
 // widenSpan makes the span of the updated connection c cover its times,
 // or gives it a span of its own when none covers its id (a row inserted by
 // hand).
-func widenSpan(ctx context.Context, tx *sql.Tx, c *knocks.Connection) error {
+func widenSpan(ctx context.Context, tx *sql.Conn, c *knocks.Connection) error {
 	st, end := c.Start.Unix(), c.End.Unix()
 	res, err := tx.ExecContext(ctx, `UPDATE connection_spans
 		SET min_start = min(min_start, ?2), max_start = max(max_start, ?2), max_end = max(max_end, ?3)
@@ -413,56 +544,6 @@ func (s *EventStore) writeErr(err error) error {
 		return knocks.Errorf(knocks.EINVALID, "cannot write batch: %v", err)
 	}
 	return fmt.Errorf("cannot write batch: %w", err)
-}
-
-// insertRows inserts n rows with multi-row INSERT statements of
-// rowsPerInsert rows, prepared once, and one statement for the rest;
-// shared is the value of ?1 and appendRow appends the values of row i.
-func insertRows(ctx context.Context, tx *sql.Tx, n, cols int, shared any, query func(int) string, appendRow func([]any, int) []any) error {
-	args := make([]any, 0, 1+rowsPerInsert*cols)
-	i := 0
-	if n >= rowsPerInsert {
-		st, err := tx.PrepareContext(ctx, query(rowsPerInsert))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for ; i+rowsPerInsert <= n; i += rowsPerInsert {
-			args = append(args[:0], shared)
-			for j := i; j < i+rowsPerInsert; j++ {
-				args = appendRow(args, j)
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-		}
-	}
-	if i < n {
-		args = append(args[:0], shared)
-		for j := i; j < n; j++ {
-			args = appendRow(args, j)
-		}
-		if _, err := tx.ExecContext(ctx, query(n-i), args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// appendConn appends the connArgs values of c.
-func appendConn(args []any, c *knocks.Connection) []any {
-	var user any
-	if c.HasUser {
-		u := c.User
-		if len(u) > knocks.MaxUserLen {
-			u = u[:knocks.MaxUserLen]
-		}
-		user = u
-	}
-	return append(args,
-		nullString(c.Host), nullInt(int64(c.PID)), c.Start.Unix(), c.End.Unix(),
-		ipText(c.IP), nullString(c.RHost), nullInt(int64(c.Port)), user, boolInt(c.Invalid),
-		nullString(c.Method), c.Failed, c.FailureLines, c.ScanLines, c.Logins, subnet(c.IP))
 }
 
 // validConnection rejects a connection that cannot be stored.
