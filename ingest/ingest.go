@@ -105,7 +105,7 @@ type chunk struct {
 func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 	o := in.Options
 	if o.CommitLines <= 0 {
-		o.CommitLines = 200_000
+		o.CommitLines = 50_000
 	}
 	if o.ChunkLines <= 0 {
 		o.ChunkLines = 8192
@@ -125,8 +125,8 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan *chunk, 4)
-	free := make(chan []knocks.Event, 6)
+	chunks := make(chan *chunk, 8)
+	free := make(chan []knocks.Event, 10)
 	writeErr := make(chan error, 1)
 	go func() {
 		err := in.write(ctx, id, chunks, free, o)
