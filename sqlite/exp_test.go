@@ -53,4 +53,8 @@ func init() {
 		n, _ := strconv.Atoi(v)
 		sqlite.SetPageSize(n)
 	}
+	if v := os.Getenv("ROWS"); v != "" {
+		n, _ := strconv.Atoi(v)
+		sqlite.SetRowsPerInsert(n)
+	}
 }

@@ -4,3 +4,5 @@ func SetPageSize(n int) { pageSize = n }
 
 // IDRanges exposes idRanges to the tests.
 var IDRanges = idRanges
+
+func SetRowsPerInsert(n int) { rowsPerInsert = n }
