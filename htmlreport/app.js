@@ -99,7 +99,7 @@
         }
       }),
       xAxis: {
-        type: log ? "log" : "value", min: log ? 1 : 0, max: function (e) { return log ? e.max * 3 : e.max * 1.12; }, name: log ? "attempts (log)" : "attempts", nameLocation: "middle", nameGap: 22,
+        type: log ? "log" : "value", min: log ? 1 : 0, max: function (e) { return log ? e.max * 3 : Math.ceil(e.max * 1.12); }, name: log ? "attempts (log)" : "attempts", nameLocation: "middle", nameGap: 22,
         axisLabel: { formatter: function (v) { return compact(v); }, color: P.muted, showMaxLabel: !log },
         splitLine: { lineStyle: { color: P.line } }
       },
