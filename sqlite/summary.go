@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,12 +29,6 @@ type selection struct {
 	args    []any
 	f2b     string // the same over fail2ban_events; "" when none of them can match
 	f2bArgs []any
-}
-
-// and returns the selection's clause joined with more conditions, and its
-// arguments followed by more.
-func (s selection) and(cond string, more ...any) (string, []any) {
-	return s.where + " AND " + cond, append(append([]any(nil), s.args...), more...)
 }
 
 // newSelection builds the selection of a filter: connections by start
@@ -92,7 +88,9 @@ func newSelection(ctx context.Context, tx *sql.Tx, f knocks.Filter) (selection, 
 
 // Summary computes the report for a filter from one consistent snapshot of
 // the database, so that an import writing at the same time never makes its
-// numbers disagree. See docs/schema.md for how each field is computed.
+// numbers disagree. It reads the selected connections once and adds them
+// up in memory (SQLite would sort them once for each GROUP BY); see
+// docs/schema.md for how each field is computed.
 func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
 	top := f.Top
 	if top <= 0 {
@@ -108,25 +106,24 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	q := &summaryQuery{ctx: ctx, tx: tx, sel: sel, top: top}
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
-	steps := []func(*knocks.Summary) error{
-		q.totals, q.period, q.lines, q.users, q.ips, q.keys, q.times, q.geo,
+	a := newAccumulator()
+	if err := a.scan(ctx, tx, sel); err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	for _, step := range steps {
-		if err := step(sum); err != nil {
-			return nil, fmt.Errorf("cannot compute summary: %w", err)
-		}
+	if err := period(ctx, tx, sel, a); err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
+	}
+	locs, err := locations(ctx, tx, a)
+	if err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
+	}
+	a.fill(sum, top)
+	a.fillGeo(sum, locs, top)
 	return sum, nil
-}
-
-// summaryQuery runs the queries of one Summary in one read transaction.
-type summaryQuery struct {
-	ctx context.Context
-	tx  *sql.Tx
-	sel selection
-	top int
 }
 
 // share returns n as a fraction of total, 0 when total is 0.
@@ -137,224 +134,206 @@ func share(n, total int64) float64 {
 	return float64(n) / float64(total)
 }
 
-// totals computes the counts of the selected connections.
-func (q *summaryQuery) totals(sum *knocks.Summary) error {
-	var first, last sql.NullInt64
-	err := q.tx.QueryRowContext(q.ctx, `SELECT
-		COALESCE(SUM(attempts), 0),
-		COALESCE(SUM(failure_lines > 0), 0),
-		COALESCE(SUM(scan_lines > 0 AND failure_lines = 0 AND logins = 0), 0),
-		COALESCE(SUM(logins), 0),
-		COALESCE(SUM(failure_lines + scan_lines), 0),
-		COUNT(DISTINCT CASE WHEN failure_lines > 0 THEN COALESCE(ip, rhost) END),
-		COUNT(DISTINCT CASE WHEN failure_lines > 0 THEN username END),
-		MIN(CASE WHEN failure_lines + scan_lines + logins > 0 THEN start_time END),
-		MAX(CASE WHEN failure_lines + scan_lines + logins > 0 THEN end_time END)
-		FROM connections WHERE `+q.sel.where, q.sel.args...).
-		Scan(&sum.Attempts, &sum.Connections, &sum.Scans, &sum.Logins, &sum.HostileLines,
-			&sum.UniqueIPs, &sum.UniqueUsers, &first, &last)
+// source is what an accumulator knows of one address (or host name).
+type source struct {
+	key         string
+	isIP        bool
+	attempts    int64
+	conns       int64 // failure connections
+	first, last int64
+}
+
+// userKey is a user name with its validity.
+type userKey struct {
+	user    string
+	invalid bool
+}
+
+// ipDay is the attempts of one address on one UTC day, for PerCountryDay.
+type ipDay struct {
+	src *source
+	day int64
+}
+
+// accumulator adds up the selected connections.
+type accumulator struct {
+	attempts, conns, scans, logins, hostile int64
+	first, last                             int64 // of connections with events; last < first when none
+	uniqueIPs, uniqueUsers                  int64
+	sources                                 map[string]*source
+	users                                   map[userKey]int64
+	failUsers                               map[string]bool
+	subnets, hosts                          map[string]int64
+	ports, hours                            map[int64]int64
+	days                                    map[ipDay]int64
+}
+
+func newAccumulator() *accumulator {
+	return &accumulator{
+		first: math.MaxInt64, last: math.MinInt64,
+		sources: map[string]*source{}, users: map[userKey]int64{}, failUsers: map[string]bool{},
+		subnets: map[string]int64{}, hosts: map[string]int64{}, ports: map[int64]int64{}, hours: map[int64]int64{},
+		days: map[ipDay]int64{},
+	}
+}
+
+// scan reads the selected connections and adds them up.
+func (a *accumulator) scan(ctx context.Context, tx *sql.Tx, sel selection) error {
+	rows, err := tx.QueryContext(ctx, `SELECT host, start_time, end_time, ip, rhost, port, username, has_user,
+		invalid_user, failure_lines, scan_lines, logins, attempts, subnet
+		FROM connections WHERE `+sel.where, sel.args...)
 	if err != nil {
 		return err
 	}
-	if first.Valid {
-		sum.First, sum.Last = fromUnix(first.Int64), fromUnix(last.Int64)
+	defer rows.Close()
+	var (
+		host, ip, rhost, user, subnet              sql.RawBytes
+		start, end, fl, sl, logins, attempts, port int64
+		hasUser, invalid                           bool
+		nullPort                                   sql.NullInt64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&host, &start, &end, &ip, &rhost, &nullPort, &user, &hasUser, &invalid, &fl, &sl, &logins, &attempts, &subnet); err != nil {
+			return err
+		}
+		port = nullPort.Int64
+		a.attempts += attempts
+		a.logins += logins
+		a.hostile += fl + sl
+		if fl+sl+logins > 0 {
+			a.first, a.last = min(a.first, start), max(a.last, end)
+		}
+		if fl == 0 && sl > 0 && logins == 0 {
+			a.scans++
+		}
+		var src *source
+		if len(ip) > 0 || len(rhost) > 0 {
+			key, isIP := ip, true
+			if len(key) == 0 {
+				key, isIP = rhost, false
+			}
+			src = a.sources[string(key)]
+			if src == nil {
+				src = &source{key: string(key), isIP: isIP, first: start, last: end}
+				a.sources[src.key] = src
+			}
+			src.first, src.last = min(src.first, start), max(src.last, end)
+			src.attempts += attempts
+		}
+		if fl > 0 {
+			a.conns++
+			if src != nil {
+				if src.conns == 0 {
+					a.uniqueIPs++
+				}
+				src.conns++
+			}
+			if hasUser && !a.failUsers[string(user)] {
+				a.failUsers[string(user)] = true
+				a.uniqueUsers++
+			}
+		}
+		if attempts == 0 {
+			continue
+		}
+		if hasUser {
+			a.users[userKey{string(user), invalid}] += attempts
+		}
+		if len(subnet) > 0 {
+			a.subnets[string(subnet)] += attempts
+		}
+		if len(host) > 0 {
+			a.hosts[string(host)] += attempts
+		}
+		if port != 0 {
+			a.ports[port] += attempts
+		}
+		a.hours[floorDiv(start, 3600)] += attempts
+		if src != nil && src.isIP {
+			a.days[ipDay{src, floorDiv(start, 86400)}] += attempts
+		}
 	}
-	return nil
+	return rows.Err()
 }
 
-// period widens First and Last by the selected fail2ban events.
-func (q *summaryQuery) period(sum *knocks.Summary) error {
-	if q.sel.f2b == "" {
+// period widens the first and last time by the selected fail2ban events.
+func period(ctx context.Context, tx *sql.Tx, sel selection, a *accumulator) error {
+	if sel.f2b == "" {
 		return nil
 	}
 	var first, last sql.NullInt64
-	err := q.tx.QueryRowContext(q.ctx, "SELECT MIN(time), MAX(time) FROM fail2ban_events WHERE "+q.sel.f2b, q.sel.f2bArgs...).
+	err := tx.QueryRowContext(ctx, "SELECT MIN(time), MAX(time) FROM fail2ban_events WHERE "+sel.f2b, sel.f2bArgs...).
 		Scan(&first, &last)
 	if err != nil || !first.Valid {
 		return err
 	}
-	if t := fromUnix(first.Int64); sum.First.IsZero() || t.Before(sum.First) {
-		sum.First = t
-	}
-	if t := fromUnix(last.Int64); t.After(sum.Last) {
-		sum.Last = t
-	}
+	a.first, a.last = min(a.first, first.Int64), max(a.last, last.Int64)
 	return nil
 }
 
-// lines computes the lines read by all imports: the lines of every
-// checkpoint, which commit together with the connections they hold (the
-// statistics of an import are written only when it finishes, so an import
-// that was killed would be missing from them).
-func (q *summaryQuery) lines(sum *knocks.Summary) error {
-	if err := q.tx.QueryRowContext(q.ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
-		return err
-	}
+// fill sets the fields of sum that need no locations.
+func (a *accumulator) fill(sum *knocks.Summary, top int) {
+	sum.Attempts, sum.Connections, sum.Scans, sum.Logins = a.attempts, a.conns, a.scans, a.logins
+	sum.UniqueIPs, sum.UniqueUsers, sum.HostileLines = a.uniqueIPs, a.uniqueUsers, a.hostile
 	sum.HostileShare = share(sum.HostileLines, sum.LinesRead)
-	return nil
-}
+	if a.first <= a.last {
+		sum.First, sum.Last = fromUnix(a.first), fromUnix(a.last)
+	}
 
-// users computes the top users, all together and valid and invalid apart.
-func (q *summaryQuery) users(sum *knocks.Summary) error {
-	lists := []struct {
-		cond string
-		out  *[]knocks.UserCount
-	}{
-		{"1", &sum.TopUsers},
-		{"invalid_user = 0", &sum.TopValidUsers},
-		{"invalid_user = 1", &sum.TopInvalidUsers},
+	users := make([]knocks.UserCount, 0, len(a.users))
+	for k, n := range a.users {
+		users = append(users, knocks.UserCount{User: k.user, Attempts: n, Valid: !k.invalid, Share: share(n, a.attempts)})
 	}
-	for _, l := range lists {
-		where, args := q.sel.and("attempts > 0 AND username IS NOT NULL AND "+l.cond, q.top)
-		rows, err := q.tx.QueryContext(q.ctx, `SELECT username, invalid_user, SUM(attempts) AS a
-			FROM connections WHERE `+where+`
-			GROUP BY username, invalid_user ORDER BY a DESC, username, invalid_user LIMIT ?`, args...)
-		if err != nil {
-			return err
+	sort.Slice(users, func(i, j int) bool {
+		x, y := users[i], users[j]
+		if x.Attempts != y.Attempts {
+			return x.Attempts > y.Attempts
 		}
-		list := []knocks.UserCount{}
-		for rows.Next() {
-			var u knocks.UserCount
-			var invalid int64
-			if err := rows.Scan(&u.User, &invalid, &u.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			u.Valid = invalid == 0
-			u.Share = share(u.Attempts, sum.Attempts)
-			list = append(list, u)
+		if x.User != y.User {
+			return x.User < y.User
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		return x.Valid && !y.Valid
+	})
+	sum.TopUsers, sum.TopValidUsers, sum.TopInvalidUsers = []knocks.UserCount{}, []knocks.UserCount{}, []knocks.UserCount{}
+	for _, u := range users {
+		if len(sum.TopUsers) < top {
+			sum.TopUsers = append(sum.TopUsers, u)
 		}
-		*l.out = list
+		if u.Valid && len(sum.TopValidUsers) < top {
+			sum.TopValidUsers = append(sum.TopValidUsers, u)
+		}
+		if !u.Valid && len(sum.TopInvalidUsers) < top {
+			sum.TopInvalidUsers = append(sum.TopInvalidUsers, u)
+		}
 	}
-	return nil
-}
 
-// ips computes the top source addresses (host names where sshd logged
-// one), the share of the top three, and the location of each.
-func (q *summaryQuery) ips(sum *knocks.Summary) error {
-	where, args := q.sel.and("COALESCE(ip, rhost) IS NOT NULL", max(q.top, 3))
-	rows, err := q.tx.QueryContext(q.ctx, `SELECT COALESCE(ip, rhost) AS src, ip IS NOT NULL, SUM(attempts) AS a,
-		SUM(failure_lines > 0), MIN(start_time), MAX(end_time)
-		FROM connections WHERE `+where+`
-		GROUP BY src HAVING a > 0 ORDER BY a DESC, src LIMIT ?`, args...)
-	if err != nil {
-		return err
-	}
-	list := []knocks.IPCount{}
-	var isIP []bool
-	for rows.Next() {
-		var c knocks.IPCount
-		var ip bool
-		var first, last int64
-		if err := rows.Scan(&c.IP, &ip, &c.Attempts, &c.Connections, &first, &last); err != nil {
-			rows.Close()
-			return err
-		}
-		c.Share = share(c.Attempts, sum.Attempts)
-		c.First, c.Last = fromUnix(first), fromUnix(last)
-		list = append(list, c)
-		isIP = append(isIP, ip)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	ips := a.topSources()
 	var top3 int64
-	for i := 0; i < len(list) && i < 3; i++ {
-		top3 += list[i].Attempts
+	for i := 0; i < len(ips) && i < 3; i++ {
+		top3 += ips[i].attempts
 	}
-	sum.Top3Share = share(top3, sum.Attempts)
-	if len(list) > q.top {
-		list = list[:q.top]
+	sum.Top3Share = share(top3, a.attempts)
+	sum.TopIPs = []knocks.IPCount{}
+	for _, src := range ips[:min(top, len(ips))] {
+		sum.TopIPs = append(sum.TopIPs, knocks.IPCount{IP: src.key, Attempts: src.attempts, Connections: src.conns,
+			Share: share(src.attempts, a.attempts), First: fromUnix(src.first), Last: fromUnix(src.last)})
 	}
-	for i := range list {
-		if !isIP[i] {
-			continue
-		}
-		var reserved, country, org sql.NullString
-		var asn sql.NullInt64
-		err := q.tx.QueryRowContext(q.ctx, "SELECT reserved, country, asn, org FROM ip_geo WHERE ip = ?", list[i].IP).
-			Scan(&reserved, &country, &asn, &org)
-		if err == sql.ErrNoRows {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		list[i].Country = country.String
-		if reserved.Valid {
-			list[i].Country = reserved.String
-		}
-		list[i].ASN, list[i].Org = uint32(asn.Int64), org.String
-	}
-	sum.TopIPs = list
-	return nil
-}
 
-// keys computes the top subnets, source ports and hosts.
-func (q *summaryQuery) keys(sum *knocks.Summary) error {
-	lists := []struct {
-		col string
-		out *[]knocks.KeyCount
-	}{
-		{"subnet", &sum.TopSubnets},
-		{"port", &sum.TopPorts},
-		{"host", &sum.TopHosts},
+	sum.TopSubnets = topKeys(a.subnets, nil, a.attempts, top)
+	sum.TopHosts = topKeys(a.hosts, nil, a.attempts, top)
+	ports := make(map[string]int64, len(a.ports))
+	nums := make(map[string]int64, len(a.ports))
+	for p, n := range a.ports {
+		k := strconv.FormatInt(p, 10)
+		ports[k], nums[k] = n, p
 	}
-	for _, l := range lists {
-		// col is one of the constants above, never user input.
-		where, args := q.sel.and("attempts > 0 AND "+l.col+" IS NOT NULL", q.top)
-		rows, err := q.tx.QueryContext(q.ctx, `SELECT CAST(`+l.col+` AS TEXT) AS k, SUM(attempts) AS a
-			FROM connections WHERE `+where+`
-			GROUP BY `+l.col+` ORDER BY a DESC, `+l.col+` LIMIT ?`, args...)
-		if err != nil {
-			return err
-		}
-		list := []knocks.KeyCount{}
-		for rows.Next() {
-			var k knocks.KeyCount
-			if err := rows.Scan(&k.Key, &k.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			k.Share = share(k.Attempts, sum.Attempts)
-			list = append(list, k)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		*l.out = list
-	}
-	return nil
-}
+	sum.TopPorts = topKeys(ports, nums, a.attempts, top)
 
-// times computes the attempts per UTC day, per UTC hour, and by weekday and
-// hour, from one aggregate per hour.
-func (q *summaryQuery) times(sum *knocks.Summary) error {
-	where, args := q.sel.and("attempts > 0")
-	rows, err := q.tx.QueryContext(q.ctx, `SELECT start_time / 3600 AS h, SUM(attempts)
-		FROM connections WHERE `+where+` GROUP BY h ORDER BY h`, args...)
-	if err != nil {
-		return err
+	hours := make([]bucket, 0, len(a.hours))
+	for h, n := range a.hours {
+		hours = append(hours, bucket{h, n})
 	}
-	var hours []bucket
-	for rows.Next() {
-		var b bucket
-		if err := rows.Scan(&b.n, &b.attempts); err != nil {
-			rows.Close()
-			return err
-		}
-		hours = append(hours, b)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	sort.Slice(hours, func(i, j int) bool { return hours[i].n < hours[j].n })
 	var days []bucket
 	for _, h := range hours {
 		t := time.Unix(h.n*3600, 0).UTC()
@@ -368,7 +347,42 @@ func (q *summaryQuery) times(sum *knocks.Summary) error {
 	}
 	sum.PerHour = series(hours, 3600)
 	sum.PerDay = series(days, 86400)
-	return nil
+}
+
+// topSources returns the sources with attempts, most first.
+func (a *accumulator) topSources() []*source {
+	var l []*source
+	for _, src := range a.sources {
+		if src.attempts > 0 {
+			l = append(l, src)
+		}
+	}
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].attempts != l[j].attempts {
+			return l[i].attempts > l[j].attempts
+		}
+		return l[i].key < l[j].key
+	})
+	return l
+}
+
+// topKeys returns the top keys of m by attempts; ties go by nums (when
+// given), then by key.
+func topKeys(m map[string]int64, nums map[string]int64, total int64, top int) []knocks.KeyCount {
+	l := make([]knocks.KeyCount, 0, len(m))
+	for k, n := range m {
+		l = append(l, knocks.KeyCount{Key: k, Attempts: n, Share: share(n, total)})
+	}
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].Attempts != l[j].Attempts {
+			return l[i].Attempts > l[j].Attempts
+		}
+		if nums != nil && nums[l[i].Key] != nums[l[j].Key] {
+			return nums[l[i].Key] < nums[l[j].Key]
+		}
+		return l[i].Key < l[j].Key
+	})
+	return l[:min(top, len(l))]
 }
 
 // bucket is the attempts of one time bucket, numbered from the epoch.
@@ -413,6 +427,56 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
+// location is a row of ip_geo.
+type location struct {
+	knocks.Location
+	source string
+}
+
+// locations returns the stored locations of the addresses with attempts.
+func locations(ctx context.Context, tx *sql.Tx, a *accumulator) (map[string]*location, error) {
+	var ips []string
+	for _, src := range a.sources {
+		if src.isIP && src.attempts > 0 {
+			ips = append(ips, src.key)
+		}
+	}
+	if len(ips) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(ips)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT ip, reserved, country, country_name, registered, city, region, lat, lon,
+		has_coords, asn, org, prefix, source
+		FROM ip_geo WHERE ip IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]*location{}
+	for rows.Next() {
+		var ip string
+		var reserved, country, name, city, region, org, prefix, src sql.NullString
+		var lat, lon sql.NullFloat64
+		var asn sql.NullInt64
+		var registered, hasCoords bool
+		if err := rows.Scan(&ip, &reserved, &country, &name, &registered, &city, &region, &lat, &lon, &hasCoords, &asn, &org, &prefix, &src); err != nil {
+			return nil, err
+		}
+		l := &location{source: src.String}
+		l.Reserved, l.Country, l.CountryName, l.Registered = reserved.String, country.String, name.String, registered
+		l.City, l.Region, l.Lat, l.Lon, l.HasCoords = city.String, region.String, lat.Float64, lon.Float64, hasCoords && lat.Valid && lon.Valid
+		if asn.Int64 > 0 && asn.Int64 <= math.MaxUint32 {
+			l.ASN = uint32(asn.Int64)
+		}
+		l.Org, l.Prefix = org.String, prefix.String
+		m[ip] = l
+	}
+	return m, rows.Err()
+}
+
 // cityKey is a city: the same name may exist in several regions.
 type cityKey struct{ country, region, city string }
 
@@ -423,180 +487,159 @@ type cityAcc struct {
 	hasCoords        bool
 }
 
-// geo computes the lists that need the locations stored in ip_geo: top
-// countries, ASNs and cities, every country and located city, and the
-// attempts per day of the top countries. Addresses without a stored
-// location are left out of them; reserved addresses count under their
-// label in TopCountries and nowhere else.
-func (q *summaryQuery) geo(sum *knocks.Summary) error {
+// fillGeo sets the fields of sum that need the stored locations: the
+// location of the top IPs, top countries, ASNs and cities, every country
+// and located city, the attempts per day of the top countries, and the
+// sources of the locations. Addresses without a stored location are left
+// out; reserved addresses count under their label in TopCountries and
+// nowhere else.
+func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, top int) {
 	sum.TopCountries, sum.TopASNs, sum.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
 	sum.Countries, sum.Cities, sum.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
-	var located bool
-	if err := q.tx.QueryRowContext(q.ctx, "SELECT EXISTS (SELECT 1 FROM ip_geo)").Scan(&located); err != nil || !located {
-		return err
+	if len(locs) == 0 {
+		return
 	}
-	where, args := q.sel.and("attempts > 0 AND ip IS NOT NULL")
-	rows, err := q.tx.QueryContext(q.ctx, `SELECT g.reserved, g.country, g.country_name, g.asn, g.org,
-		g.city, g.region, g.lat, g.lon, g.has_coords, g.source, p.a
-		FROM (SELECT ip, SUM(attempts) AS a FROM connections WHERE `+where+` GROUP BY ip) AS p
-		JOIN ip_geo AS g ON g.ip = p.ip`, args...)
-	if err != nil {
-		return err
+	for i := range sum.TopIPs {
+		if l := locs[sum.TopIPs[i].IP]; l != nil {
+			if l.Reserved != "" {
+				sum.TopIPs[i].Country = l.Reserved
+			} else {
+				sum.TopIPs[i].Country, sum.TopIPs[i].ASN, sum.TopIPs[i].Org = l.Country, l.ASN, l.Org
+			}
+		}
 	}
 	countries := map[string]*knocks.GeoCount{}
 	asns := map[uint32]*knocks.ASNCount{}
 	asnOrgs := map[uint32]map[string]int64{}
 	cities := map[cityKey]*cityAcc{}
 	sources := map[string]bool{}
-	for rows.Next() {
-		var reserved, country, name, org, city, region, source sql.NullString
-		var asn sql.NullInt64
-		var lat, lon sql.NullFloat64
-		var hasCoords bool
-		var a int64
-		if err := rows.Scan(&reserved, &country, &name, &asn, &org, &city, &region, &lat, &lon, &hasCoords, &source, &a); err != nil {
-			rows.Close()
-			return err
+	for ip, l := range locs {
+		n := a.sources[ip].attempts
+		if l.source != "" {
+			sources[l.source] = true
 		}
-		if source.String != "" {
-			sources[source.String] = true
-		}
-		if key := reserved.String; key != "" {
+		if key := countryKey(l); key != "" {
 			c := countries[key]
 			if c == nil {
-				c = &knocks.GeoCount{Country: key, Name: reservedName}
+				c = &knocks.GeoCount{Country: key, Name: l.CountryName}
+				if l.Reserved != "" {
+					c.Name = reservedName
+				}
 				countries[key] = c
 			}
-			c.Attempts += a
+			c.Attempts += n
 			c.IPs++
+		}
+		if l.Reserved != "" {
 			continue
 		}
-		if key := country.String; key != "" {
-			c := countries[key]
+		if l.ASN != 0 {
+			c := asns[l.ASN]
 			if c == nil {
-				c = &knocks.GeoCount{Country: key}
-				countries[key] = c
+				c = &knocks.ASNCount{ASN: l.ASN}
+				asns[l.ASN] = c
+				asnOrgs[l.ASN] = map[string]int64{}
 			}
-			if c.Name == "" {
-				c.Name = name.String
-			}
-			c.Attempts += a
+			c.Attempts += n
 			c.IPs++
-		}
-		if asn.Int64 > 0 && asn.Int64 <= math.MaxUint32 {
-			n := uint32(asn.Int64)
-			c := asns[n]
-			if c == nil {
-				c = &knocks.ASNCount{ASN: n}
-				asns[n] = c
-				asnOrgs[n] = map[string]int64{}
-			}
-			c.Attempts += a
-			c.IPs++
-			if org.String != "" {
-				asnOrgs[n][org.String] += a
+			if l.Org != "" {
+				asnOrgs[l.ASN][l.Org] += n
 			}
 		}
-		if city.String != "" {
-			k := cityKey{country.String, region.String, city.String}
+		if l.City != "" {
+			k := cityKey{l.Country, l.Region, l.City}
 			c := cities[k]
 			if c == nil {
 				c = &cityAcc{}
 				cities[k] = c
 			}
-			c.attempts += a
+			c.attempts += n
 			c.ips++
-			if hasCoords && lat.Valid && lon.Valid {
+			if l.HasCoords {
 				// Addresses of one city may carry slightly different
 				// coordinates: weigh them by attempts.
 				c.hasCoords = true
-				c.lat += lat.Float64 * float64(a)
-				c.lon += lon.Float64 * float64(a)
-				c.weight += float64(a)
+				c.lat += l.Lat * float64(n)
+				c.lon += l.Lon * float64(n)
+				c.weight += float64(n)
 			}
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 
 	for _, c := range countries {
-		c.Share = share(c.Attempts, sum.Attempts)
+		c.Share = share(c.Attempts, a.attempts)
 		sum.TopCountries = append(sum.TopCountries, *c)
 	}
 	sort.Slice(sum.TopCountries, func(i, j int) bool {
-		a, b := sum.TopCountries[i], sum.TopCountries[j]
-		if a.Attempts != b.Attempts {
-			return a.Attempts > b.Attempts
+		x, y := sum.TopCountries[i], sum.TopCountries[j]
+		if x.Attempts != y.Attempts {
+			return x.Attempts > y.Attempts
 		}
-		return a.Country < b.Country
+		return x.Country < y.Country
 	})
 	for _, c := range sum.TopCountries {
 		if c.Name != reservedName {
 			sum.Countries = append(sum.Countries, c)
 		}
 	}
-	if len(sum.TopCountries) > q.top {
-		sum.TopCountries = sum.TopCountries[:q.top]
-	}
+	sum.TopCountries = sum.TopCountries[:min(top, len(sum.TopCountries))]
 
 	for n, c := range asns {
 		c.Org = mostOf(asnOrgs[n])
-		c.Share = share(c.Attempts, sum.Attempts)
+		c.Share = share(c.Attempts, a.attempts)
 		sum.TopASNs = append(sum.TopASNs, *c)
 	}
 	sort.Slice(sum.TopASNs, func(i, j int) bool {
-		a, b := sum.TopASNs[i], sum.TopASNs[j]
-		if a.Attempts != b.Attempts {
-			return a.Attempts > b.Attempts
+		x, y := sum.TopASNs[i], sum.TopASNs[j]
+		if x.Attempts != y.Attempts {
+			return x.Attempts > y.Attempts
 		}
-		return a.ASN < b.ASN
+		return x.ASN < y.ASN
 	})
-	if len(sum.TopASNs) > q.top {
-		sum.TopASNs = sum.TopASNs[:q.top]
-	}
+	sum.TopASNs = sum.TopASNs[:min(top, len(sum.TopASNs))]
 
 	var all []knocks.CityCount
 	for k, c := range cities {
 		cc := knocks.CityCount{City: k.city, Region: k.region, Country: k.country, Attempts: c.attempts, IPs: c.ips}
 		if c.hasCoords {
 			cc.Lat, cc.Lon = c.lat/c.weight, c.lon/c.weight
-		}
-		all = append(all, cc)
-		if c.hasCoords {
 			sum.Cities = append(sum.Cities, cc)
 		}
+		all = append(all, cc)
 	}
 	byAttempts := func(l []knocks.CityCount) {
 		sort.Slice(l, func(i, j int) bool {
-			a, b := l[i], l[j]
-			if a.Attempts != b.Attempts {
-				return a.Attempts > b.Attempts
+			x, y := l[i], l[j]
+			if x.Attempts != y.Attempts {
+				return x.Attempts > y.Attempts
 			}
-			if a.Country != b.Country {
-				return a.Country < b.Country
+			if x.Country != y.Country {
+				return x.Country < y.Country
 			}
-			if a.Region != b.Region {
-				return a.Region < b.Region
+			if x.Region != y.Region {
+				return x.Region < y.Region
 			}
-			return a.City < b.City
+			return x.City < y.City
 		})
 	}
 	byAttempts(all)
 	byAttempts(sum.Cities)
-	if len(all) > q.top {
-		all = all[:q.top]
-	}
-	if all != nil {
-		sum.TopCities = all
-	}
+	sum.TopCities = append(sum.TopCities, all[:min(top, len(all))]...)
 
 	for src := range sources {
 		sum.GeoIPSources = append(sum.GeoIPSources, src)
 	}
 	sort.Strings(sum.GeoIPSources)
-	return q.countryDays(sum)
+	a.countryDays(sum, locs)
+}
+
+// countryKey is the key of a location in the country lists: its reserved
+// label, else its country code.
+func countryKey(l *location) string {
+	if l.Reserved != "" {
+		return l.Reserved
+	}
+	return l.Country
 }
 
 // mostOf returns the key with the largest count (the smallest key of
@@ -611,63 +654,32 @@ func mostOf(m map[string]int64) string {
 	return best
 }
 
-// countryDays computes the attempts per UTC day of each top country, over
-// the same days as PerDay.
-func (q *summaryQuery) countryDays(sum *knocks.Summary) error {
+// countryDays sets the attempts per UTC day of each top country, over the
+// days of PerDay.
+func (a *accumulator) countryDays(sum *knocks.Summary, locs map[string]*location) {
 	if len(sum.TopCountries) == 0 {
-		return nil
+		return
 	}
-	keys := make([]string, len(sum.TopCountries))
 	idx := map[string]int{}
+	per := make([]map[int64]int64, len(sum.TopCountries))
 	for i, c := range sum.TopCountries {
-		keys[i] = c.Country
 		idx[c.Country] = i
+		per[i] = map[int64]int64{}
 	}
-	where, args := q.sel.and("attempts > 0 AND ip IS NOT NULL")
-	in := "?" + strings.Repeat(",?", len(keys)-1)
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	rows, err := q.tx.QueryContext(q.ctx, `SELECT COALESCE(g.reserved, g.country) AS k, c.start_time / 86400 AS d, SUM(c.attempts)
-		FROM (SELECT ip, start_time, attempts FROM connections WHERE `+where+`) AS c
-		JOIN ip_geo AS g ON g.ip = c.ip
-		WHERE k IN (`+in+`)
-		GROUP BY k, d ORDER BY k, d`, args...)
-	if err != nil {
-		return err
-	}
-	per := make([][]bucket, len(keys))
-	for rows.Next() {
-		var k string
-		var b bucket
-		if err := rows.Scan(&k, &b.n, &b.attempts); err != nil {
-			rows.Close()
-			return err
+	for k, n := range a.days {
+		l := locs[k.src.key]
+		if l == nil {
+			continue
 		}
-		if i, ok := idx[k]; ok {
-			per[i] = append(per[i], b)
+		if i, ok := idx[countryKey(l)]; ok {
+			per[i][k.day] += n
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	for i, c := range sum.TopCountries {
+		days := make([]knocks.TimeCount, len(sum.PerDay))
+		for j, d := range sum.PerDay {
+			days[j] = knocks.TimeCount{Time: d.Time, Attempts: per[i][floorDiv(d.Time.Unix(), 86400)]}
+		}
+		sum.PerCountryDay = append(sum.PerCountryDay, knocks.SeriesDay{Country: c.Country, Days: days})
 	}
-	for i, k := range keys {
-		sum.PerCountryDay = append(sum.PerCountryDay, knocks.SeriesDay{Country: k, Days: alignDays(per[i], sum.PerDay)})
-	}
-	return nil
-}
-
-// alignDays returns the buckets of one country on the days of the whole
-// series (PerDay), zero where the country had none.
-func alignDays(bs []bucket, days []knocks.TimeCount) []knocks.TimeCount {
-	m := make(map[int64]int64, len(bs))
-	for _, b := range bs {
-		m[b.n] = b.attempts
-	}
-	out := make([]knocks.TimeCount, len(days))
-	for i, d := range days {
-		out[i] = knocks.TimeCount{Time: d.Time, Attempts: m[d.Time.Unix()/86400]}
-	}
-	return out
 }
