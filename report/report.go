@@ -188,6 +188,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 	}
 	if len(s.GeoIPSources) > 0 {
 		p.f("\nGeoIP data: %s\n", strings.Join(s.GeoIPSources, "; "))
+		p.f("Countries are where the addresses are located (not where they are registered), where the data tells.\n")
 		for _, a := range s.GeoIPAttributed {
 			p.f("%s\n", a)
 		}
