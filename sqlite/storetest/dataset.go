@@ -53,6 +53,10 @@ func Dataset() Data {
 		add(knocks.Connection{Host: "bastion", Start: at(60 + i*50), IP: addr("198.51.100.23"), Port: 51000 + i,
 			User: "root", HasUser: true, Method: "password", Failed: 6, FailureLines: 8})
 	}
+	// A real account of the same name as a guessed one, as many attempts:
+	// valid and invalid "oracle" are two rows of the top users.
+	add(knocks.Connection{Host: "bastion", Start: at(2200), IP: addr("198.51.100.23"), Port: 51100,
+		User: "oracle", HasUser: true, Method: "password", Failed: 3, FailureLines: 3})
 	// Keys-only server: "Invalid user U" and "Connection closed by invalid
 	// user U ... [preauth]", no Failed line: one attempt each.
 	for i, u := range []string{"ubuntu", "pi", "ubuntu", "pi"} {

@@ -101,7 +101,7 @@ func sameConnection(t *testing.T, got, want *knocks.Connection) {
 	w.IP = w.IP.Unmap()
 	w.User = user(&w)
 	if !reflect.DeepEqual(*got, w) {
-		t.Errorf("connection %d read back as\n %+v\nwant\n %+v", want.ID, *got, w)
+		t.Errorf("connection %d read back as\n %#v\nwant\n %#v", want.ID, *got, w)
 	}
 }
 
@@ -412,7 +412,7 @@ func testCounting(t *testing.T, s knocks.EventStore) {
 		{User: "ubuntu", Attempts: 1, Valid: false, Share: 1.0 / 13},
 	}
 	if !reflect.DeepEqual(sum.TopUsers, wantUsers) {
-		t.Errorf("TopUsers = %+v, want %+v", sum.TopUsers, wantUsers)
+		t.Errorf("TopUsers = %+v, want %+v", sum.TopUsers, wantUsers) // no attacker bytes here
 	}
 	if len(sum.TopIPs) < 3 || sum.TopIPs[0].IP != "203.0.113.3" || sum.TopIPs[1].IP != "203.0.113.1" || sum.TopIPs[1].Attempts != 4 || sum.TopIPs[1].Connections != 2 {
 		t.Errorf("TopIPs = %+v", sum.TopIPs)
@@ -470,10 +470,20 @@ func testSummary(t *testing.T, s knocks.EventStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 6×3 + 10×6 + 4×1 (keys-only) + 1 + 2 (alice) + 1 (rhost) + 2+2+1 (IPv6)
-	// + 1 (no user) + 1 + 1 (chosen names) + 1 (empty name) + 1 (no host) + 4 (long).
-	if sum.Attempts != 100 {
-		t.Errorf("Attempts = %d, want 100", sum.Attempts)
+	// 6×3 + 10×6 + 3 (valid oracle) + 4×1 (keys-only) + 1 + 2 (alice) + 1 (rhost)
+	// + 2+2+1 (IPv6) + 1 (no user) + 1 + 1 (chosen names) + 1 (empty name)
+	// + 1 (no host) + 4 (long).
+	if sum.Attempts != 103 {
+		t.Errorf("Attempts = %d, want 103", sum.Attempts)
+	}
+	for i, u := range sum.TopUsers {
+		if u.User == "oracle" && (!u.Valid || i+1 >= len(sum.TopUsers) || sum.TopUsers[i+1].User != "oracle" || sum.TopUsers[i+1].Valid) {
+			j, _ := json.Marshal(sum.TopUsers)
+			t.Errorf("TopUsers: want valid oracle, then invalid oracle: %s", j)
+		}
+		if u.User == "oracle" {
+			break
+		}
 	}
 	if sum.Scans != 6 || sum.Logins != 2 {
 		t.Errorf("scans %d logins %d, want 6 and 2", sum.Scans, sum.Logins)
