@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +38,7 @@ type selection struct {
 // time (since ≤ start < until), host, and the country or AS of their
 // address as stored in ip_geo. A time range is narrowed to the ids that
 // connection_spans says may hold it.
-func newSelection(ctx context.Context, tx *sql.Tx, f knocks.Filter) (selection, error) {
+func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection, error) {
 	var conds, f2b []string
 	var args, f2bArgs []any
 	if !f.Since.IsZero() || !f.Until.IsZero() {
@@ -97,27 +100,37 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		top = 10
 	}
 	f.Top = top
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// One connection and a read transaction by hand: the queries see one
+	// snapshot, and the big one reads through the driver directly.
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	defer tx.Rollback()
-	sel, err := newSelection(ctx, tx, f)
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	sel, err := newSelection(ctx, conn, f)
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
 	a := newAccumulator()
-	if err := a.scan(ctx, tx, sel); err != nil {
+	if err := a.scan(ctx, conn, sel); err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	if err := period(ctx, tx, sel, a); err != nil {
+	if err := period(ctx, conn, sel, a); err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	locs, err := locations(ctx, tx, a)
+	locs, err := locations(ctx, conn, a)
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
@@ -163,7 +176,7 @@ type accumulator struct {
 	sources                                 map[string]*source
 	users                                   map[userKey]int64
 	failUsers                               map[string]bool
-	subnets, hosts                          map[string]int64
+	hosts                                   map[string]int64
 	ports, hours                            map[int64]int64
 	days                                    map[ipDay]int64
 }
@@ -172,92 +185,124 @@ func newAccumulator() *accumulator {
 	return &accumulator{
 		first: math.MaxInt64, last: math.MinInt64,
 		sources: map[string]*source{}, users: map[userKey]int64{}, failUsers: map[string]bool{},
-		subnets: map[string]int64{}, hosts: map[string]int64{}, ports: map[int64]int64{}, hours: map[int64]int64{},
+		hosts: map[string]int64{}, ports: map[int64]int64{}, hours: map[int64]int64{},
 		days: map[ipDay]int64{},
 	}
 }
 
-// scan reads the selected connections and adds them up.
-func (a *accumulator) scan(ctx context.Context, tx *sql.Tx, sel selection) error {
-	rows, err := tx.QueryContext(ctx, `SELECT host, start_time, end_time, ip, rhost, port, username, has_user,
-		invalid_user, failure_lines, scan_lines, logins, attempts, subnet
-		FROM connections WHERE `+sel.where, sel.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var (
-		host, ip, rhost, user, subnet              sql.RawBytes
-		start, end, fl, sl, logins, attempts, port int64
-		hasUser, invalid                           bool
-		nullPort                                   sql.NullInt64
-	)
-	for rows.Next() {
-		if err := rows.Scan(&host, &start, &end, &ip, &rhost, &nullPort, &user, &hasUser, &invalid, &fl, &sl, &logins, &attempts, &subnet); err != nil {
+// The bits of the packed column of scan.
+const (
+	bitFailure = 1 << iota // failure_lines > 0
+	bitScan                // scan_lines > 0
+	bitHasUser             // username IS NOT NULL
+	bitInvalid             // invalid_user
+	bitIP                  // the source is an address, not a host name
+)
+
+// scanQuery reads what a summary needs of each selected connection in as
+// few columns as it can: every column costs more to fetch through the
+// driver than SQLite takes to produce it. packed holds the flags above in
+// its low byte, the port in the next two and the logins above them (in
+// SQLite, | and << bind equally tightly: hence the parentheses).
+const scanQuery = `SELECT host, start_time, end_time, COALESCE(ip, rhost), username,
+	(failure_lines > 0) | ((scan_lines > 0) << 1) | ((username IS NOT NULL) << 2) | ((invalid_user != 0) << 3)
+		| ((ip IS NOT NULL) << 4) | ((COALESCE(port, 0) & 65535) << 8) | (logins << 24),
+	attempts, failure_lines + scan_lines
+	FROM connections WHERE `
+
+// scan reads the selected connections and adds them up. It reads the rows
+// through the driver directly (see scanQuery).
+func (a *accumulator) scan(ctx context.Context, conn *sql.Conn, sel selection) error {
+	return conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot query with a context", dc)
+		}
+		args := make([]driver.NamedValue, len(sel.args))
+		for i, v := range sel.args {
+			args[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+		}
+		rows, err := qc.QueryContext(ctx, scanQuery+sel.where, args)
+		if err != nil {
 			return err
 		}
-		port = nullPort.Int64
-		a.attempts += attempts
-		a.logins += logins
-		a.hostile += fl + sl
-		if fl+sl+logins > 0 {
-			a.first, a.last = min(a.first, start), max(a.last, end)
-		}
-		if fl == 0 && sl > 0 && logins == 0 {
-			a.scans++
-		}
-		var src *source
-		if len(ip) > 0 || len(rhost) > 0 {
-			key, isIP := ip, true
-			if len(key) == 0 {
-				key, isIP = rhost, false
+		defer rows.Close()
+		v := make([]driver.Value, 8)
+		for {
+			if err := rows.Next(v); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
 			}
-			src = a.sources[string(key)]
-			if src == nil {
-				src = &source{key: string(key), isIP: isIP, first: start, last: end}
-				a.sources[src.key] = src
+			host, _ := v[0].(string)
+			start, _ := v[1].(int64)
+			end, _ := v[2].(int64)
+			src, _ := v[3].(string)
+			user, _ := v[4].(string)
+			packed, _ := v[5].(int64)
+			attempts, _ := v[6].(int64)
+			hostile, _ := v[7].(int64)
+			a.add(host, start, end, src, user, packed, attempts, hostile)
+		}
+	})
+}
+
+// add adds up one connection.
+func (a *accumulator) add(host string, start, end int64, key, user string, packed, attempts, hostile int64) {
+	failure, hasUser, invalid := packed&bitFailure != 0, packed&bitHasUser != 0, packed&bitInvalid != 0
+	port, logins := packed>>8&65535, packed>>24
+	a.attempts += attempts
+	a.logins += logins
+	a.hostile += hostile
+	if hostile+logins > 0 {
+		a.first, a.last = min(a.first, start), max(a.last, end)
+	}
+	if !failure && packed&bitScan != 0 && logins == 0 {
+		a.scans++
+	}
+	var src *source
+	if key != "" {
+		src = a.sources[key]
+		if src == nil {
+			src = &source{key: key, isIP: packed&bitIP != 0, first: start, last: end}
+			a.sources[key] = src
+		}
+		src.first, src.last = min(src.first, start), max(src.last, end)
+		src.attempts += attempts
+	}
+	if failure {
+		a.conns++
+		if src != nil {
+			if src.conns == 0 {
+				a.uniqueIPs++
 			}
-			src.first, src.last = min(src.first, start), max(src.last, end)
-			src.attempts += attempts
+			src.conns++
 		}
-		if fl > 0 {
-			a.conns++
-			if src != nil {
-				if src.conns == 0 {
-					a.uniqueIPs++
-				}
-				src.conns++
-			}
-			if hasUser && !a.failUsers[string(user)] {
-				a.failUsers[string(user)] = true
-				a.uniqueUsers++
-			}
-		}
-		if attempts == 0 {
-			continue
-		}
-		if hasUser {
-			a.users[userKey{string(user), invalid}] += attempts
-		}
-		if len(subnet) > 0 {
-			a.subnets[string(subnet)] += attempts
-		}
-		if len(host) > 0 {
-			a.hosts[string(host)] += attempts
-		}
-		if port != 0 {
-			a.ports[port] += attempts
-		}
-		a.hours[floorDiv(start, 3600)] += attempts
-		if src != nil && src.isIP {
-			a.days[ipDay{src, floorDiv(start, 86400)}] += attempts
+		if hasUser && !a.failUsers[user] {
+			a.failUsers[user] = true
+			a.uniqueUsers++
 		}
 	}
-	return rows.Err()
+	if attempts == 0 {
+		return
+	}
+	if hasUser {
+		a.users[userKey{user, invalid}] += attempts
+	}
+	if host != "" {
+		a.hosts[host] += attempts
+	}
+	if port != 0 {
+		a.ports[port] += attempts
+	}
+	a.hours[floorDiv(start, 3600)] += attempts
+	if src != nil && src.isIP {
+		a.days[ipDay{src, floorDiv(start, 86400)}] += attempts
+	}
 }
 
 // period widens the first and last time by the selected fail2ban events.
-func period(ctx context.Context, tx *sql.Tx, sel selection, a *accumulator) error {
+func period(ctx context.Context, tx *sql.Conn, sel selection, a *accumulator) error {
 	if sel.f2b == "" {
 		return nil
 	}
@@ -319,7 +364,18 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 			Share: share(src.attempts, a.attempts), First: fromUnix(src.first), Last: fromUnix(src.last)})
 	}
 
-	sum.TopSubnets = topKeys(a.subnets, nil, a.attempts, top)
+	subnets := map[string]int64{}
+	for _, src := range ips {
+		if !src.isIP {
+			continue
+		}
+		if ip, err := netip.ParseAddr(src.key); err == nil {
+			if sub, ok := subnet(ip).(string); ok {
+				subnets[sub] += src.attempts
+			}
+		}
+	}
+	sum.TopSubnets = topKeys(subnets, nil, a.attempts, top)
 	sum.TopHosts = topKeys(a.hosts, nil, a.attempts, top)
 	ports := make(map[string]int64, len(a.ports))
 	nums := make(map[string]int64, len(a.ports))
@@ -434,7 +490,7 @@ type location struct {
 }
 
 // locations returns the stored locations of the addresses with attempts.
-func locations(ctx context.Context, tx *sql.Tx, a *accumulator) (map[string]*location, error) {
+func locations(ctx context.Context, tx *sql.Conn, a *accumulator) (map[string]*location, error) {
 	var ips []string
 	for _, src := range a.sources {
 		if src.isIP && src.attempts > 0 {
