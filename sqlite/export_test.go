@@ -1,8 +1,24 @@
 package sqlite
 
+import (
+	"context"
+	"database/sql"
+)
+
+// SetPageSize sets the page size of the databases that Open creates.
 func SetPageSize(n int) { pageSize = n }
 
-// IDRanges exposes idRanges to the tests.
-var IDRanges = idRanges
-
+// SetRowsPerInsert sets the rows of one multi-row INSERT.
 func SetRowsPerInsert(n int) { rowsPerInsert = n }
+
+// IDRanges exposes idRanges to the tests, as pairs.
+func IDRanges(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, startLo, startHi, endLo int64) ([][2]int64, error) {
+	rs, err := idRanges(ctx, q, startLo, startHi, endLo)
+	out := make([][2]int64, len(rs))
+	for i, r := range rs {
+		out[i] = [2]int64{r.lo, r.hi}
+	}
+	return out, err
+}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +30,8 @@ const reservedName = "reserved address range"
 // selection is the WHERE clause of a filter over the connections table,
 // with its arguments.
 type selection struct {
-	where   string // never empty: "1" selects every connection
+	ranges  []idRange // the id ranges to read one by one; nil: the whole table
+	where   string    // never empty: "1" selects every connection
 	args    []any
 	f2b     string // the same over fail2ban_events; "" when none of them can match
 	f2bArgs []any
@@ -41,6 +44,7 @@ type selection struct {
 func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection, error) {
 	var conds, f2b []string
 	var args, f2bArgs []any
+	var ranges []idRange
 	if !f.Since.IsZero() || !f.Until.IsZero() {
 		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 		if !f.Since.IsZero() {
@@ -49,11 +53,10 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 		if !f.Until.IsZero() {
 			hi = f.Until.Unix() - 1
 		}
-		ids, idArgs, err := idRanges(ctx, tx, lo, hi, math.MinInt64)
-		if err != nil {
+		var err error
+		if ranges, err = idRanges(ctx, tx, lo, hi, math.MinInt64); err != nil {
 			return selection{}, err
 		}
-		conds, args = append(conds, ids), append(args, idArgs...)
 	}
 	if !f.Since.IsZero() {
 		conds, args = append(conds, "start_time >= ?"), append(args, f.Since.Unix())
@@ -76,7 +79,7 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 		conds, args = append(conds, c), append(args, int64(f.ASN))
 		f2b, f2bArgs = append(f2b, c), append(f2bArgs, int64(f.ASN))
 	}
-	s := selection{where: "1", args: args, f2b: "1", f2bArgs: f2bArgs}
+	s := selection{ranges: ranges, where: "1", args: args, f2b: "1", f2bArgs: f2bArgs}
 	if len(conds) > 0 {
 		s.where = strings.Join(conds, " AND ")
 	}
@@ -218,32 +221,43 @@ func (a *accumulator) scan(ctx context.Context, conn *sql.Conn, sel selection) e
 		if !ok {
 			return fmt.Errorf("driver %T cannot query with a context", dc)
 		}
-		args := make([]driver.NamedValue, len(sel.args))
-		for i, v := range sel.args {
-			args[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
-		}
-		rows, err := qc.QueryContext(ctx, scanQuery+sel.where, args)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		v := make([]driver.Value, 8)
-		for {
-			if err := rows.Next(v); err == io.EOF {
-				return nil
-			} else if err != nil {
+		query := func(where string, vals []any) error {
+			args := make([]driver.NamedValue, len(vals))
+			for i, v := range vals {
+				args[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+			}
+			rows, err := qc.QueryContext(ctx, scanQuery+where, args)
+			if err != nil {
 				return err
 			}
-			host, _ := v[0].(string)
-			start, _ := v[1].(int64)
-			end, _ := v[2].(int64)
-			src, _ := v[3].(string)
-			user, _ := v[4].(string)
-			packed, _ := v[5].(int64)
-			attempts, _ := v[6].(int64)
-			hostile, _ := v[7].(int64)
-			a.add(host, start, end, src, user, packed, attempts, hostile)
+			defer rows.Close()
+			v := make([]driver.Value, 8)
+			for {
+				if err := rows.Next(v); err == io.EOF {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				host, _ := v[0].(string)
+				start, _ := v[1].(int64)
+				end, _ := v[2].(int64)
+				src, _ := v[3].(string)
+				user, _ := v[4].(string)
+				packed, _ := v[5].(int64)
+				attempts, _ := v[6].(int64)
+				hostile, _ := v[7].(int64)
+				a.add(host, start, end, src, user, packed, attempts, hostile)
+			}
 		}
+		if sel.ranges == nil {
+			return query(sel.where, sel.args)
+		}
+		for _, r := range sel.ranges {
+			if err := query("id BETWEEN ? AND ? AND "+sel.where, append([]any{r.lo, r.hi}, sel.args...)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -375,15 +389,22 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 			}
 		}
 	}
-	sum.TopSubnets = topKeys(subnets, nil, a.attempts, top)
-	sum.TopHosts = topKeys(a.hosts, nil, a.attempts, top)
-	ports := make(map[string]int64, len(a.ports))
-	nums := make(map[string]int64, len(a.ports))
+	sum.TopSubnets = topKeys(subnets, a.attempts, top)
+	sum.TopHosts = topKeys(a.hosts, a.attempts, top)
+	ports := make([]bucket, 0, len(a.ports))
 	for p, n := range a.ports {
-		k := strconv.FormatInt(p, 10)
-		ports[k], nums[k] = n, p
+		ports = append(ports, bucket{p, n})
 	}
-	sum.TopPorts = topKeys(ports, nums, a.attempts, top)
+	slices.SortFunc(ports, func(x, y bucket) int {
+		if c := cmp.Compare(y.attempts, x.attempts); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.n, y.n)
+	})
+	sum.TopPorts = []knocks.KeyCount{}
+	for _, p := range ports[:min(top, len(ports))] {
+		sum.TopPorts = append(sum.TopPorts, knocks.KeyCount{Key: strconv.FormatInt(p.n, 10), Attempts: p.attempts, Share: share(p.attempts, a.attempts)})
+	}
 
 	hours := make([]bucket, 0, len(a.hours))
 	for h, n := range a.hours {
@@ -422,21 +443,17 @@ func (a *accumulator) topSources() []*source {
 	return l
 }
 
-// topKeys returns the top keys of m by attempts; ties go by nums (when
-// given), then by key.
-func topKeys(m map[string]int64, nums map[string]int64, total int64, top int) []knocks.KeyCount {
+// topKeys returns the top keys of m by attempts, ties by key.
+func topKeys(m map[string]int64, total int64, top int) []knocks.KeyCount {
 	l := make([]knocks.KeyCount, 0, len(m))
 	for k, n := range m {
 		l = append(l, knocks.KeyCount{Key: k, Attempts: n, Share: share(n, total)})
 	}
-	sort.Slice(l, func(i, j int) bool {
-		if l[i].Attempts != l[j].Attempts {
-			return l[i].Attempts > l[j].Attempts
+	slices.SortFunc(l, func(x, y knocks.KeyCount) int {
+		if c := cmp.Compare(y.Attempts, x.Attempts); c != 0 {
+			return c
 		}
-		if nums != nil && nums[l[i].Key] != nums[l[j].Key] {
-			return nums[l[i].Key] < nums[l[j].Key]
-		}
-		return l[i].Key < l[j].Key
+		return strings.Compare(x.Key, y.Key)
 	})
 	return l[:min(top, len(l))]
 }

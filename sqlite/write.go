@@ -111,26 +111,30 @@ func (s *EventStore) RecentConnections(ctx context.Context, since, until time.Ti
 		return nil, fmt.Errorf("cannot read recent connections: %w", err)
 	}
 	defer tx.Rollback()
-	ids, args, err := idRanges(ctx, tx, math.MinInt64, hi, lo)
+	ranges, err := idRanges(ctx, tx, math.MinInt64, hi, lo)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read recent connections: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+connColumns+" FROM connections WHERE "+ids+
-		" AND end_time >= ? AND start_time <= ? ORDER BY id", append(args, lo, hi)...)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read recent connections: %w", err)
-	}
-	defer rows.Close()
 	var out []*knocks.Connection
-	for rows.Next() {
-		c, err := scanConnection(rows)
-		if err != nil {
+	for _, r := range ranges {
+		if err := func() error {
+			rows, err := tx.QueryContext(ctx, "SELECT "+connColumns+
+				" FROM connections WHERE id BETWEEN ? AND ? AND end_time >= ? AND start_time <= ? ORDER BY id", r.lo, r.hi, lo, hi)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				c, err := scanConnection(rows)
+				if err != nil {
+					return err
+				}
+				out = append(out, c)
+			}
+			return rows.Err()
+		}(); err != nil {
 			return nil, fmt.Errorf("cannot read recent connections: %w", err)
 		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read recent connections: %w", err)
 	}
 	return out, nil
 }
@@ -198,6 +202,10 @@ func multiInsert(head string, cols, n int) string {
 	}
 	return b.String()
 }
+
+// spanRows is the most connections that one row of connection_spans
+// covers: a time range is found to within this many rows.
+const spanRows = 2048
 
 // rowsPerInsert is how many rows one multi-row INSERT writes: fewer round
 // trips through the driver, well under SQLite's limit of parameters.
@@ -309,13 +317,16 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			return 0, knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
 		}
 		first = last + 1
-		minStart, maxStart, maxEnd := inserts[0].Start.Unix(), inserts[0].Start.Unix(), inserts[0].End.Unix()
-		for _, c := range inserts[1:] {
-			minStart, maxStart, maxEnd = min(minStart, c.Start.Unix()), max(maxStart, c.Start.Unix()), max(maxEnd, c.End.Unix())
-		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
-			VALUES (?, ?, ?, ?, ?)`, first, now, minStart, maxStart, maxEnd); err != nil {
-			return 0, fmt.Errorf("cannot write batch: %w", err)
+		for i := 0; i < len(inserts); i += spanRows {
+			cs := inserts[i:min(i+spanRows, len(inserts))]
+			minStart, maxStart, maxEnd := cs[0].Start.Unix(), cs[0].Start.Unix(), cs[0].End.Unix()
+			for _, c := range cs[1:] {
+				minStart, maxStart, maxEnd = min(minStart, c.Start.Unix()), max(maxStart, c.Start.Unix()), max(maxEnd, c.End.Unix())
+			}
+			if _, err := conn.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
+				VALUES (?, ?, ?, ?, ?)`, first+int64(i), first+int64(i+len(cs)-1), minStart, maxStart, maxEnd); err != nil {
+				return 0, fmt.Errorf("cannot write batch: %w", err)
+			}
 		}
 	}
 	if len(updates) > 0 {
@@ -484,58 +495,53 @@ func widenSpan(ctx context.Context, tx *sql.Conn, c *knocks.Connection) error {
 	return err
 }
 
-// idRanges returns a condition on connections.id that holds for every
-// connection whose start is in [startLo, startHi] and whose end is at or
-// after endLo, as far as connection_spans tells, and its arguments: the
-// merged id ranges of the spans that may hold such rows, of the gaps
-// between spans and of every id after the last span (rows that no write of
-// ours inserted, such as rows written by hand).
+// idRange is a range of connections.id, both ends included.
+type idRange struct{ lo, hi int64 }
+
+// idRanges returns the ranges of connections.id that hold every connection
+// whose start is in [startLo, startHi] and whose end is at or after endLo,
+// as far as connection_spans tells: the merged id ranges of the spans that
+// may hold such rows, of the gaps between spans, and of every id after the
+// last span (rows that no write of ours inserted, such as rows written by
+// hand). Each range is read on its own: SQLite may choose to scan the whole
+// table for a condition that ORs ranges.
 func idRanges(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, startLo, startHi, endLo int64) (string, []any, error) {
+}, startLo, startHi, endLo int64) ([]idRange, error) {
 	rows, err := q.QueryContext(ctx, `SELECT first_id, last_id, max_start >= ?1 AND min_start <= ?2 AND max_end >= ?3
 		FROM connection_spans ORDER BY first_id`, startLo, startHi, endLo)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	defer rows.Close()
-	type span struct{ lo, hi int64 }
-	var spans []span
-	add := func(sp span) {
-		if n := len(spans); n > 0 && sp.lo <= spans[n-1].hi+1 {
-			spans[n-1].hi = max(spans[n-1].hi, sp.hi)
+	var out []idRange
+	add := func(r idRange) {
+		if n := len(out); n > 0 && r.lo <= out[n-1].hi+1 {
+			out[n-1].hi = max(out[n-1].hi, r.hi)
 			return
 		}
-		spans = append(spans, sp)
+		out = append(out, r)
 	}
 	next := int64(1) // the least id that no span seen so far covers
 	for rows.Next() {
-		var sp span
+		var r idRange
 		var match bool
-		if err := rows.Scan(&sp.lo, &sp.hi, &match); err != nil {
-			return "", nil, err
+		if err := rows.Scan(&r.lo, &r.hi, &match); err != nil {
+			return nil, err
 		}
-		if sp.lo > next {
-			add(span{next, sp.lo - 1})
+		if r.lo > next {
+			add(idRange{next, r.lo - 1})
 		}
 		if match {
-			add(sp)
+			add(r)
 		}
-		next = max(next, sp.hi+1)
+		next = max(next, r.hi+1)
 	}
 	if err := rows.Err(); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	var b strings.Builder
-	var args []any
-	b.WriteString("(")
-	for _, sp := range spans {
-		b.WriteString("id BETWEEN ? AND ? OR ")
-		args = append(args, sp.lo, sp.hi)
-	}
-	b.WriteString("id >= ?)")
-	args = append(args, next)
-	return b.String(), args, nil
+	add(idRange{next, math.MaxInt64})
+	return out, nil
 }
 
 // writeErr turns a constraint failure into EINVALID.
