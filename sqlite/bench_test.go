@@ -108,6 +108,13 @@ func BenchmarkSummary(b *testing.B) {
 			}
 		})
 	}
+	b.Run("UnlocatedIPs", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.UnlocatedIPs(ctx, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("RecentConnections", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			t := benchStart.Add(time.Duration(i%700) * time.Hour)

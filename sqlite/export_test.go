@@ -5,12 +5,6 @@ import (
 	"database/sql"
 )
 
-// SetPageSize sets the page size of the databases that Open creates.
-func SetPageSize(n int) { pageSize = n }
-
-// SetRowsPerInsert sets the rows of one multi-row INSERT.
-func SetRowsPerInsert(n int) { rowsPerInsert = n }
-
 // IDRanges exposes idRanges to the tests, as pairs.
 func IDRanges(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)

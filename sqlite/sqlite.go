@@ -41,7 +41,7 @@ const busyTimeout = 30 * time.Second
 // pageSize is the page size of a new database: larger than SQLite's
 // default of 4096, as the connections table grows at its end and reports
 // scan it, so that fewer, larger reads and writes move the same data.
-var pageSize = 16384
+const pageSize = 16384
 
 // EventStore is a knocks.EventStore and knocks.GeoStore backed by one
 // SQLite database file. It is safe for concurrent use.

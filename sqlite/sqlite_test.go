@@ -462,3 +462,46 @@ func TestSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteCanceled checks that a write whose context ends half-way stores
+// nothing and leaves the store usable.
+func TestWriteCanceled(t *testing.T) {
+	s := open(t)
+	for _, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cs := storetest.Generate(50_000, 3, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+		if delay == 0 {
+			cancel()
+		} else {
+			time.AfterFunc(delay, cancel)
+		}
+		err := s.Write(ctx, &knocks.Batch{Connections: cs, Checkpoint: &knocks.Checkpoint{Fingerprint: "c", Name: "x", Lines: 1}})
+		cancel()
+		if err == nil {
+			t.Logf("delay %v: the write was faster than the cancellation", delay)
+			continue
+		}
+		t.Logf("delay %v: %v", delay, err)
+		if !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "interrupt") {
+			t.Errorf("canceled write: %v", err)
+		}
+		if cs[0].ID != 0 {
+			t.Error("a canceled write set IDs")
+		}
+		var n int
+		if err := s.DB().QueryRow("SELECT count(*) FROM connections").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("a canceled write left %d rows", n)
+		}
+	}
+	cs := storetest.Generate(100, 4, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err := s.Write(context.Background(), &knocks.Batch{Connections: cs}); err != nil {
+		t.Fatalf("write after canceled writes: %v", err)
+	}
+	sum, err := s.Summary(context.Background(), knocks.Filter{})
+	if err != nil || sum.Connections+sum.Scans == 0 {
+		t.Errorf("summary after canceled writes: %v", err)
+	}
+}

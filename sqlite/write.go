@@ -209,7 +209,7 @@ const spanRows = 2048
 
 // rowsPerInsert is how many rows one multi-row INSERT writes: fewer round
 // trips through the driver, well under SQLite's limit of parameters.
-var rowsPerInsert = 64
+const rowsPerInsert = 64
 
 // Write stores a batch in one transaction: it inserts the connections with
 // ID 0 (and sets their ID once the transaction committed), updates the
