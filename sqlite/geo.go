@@ -2,44 +2,80 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"io"
 	"net/netip"
-	"sort"
+	"slices"
 
 	"knocks"
 )
 
 // UnlocatedIPs returns the distinct source addresses of the stored
 // connections and fail2ban events that have no row in ip_geo; with all
-// set, every distinct stored address. They are sorted.
+// set, every distinct stored address. They are sorted. It reads every
+// connection: the set is made in memory, faster than SQLite's DISTINCT
+// without an index on ip (see docs/schema.md).
 func (s *EventStore) UnlocatedIPs(ctx context.Context, all bool) ([]netip.Addr, error) {
-	q := `SELECT ip FROM connections WHERE ip IS NOT NULL
-		UNION SELECT ip FROM fail2ban_events WHERE ip IS NOT NULL`
-	if !all {
-		q = `SELECT ip FROM (` + q + `) WHERE ip NOT IN (SELECT ip FROM ip_geo)`
-	}
-	rows, err := s.db.QueryContext(ctx, q)
+	located, seen := map[string]bool{}, map[string]bool{}
+	err := s.read(ctx, func(conn *sql.Conn) error {
+		if !all {
+			if err := scanStrings(ctx, conn, "SELECT ip FROM ip_geo", func(ip string) { located[ip] = true }); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{"SELECT ip FROM connections WHERE ip IS NOT NULL", "SELECT ip FROM fail2ban_events WHERE ip IS NOT NULL"} {
+			if err := scanStrings(ctx, conn, q, func(ip string) {
+				if !located[ip] {
+					seen[ip] = true
+				}
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot read addresses: %w", err)
 	}
-	defer rows.Close()
-	var out []netip.Addr
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("cannot read addresses: %w", err)
-		}
+	out := make([]netip.Addr, 0, len(seen))
+	for t := range seen {
 		a, err := netip.ParseAddr(t)
 		if err != nil {
 			continue // written by hand through the sqlite3 shell: not ours to locate
 		}
 		out = append(out, a)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read addresses: %w", err)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return out, nil
+}
+
+// scanStrings runs a query of one text column through the driver directly
+// and calls f with each non-NULL value.
+func scanStrings(ctx context.Context, conn *sql.Conn, query string, f func(string)) error {
+	return conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot query with a context", dc)
+		}
+		rows, err := qc.QueryContext(ctx, query, nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		v := make([]driver.Value, 1)
+		for {
+			if err := rows.Next(v); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if t, ok := v[0].(string); ok {
+				f(t)
+			}
+		}
+	})
 }
 
 // SaveLocations stores the locations of addresses in one transaction,

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -67,7 +68,7 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "temp_store(MEMORY)")
-	params.Add("_pragma", "cache_size(-32000)")
+	params.Add("_pragma", "cache_size(-8000)")
 	params.Set("_txlock", "immediate")
 	var dsn string
 	if path == Memory {
@@ -134,6 +135,28 @@ func (s *EventStore) now() time.Time {
 		return time.Now().UTC()
 	}
 	return s.Now().UTC()
+}
+
+// read runs f in a read transaction on one connection: every query of f
+// sees the same snapshot of the database, whatever an importer commits
+// meanwhile.
+func (s *EventStore) read(ctx context.Context, f func(*sql.Conn) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			// The transaction may still be open: the connection must
+			// not go back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return f(conn)
 }
 
 // migration is one embedded schema change.

@@ -103,42 +103,33 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		top = 10
 	}
 	f.Top = top
-	// One connection and a read transaction by hand: the queries see one
-	// snapshot, and the big one reads through the driver directly.
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("cannot compute summary: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
-		return nil, fmt.Errorf("cannot compute summary: %w", err)
-	}
-	defer func() {
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
-	sel, err := newSelection(ctx, conn, f)
-	if err != nil {
-		return nil, fmt.Errorf("cannot compute summary: %w", err)
-	}
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
-	a := newAccumulator()
-	if err := a.scan(ctx, conn, sel); err != nil {
-		return nil, fmt.Errorf("cannot compute summary: %w", err)
-	}
-	if err := period(ctx, conn, sel, a); err != nil {
-		return nil, fmt.Errorf("cannot compute summary: %w", err)
-	}
-	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
-		return nil, fmt.Errorf("cannot compute summary: %w", err)
-	}
-	locs, err := locations(ctx, conn, a)
+	err := s.read(ctx, func(conn *sql.Conn) error {
+		sel, err := newSelection(ctx, conn, f)
+		if err != nil {
+			return err
+		}
+		a := newAccumulator()
+		if err := a.scan(ctx, conn, sel); err != nil {
+			return err
+		}
+		if err := period(ctx, conn, sel, a); err != nil {
+			return err
+		}
+		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
+			return err
+		}
+		locs, err := locations(ctx, conn, a)
+		if err != nil {
+			return err
+		}
+		a.fill(sum, top)
+		a.fillGeo(sum, locs, top)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
-	a.fill(sum, top)
-	a.fillGeo(sum, locs, top)
 	return sum, nil
 }
 
