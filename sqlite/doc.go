@@ -9,11 +9,17 @@
 // column, with queries for the sqlite3 shell.
 //
 // A connection (one sshd process) is one row of the connections table;
-// every count of a report is an aggregate over those rows, with the
-// derived columns attempts and subnet computed on write by the rules of the
-// knocks package. Times are stored as unix seconds: anything finer is
-// dropped. Attacker-written text (user names, host names) is stored as the
-// exact bytes given and only ever passed as SQL parameters.
+// every count of a report is made of those rows, with the derived columns
+// (attempts, subnet) computed on write by the rules of the knocks package.
+// Times are stored as unix seconds: anything finer is dropped.
+// Attacker-written text (user names, host names) is stored as the exact
+// bytes given and only ever passed as SQL parameters.
+//
+// Imports must be fast, so the connections table has no secondary index:
+// connection_spans, a block range index kept by Write, maps time ranges to
+// runs of ids. Write sends its multi-row INSERTs to the driver directly,
+// and Summary reads the selected rows once and adds them up in memory,
+// inside one read transaction so that its numbers agree with each other.
 //
 // Importers serialise on an advisory lock file beside the database (see
 // EventStore.LockImport); readers need no lock.
