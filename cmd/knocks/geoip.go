@@ -112,11 +112,7 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer loc.Close()
-	path, err := c.m.dbPath(c.db)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, path)
+	store, err := c.m.openDB(ctx, c.db)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"knocks"
 	"knocks/ingest"
@@ -50,11 +49,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if len(names) == 0 {
 		return usagef("ingest needs at least one FILE (or - for stdin)")
 	}
-	path, err := c.m.dbPath(c.db)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, path)
+	store, err := c.m.openDB(ctx, c.db)
 	if err != nil {
 		return err
 	}
@@ -97,13 +92,9 @@ func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags) e
 
 // runIngest opens the inputs in order and imports them.
 func runIngest(ctx context.Context, m *Main, store knocks.EventStore, names []string, year int, tz string) (*ingest.Result, error) {
-	loc := time.Local
-	if tz != "" {
-		l, err := time.LoadLocation(tz)
-		if err != nil {
-			return nil, usagef("unknown time zone %q", tz)
-		}
-		loc = l
+	loc, err := zone(tz)
+	if err != nil {
+		return nil, err
 	}
 	ordered, err := orderInputs(names)
 	if err != nil {

@@ -71,11 +71,9 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 	if len(names) == 0 {
 		return usagef("parse needs at least one FILE (or - for stdin)")
 	}
-	loc := time.Local
-	if c.tz != "" {
-		if loc, err = time.LoadLocation(c.tz); err != nil {
-			return usagef("unknown time zone %q", c.tz)
-		}
+	loc, err := zone(c.tz)
+	if err != nil {
+		return err
 	}
 	ordered, err := orderInputs(names)
 	if err != nil {

@@ -51,3 +51,25 @@ func (p *parser) Parse(line []byte) (knocks.Event, ingest.Status) {
 func (p *parser) Resolve(ev *knocks.Event)      { p.clock.Resolve(ev) }
 func (p *parser) Reset(modTime, prev time.Time) { p.clock.Reset(modTime, prev) }
 func (p *parser) Shape(line []byte) string      { return parse.ShapeLine(line) }
+
+// openDB opens the database that the --db flag value, $KNOCKS_DB or the
+// default path names.
+func (m *Main) openDB(ctx context.Context, flagValue string) (*sqlite.EventStore, error) {
+	path, err := m.dbPath(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, path)
+}
+
+// zone returns the zone of a --tz value; "" is the local zone.
+func zone(tz string) (*time.Location, error) {
+	if tz == "" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, usagef("unknown time zone %q", tz)
+	}
+	return loc, nil
+}
