@@ -8,36 +8,79 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"knocks"
 )
 
 // UnlocatedIPs returns the distinct source addresses of the stored
 // connections and fail2ban events that have no row in ip_geo; with all
-// set, every distinct stored address. They are sorted. It reads every
-// connection: the set is made in memory, faster than SQLite's DISTINCT
+// set, every distinct stored address. They are sorted.
+//
+// Without all, it reads only the rows after those whose addresses were all
+// located when it last looked (the table geo_progress), so that it costs
+// next to nothing after an import that added little. With all, it reads
+// every row and makes the set in memory, faster than SQLite's DISTINCT
 // without an index on ip (see docs/schema.md).
 func (s *EventStore) UnlocatedIPs(ctx context.Context, all bool) ([]netip.Addr, error) {
-	located, seen := map[string]bool{}, map[string]bool{}
+	seen := map[string]bool{}
+	var done, progress [2]int64 // geo_progress as read, and its new values (-1: unchanged)
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		if !all {
-			if err := scanStrings(ctx, conn, "SELECT ip FROM ip_geo", func(ip string) { located[ip] = true }); err != nil {
+		if all {
+			for _, q := range []string{"SELECT ip FROM connections WHERE ip IS NOT NULL", "SELECT ip FROM fail2ban_events WHERE ip IS NOT NULL"} {
+				if err := scanStrings(ctx, conn, q, func(ip string) { seen[ip] = true }); err != nil {
+					return err
+				}
+			}
+			progress = [2]int64{-1, -1}
+			return nil
+		}
+		if err := conn.QueryRowContext(ctx, "SELECT connections, fail2ban FROM geo_progress").Scan(&done[0], &done[1]); err != nil {
+			return err
+		}
+		for i, table := range []string{"connections", "fail2ban_events"} {
+			// table is one of two constants.
+			rows, err := conn.QueryContext(ctx, `SELECT t.id, t.ip FROM `+table+` AS t
+				WHERE t.id > ? AND t.ip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ip_geo AS g WHERE g.ip = t.ip)
+				ORDER BY t.id`, done[i])
+			if err != nil {
 				return err
 			}
-		}
-		for _, q := range []string{"SELECT ip FROM connections WHERE ip IS NOT NULL", "SELECT ip FROM fail2ban_events WHERE ip IS NOT NULL"} {
-			if err := scanStrings(ctx, conn, q, func(ip string) {
-				if !located[ip] {
-					seen[ip] = true
+			first := int64(0)
+			for rows.Next() {
+				var id int64
+				var ip string
+				if err := rows.Scan(&id, &ip); err != nil {
+					rows.Close()
+					return err
 				}
-			}); err != nil {
+				if first == 0 {
+					first = id
+				}
+				seen[ip] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return err
+			}
+			// Up to the first row found, every address is located.
+			progress[i] = first - 1
+			if first == 0 {
+				if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM "+table).Scan(&progress[i]); err != nil {
+					return err
+				}
+			}
+			if progress[i] <= done[i] {
+				progress[i] = -1
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot read addresses: %w", err)
+	}
+	if progress != [2]int64{-1, -1} {
+		s.saveProgress(ctx, done, progress)
 	}
 	out := make([]netip.Addr, 0, len(seen))
 	for t := range seen {
@@ -49,6 +92,25 @@ func (s *EventStore) UnlocatedIPs(ctx context.Context, all bool) ([]netip.Addr, 
 	}
 	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return out, nil
+}
+
+// saveProgress moves geo_progress from old to p, if no importer holds the
+// write lock: it is only a shortcut for the next UnlocatedIPs, never worth
+// waiting for. A value that changed since old was read (a Write lowered
+// it: a stored connection got an address) stays as it is.
+func (s *EventStore) saveProgress(ctx context.Context, old, p [2]int64) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout = "+strconv.FormatInt(busyTimeout.Milliseconds(), 10))
+	_, _ = conn.ExecContext(ctx, `UPDATE geo_progress SET
+		connections = CASE WHEN ?2 >= 0 AND connections = ?1 THEN ?2 ELSE connections END,
+		fail2ban = CASE WHEN ?4 >= 0 AND fail2ban = ?3 THEN ?4 ELSE fail2ban END`, old[0], p[0], old[1], p[1])
 }
 
 // scanStrings runs a query of one text column through the driver directly

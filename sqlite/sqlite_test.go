@@ -99,6 +99,25 @@ func TestMigrations(t *testing.T) {
 	if cp, err := s.Checkpoint(ctx, "f"); err != nil || cp.Offset != 10 {
 		t.Errorf("after reopening: checkpoint %+v, %v", cp, err)
 	}
+	// A database of version 1 is brought to the current version.
+	if _, err := s.DB().Exec("DROP TABLE geo_progress; PRAGMA user_version = 1"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress int64
+	if err := s.DB().QueryRow("SELECT connections FROM geo_progress").Scan(&progress); err != nil {
+		t.Errorf("migration from version 1: %v", err)
+	}
+	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != sqlite.SchemaVersion() {
+		t.Errorf("user_version after migration = %d, %v", v, err)
+	}
+	if sqlite.SchemaVersion() < 2 {
+		t.Errorf("SchemaVersion = %d", sqlite.SchemaVersion())
+	}
 	// A database from a newer knocks is refused, untouched.
 	if _, err := s.DB().Exec(fmt.Sprintf("PRAGMA user_version = %d", sqlite.SchemaVersion()+1)); err != nil {
 		t.Fatal(err)

@@ -346,6 +346,7 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 		v := make([]driver.NamedValue, connArgs)
 		args := make([]any, 0, connArgs+2)
 		ips := addrCache{}
+		var located int64 // the least id of an updated connection with an address
 		for _, c := range updates {
 			setConn(v, c, ips)
 			args = append(args[:0], importID)
@@ -362,6 +363,16 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 				return 0, knocks.Errorf(knocks.EINVALID, "cannot update connection %d: it is not stored", c.ID)
 			}
 			if err := widenSpan(ctx, conn, c); err != nil {
+				return 0, fmt.Errorf("cannot write batch: %w", err)
+			}
+			if c.IP.IsValid() && (located == 0 || c.ID < located) {
+				located = c.ID
+			}
+		}
+		if located > 0 {
+			// The address of a connection that UnlocatedIPs has seen may
+			// be new: let it look again from there.
+			if _, err := conn.ExecContext(ctx, "UPDATE geo_progress SET connections = min(connections, ?)", located-1); err != nil {
 				return 0, fmt.Errorf("cannot write batch: %w", err)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"runtime/pprof"
 	"syscall"
 	"time"
+	_ "time/tzdata" // --tz works on systems without a zoneinfo database
 
 	"knocks"
 )

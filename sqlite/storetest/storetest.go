@@ -614,6 +614,50 @@ func testGeo(t *testing.T, s knocks.EventStore) {
 	if len(sum.GeoIPSources) != 3 {
 		t.Errorf("GeoIPSources = %v", sum.GeoIPSources)
 	}
+
+	// Asking again without saving gives the same; saving them all leaves
+	// nothing to locate.
+	unlocated := func() []netip.Addr {
+		t.Helper()
+		got, err := gs.UnlocatedIPs(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := unlocated(); !reflect.DeepEqual(got, rest) {
+		t.Errorf("UnlocatedIPs asked again = %v, want %v", got, rest)
+	}
+	nothing := map[netip.Addr]knocks.Location{}
+	for _, ip := range rest {
+		nothing[ip] = knocks.Location{}
+	}
+	if err := gs.SaveLocations(ctx, nothing, "test-geo 2024-03-01"); err != nil {
+		t.Fatal(err)
+	}
+	if got := unlocated(); len(got) != 0 {
+		t.Errorf("UnlocatedIPs after locating all = %v", got)
+	}
+	// A new connection, a stored one that an import extends and that gets
+	// an address, and a fail2ban event bring three new addresses.
+	var byName *knocks.Connection
+	for _, c := range all(t, s) {
+		if c.RHost == "scanner.example.net" {
+			byName = c
+		}
+	}
+	if byName == nil {
+		t.Fatal("the UseDNS connection is not stored")
+	}
+	byName.IP, byName.RHost = addr("192.0.2.88"), ""
+	fresh := &knocks.Connection{Host: "web1", PID: 9999, Start: at(4000), End: at(4000), IP: addr("192.0.2.77"), ScanLines: 1}
+	if err := s.Write(ctx, &knocks.Batch{Connections: []*knocks.Connection{byName, fresh},
+		Fail2ban: []knocks.Fail2banEvent{{Time: at(4001), Kind: knocks.KindF2BBan, Jail: "sshd", IP: addr("192.0.2.99")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := unlocated(), []netip.Addr{addr("192.0.2.77"), addr("192.0.2.88"), addr("192.0.2.99")}; !reflect.DeepEqual(got, want) {
+		t.Errorf("UnlocatedIPs after new addresses = %v, want %v", got, want)
+	}
 }
 
 // compare reports the fields in which got differs from want.
