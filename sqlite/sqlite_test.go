@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -522,5 +523,55 @@ func TestWriteCanceled(t *testing.T) {
 	sum, err := s.Summary(context.Background(), knocks.Filter{})
 	if err != nil || sum.Connections+sum.Scans == 0 {
 		t.Errorf("summary after canceled writes: %v", err)
+	}
+}
+
+// TestGeoProgress checks that UnlocatedIPs remembers how far every address
+// is located, and that a Write which gives a stored connection an address
+// makes it look there again.
+func TestGeoProgress(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	progress := func() int64 {
+		var n int64
+		if err := s.DB().QueryRow("SELECT connections FROM geo_progress").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	cs := storetest.Generate(1000, 5, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err := s.Write(ctx, &knocks.Batch{Connections: cs}); err != nil {
+		t.Fatal(err)
+	}
+	ips, err := s.UnlocatedIPs(ctx, false)
+	if err != nil || len(ips) == 0 {
+		t.Fatalf("UnlocatedIPs = %d addresses, %v", len(ips), err)
+	}
+	if p := progress(); p != 0 {
+		t.Errorf("progress %d before any location is saved", p)
+	}
+	locs := map[netip.Addr]knocks.Location{}
+	for _, ip := range ips {
+		locs[ip] = knocks.Location{Country: "NL"}
+	}
+	if err := s.SaveLocations(ctx, locs, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if ips, err := s.UnlocatedIPs(ctx, false); err != nil || len(ips) != 0 {
+		t.Fatalf("UnlocatedIPs after saving = %v, %v", ips, err)
+	}
+	if p := progress(); p != cs[len(cs)-1].ID {
+		t.Errorf("progress %d, want the last id %d", p, cs[len(cs)-1].ID)
+	}
+	c := *cs[500]
+	c.IP = netip.MustParseAddr("192.0.2.123")
+	if err := s.Write(ctx, &knocks.Batch{Connections: []*knocks.Connection{&c}}); err != nil {
+		t.Fatal(err)
+	}
+	if p := progress(); p != c.ID-1 {
+		t.Errorf("progress %d after an update of %d", p, c.ID)
+	}
+	if ips, err := s.UnlocatedIPs(ctx, false); err != nil || len(ips) != 1 || ips[0] != c.IP {
+		t.Errorf("UnlocatedIPs after the update = %v, %v", ips, err)
 	}
 }
