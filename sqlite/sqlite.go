@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "temp_store(MEMORY)")
-	params.Add("_pragma", "cache_size(-8000)")
+	params.Add("_pragma", "cache_size(-2000)")
 	params.Set("_txlock", "immediate")
 	var dsn string
 	if path == Memory {

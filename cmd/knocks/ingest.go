@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -81,6 +82,7 @@ func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags) e
 	if g.off {
 		return nil
 	}
+	debug.FreeOSMemory() // the import's buffers go back before the GeoIP data is loaded: peak memory stays flat
 	loc, err := m.locator(g)
 	if err != nil {
 		return err
