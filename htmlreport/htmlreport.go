@@ -235,8 +235,6 @@ var (
 	geoOnce        sync.Once
 	worldGeoBytes  []byte
 	usGeoBytes     []byte
-	worldBoundsMin maps.Point
-	worldBoundsMax maps.Point
 )
 
 // sphereID names the outline feature of the world map.

@@ -378,11 +378,9 @@ func (l *Locator) Locate(ip netip.Addr) (knocks.Location, error) {
 		if err != nil {
 			return knocks.Location{}, err
 		}
-		if e != nil {
-			for _, d := range e {
-				if err := f.lookup(d, q); err != nil {
-					return knocks.Location{}, err
-				}
+		for _, d := range e {
+			if err := f.lookup(d, q); err != nil {
+				return knocks.Location{}, err
 			}
 		}
 	}

@@ -288,9 +288,6 @@ func Aggregate(conns []Conn, top int) *knocks.Summary {
 		top = 10
 	}
 	s := &knocks.Summary{Filter: knocks.Filter{Top: top}, Generated: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	type ipAgg struct {
-		knocks.IPCount
-	}
 	users := map[string]*knocks.UserCount{}
 	ips := map[netip.Addr]*knocks.IPCount{}
 	subnets := map[string]int64{}
