@@ -232,9 +232,9 @@ func Render(w io.Writer, s *knocks.Summary, opts Options) error {
 // in its Albers layout × 1000, y northwards (ECharts flips it as it does
 // latitudes). Features are named by their id (alpha-2, USPS code).
 var (
-	geoOnce        sync.Once
-	worldGeoBytes  []byte
-	usGeoBytes     []byte
+	geoOnce       sync.Once
+	worldGeoBytes []byte
+	usGeoBytes    []byte
 )
 
 // sphereID names the outline feature of the world map.
