@@ -67,8 +67,14 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.m.enrich(ctx, store, &c.geo); err != nil {
-		return err
+	var events int64
+	for _, st := range res.Inputs {
+		events += st.Events
+	}
+	if events > 0 { // nothing new, no new addresses to look up
+		if err := c.m.enrich(ctx, store, &c.geo); err != nil {
+			return err
+		}
 	}
 	if res.Skipped {
 		return errPartial
