@@ -29,6 +29,8 @@ type Summary struct {
 	TopInvalidUsers []UserCount  `json:"top_invalid_users"` //
 	TopIPs          []IPCount    `json:"top_ips"`           //
 	TopSubnets      []KeyCount   `json:"top_subnets"`       // /24 for IPv4, /64 for IPv6
+	TopSubnets48    []KeyCount   `json:"top_subnets48"`     // /48 for IPv6 (IPv4 addresses are in none)
+	TopPrefixes     []KeyCount   `json:"top_prefixes"`      // the announced prefixes of the ASN data; needs GeoIP
 	TopPorts        []KeyCount   `json:"top_ports"`         // source ports
 	TopHosts        []KeyCount   `json:"top_hosts"`         // the hosts that logged the attempts
 	TopCountries    []GeoCount   `json:"top_countries"`     // needs GeoIP
@@ -65,7 +67,7 @@ type IPCount struct {
 	Org         string    `json:"org,omitempty"`
 }
 
-// KeyCount is a key (subnet, port, host) with its attempts.
+// KeyCount is a key (subnet, announced prefix, port, host) with its attempts.
 type KeyCount struct {
 	Key      string  `json:"key"`
 	Attempts int64   `json:"attempts"`

@@ -32,7 +32,9 @@ func JSON(w io.Writer, s *knocks.Summary) error {
 // CSV writes s as one table with the columns section, rank, key, attempts,
 // share, valid, ips, first, last, country, asn, org: the totals first (section
 // "total", key the name of the count), then one row per entry of each top
-// list and of the per-day series.
+// list and of the per-day series. The sections of the top lists are user,
+// ip, subnet (/24 and /64), subnet48 (IPv6 /48), prefix (announced prefixes
+// of the ASN data), port, host, country and asn.
 func CSV(w io.Writer, s *knocks.Summary) error {
 	cw := csv.NewWriter(w)
 	write := func(rec ...string) {
@@ -67,6 +69,8 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 		}
 	}
 	keyed("subnet", s.TopSubnets)
+	keyed("subnet48", s.TopSubnets48)
+	keyed("prefix", s.TopPrefixes)
 	keyed("port", s.TopPorts)
 	keyed("host", s.TopHosts)
 	for i, c := range s.TopCountries {
@@ -147,6 +151,8 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		})
 	}
 	keyed("Top subnets", "subnet", s.TopSubnets)
+	keyed("Top IPv6 /48 subnets", "subnet", s.TopSubnets48)
+	keyed("Top announced prefixes (ASN data)", "prefix", s.TopPrefixes)
 	if len(s.TopCountries) > 0 {
 		p.table("Top countries", []string{"country", "name", "attempts", "share", "ips"}, len(s.TopCountries), func(i int) []string {
 			c := s.TopCountries[i]

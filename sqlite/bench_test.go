@@ -70,7 +70,7 @@ func BenchmarkWrite(b *testing.B) {
 }
 
 // BenchmarkSummary computes reports over 250,000 connections (a busy
-// server's year), every address located.
+// server's year), every address located, most with an announced prefix.
 func BenchmarkSummary(b *testing.B) {
 	ctx := context.Background()
 	s := open(b)
@@ -90,8 +90,16 @@ func BenchmarkSummary(b *testing.B) {
 	locs := map[netip.Addr]knocks.Location{}
 	for i, ip := range ips {
 		c := countries[i%len(countries)]
-		locs[ip] = knocks.Location{Country: c, CountryName: c, City: fmt.Sprintf("City %d", i%50), HasCoords: true,
+		l := knocks.Location{Country: c, CountryName: c, City: fmt.Sprintf("City %d", i%50), HasCoords: true,
 			Lat: float64(i % 90), Lon: float64(i % 180), ASN: uint32(64500 + i%300), Org: fmt.Sprintf("Org %d", i%300)}
+		if i%20 != 0 { // the ASN data announces most addresses
+			bits := 20 + i%5
+			if ip.Is6() {
+				bits = 32 + i%17
+			}
+			l.Prefix = netip.PrefixFrom(ip, bits).Masked().String()
+		}
+		locs[ip] = l
 	}
 	if err := s.SaveLocations(ctx, locs, "bench"); err != nil {
 		b.Fatal(err)

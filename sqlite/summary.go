@@ -369,7 +369,7 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 			Share: share(src.attempts, a.attempts), First: fromUnix(src.first), Last: fromUnix(src.last)})
 	}
 
-	subnets := map[string]int64{}
+	subnets, subnets48 := map[string]int64{}, map[string]int64{}
 	for _, src := range ips {
 		if !src.isIP {
 			continue
@@ -378,9 +378,13 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 			if sub, ok := subnet(ip).(string); ok {
 				subnets[sub] += src.attempts
 			}
+			if sub, ok := subnet48(ip); ok {
+				subnets48[sub] += src.attempts
+			}
 		}
 	}
 	sum.TopSubnets = topKeys(subnets, a.attempts, top)
+	sum.TopSubnets48 = topKeys(subnets48, a.attempts, top)
 	sum.TopHosts = topKeys(a.hosts, a.attempts, top)
 	ports := make([]bucket, 0, len(a.ports))
 	for p, n := range a.ports {
@@ -415,6 +419,20 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 	}
 	sum.PerHour = series(hours, 3600)
 	sum.PerDay = series(days, 86400)
+}
+
+// subnet48 returns the /48 of an IPv6 address in canonical text form; false
+// for an IPv4 (or IPv4-mapped) address.
+func subnet48(ip netip.Addr) (string, bool) {
+	ip = ip.Unmap().WithZone("")
+	if !ip.Is6() {
+		return "", false
+	}
+	p, err := ip.Prefix(48)
+	if err != nil {
+		return "", false
+	}
+	return p.String(), true
 }
 
 // topSources returns the sources with attempts, most first.
@@ -552,13 +570,14 @@ type cityAcc struct {
 }
 
 // fillGeo sets the fields of sum that need the stored locations: the
-// location of the top IPs, top countries, ASNs and cities, every country
-// and located city, the attempts per day of the top countries, and the
-// sources of the locations. Addresses without a stored location are left
-// out; reserved addresses count under their label in TopCountries and
-// nowhere else.
+// location of the top IPs, top countries, ASNs, announced prefixes and
+// cities, every country and located city, the attempts per day of the top
+// countries, and the sources of the locations. Addresses without a stored
+// location (or prefix) are left out; reserved addresses count under their
+// label in TopCountries and nowhere else.
 func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, top int) {
 	sum.TopCountries, sum.TopASNs, sum.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
+	sum.TopPrefixes = []knocks.KeyCount{}
 	sum.Countries, sum.Cities, sum.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
 	if len(locs) == 0 {
 		return
@@ -575,6 +594,7 @@ func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, to
 	countries := map[string]*knocks.GeoCount{}
 	asns := map[uint32]*knocks.ASNCount{}
 	asnOrgs := map[uint32]map[string]int64{}
+	prefixes := map[string]int64{}
 	cities := map[cityKey]*cityAcc{}
 	sources := map[string]bool{}
 	for ip, l := range locs {
@@ -609,6 +629,9 @@ func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, to
 			if l.Org != "" {
 				asnOrgs[l.ASN][l.Org] += n
 			}
+		}
+		if l.Prefix != "" {
+			prefixes[l.Prefix] += n
 		}
 		if l.City != "" {
 			k := cityKey{l.Country, l.Region, l.City}
@@ -661,6 +684,7 @@ func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, to
 		return x.ASN < y.ASN
 	})
 	sum.TopASNs = sum.TopASNs[:min(top, len(sum.TopASNs))]
+	sum.TopPrefixes = topKeys(prefixes, a.attempts, top)
 
 	var all []knocks.CityCount
 	for k, c := range cities {

@@ -27,7 +27,8 @@ func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 // what sshd logs of password guessing, keys-only probes, scans, logins,
 // UseDNS host names, IPv6, user names an attacker chose, and connections
 // without a host, a port or a user; fail2ban events; and the locations of
-// some addresses, a reserved one among them. It spans three UTC days.
+// some addresses (most with the prefix their AS announces), a reserved one
+// among them. It spans three UTC days.
 func Dataset() Data {
 	var cs []*knocks.Connection
 	pid := 4000
@@ -113,13 +114,16 @@ func Dataset() Data {
 		{Time: at(20), Kind: knocks.KindF2BBan, Jail: "sshd", IP: addr("203.0.113.7")},
 		{Time: at(3000), Kind: knocks.KindF2BUnban, Jail: "sshd", IP: addr("203.0.113.7")},
 	}
+	// Most located addresses have the prefix their AS announces (two of one
+	// /22, and the /32 of an IPv6 /48 that holds two /64s); 192.0.2.50 has
+	// an AS but no prefix, 2001:db8:1:2::88 a city only.
 	const src = "test-geo 2024-02-01"
 	locs := map[netip.Addr]Located{
-		addr("203.0.113.7"):      {knocks.Location{Country: "NL", CountryName: "Netherlands", City: "Amsterdam", Region: "NH", Lat: 52.37, Lon: 4.89, HasCoords: true, ASN: 64500, Org: "Example Hosting"}, src},
-		addr("198.51.100.23"):    {knocks.Location{Country: "CN", CountryName: "China", City: "Shenzhen", Region: "GD", Lat: 22.54, Lon: 114.06, HasCoords: true, ASN: 4134, Org: "Chinanet"}, src},
-		addr("198.51.100.7"):     {knocks.Location{Country: "CN", CountryName: "China", City: "Shenzhen", Region: "GD", Lat: 22.56, Lon: 114.08, HasCoords: true, ASN: 4134, Org: "CHINANET-BACKBONE"}, src},
+		addr("203.0.113.7"):      {knocks.Location{Country: "NL", CountryName: "Netherlands", City: "Amsterdam", Region: "NH", Lat: 52.37, Lon: 4.89, HasCoords: true, ASN: 64500, Org: "Example Hosting", Prefix: "203.0.113.0/24"}, src},
+		addr("198.51.100.23"):    {knocks.Location{Country: "CN", CountryName: "China", City: "Shenzhen", Region: "GD", Lat: 22.54, Lon: 114.06, HasCoords: true, ASN: 4134, Org: "Chinanet", Prefix: "198.51.100.0/22"}, src},
+		addr("198.51.100.7"):     {knocks.Location{Country: "CN", CountryName: "China", City: "Shenzhen", Region: "GD", Lat: 22.56, Lon: 114.08, HasCoords: true, ASN: 4134, Org: "CHINANET-BACKBONE", Prefix: "198.51.100.0/22"}, src},
 		addr("192.0.2.50"):       {knocks.Location{Country: "US", CountryName: "United States", Registered: true, ASN: 64501, Org: "Probe Networks"}, src},
-		addr("2001:db8:1:2::77"): {knocks.Location{Country: "DE", CountryName: "Germany", City: "Berlin", Lat: 52.52, Lon: 13.40, HasCoords: true, ASN: 64502, Org: "Sechs GmbH"}, src},
+		addr("2001:db8:1:2::77"): {knocks.Location{Country: "DE", CountryName: "Germany", City: "Berlin", Lat: 52.52, Lon: 13.40, HasCoords: true, ASN: 64502, Org: "Sechs GmbH", Prefix: "2001:db8::/32"}, src},
 		addr("2001:db8:1:2::88"): {knocks.Location{Country: "DE", CountryName: "Germany", City: "Frankfurt am Main", Region: "HE"}, "other-geo 2024-01-01"},
 		addr("10.0.0.5"):         {knocks.Location{Reserved: "private"}, src},
 		addr("203.0.113.66"):     {knocks.Location{}, src}, // looked up, nothing known

@@ -58,6 +58,12 @@ type Data struct {
 //     connection of the address for First/Last and only failure
 //     connections for Connections. Keys that are absent (no user, no
 //     port, no host, no subnet) are left out of their list.
+//   - Subnets are the /24 of IPv4 and the /64 of IPv6 addresses
+//     (TopSubnets) and the /48 of IPv6 addresses (TopSubnets48; IPv4 and
+//     IPv4-mapped addresses are in none). TopPrefixes groups by the
+//     announced prefix of the stored location, as stored; addresses
+//     without a location, without a prefix or in a reserved range are
+//     left out.
 //   - PerHour and PerDay count attempts by UTC start hour/day, filled in
 //     with zeros between the first and the last bucket (see MaxDense);
 //     PerCountryDay has the top countries over the days of PerDay.
@@ -274,6 +280,14 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 	s.TopSubnets = keyed(func(c *knocks.Connection) (string, int64, bool) {
 		p := Subnet(c.IP)
 		return p, 0, p != ""
+	})
+	s.TopSubnets48 = keyed(func(c *knocks.Connection) (string, int64, bool) {
+		p := Subnet48(c.IP)
+		return p, 0, p != ""
+	})
+	s.TopPrefixes = keyed(func(c *knocks.Connection) (string, int64, bool) {
+		l, ok := loc(c.IP)
+		return l.Prefix, 0, ok && l.Reserved == "" && l.Prefix != ""
 	})
 	s.TopPorts = keyed(func(c *knocks.Connection) (string, int64, bool) {
 		return strconv.Itoa(c.Port), int64(c.Port), c.Port != 0
@@ -493,6 +507,20 @@ func Subnet(ip netip.Addr) string {
 		bits = 24
 	}
 	p, err := ip.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}
+
+// Subnet48 returns the /48 of an IPv6 address as text ("2001:db8:1::/48"),
+// "" for an IPv4 or IPv4-mapped address and for the zero address.
+func Subnet48(ip netip.Addr) string {
+	ip = ip.Unmap().WithZone("")
+	if !ip.Is6() {
+		return ""
+	}
+	p, err := ip.Prefix(48)
 	if err != nil {
 		return ""
 	}

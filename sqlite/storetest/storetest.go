@@ -35,6 +35,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Counting", func(t *testing.T) { testCounting(t, open(t)) })
 	t.Run("Summary", func(t *testing.T) { testSummary(t, open(t)) })
 	t.Run("Geo", func(t *testing.T) { testGeo(t, open(t)) })
+	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
 }
 
 func testEmpty(t *testing.T, s knocks.EventStore) {
@@ -503,6 +504,21 @@ func testSummary(t *testing.T, s knocks.EventStore) {
 	if !found["2001:db8:1:2::/64"] || !found["2001:db8:1:3::/64"] || !found["203.0.113.0/24"] {
 		t.Errorf("TopSubnets = %+v", sum.TopSubnets)
 	}
+	if want := []knocks.KeyCount{{Key: "2001:db8:1::/48", Attempts: 5, Share: 5.0 / 103}}; !reflect.DeepEqual(sum.TopSubnets48, want) {
+		t.Errorf("TopSubnets48 = %+v, want the /48 of both IPv6 /64s: %+v", sum.TopSubnets48, want)
+	}
+	if d.Locations != nil {
+		// 198.51.100.23 (10×6 + 3) and 198.51.100.7 (4) share a /22; the
+		// address with an AS but no prefix and the reserved one are in none.
+		want := []knocks.KeyCount{
+			{Key: "198.51.100.0/22", Attempts: 67, Share: 67.0 / 103},
+			{Key: "203.0.113.0/24", Attempts: 18, Share: 18.0 / 103},
+			{Key: "2001:db8::/32", Attempts: 2, Share: 2.0 / 103},
+		}
+		if !reflect.DeepEqual(sum.TopPrefixes, want) {
+			t.Errorf("TopPrefixes = %+v, want %+v", sum.TopPrefixes, want)
+		}
+	}
 	var evil, empty bool
 	for _, u := range sum.TopInvalidUsers {
 		evil = evil || u.User == EvilUser
@@ -657,6 +673,115 @@ func testGeo(t *testing.T, s knocks.EventStore) {
 	}
 	if got, want := unlocated(), []netip.Addr{addr("192.0.2.77"), addr("192.0.2.88"), addr("192.0.2.99")}; !reflect.DeepEqual(got, want) {
 		t.Errorf("UnlocatedIPs after new addresses = %v, want %v", got, want)
+	}
+}
+
+// testNetworks checks the subnet and announced-prefix lists on hand-made
+// connections, with hand-counted numbers: an IPv6 /48 that holds two /64s,
+// one that holds one, an IPv4-mapped address (an IPv4 one to every list),
+// addresses with and without a stored prefix, and one without a location.
+func testNetworks(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	failed := func(pid, minute int, host, ip string, n int64) *knocks.Connection {
+		return &knocks.Connection{Host: host, PID: pid, Start: at(minute), End: at(minute), IP: addr(ip), Port: 40000 + pid,
+			User: "root", HasUser: true, Method: "password", Failed: n, FailureLines: n}
+	}
+	cs := []*knocks.Connection{
+		failed(1, 0, "web1", "2001:db8:aa:1::10", 3),
+		// A keys-only probe: one attempt.
+		{Host: "web1", PID: 2, Start: at(1), End: at(1), IP: addr("2001:db8:aa:1::11"), User: "ubuntu", HasUser: true, Invalid: true, FailureLines: 2},
+		failed(3, 2, "web1", "2001:db8:aa:2::5", 2),
+		failed(4, 3, "web2", "2001:db8:bb:7::1", 5),
+		// Scans only: in no list.
+		{Host: "web1", PID: 5, Start: at(4), End: at(4), IP: addr("2001:db8:cc::1"), ScanLines: 2},
+		failed(6, 5, "web2", "203.0.113.5", 4),
+		failed(7, 6, "web1", "203.0.113.200", 1),
+		failed(8, 7, "web1", "198.51.100.9", 2),
+		// sshd on a dual-stack socket logs IPv4 as IPv4-mapped IPv6.
+		failed(9, 8, "web2", "::ffff:198.51.100.10", 2),
+		failed(10, 9, "web1", "192.0.2.9", 3),
+		failed(11, 10, "web1", "10.1.2.3", 1),
+		// UseDNS: a host name, in no list.
+		{Host: "web1", PID: 12, Start: at(11), End: at(11), RHost: "scanner.example.net", User: "guest", HasUser: true, Invalid: true, Method: "password", Failed: 1, FailureLines: 1},
+	}
+	const total = 3 + 1 + 2 + 5 + 4 + 1 + 2 + 2 + 3 + 1 + 1
+	write(t, s, cs, nil, nil)
+	d := Data{Connections: cs}
+	gs, geo := s.(knocks.GeoStore)
+	if geo {
+		const src = "test-asn 2024-02-01"
+		d.Locations = map[netip.Addr]Located{
+			addr("2001:db8:aa:1::10"): {knocks.Location{Country: "DE", CountryName: "Germany", ASN: 64510, Org: "Sechs GmbH", Prefix: "2001:db8:a0::/44"}, src},
+			addr("2001:db8:aa:1::11"): {knocks.Location{Country: "DE", CountryName: "Germany", ASN: 64510, Org: "Sechs GmbH", Prefix: "2001:db8:a0::/44"}, src},
+			addr("2001:db8:aa:2::5"):  {knocks.Location{Country: "DE", CountryName: "Germany", ASN: 64510, Org: "Sechs GmbH", Prefix: "2001:db8:a0::/44"}, src},
+			addr("2001:db8:bb:7::1"):  {knocks.Location{}, src}, // looked up, nothing known
+			addr("203.0.113.5"):       {knocks.Location{Country: "CN", CountryName: "China", ASN: 4134, Org: "Chinanet", Prefix: "203.0.112.0/22"}, src},
+			addr("203.0.113.200"):     {knocks.Location{Country: "CN", CountryName: "China", ASN: 4134, Org: "Chinanet", Prefix: "203.0.112.0/22"}, src},
+			addr("198.51.100.9"):      {knocks.Location{Country: "US", CountryName: "United States", ASN: 64511, Org: "Probe Networks"}, src}, // no prefix
+			addr("198.51.100.10"):     {knocks.Location{Country: "US", CountryName: "United States", ASN: 64511, Org: "Probe Networks", Prefix: "198.51.100.0/24"}, src},
+			addr("10.1.2.3"):          {knocks.Location{Reserved: "private"}, src},
+			// 192.0.2.9 has no location.
+		}
+		saveLocations(t, gs, d.Locations)
+	}
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := func(key string, n int64) knocks.KeyCount {
+		return knocks.KeyCount{Key: key, Attempts: n, Share: float64(n) / total}
+	}
+	want48 := []knocks.KeyCount{kc("2001:db8:aa::/48", 6), kc("2001:db8:bb::/48", 5)}
+	if !reflect.DeepEqual(sum.TopSubnets48, want48) {
+		t.Errorf("TopSubnets48 = %+v, want %+v", sum.TopSubnets48, want48)
+	}
+	// Ties by key: "2001:..." sorts before "203...".
+	wantSubnets := []knocks.KeyCount{kc("2001:db8:bb:7::/64", 5), kc("203.0.113.0/24", 5), kc("198.51.100.0/24", 4),
+		kc("2001:db8:aa:1::/64", 4), kc("192.0.2.0/24", 3), kc("2001:db8:aa:2::/64", 2), kc("10.1.2.0/24", 1)}
+	if !reflect.DeepEqual(sum.TopSubnets, wantSubnets) {
+		t.Errorf("TopSubnets = %+v, want %+v", sum.TopSubnets, wantSubnets)
+	}
+	if geo {
+		want := []knocks.KeyCount{kc("2001:db8:a0::/44", 6), kc("203.0.112.0/22", 5), kc("198.51.100.0/24", 2)}
+		if !reflect.DeepEqual(sum.TopPrefixes, want) {
+			t.Errorf("TopPrefixes = %+v, want %+v", sum.TopPrefixes, want)
+		}
+	} else if len(sum.TopPrefixes) != 0 {
+		t.Errorf("TopPrefixes without locations = %+v", sum.TopPrefixes)
+	}
+	if j, err := json.Marshal(sum); err != nil {
+		t.Error(err)
+	} else {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(j, &keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"top_subnets48", "top_prefixes"} {
+			if v, ok := keys[k]; !ok || string(v) == "null" {
+				t.Errorf("JSON key %s = %s, want a list", k, v)
+			}
+		}
+	}
+	filters := []knocks.Filter{
+		{},
+		{Top: 1},
+		{Top: 2},
+		{Host: "web2"},
+		{Since: at(3), Until: at(9)},
+		{ASN: 64510},
+		{ASN: 4134},
+		{Country: "US"},
+		{Country: "private"},
+	}
+	for _, f := range filters {
+		got, err := s.Summary(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !geo && (f.Country != "" || f.ASN != 0) {
+			continue
+		}
+		compare(t, f, got, Expected(d, f))
 	}
 }
 

@@ -1,0 +1,84 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"knocks"
+)
+
+// networks returns a summary with subnets, IPv6 /48s and announced
+// prefixes.
+func networks() *knocks.Summary {
+	t0 := time.Date(2024, 2, 28, 22, 0, 0, 0, time.UTC)
+	return &knocks.Summary{
+		First: t0, Last: t0.Add(time.Hour), Attempts: 20,
+		TopSubnets:   []knocks.KeyCount{{Key: "203.0.113.0/24", Attempts: 9, Share: 0.45}, {Key: "2001:db8:aa:1::/64", Attempts: 4, Share: 0.2}},
+		TopSubnets48: []knocks.KeyCount{{Key: "2001:db8:aa::/48", Attempts: 6, Share: 0.3}},
+		TopPrefixes:  []knocks.KeyCount{{Key: "203.0.112.0/22", Attempts: 9, Share: 0.45}, {Key: "2001:db8:a0::/44", Attempts: 6, Share: 0.3}},
+	}
+}
+
+func TestTextShowsNetworks(t *testing.T) {
+	var b bytes.Buffer
+	if err := Text(&b, networks(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	subnets := strings.Index(out, "\nTop subnets\n")
+	v6 := strings.Index(out, "\nTop IPv6 /48 subnets\n")
+	prefixes := strings.Index(out, "\nTop announced prefixes (ASN data)\n")
+	if subnets < 0 || v6 < subnets || prefixes < v6 {
+		t.Errorf("want Top subnets, Top IPv6 /48 subnets, Top announced prefixes in this order:\n%s", out)
+	}
+	rows := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		rows[strings.Join(strings.Fields(l), " ")] = true
+	}
+	for _, r := range []string{"2001:db8:aa::/48 6 30.0%", "203.0.112.0/22 9 45.0%", "2001:db8:a0::/44 6 30.0%"} {
+		if !rows[r] {
+			t.Errorf("text report lacks the row %q:\n%s", r, out)
+		}
+	}
+
+	// Without IPv6 and without ASN data, neither table is shown.
+	s := networks()
+	s.TopSubnets48, s.TopPrefixes = []knocks.KeyCount{}, nil
+	b.Reset()
+	if err := Text(&b, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); strings.Contains(out, "/48 subnets") || strings.Contains(out, "announced prefixes") {
+		t.Errorf("empty tables shown:\n%s", out)
+	}
+}
+
+func TestCSVHasNetworkSections(t *testing.T) {
+	var b bytes.Buffer
+	if err := CSV(&b, networks()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range recs {
+		if r[0] == "subnet" || r[0] == "subnet48" || r[0] == "prefix" {
+			got[r[0]] = append(got[r[0]], r[1]+" "+r[2]+" "+r[3]+" "+r[4])
+		}
+	}
+	want := map[string][]string{
+		"subnet":   {"1 203.0.113.0/24 9 0.4500", "2 2001:db8:aa:1::/64 4 0.2000"},
+		"subnet48": {"1 2001:db8:aa::/48 6 0.3000"},
+		"prefix":   {"1 203.0.112.0/22 9 0.4500", "2 2001:db8:a0::/44 6 0.3000"},
+	}
+	for k, w := range want {
+		if strings.Join(got[k], "|") != strings.Join(w, "|") {
+			t.Errorf("section %s = %q, want %q", k, got[k], w)
+		}
+	}
+}
