@@ -100,7 +100,7 @@
       }),
       xAxis: {
         type: log ? "log" : "value", min: log ? 1 : 0, max: function (e) { return log ? e.max * 3 : Math.ceil(e.max * 1.12); }, name: log ? "attempts (log)" : "attempts", nameLocation: "middle", nameGap: 22,
-        axisLabel: { formatter: function (v) { return compact(v); }, color: P.muted, showMaxLabel: !log },
+        axisLabel: { formatter: function (v) { return compact(v); }, color: P.muted, showMaxLabel: false },
         splitLine: { lineStyle: { color: P.line } }
       },
       yAxis: {

@@ -167,6 +167,9 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.Sources = append(v.Sources, safe(l))
 	}
 	for _, l := range s.GeoIPAttributed {
+		if strings.HasPrefix(strings.TrimSpace(l), "IP geolocation is nominal") {
+			continue // the page says so in its own words above the list
+		}
 		v.Attribution = append(v.Attribution, safe(strings.TrimSpace(l)))
 	}
 	return v
