@@ -108,7 +108,7 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 		o.CommitLines = 50_000
 	}
 	if o.ChunkLines <= 0 {
-		o.ChunkLines = 8192
+		o.ChunkLines = 4096
 	}
 	if o.MaxShapes <= 0 {
 		o.MaxShapes = 200
@@ -125,8 +125,8 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan *chunk, 8)
-	free := make(chan []knocks.Event, 10)
+	chunks := make(chan *chunk, 16)
+	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	go func() {
 		err := in.write(ctx, id, chunks, free, o)
