@@ -28,11 +28,12 @@ type Accountant struct {
 	dirty  []*conn
 	f2b    []knocks.Fail2banEvent
 	latest time.Time // the latest event time seen
+	ips    map[netip.Addr]struct{}
 }
 
 // NewAccountant returns an empty Accountant.
 func NewAccountant() *Accountant {
-	return &Accountant{open: make(map[connKey]*conn)}
+	return &Accountant{open: make(map[connKey]*conn), ips: make(map[netip.Addr]struct{})}
 }
 
 // Load adds stored connections (from an earlier import) so that events of
@@ -175,6 +176,9 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 	for _, c := range a.dirty {
 		c.dirty = false
 		out = append(out, &c.Connection)
+		if c.IP.IsValid() {
+			a.ips[c.IP] = struct{}{}
+		}
 	}
 	a.dirty = a.dirty[:0]
 	f2b := a.f2b
@@ -186,6 +190,16 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 		}
 	}
 	return out, f2b
+}
+
+// IPs returns the distinct addresses of the connections that Take has
+// returned so far.
+func (a *Accountant) IPs() []netip.Addr {
+	out := make([]netip.Addr, 0, len(a.ips))
+	for ip := range a.ips {
+		out = append(out, ip)
+	}
+	return out
 }
 
 // Open returns how many connections are held in memory.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"time"
 
@@ -85,8 +86,9 @@ type Ingester struct {
 type Result struct {
 	ImportID int64
 	Inputs   []knocks.InputStats
-	Errors   []error // one per skipped line or broken input, for the user
-	Skipped  bool    // something was skipped: the exit status is non-zero
+	Errors   []error      // one per skipped line or broken input, for the user
+	Skipped  bool         // something was skipped: the exit status is non-zero
+	IPs      []netip.Addr // the distinct addresses of the connections written
 }
 
 // chunk is a run of parsed events of one input and the checkpoint after it.
@@ -129,7 +131,7 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	go func() {
-		err := in.write(ctx, id, chunks, free, o)
+		err := in.write(ctx, id, chunks, free, o, res)
 		if err != nil {
 			cancel()
 		}
@@ -268,7 +270,7 @@ func (r *Result) fail(st *knocks.InputStats, err error) {
 
 // write accounts for the events of each chunk and commits batches with
 // their checkpoint.
-func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options) error {
+func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options, res *Result) error {
 	acc := NewAccountant()
 	var pending int64
 	var cp *knocks.Checkpoint
@@ -314,7 +316,9 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return commit()
+	err := commit()
+	res.IPs = acc.IPs()
+	return err
 }
 
 // load brings back the stored connections that the first events of an

@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -46,31 +48,54 @@ func embeddedDatabases() []Database {
 	}}
 }
 
-// loadEmbedded returns the embedded databases (country, then ASN),
-// decompressed and opened once per process, or nil when the binary has
-// none.
-var loadEmbedded = sync.OnceValues(func() ([]*database, error) {
-	if !embeddedAvailable() {
-		return nil, nil
+// embeddedLoaders holds one loader of the embedded data per cache
+// directory, so that a process decompresses the data at most once.
+var (
+	embeddedMu      sync.Mutex
+	embeddedLoaders = map[string]func() ([]*database, error){}
+)
+
+// loadEmbedded returns the embedded databases (country, then ASN), opened
+// once per process and cache directory, or nil when the binary has none.
+// With a cacheDir, the decompressed files are kept there and memory-mapped
+// by later processes, which then pay nothing to open them (see
+// Config.CacheDir).
+func loadEmbedded(cacheDir string) ([]*database, error) {
+	embeddedMu.Lock()
+	load, ok := embeddedLoaders[cacheDir]
+	if !ok {
+		load = sync.OnceValues(func() ([]*database, error) {
+			if !embeddedAvailable() {
+				return nil, nil
+			}
+			dbs, err := openEmbedded(cacheDir)
+			if err != nil {
+				return nil, &knocks.Error{Code: knocks.EINTERNAL, Message: fmt.Sprintf("cannot load the embedded GeoIP data: %v", err)}
+			}
+			return dbs, nil
+		})
+		embeddedLoaders[cacheDir] = load
 	}
-	dbs, err := openEmbedded()
-	if err != nil {
-		return nil, &knocks.Error{Code: knocks.EINTERNAL, Message: fmt.Sprintf("cannot load the embedded GeoIP data: %v", err)}
-	}
-	return dbs, nil
-})
+	embeddedMu.Unlock()
+	return load()
+}
 
 // openEmbedded decompresses and opens the embedded databases, the two at
-// the same time.
-func openEmbedded() ([]*database, error) {
+// the same time, or opens their decompressed copies in cacheDir.
+func openEmbedded(cacheDir string) ([]*database, error) {
 	descs := embeddedDatabases()
 	blobs := [][]byte{geoip.Country, geoip.ASN}
+	cached := []string{"", ""}
+	if cacheDir != "" {
+		cached[0] = filepath.Join(cacheDir, "embedded-country-"+geoip.CountryVersion+".mmdb")
+		cached[1] = filepath.Join(cacheDir, "embedded-asn-"+geoip.ASNVersion+".mmdb")
+	}
 	dbs := make([]*database, len(blobs))
 	errs := make([]error, len(blobs))
 	var wg sync.WaitGroup
 	for i := range blobs {
 		wg.Go(func() {
-			r, err := openBlob(blobs[i])
+			r, err := openCached(cached[i], blobs[i], descs[i])
 			if err != nil {
 				errs[i] = fmt.Errorf("%s: %w", descs[i].Name, err)
 				return
@@ -87,9 +112,68 @@ func openEmbedded() ([]*database, error) {
 	return dbs, nil
 }
 
+// openCached opens the decompressed copy of an embedded database at path
+// when it is there and is the same data (same build time and type);
+// otherwise it opens the blob and, best effort, writes the decompressed
+// copy to path for later processes. path "" means no cache.
+func openCached(path string, blob []byte, d Database) (*maxminddb.Reader, error) {
+	if path == "" {
+		return openBlob(blob)
+	}
+	if r, err := maxminddb.Open(path); err == nil {
+		if int64(r.Metadata.BuildEpoch) == d.Built.Unix() && r.Metadata.DatabaseType == d.Type {
+			return r, nil
+		}
+		r.Close()
+	}
+	b, err := gunzip(blob)
+	if err != nil {
+		return nil, err
+	}
+	r, err := maxminddb.OpenBytes(b)
+	if err != nil {
+		return nil, err
+	}
+	_ = writeCache(path, b) // a cache that cannot be written only costs time
+	return r, nil
+}
+
+// writeCache writes b to path through a temporary file in the same
+// directory, so that a reader never sees half a file.
+func writeCache(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".embedded-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
 // openBlob opens a MaxMind DB held in memory, gunzipping it first when it
 // is compressed.
 func openBlob(b []byte) (*maxminddb.Reader, error) {
+	b, err := gunzip(b)
+	if err != nil {
+		return nil, err
+	}
+	return maxminddb.OpenBytes(b)
+}
+
+// gunzip returns b decompressed when it is gzip, else b.
+func gunzip(b []byte) ([]byte, error) {
 	if len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(b))
 		if err != nil {
@@ -109,5 +193,5 @@ func openBlob(b []byte) (*maxminddb.Reader, error) {
 		}
 		b = buf.Bytes()
 	}
-	return maxminddb.OpenBytes(b)
+	return b, nil
 }

@@ -1,8 +1,11 @@
 package mmdb
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -121,7 +124,7 @@ func TestEmbeddedManifest(t *testing.T) {
 	if !embeddedAvailable() {
 		t.Skip("built with knocks_nogeoip")
 	}
-	dbs, err := loadEmbedded()
+	dbs, err := loadEmbedded("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,9 +256,77 @@ func BenchmarkOpenEmbedded(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := openEmbedded(); err != nil {
+		if _, err := openEmbedded(""); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkOpenEmbeddedCached measures the same when an earlier process
+// left the decompressed data in the cache directory.
+func BenchmarkOpenEmbeddedCached(b *testing.B) {
+	if !embeddedAvailable() {
+		b.Skip("built with knocks_nogeoip")
+	}
+	dir := b.TempDir()
+	if _, err := openEmbedded(dir); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		dbs, err := openEmbedded(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, d := range dbs {
+			d.r.Close()
+		}
+	}
+}
+
+// TestEmbeddedCache checks that the decompressed copies are written, used
+// by the next open (same answers), and replaced when they are not the
+// embedded data.
+func TestEmbeddedCache(t *testing.T) {
+	if !embeddedAvailable() {
+		t.Skip("built with knocks_nogeoip")
+	}
+	dir := t.TempDir()
+	want, err := openEmbedded("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openEmbedded(dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "embedded-*.mmdb"))
+	if len(files) != 2 {
+		t.Fatalf("cache holds %v, want the two databases", files)
+	}
+	// A damaged or foreign file in the cache is not used, and is replaced.
+	if err := os.WriteFile(files[0], []byte("not a database"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := openEmbedded(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []netip.Addr{netip.MustParseAddr("8.8.8.8"), netip.MustParseAddr("2001:4860:4860::8888"), netip.MustParseAddr("1.1.1.1")} {
+		for i := range want {
+			var a, b map[string]any
+			if err := want[i].r.Lookup(ip).Decode(&a); err != nil {
+				t.Fatal(err)
+			}
+			if err := got[i].r.Lookup(ip).Decode(&b); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Errorf("%s in %s: cached %v, embedded %v", ip, want[i].Name, b, a)
+			}
+		}
+	}
+	if fi, err := os.Stat(files[0]); err != nil || fi.Size() < 1<<20 {
+		t.Errorf("the damaged cache file was not replaced: %v %v", fi, err)
 	}
 }
 

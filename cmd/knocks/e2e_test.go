@@ -52,7 +52,7 @@ func runKnocks(t *testing.T, dir string, stdin []byte, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(knocksBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_STATE_HOME="+filepath.Join(dir, "state"), "KNOCKS_DB=", "LANG=C")
+	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "KNOCKS_DB=", "LANG=C")
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}

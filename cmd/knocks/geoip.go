@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,7 +37,7 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 // and the embedded data.
 func (m *Main) locator(g *geoFlags) (*mmdb.Locator, error) {
 	state, _ := m.stateDir()
-	return mmdb.Open(mmdb.Config{Paths: g.paths, SearchDirs: mmdb.DefaultSearchDirs(state)})
+	return mmdb.Open(mmdb.Config{Paths: g.paths, SearchDirs: mmdb.DefaultSearchDirs(state), CacheDir: m.cacheDir()})
 }
 
 // locate looks up every stored address without a location (all of them
@@ -46,18 +47,23 @@ func locate(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, all boo
 	if err != nil || len(ips) == 0 {
 		return 0, err
 	}
+	return len(ips), locateIPs(ctx, gs, loc, ips)
+}
+
+// locateIPs looks up ips and stores the results.
+func locateIPs(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, ips []netip.Addr) error {
+	if len(ips) == 0 {
+		return nil
+	}
 	locs := make(map[netip.Addr]knocks.Location, len(ips))
 	for _, ip := range ips {
 		l, err := loc.Locate(ip)
 		if err != nil {
-			return 0, fmt.Errorf("cannot look up %s: %w", ip, err)
+			return fmt.Errorf("cannot look up %s: %w", ip, err)
 		}
 		locs[ip] = l
 	}
-	if err := gs.SaveLocations(ctx, locs, strings.Join(loc.Sources(), "; ")); err != nil {
-		return 0, err
-	}
-	return len(ips), nil
+	return gs.SaveLocations(ctx, locs, strings.Join(loc.Sources(), "; "))
 }
 
 // GeoIPCommand is `knocks geoip status|update|refresh`.
@@ -146,4 +152,16 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.m.Stdout, a)
 	}
 	return nil
+}
+
+// cacheDir returns where the decompressed embedded GeoIP data is kept:
+// $XDG_CACHE_HOME/knocks, else ~/.cache/knocks; "" when there is no home.
+func (m *Main) cacheDir() string {
+	if d := m.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "knocks")
+	}
+	if h := m.Getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "knocks")
+	}
+	return ""
 }

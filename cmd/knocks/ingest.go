@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -72,7 +73,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		events += st.Events
 	}
 	if events > 0 { // nothing new, no new addresses to look up
-		if err := c.m.enrich(ctx, store, &c.geo); err != nil {
+		if err := c.m.enrich(ctx, store, &c.geo, res.IPs); err != nil {
 			return err
 		}
 	}
@@ -82,9 +83,10 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// enrich looks up the addresses that have no location yet, unless GeoIP
-// is off.
-func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags) error {
+// enrich looks up the addresses of an import, unless GeoIP is off. (Those
+// that an import with --no-geoip left out are looked up by `knocks geoip
+// refresh`.)
+func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags, ips []netip.Addr) error {
 	if g.off {
 		return nil
 	}
@@ -94,8 +96,7 @@ func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags) e
 		return err
 	}
 	defer loc.Close()
-	_, err = locate(ctx, store, loc, false)
-	return err
+	return locateIPs(ctx, store, loc, ips)
 }
 
 // runIngest opens the inputs in order and imports them.

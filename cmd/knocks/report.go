@@ -72,7 +72,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			printIngest(m.Stderr, res)
 			partial = true
 		}
-		if err := m.enrich(ctx, s, &sel.geo); err != nil {
+		if err := m.enrich(ctx, s, &sel.geo, res.IPs); err != nil {
 			return nil, false, err
 		}
 	} else {
