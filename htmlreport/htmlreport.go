@@ -81,7 +81,7 @@ func setup() {
 	tmpl, tmplErr = template.New("page").Funcs(template.FuncMap{
 		"count": maps.FormatCount,
 		"pct":   func(f float64) string { return fmt.Sprintf("%.1f %%", f*100) },
-		"flag":  maps.Flag,
+		"flag":  knocks.Flag,
 		"day":   func(t time.Time) string { return fmtTime(t, "2006-01-02") },
 		"ts":    func(t time.Time) string { return fmtTime(t, "2006-01-02 15:04") },
 		"safe":  report.Safe,
@@ -411,7 +411,7 @@ func buildData(s *knocks.Summary, opts Options) *data {
 	}
 	for _, c := range s.TopCountries {
 		name := report.Safe(c.Country)
-		if f := maps.Flag(c.Country); f != "" {
+		if f := knocks.Flag(c.Country); f != "" {
 			name = f + " " + name
 		}
 		d.TopCC = append(d.TopCC, namedRow{Name: name, N: c.Attempts, Info: countryName(c.Country, c.Name)})

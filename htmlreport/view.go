@@ -99,7 +99,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.Invalid = append(v.Invalid, userView{safe(u.User), u.Attempts, u.Share})
 	}
 	for _, ip := range s.TopIPs {
-		v.IPs = append(v.IPs, ipView{IP: safe(ip.IP), Flag: maps.Flag(ip.Country), Country: safe(ip.Country), ASN: asnText(ip.ASN), Org: safe(ip.Org),
+		v.IPs = append(v.IPs, ipView{IP: safe(ip.IP), Flag: knocks.Flag(ip.Country), Country: safe(ip.Country), ASN: asnText(ip.ASN), Org: safe(ip.Org),
 			Attempts: ip.Attempts, Connections: ip.Connections, Share: ip.Share, First: ip.First, Last: ip.Last})
 	}
 	keys := func(l []knocks.KeyCount) []keyView {
@@ -114,7 +114,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.ASNs = append(v.ASNs, asnView{asnText(a.ASN), safe(a.Org), a.Attempts, a.IPs, a.Share})
 	}
 	country := func(g knocks.GeoCount) countryView {
-		return countryView{Flag: maps.Flag(g.Country), Code: safe(g.Country), Name: countryName(g.Country, g.Name), Attempts: g.Attempts, IPs: g.IPs, Share: g.Share}
+		return countryView{Flag: knocks.Flag(g.Country), Code: safe(g.Country), Name: countryName(g.Country, g.Name), Attempts: g.Attempts, IPs: g.IPs, Share: g.Share}
 	}
 	for _, g := range s.TopCountries {
 		v.TopCountries = append(v.TopCountries, country(g))
@@ -127,7 +127,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 	}
 	cities, _ := cityPoints(s, false, 50)
 	for _, c := range cities {
-		v.Cities = append(v.Cities, cityView{City: safe(c.City), Region: safe(c.Region), Country: safe(c.Country), Flag: maps.Flag(c.Country), Attempts: c.Attempts, IPs: c.IPs})
+		v.Cities = append(v.Cities, cityView{City: safe(c.City), Region: safe(c.Region), Country: safe(c.Country), Flag: knocks.Flag(c.Country), Attempts: c.Attempts, IPs: c.IPs})
 	}
 	if d.Cities != nil {
 		v.CitiesShown, v.CitiesCut = len(d.Cities.Points), d.Cities.Cut

@@ -204,13 +204,3 @@ func (a *Accountant) IPs() []netip.Addr {
 
 // Open returns how many connections are held in memory.
 func (a *Accountant) Open() int { return len(a.open) }
-
-// Address returns the address of the open connection of host and pid at t,
-// for filling in lines that carry none (used by `knocks parse`).
-func (a *Accountant) Address(host string, pid int, t time.Time) (netip.Addr, string, int, bool) {
-	c := a.open[connKey{host, pid}]
-	if c == nil || t.Sub(c.End) > knocks.ConnectionGap {
-		return netip.Addr{}, "", 0, false
-	}
-	return c.IP, c.RHost, c.Port, c.IP.IsValid() || c.RHost != ""
-}

@@ -120,9 +120,6 @@ func TestAccountantAddressFromConnection(t *testing.T) {
 	if len(conns) != 1 || conns[0].IP != netip.MustParseAddr("2001:db8::20") || conns[0].Port != 40022 || conns[0].User != "root" {
 		t.Fatalf("got %+v", conns)
 	}
-	if ip, _, _, ok := a.Address("web1", 20, t0.Add(time.Minute)); !ok || ip.String() != "2001:db8::20" {
-		t.Errorf("Address = %v %v", ip, ok)
-	}
 }
 
 func TestAccountantExtendsLoadedConnection(t *testing.T) {

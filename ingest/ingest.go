@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -68,10 +67,9 @@ const (
 
 // Options tune the pipeline.
 type Options struct {
-	CommitLines int // lines between commits (default 200,000)
-	ChunkLines  int // lines per chunk passed between the goroutines (default 8192)
+	CommitLines int // lines between commits (default 50,000)
+	ChunkLines  int // lines per chunk passed between the goroutines (default 4096)
 	MaxShapes   int // distinct shapes of unrecognised lines kept per input (default 200)
-	Progress    func(name string, lines int64)
 }
 
 // Ingester imports inputs into a store.
@@ -300,9 +298,6 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		}
 		pending += c.lines
 		cp = c.cp
-		if o.Progress != nil {
-			o.Progress(c.cp.Name, c.cp.Lines)
-		}
 		select {
 		case free <- c.events:
 		default:
@@ -341,6 +336,3 @@ func (in *Ingester) load(ctx context.Context, acc *Accountant, evs []knocks.Even
 	acc.Load(cs)
 	return nil
 }
-
-// ErrSkipped is wrapped by errors about skipped input.
-var ErrSkipped = errors.New("input skipped")

@@ -369,23 +369,6 @@ func TestDamagedDatabase(t *testing.T) {
 	}
 }
 
-func TestSubnet(t *testing.T) {
-	for _, tt := range []struct{ IP, S, S48 string }{
-		{"203.0.113.77", "203.0.113.0/24", ""},
-		{"::ffff:203.0.113.77", "203.0.113.0/24", ""},
-		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64", "2001:db8:1::/48"},
-		{"fe80::1%eth0", "fe80::/64", "fe80::/48"},
-	} {
-		s, s48 := Subnet(netip.MustParseAddr(tt.IP))
-		if s != tt.S || s48 != tt.S48 {
-			t.Errorf("Subnet(%s) = %q, %q; want %q, %q", tt.IP, s, s48, tt.S, tt.S48)
-		}
-	}
-	if s, s48 := Subnet(netip.Addr{}); s != "" || s48 != "" {
-		t.Errorf("Subnet(zero) = %q, %q", s, s48)
-	}
-}
-
 func TestCountryNameAndFlag(t *testing.T) {
 	for _, tt := range []struct{ Code, Name, Flag string }{
 		{"DE", "Germany", "🇩🇪"},
@@ -405,7 +388,7 @@ func TestCountryNameAndFlag(t *testing.T) {
 		if got := CountryName(tt.Code); got != tt.Name {
 			t.Errorf("CountryName(%q) = %q, want %q", tt.Code, got, tt.Name)
 		}
-		if got := Flag(tt.Code); got != tt.Flag {
+		if got := knocks.Flag(tt.Code); got != tt.Flag {
 			t.Errorf("Flag(%q) = %q, want %q", tt.Code, got, tt.Flag)
 		}
 	}

@@ -193,10 +193,10 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		})
 	}
 	if len(s.GeoIPSources) > 0 {
-		p.f("\nGeoIP data: %s\n", strings.Join(s.GeoIPSources, "; "))
+		p.f("\nGeoIP data: %s\n", Safe(strings.Join(s.GeoIPSources, "; ")))
 		p.f("Countries are where the addresses are located (not where they are registered), where the data tells.\n")
 		for _, a := range s.GeoIPAttributed {
-			p.f("%s\n", a)
+			p.f("%s\n", Safe(a)) // a user's .mmdb metadata may say anything
 		}
 	}
 	return p.err
@@ -275,8 +275,8 @@ func country(code string, flags bool) string {
 	if code == "" {
 		return "-"
 	}
-	if flags && len(code) == 2 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z' {
-		return string([]rune{0x1F1E6 + rune(code[0]-'A'), 0x1F1E6 + rune(code[1]-'A')}) + " " + code
+	if f := knocks.Flag(code); flags && f != "" {
+		return f + " " + Safe(code)
 	}
 	return Safe(code)
 }

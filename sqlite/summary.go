@@ -424,15 +424,8 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 // subnet48 returns the /48 of an IPv6 address in canonical text form; false
 // for an IPv4 (or IPv4-mapped) address.
 func subnet48(ip netip.Addr) (string, bool) {
-	ip = ip.Unmap().WithZone("")
-	if !ip.Is6() {
-		return "", false
-	}
-	p, err := ip.Prefix(48)
-	if err != nil {
-		return "", false
-	}
-	return p.String(), true
+	_, s := knocks.Subnets(ip)
+	return s, s != ""
 }
 
 // topSources returns the sources with attempts, most first.

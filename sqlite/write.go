@@ -587,19 +587,10 @@ func validConnection(c *knocks.Connection) error {
 // subnet returns the /24 of an IPv4 address or the /64 of an IPv6 address
 // in canonical text form, or nil.
 func subnet(ip netip.Addr) any {
-	if !ip.IsValid() {
-		return nil
+	if s, _ := knocks.Subnets(ip); s != "" {
+		return s
 	}
-	ip = ip.Unmap().WithZone("")
-	bits := 64
-	if ip.Is4() {
-		bits = 24
-	}
-	p, err := ip.Prefix(bits)
-	if err != nil {
-		return nil
-	}
-	return p.String()
+	return nil
 }
 
 // ipText returns the canonical text of ip (IPv4-mapped IPv6 as IPv4), or

@@ -149,7 +149,7 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.m.Stdout, "skipped: %s\n", report.Safe(s))
 	}
 	for _, a := range loc.Attribution() {
-		fmt.Fprintln(c.m.Stdout, a)
+		fmt.Fprintln(c.m.Stdout, report.Safe(a))
 	}
 	return nil
 }

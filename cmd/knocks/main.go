@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // --tz works on systems without a zoneinfo database
 
 	"knocks"
+	"knocks/report"
 )
 
 // Exit codes, documented in README.md.
@@ -138,10 +139,10 @@ func (m *Main) exit(err error) int {
 	}
 	var ke *knocks.Error
 	if errors.As(err, &ke) {
-		fmt.Fprintf(m.Stderr, "knocks: %s\n", ke.Message)
+		fmt.Fprintf(m.Stderr, "knocks: %s\n", report.Safe(ke.Message))
 		return exitError
 	}
-	fmt.Fprintf(m.Stderr, "knocks: %v\n", err)
+	fmt.Fprintf(m.Stderr, "knocks: %s\n", report.Safe(err.Error()))
 	return exitError
 }
 
@@ -226,10 +227,10 @@ func (m *Main) version() error {
 	defer loc.Close()
 	fmt.Fprintln(m.Stdout, "\nGeoIP data in use:")
 	for _, s := range loc.Sources() {
-		fmt.Fprintf(m.Stdout, "  %s\n", s)
+		fmt.Fprintf(m.Stdout, "  %s\n", report.Safe(s))
 	}
 	for _, a := range loc.Attribution() {
-		fmt.Fprintf(m.Stdout, "%s\n", a)
+		fmt.Fprintf(m.Stdout, "%s\n", report.Safe(a))
 	}
 	return nil
 }

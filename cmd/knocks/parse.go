@@ -10,6 +10,8 @@ import (
 
 	"knocks"
 	"knocks/ingest"
+	"knocks/parse"
+	"knocks/report"
 )
 
 // ParseCommand prints one JSON object per recognised event, like
@@ -90,18 +92,15 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 		}
 		in, err := openInput(name, c.m.Stdin)
 		if err != nil {
-			fmt.Fprintf(c.m.Stderr, "error: %v\n", err)
+			fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(err.Error()))
 			skipped = true
 			continue
 		}
 		p.Reset(in.ModTime(), time.Time{})
-		acc := ingest.NewAccountant()
-		for n := 0; in.Next(); n++ {
-			if n%100_000 == 0 {
-				acc.Take() // forget connections that ended: memory stays flat
-			}
+		var tracker parse.Tracker // a line without an address takes its connection's
+		for in.Next() {
 			if err := in.LineErr(); err != nil {
-				fmt.Fprintf(c.m.Stderr, "error: %v\n", err)
+				fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(err.Error()))
 				skipped = true
 				continue
 			}
@@ -118,22 +117,14 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 			}
 			p.Resolve(&ev)
 			ev.Line = in.LineNo()
-			if !ev.IP.IsValid() && ev.RHost == "" && ev.PID != 0 {
-				if ip, rhost, port, ok := acc.Address(ev.Host, ev.PID, ev.Time); ok {
-					ev.IP, ev.RHost = ip, rhost
-					if ev.Port == 0 {
-						ev.Port = port
-					}
-				}
-			}
-			acc.Add(&ev)
+			tracker.Fill(&ev)
 			if ev.Kind == knocks.KindConnect {
 				continue
 			}
 			_ = enc.Encode(jsonEvent(name, &ev))
 		}
 		if err := in.Err(); err != nil {
-			fmt.Fprintf(c.m.Stderr, "error: %v\n", err)
+			fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(err.Error()))
 			skipped = true
 		}
 		in.Close()

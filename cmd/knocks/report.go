@@ -99,7 +99,12 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		if err != nil {
 			return nil, false, err
 		}
-		sum.GeoIPSources, sum.GeoIPAttributed = loc.Sources(), loc.Attribution()
+		// The store names the data each stored location came from; the
+		// attribution lines are those of the data in use.
+		if len(sum.GeoIPSources) == 0 {
+			sum.GeoIPSources = loc.Sources()
+		}
+		sum.GeoIPAttributed = loc.Attribution()
 		loc.Close()
 	}
 	return sum, partial, nil

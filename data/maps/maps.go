@@ -114,24 +114,6 @@ func Alpha2(numeric string) (string, bool) {
 	return table[i].Alpha2, true
 }
 
-// Flag returns the flag emoji of an alpha-2 code (two regional indicator
-// symbols), or "" when code is not two ASCII letters.
-func Flag(code string) string {
-	if len(code) != 2 {
-		return ""
-	}
-	code = strings.ToUpper(code)
-	var b strings.Builder
-	for i := 0; i < 2; i++ {
-		c := code[i]
-		if c < 'A' || c > 'Z' {
-			return ""
-		}
-		b.WriteRune(rune(0x1F1E6 + int(c-'A')))
-	}
-	return b.String()
-}
-
 var (
 	worldOnce, usOnce         sync.Once
 	worldFeatures, usFeatures []Feature

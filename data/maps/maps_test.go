@@ -47,14 +47,6 @@ func TestISOTable(t *testing.T) {
 	}
 }
 
-func TestFlag(t *testing.T) {
-	for in, want := range map[string]string{"DE": "🇩🇪", "us": "🇺🇸", "XK": "🇽🇰", "": "", "D": "", "private": "", "1A": ""} {
-		if got := Flag(in); got != want {
-			t.Errorf("Flag(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestWorldFeatureIDs checks that the world's features are keyed by the
 // alpha-2 codes that GeoIP data reports, so that a choropleth finds them.
 func TestWorldFeatureIDs(t *testing.T) {
