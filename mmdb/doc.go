@@ -58,5 +58,6 @@
 // MaxMind's GeoLite2 lines, the embedded data's sources) and Caveat: IP
 // geolocation is nominal. Reports print both.
 //
-// CountryName, Flag and Subnet help reports show what Locate finds.
+// CountryName helps reports name what Locate finds (knocks.Flag and
+// knocks.Subnets, in the domain, do the rest).
 package mmdb
