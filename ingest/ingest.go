@@ -76,6 +76,7 @@ type Options struct {
 type Ingester struct {
 	Store   knocks.EventStore
 	Parser  Parser
+	Open    func(name string) (Input, error) // opens an input; its error is reported and the import goes on
 	Options Options
 	Now     func() time.Time
 }
@@ -91,7 +92,6 @@ type Result struct {
 
 // chunk is a run of parsed events of one input and the checkpoint after it.
 type chunk struct {
-	input  int
 	events []knocks.Event
 	lines  int64
 	cp     *knocks.Checkpoint
@@ -99,10 +99,11 @@ type chunk struct {
 	final  bool // the last chunk of its input
 }
 
-// Run imports the inputs in order (the caller orders rotated sets oldest
-// first). An input that cannot be read is reported in the result and the
-// others go on; the returned error is for failures of the store or ctx.
-func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
+// Run imports the named inputs in order, opening each with Open (the
+// caller orders rotated sets oldest first). An input that cannot be opened
+// or read is reported in the result and the others go on; the returned
+// error is for failures of the store or ctx.
+func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	o := in.Options
 	if o.CommitLines <= 0 {
 		o.CommitLines = 50_000
@@ -121,7 +122,7 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, len(inputs))}
+	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, len(names))}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -135,7 +136,7 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 		}
 		writeErr <- err
 	}()
-	readErr := in.read(ctx, inputs, chunks, free, res, o)
+	readErr := in.read(ctx, names, chunks, free, res, o)
 	close(chunks)
 	werr := <-writeErr
 	if werr != nil {
@@ -150,102 +151,120 @@ func (in *Ingester) Run(ctx context.Context, inputs []Input) (*Result, error) {
 	return res, nil
 }
 
-// read reads and parses every input, sending chunks of events.
-func (in *Ingester) read(ctx context.Context, inputs []Input, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options) error {
+// read opens, reads and parses each input in turn, sending chunks of
+// events. Inputs are opened one at a time, so a long rotated set costs
+// neither file descriptors nor buffers.
+func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options) error {
 	seen := make(map[string]string) // fingerprint → name, to skip an input given twice
-	p := in.Parser
-	for i, inp := range inputs {
+	for i, name := range names {
 		st := &res.Inputs[i]
-		st.Name = inp.Name()
-		fp, err := inp.Fingerprint()
+		st.Name = name
+		inp, err := in.Open(name)
 		if err != nil {
 			res.fail(st, err)
 			continue
 		}
-		if fp == "" {
-			continue // empty: nothing to read yet
-		}
-		st.Fingerprint = fp
-		if other, ok := seen[fp]; ok {
-			res.Errors = append(res.Errors, fmt.Errorf("%s: same content as %s, read once", inp.Name(), other))
-			continue
-		}
-		seen[fp] = inp.Name()
-		cp, err := in.Store.Checkpoint(ctx, fp)
-		switch {
-		case knocks.ErrorCode(err) == knocks.ENOTFOUND:
-			cp = &knocks.Checkpoint{Fingerprint: fp}
-		case err != nil:
+		err = in.readInput(ctx, inp, st, seen, out, free, res, o)
+		inp.Close()
+		if err != nil {
 			return err
 		}
-		cp.Name = inp.Name()
-		if cp.Offset > 0 {
-			if err := inp.Skip(cp.Offset, cp.Lines); err != nil {
-				res.fail(st, err)
-				continue
-			}
-		}
-		p.Reset(inp.ModTime(), cp.LastTime)
-		shapes := newShapes(o.MaxShapes)
-		c := &chunk{input: i, first: true, events: take(free, o.ChunkLines)}
-		last := cp.LastTime
-		for inp.Next() {
-			c.lines++
-			st.Lines++
-			if err := inp.LineErr(); err != nil {
-				st.Skipped++
-				res.Errors = append(res.Errors, err)
-			} else {
-				line := inp.Bytes()
-				ev, status := p.Parse(line)
-				switch status {
-				case Recognised:
-					st.SSHDLines++
-					st.Recognised++
-					p.Resolve(&ev)
-					ev.Line = inp.LineNo()
-					if ev.Kind.Class() != knocks.ClassNone {
-						st.Events++
-					}
-					if ev.Time.After(last) {
-						last = ev.Time
-					}
-					c.events = append(c.events, ev)
-				case Ignored:
-					st.SSHDLines++
-					st.Recognised++
-				case Unrecognised:
-					st.SSHDLines++
-					st.Unrecognised++
-					shapes.add(p.Shape(line), line)
-				}
-			}
-			if c.lines >= int64(o.ChunkLines) {
-				c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
-				select {
-				case out <- c:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				c = &chunk{input: i, events: take(free, o.ChunkLines)}
-			}
-		}
-		if err := inp.Err(); err != nil {
-			res.fail(st, err)
-		}
-		c.final = true
-		lineNo, off := inp.LineNo(), inp.Offset()
-		if lineNo < cp.Lines { // nothing new was read
-			lineNo, off = cp.Lines, cp.Offset
-		}
-		c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: off, Lines: lineNo, LastTime: last}
-		select {
-		case out <- c:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		st.Shapes = shapes.list()
 	}
+	return nil
+}
+
+// readInput reads one opened input. It returns only errors that end the
+// whole import (the store, ctx); a broken input is recorded in res.
+func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options) error {
+	p := in.Parser
+	fp, err := inp.Fingerprint()
+	if err != nil {
+		res.fail(st, err)
+		return nil
+	}
+	if fp == "" {
+		return nil // empty: nothing to read yet
+	}
+	st.Fingerprint = fp
+	if other, ok := seen[fp]; ok {
+		res.Errors = append(res.Errors, fmt.Errorf("%s: same content as %s, read once", inp.Name(), other))
+		return nil
+	}
+	seen[fp] = inp.Name()
+	cp, err := in.Store.Checkpoint(ctx, fp)
+	switch {
+	case knocks.ErrorCode(err) == knocks.ENOTFOUND:
+		cp = &knocks.Checkpoint{Fingerprint: fp}
+	case err != nil:
+		return err
+	}
+	cp.Name = inp.Name()
+	if cp.Offset > 0 {
+		if err := inp.Skip(cp.Offset, cp.Lines); err != nil {
+			res.fail(st, err)
+			return nil
+		}
+	}
+	p.Reset(inp.ModTime(), cp.LastTime)
+	shapes := newShapes(o.MaxShapes)
+	c := &chunk{first: true, events: take(free, o.ChunkLines)}
+	last := cp.LastTime
+	for inp.Next() {
+		c.lines++
+		st.Lines++
+		if err := inp.LineErr(); err != nil {
+			st.Skipped++
+			res.Errors = append(res.Errors, err)
+		} else {
+			line := inp.Bytes()
+			ev, status := p.Parse(line)
+			switch status {
+			case Recognised:
+				st.SSHDLines++
+				st.Recognised++
+				p.Resolve(&ev)
+				ev.Line = inp.LineNo()
+				if ev.Kind.Class() != knocks.ClassNone {
+					st.Events++
+				}
+				if ev.Time.After(last) {
+					last = ev.Time
+				}
+				c.events = append(c.events, ev)
+			case Ignored:
+				st.SSHDLines++
+				st.Recognised++
+			case Unrecognised:
+				st.SSHDLines++
+				st.Unrecognised++
+				shapes.add(p.Shape(line), line)
+			}
+		}
+		if c.lines >= int64(o.ChunkLines) {
+			c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			c = &chunk{events: take(free, o.ChunkLines)}
+		}
+	}
+	if err := inp.Err(); err != nil {
+		res.fail(st, err)
+	}
+	c.final = true
+	lineNo, off := inp.LineNo(), inp.Offset()
+	if lineNo < cp.Lines { // nothing new was read
+		lineNo, off = cp.Lines, cp.Offset
+	}
+	c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: off, Lines: lineNo, LastTime: last}
+	select {
+	case out <- c:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	st.Shapes = shapes.list()
 	return nil
 }
 

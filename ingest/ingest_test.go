@@ -174,13 +174,16 @@ func attackLog(n int) []string {
 
 func run(t *testing.T, s *memStore, opts Options, inputs ...*memInput) (*Result, error) {
 	t.Helper()
-	ins := make([]Input, len(inputs))
+	names := make([]string, len(inputs))
+	byName := make(map[string]*memInput)
 	for i, in := range inputs {
 		in.i, in.off = 0, 0
-		ins[i] = in
+		names[i] = in.name
+		byName[in.name] = in
 	}
-	ing := &Ingester{Store: s, Parser: wordParser{}, Options: opts}
-	return ing.Run(context.Background(), ins)
+	open := func(name string) (Input, error) { return byName[name], nil }
+	ing := &Ingester{Store: s, Parser: wordParser{}, Open: open, Options: opts}
+	return ing.Run(context.Background(), names)
 }
 
 func totals(t *testing.T, s *memStore) (conns, attempts int64) {

@@ -64,17 +64,13 @@ func benchIngest(b *testing.B, n int, store func(b *testing.B) knocks.EventStore
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := store(b)
-		in, err := source.Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
+		open := func(name string) (ingest.Input, error) { return source.Open(name) }
 		b.StartTimer()
-		ing := &ingest.Ingester{Store: s, Parser: newParser(time.UTC, 0, time.Now)}
-		if _, err := ing.Run(context.Background(), []ingest.Input{in}); err != nil {
+		ing := &ingest.Ingester{Store: s, Parser: newParser(time.UTC, 0, time.Now), Open: open}
+		if _, err := ing.Run(context.Background(), []string{path}); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		in.Close()
 		s.Close()
 		b.StartTimer()
 	}

@@ -109,27 +109,9 @@ func runIngest(ctx context.Context, m *Main, store knocks.EventStore, names []st
 	if err != nil {
 		return nil, err
 	}
-	var inputs []ingest.Input
-	var openErrs []error
-	for _, name := range ordered {
-		in, err := openInput(name, m.Stdin)
-		if err != nil {
-			openErrs = append(openErrs, err)
-			continue
-		}
-		defer in.Close()
-		inputs = append(inputs, in)
-	}
-	ing := &ingest.Ingester{Store: store, Parser: newParser(loc, year, m.Now), Now: m.Now}
-	res, err := ing.Run(ctx, inputs)
-	if res != nil && len(openErrs) > 0 {
-		res.Errors = append(openErrs, res.Errors...)
-		res.Skipped = true
-		for _, e := range openErrs {
-			res.Inputs = append(res.Inputs, knocks.InputStats{Name: "?", Error: e.Error()})
-		}
-	}
-	return res, err
+	open := func(name string) (ingest.Input, error) { return openInput(name, m.Stdin) }
+	ing := &ingest.Ingester{Store: store, Parser: newParser(loc, year, m.Now), Open: open, Now: m.Now}
+	return ing.Run(ctx, ordered)
 }
 
 // printIngest prints the per-input summary, the errors, and the unrecognised
@@ -137,9 +119,6 @@ func runIngest(ctx context.Context, m *Main, store knocks.EventStore, names []st
 func printIngest(w io.Writer, res *ingest.Result) {
 	fmt.Fprintf(w, "%-28s %10s %10s %10s %12s %8s %8s\n", "input", "lines", "sshd", "recognised", "unrecognised", "skipped", "events")
 	for _, st := range res.Inputs {
-		if st.Name == "?" {
-			continue
-		}
 		fmt.Fprintf(w, "%-28s %10d %10d %10d %12d %8d %8d\n", report.Safe(st.Name), st.Lines, st.SSHDLines, st.Recognised, st.Unrecognised, st.Skipped, st.Events)
 	}
 	const maxErrs = 20
