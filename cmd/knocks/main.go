@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -52,14 +51,12 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Now    func() time.Time
-	Log    *slog.Logger
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
-	m.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if path := os.Getenv("KNOCKS_CPUPROFILE"); path != "" { // for developers: go tool pprof
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
