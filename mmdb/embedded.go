@@ -14,6 +14,7 @@ import (
 
 	"knocks"
 	"knocks/data/geoip"
+	"knocks/internal/atomicfile"
 )
 
 // The names under which the embedded databases appear in Databases.
@@ -139,27 +140,16 @@ func openCached(path string, blob []byte, d Database) (*maxminddb.Reader, error)
 }
 
 // writeCache writes b to path through a temporary file in the same
-// directory, so that a reader never sees half a file.
+// directory, so that a reader never sees half a file. The file gets the
+// permissions that the umask gives a new file.
 func writeCache(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".embedded-*.tmp")
-	if err != nil {
+	return atomicfile.Write(path, func(f *os.File) error {
+		_, err := f.Write(b)
 		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	})
 }
 
 // openBlob opens a MaxMind DB held in memory, gunzipping it first when it

@@ -17,6 +17,7 @@ import (
 	"github.com/oschwald/maxminddb-golang/v2"
 
 	"knocks"
+	"knocks/internal/atomicfile"
 )
 
 // DBIPBaseURL is where DB-IP publishes its free monthly databases.
@@ -113,7 +114,7 @@ func download(ctx context.Context, client *http.Client, url, dir string) (string
 	case resp.StatusCode != http.StatusOK:
 		return "", knocks.Errorf(knocks.EINTERNAL, "cannot download %s: %s", url, resp.Status)
 	}
-	f, err := os.CreateTemp(dir, ".dbip-city-lite-*.tmp")
+	f, err := atomicfile.CreateTemp(dir, ".dbip-city-lite-*.tmp")
 	if err != nil {
 		return "", knocks.Errorf(knocks.EINTERNAL, "cannot create a file in %s: %v", dir, err)
 	}
@@ -158,9 +159,6 @@ func download(ctx context.Context, client *http.Client, url, dir string) (string
 func install(tmp, dst string) (string, error) {
 	if err := checkCity(tmp); err != nil {
 		return "", knocks.Errorf(knocks.EINVALID, "the downloaded database is not usable, %s is unchanged: %v", dst, err)
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return "", knocks.Errorf(knocks.EINTERNAL, "cannot install %s: %v", dst, err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return "", knocks.Errorf(knocks.EINTERNAL, "cannot install %s: %v", dst, err)

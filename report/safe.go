@@ -56,15 +56,18 @@ func hex2(c byte) string {
 	return string([]byte{digits[c>>4], digits[c&15]})
 }
 
-// CSVCell neutralises a cell for spreadsheets: a value that starts with =, +,
-// -, @, tab or CR is prefixed with a single quote so that no spreadsheet
+// CSVCell makes a cell safe for terminals and spreadsheets: control
+// characters, ANSI and OSC sequences, invalid UTF-8 and invisible format
+// characters are escaped as Safe does, and a value that then starts with =,
+// +, - or @ is prefixed with a single quote so that no spreadsheet
 // evaluates it as a formula. Numbers written by knocks never pass through it.
 func CSVCell(s string) string {
+	s = Safe(s)
 	if s == "" {
 		return s
 	}
 	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	case '=', '+', '-', '@':
 		return "'" + s
 	}
 	return s

@@ -28,16 +28,31 @@ func TestSafe(t *testing.T) {
 }
 
 func TestCSVCell(t *testing.T) {
-	for in, want := range map[string]string{
-		"=cmd|' /C calc'!A0": "'=cmd|' /C calc'!A0",
-		"+1":                 "'+1",
-		"-2":                 "'-2",
-		"@SUM(A1)":           "'@SUM(A1)",
-		"root":               "root",
-		"":                   "",
-	} {
-		if got := CSVCell(in); got != want {
-			t.Errorf("CSVCell(%q) = %q, want %q", in, got, want)
-		}
+	tests := []struct {
+		Name, Input, Want string
+	}{
+		{"formula", "=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
+		{"plus", "+1", "'+1"},
+		{"minus", "-2", "'-2"},
+		{"at", "@SUM(A1)", "'@SUM(A1)"},
+		{"plain", "root", "root"},
+		{"empty", "", ""},
+		{"tab before a formula", "\t=1+2", `\x09=1+2`},
+		{"leading tab", "\t@x", `\x09@x`},
+		{"ansi colour", "\x1b[31mroot\x1b[0m", `\x1b[31mroot\x1b[0m`},
+		{"osc 8 hyperlink", "\x1b]8;;http://evil/\x07click\x1b]8;;\x07", `\x1b]8;;http://evil/\x07click\x1b]8;;\x07`},
+		{"osc title with ST", "\x1b]0;owned\x1b\\", `\x1b]0;owned\x1b\\`},
+		{"carriage return", "admin\rroot", `admin\x0droot`},
+		{"invalid utf-8", "ro\xffot", `ro\xffot`},
+		{"C1 CSI", "a\u009b2Jb", `a\u009b2Jb`},
+		{"escape then formula", "=\x1b", `'=\x1b`},
+		{"printable unicode kept", "пароль", "пароль"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			if got := CSVCell(tt.Input); got != tt.Want {
+				t.Errorf("CSVCell(%q) = %q, want %q", tt.Input, got, tt.Want)
+			}
+		})
 	}
 }

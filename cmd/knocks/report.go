@@ -12,6 +12,7 @@ import (
 
 	"knocks"
 	"knocks/htmlreport"
+	"knocks/internal/atomicfile"
 	"knocks/report"
 )
 
@@ -189,24 +190,10 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 }
 
 // writeAtomic writes a file through a temporary file in the same
-// directory, so a reader never sees half a report.
+// directory, so a reader never sees half a report. The file gets the
+// permissions that the umask gives a new file.
 func writeAtomic(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".knocks-*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(f.Name())
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
+	if err := atomicfile.Write(path, write); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	return nil
