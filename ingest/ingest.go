@@ -214,6 +214,7 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 		st.Lines++
 		if err := inp.LineErr(); err != nil {
 			st.Skipped++
+			res.Skipped = true
 			res.Errors = append(res.Errors, err)
 		} else {
 			line := inp.Bytes()

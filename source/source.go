@@ -98,6 +98,7 @@ type Input struct {
 	eof        bool  // r returned io.EOF
 	rerr       error // r returned this error (not EOF)
 	discard    int64 // bytes of an overlong line dropped so far
+	discardNUL bool  // the dropped bytes held a NUL
 
 	started bool
 	done    bool
@@ -247,21 +248,35 @@ func (in *Input) init() error {
 // isBinary reports whether a sample of the start of an input is mostly not
 // text: more than 3 in 10 of its bytes are control characters (other than
 // tab, newline, carriage return, vertical tab, form feed and escape) or
-// bytes of invalid UTF-8, or more than 1 in 100 are NUL (UTF-16, say).
-// Log lines with a few odd bytes are text; their lines are dealt with one
-// by one.
+// bytes of invalid UTF-8, or more than 1 in 100 are scattered NULs (UTF-16,
+// say). Runs of nulHole or more NULs are left out of the count: a file
+// with such a hole is text whose lines holding NULs are skipped one by
+// one. Log lines with a few odd bytes are text too.
 func isBinary(b []byte) bool {
 	if len(b) > sniffSize {
 		b = b[:sniffSize]
 	}
-	bad, nul := 0, 0
+	bad, nul, holes := 0, 0, 0
 	for i := 0; i < len(b); {
 		c := b[i]
+		if c == 0 {
+			// A run of NULs is a hole that a power cut left in the file:
+			// its line is skipped, it does not make the file binary.
+			n := 1
+			for i+n < len(b) && b[i+n] == 0 {
+				n++
+			}
+			if n >= nulHole {
+				holes += n
+			} else {
+				nul += n
+				bad += n
+			}
+			i += n
+			continue
+		}
 		if c < utf8.RuneSelf {
 			switch {
-			case c == 0:
-				nul++
-				bad++
 			case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' && c != 0x1b, c == 0x7f:
 				bad++
 			}
@@ -274,8 +289,14 @@ func isBinary(b []byte) bool {
 		}
 		i += size
 	}
-	return bad*10 > 3*len(b) || (nul >= 16 && nul*100 > len(b))
+	n := len(b) - holes
+	return bad*10 > 3*n || (nul >= 16 && nul*100 > n)
 }
+
+// nulHole is the shortest run of NUL bytes that isBinary takes for a hole
+// in a text file (what a power cut leaves where the file system had
+// allocated blocks that were never written) rather than for binary data.
+const nulHole = 8
 
 // fillAtLeast reads until n bytes are buffered or the input ends.
 func (in *Input) fillAtLeast(n int) {
@@ -441,6 +462,7 @@ func (in *Input) Next() bool {
 		}
 		// No newline in the buffer.
 		if n := in.end - in.start; in.discard > 0 || n > in.MaxLine {
+			in.discardNUL = in.discardNUL || bytes.IndexByte(in.buf[in.start:in.end], 0) >= 0
 			in.discard += int64(n)
 			in.start, in.end = 0, 0
 		}
@@ -458,12 +480,14 @@ func (in *Input) take(line []byte, n int64) {
 		size := in.discard + int64(len(line))
 		in.off += in.discard + n
 		in.discard = 0
-		in.lineErr = in.tooLong(size)
+		nul := in.discardNUL || bytes.IndexByte(line, 0) >= 0
+		in.discardNUL = false
+		in.lineErr = in.tooLong(size, nul)
 		return
 	}
 	in.off += n
 	if len(line) > in.MaxLine {
-		in.lineErr = in.tooLong(int64(len(line)))
+		in.lineErr = in.tooLong(int64(len(line)), bytes.IndexByte(line, 0) >= 0)
 		return
 	}
 	if len(line) > 0 && line[len(line)-1] == '\r' {
@@ -476,7 +500,12 @@ func (in *Input) take(line []byte, n int64) {
 	in.line = line
 }
 
-func (in *Input) tooLong(size int64) error {
+// tooLong returns the error of a line over MaxLine; one that holds NULs
+// (a hole left by a power cut, most likely) is reported as such.
+func (in *Input) tooLong(size int64, nul bool) error {
+	if nul {
+		return &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w (%d bytes), skipped", ErrNUL, size)}
+	}
 	return &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w (%d bytes, the limit is %d), skipped", ErrLineTooLong, size, in.MaxLine)}
 }
 

@@ -359,6 +359,52 @@ func TestNUL(t *testing.T) {
 	}
 }
 
+func TestNULHoleSkipsItsLineOnly(t *testing.T) {
+	const good = "Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 22 ssh2\n"
+	dir := t.TempDir()
+	for _, c := range []struct {
+		Name    string
+		Input   string
+		Want    []string // good lines
+		ErrLine int64    // the line skipped with ErrNUL
+	}{
+		// A power cut leaves blocks of NULs where the file system had
+		// allocated blocks that were never written; syslog appends after
+		// them on reboot, so the first line after them holds the NULs and
+		// is skipped.
+		{Name: "block glued to a line", Input: strings.Repeat("\x00", 4096) + good + good, Want: []string{good}, ErrLine: 1},
+		{Name: "block on its own line", Input: good + strings.Repeat("\x00", 4096) + "\n" + good, Want: []string{good, good}, ErrLine: 2},
+		{Name: "block longer than a line", Input: strings.Repeat("\x00", 200<<10) + good + good, Want: []string{good}, ErrLine: 1},
+		{Name: "block at the start then many lines", Input: strings.Repeat("\x00", 512) + "\n" + strings.Repeat(good, 10), Want: strings.Split(strings.Repeat(good, 10), "\n")[:10], ErrLine: 1},
+	} {
+		t.Run(c.Name, func(t *testing.T) {
+			in, err := Open(write(t, dir, "auth.log", []byte(c.Input)))
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer in.Close()
+			got := readAll(t, in)
+			var errs []error
+			for _, l := range got {
+				if l.Err != nil {
+					errs = append(errs, l.Err)
+				}
+			}
+			var se *Error
+			if len(errs) != 1 || !errors.Is(errs[0], ErrNUL) || !errors.As(errs[0], &se) || se.Line != c.ErrLine {
+				t.Fatalf("errors %v, want one ErrNUL at line %d", errs, c.ErrLine)
+			}
+			want := make([]string, len(c.Want))
+			for i, w := range c.Want {
+				want[i] = strings.TrimSuffix(w, "\n")
+			}
+			if g := texts(got); strings.Join(g, "|") != strings.Join(want, "|") {
+				t.Errorf("lines %q, want %q", g, want)
+			}
+		})
+	}
+}
+
 func TestTruncatedGzip(t *testing.T) {
 	var b strings.Builder
 	for range 50000 {
