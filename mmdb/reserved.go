@@ -18,6 +18,13 @@ const (
 	LabelReserved      = "reserved"      // 240.0.0.0/4, IETF protocol assignments and every IPv6 range outside 2000::/3
 )
 
+// Labels returns every label of a special-purpose range, in the order of
+// the constants.
+func Labels() []string {
+	return []string{LabelUnspecified, LabelLoopback, LabelPrivate, LabelLinkLocal, LabelCGNAT,
+		LabelDocumentation, LabelBenchmarking, LabelMulticast, LabelBroadcast, LabelReserved}
+}
+
 // Classify returns the label of the special-purpose range that ip is in
 // (one of the Label constants), or "" for an address that may be publicly
 // routed and so may be looked up. IPv4-mapped IPv6 addresses are classified

@@ -764,3 +764,25 @@ func (a *accumulator) countryDays(sum *knocks.Summary, locs map[string]*location
 		sum.PerCountryDay = append(sum.PerCountryDay, knocks.SeriesDay{Country: c.Country, Days: days})
 	}
 }
+
+// Hosts returns the distinct hosts that logged the stored connections, in
+// order. A filter by host is checked against it.
+func (s *EventStore) Hosts(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT host FROM connections WHERE host IS NOT NULL ORDER BY host")
+	if err != nil {
+		return nil, fmt.Errorf("cannot list hosts: %w", err)
+	}
+	defer rows.Close()
+	var hosts []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, fmt.Errorf("cannot list hosts: %w", err)
+		}
+		hosts = append(hosts, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot list hosts: %w", err)
+	}
+	return hosts, nil
+}

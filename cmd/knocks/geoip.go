@@ -77,7 +77,7 @@ type GeoIPCommand struct {
 // Run runs `knocks geoip`.
 func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("knocks geoip", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stderr)
+	fs.SetOutput(c.m.Stdout)
 	fs.StringVar(&c.db, "db", "", "database `path`")
 	fs.StringVar(&c.url, "url", "https://download.db-ip.com/free", "update: the `base URL` of the DB-IP Lite downloads")
 	c.geo.register(fs)

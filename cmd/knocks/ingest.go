@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"knocks"
 	"knocks/ingest"
@@ -37,7 +38,7 @@ func (c *IngestCommand) flags(fs *flag.FlagSet) {
 // Run runs `knocks ingest`.
 func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("knocks ingest", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stderr)
+	fs.SetOutput(c.m.Stdout)
 	c.flags(fs)
 	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
 	fs.Usage = func() {
@@ -62,6 +63,11 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer unlock()
 	res, err := runIngest(ctx, c.m, store, names, c.year, c.tz)
+	if err == nil {
+		if err := checkInputs(c.m.Stderr, res); err != nil {
+			return err
+		}
+	}
 	if res != nil && (!c.quiet || res.Skipped) {
 		printIngest(c.m.Stderr, res)
 	}
@@ -114,21 +120,32 @@ func runIngest(ctx context.Context, m *Main, store knocks.EventStore, names []st
 	return ing.Run(ctx, ordered)
 }
 
-// printIngest prints the per-input summary, the errors, and the unrecognised
-// lines grouped by shape.
+// printIngest prints the per-input summary with a total line, the errors,
+// and the unrecognised lines grouped by shape.
 func printIngest(w io.Writer, res *ingest.Result) {
-	fmt.Fprintf(w, "%-28s %10s %10s %10s %12s %8s %8s\n", "input", "lines", "sshd", "recognised", "unrecognised", "skipped", "events")
+	nameWidth := len("input")
+	var total knocks.InputStats
 	for _, st := range res.Inputs {
-		fmt.Fprintf(w, "%-28s %10d %10d %10d %12d %8d %8d\n", report.Safe(st.Name), st.Lines, st.SSHDLines, st.Recognised, st.Unrecognised, st.Skipped, st.Events)
+		nameWidth = max(nameWidth, displayWidth(report.Safe(st.Name)))
+		total.Lines += st.Lines
+		total.SSHDLines += st.SSHDLines
+		total.Recognised += st.Recognised
+		total.Unrecognised += st.Unrecognised
+		total.Skipped += st.Skipped
+		total.Events += st.Events
 	}
-	const maxErrs = 20
-	for i, e := range res.Errors {
-		if i == maxErrs {
-			fmt.Fprintf(w, "... and %d more errors\n", len(res.Errors)-maxErrs)
-			break
-		}
-		fmt.Fprintf(w, "error: %s\n", report.Safe(e.Error()))
+	nameWidth = min(nameWidth, 100)
+	row := func(name string, st *knocks.InputStats) {
+		fmt.Fprintf(w, "%-*s %10d %10d %10d %12d %8d %8d\n", nameWidth, name, st.Lines, st.SSHDLines, st.Recognised, st.Unrecognised, st.Skipped, st.Events)
 	}
+	fmt.Fprintf(w, "%-*s %10s %10s %10s %12s %8s %8s\n", nameWidth, "input", "lines", "sshd", "recognised", "unrecognised", "skipped", "events")
+	for i := range res.Inputs {
+		row(report.Safe(res.Inputs[i].Name), &res.Inputs[i])
+	}
+	if len(res.Inputs) > 1 {
+		row(fmt.Sprintf("total (%d inputs)", len(res.Inputs)), &total)
+	}
+	printErrors(w, res, func(error) bool { return true })
 	for _, st := range res.Inputs {
 		if len(st.Shapes) == 0 {
 			continue
@@ -145,3 +162,6 @@ func printIngest(w io.Writer, res *ingest.Result) {
 		}
 	}
 }
+
+// displayWidth is the number of terminal columns of s (one per rune).
+func displayWidth(s string) int { return utf8.RuneCountInString(s) }

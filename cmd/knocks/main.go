@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // --tz works on systems without a zoneinfo database
@@ -36,6 +37,10 @@ var version = ""
 // errPartial is returned by a command that finished but skipped input; the
 // reasons were already printed.
 var errPartial = errors.New("some input was skipped")
+
+// errReported is returned by a command that failed and has already printed
+// why.
+var errReported = errors.New("failed")
 
 // errUsage marks an error in the command line.
 type usageError struct{ msg string }
@@ -110,7 +115,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 	default:
-		fmt.Fprintf(m.Stderr, "knocks: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(m.Stderr, "knocks: unknown command %q (see `knocks -h`)\n", report.Safe(cmd))
 		return exitUsage
 	}
 	return m.exit(err)
@@ -124,6 +129,8 @@ func (m *Main) exit(err error) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errReported):
+		return exitError
 	case errors.Is(err, errPartial):
 		fmt.Fprintf(m.Stderr, "knocks: %v\n", err)
 		return exitPartial
@@ -177,12 +184,22 @@ func (m *Main) stateDir() (string, error) {
 
 // parseFlags parses flags that may come before, between or after the
 // positional arguments and returns the positional arguments. "-" is a
-// positional argument (stdin); "--" ends the flags.
+// positional argument (stdin); "--" ends the flags. -h prints the help on
+// the flag set's output and returns flag.ErrHelp; a bad flag is a one-line
+// usage error that names it and points to the help.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package would print the whole usage on every error
+	defer fs.SetOutput(out)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(out)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usagef("%s (see `%s -h`)", flagMessage(err), fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -194,6 +211,19 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// flagMessage rewords an error of the flag package with the --name form
+// that the help and README use.
+func flagMessage(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		return "unknown flag --" + strings.TrimPrefix(name, "-")
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "flag --" + strings.TrimPrefix(name, "-") + " needs a value"
+	}
+	return strings.Replace(msg, " for flag -", " for flag --", 1)
 }
 
 func buildVersion() string {

@@ -58,7 +58,7 @@ var classNames = map[knocks.Class]string{
 // Run runs `knocks parse`.
 func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("knocks parse", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stderr)
+	fs.SetOutput(c.m.Stdout)
 	fs.BoolVar(&c.unmatched, "unmatched", false, "also print the sshd lines that were not recognised")
 	fs.IntVar(&c.year, "year", 0, "the `year` of the first syslog line (default: inferred from the file's modification time)")
 	fs.StringVar(&c.tz, "tz", "", "time `zone` of syslog lines without one (default: local)")
@@ -86,13 +86,14 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 	enc := json.NewEncoder(out)
 	p := newParser(loc, c.year, c.m.Now)
 	skipped := false
+	var unread []unreadInput
 	for _, name := range ordered {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		in, err := openInput(name, c.m.Stdin)
 		if err != nil {
-			fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(err.Error()))
+			unread = append(unread, unreadInput{name: name, err: err})
 			skipped = true
 			continue
 		}
@@ -132,6 +133,13 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("cannot write output: %w", err)
 	}
+	if len(unread) == len(ordered) {
+		return failUnread(c.m.Stderr, unread)
+	}
+	for _, u := range unread {
+		fmt.Fprintf(c.m.Stderr, "knocks: not read: %s\n", report.Safe(u.err.Error()))
+	}
+	printHints(c.m.Stderr, unread)
 	if skipped {
 		return errPartial
 	}

@@ -22,7 +22,7 @@ type PlotCommand struct {
 // Run runs `knocks plot`.
 func (c *PlotCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("knocks plot", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stderr)
+	fs.SetOutput(c.m.Stdout)
 	c.sel.register(fs, 20)
 	fs.StringVar(&c.out, "out", "charts", "the `directory` to write the images to")
 	fs.BoolVar(&c.svg, "svg", false, "also write SVG images")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,9 @@ import (
 	"knocks"
 	"knocks/htmlreport"
 	"knocks/internal/atomicfile"
+	"knocks/mmdb"
 	"knocks/report"
+	"knocks/sqlite"
 )
 
 // selection is what a report is made of: the database or one-shot files,
@@ -37,7 +40,7 @@ func (s *selection) register(fs *flag.FlagSet, top int) {
 	fs.StringVar(&s.since, "since", "", "only connections from this `time` on: 2024-02-25, 2024-02-25T10:00:00Z, or 7d / 12h ago")
 	fs.StringVar(&s.until, "until", "", "only connections before this `time` (same forms as --since)")
 	fs.StringVar(&s.host, "host", "", "only the logs of this `host`")
-	fs.StringVar(&s.country, "country", "", "only addresses located in this `country` (ISO code, e.g. CN)")
+	fs.StringVar(&s.country, "country", "", "only addresses located in this `country`: an ISO code or English name (CN, China), or a reserved range (private, documentation, ...)")
 	fs.StringVar(&s.asn, "asn", "", "only addresses of this autonomous system `number` (e.g. 4134 or AS4134)")
 	fs.IntVar(&s.year, "year", 0, "one-shot: the `year` of the first syslog line (default: inferred)")
 	fs.StringVar(&s.tz, "tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
@@ -52,7 +55,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	if err != nil {
 		return nil, false, err
 	}
-	var store knocks.EventStore
+	var store *sqlite.EventStore
 	if len(files) > 0 {
 		dir, err := os.MkdirTemp("", "knocks-report-")
 		if err != nil {
@@ -69,8 +72,11 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		if err != nil {
 			return nil, false, err
 		}
+		if err := checkInputs(m.Stderr, res); err != nil {
+			return nil, false, err
+		}
 		if res.Skipped {
-			printIngest(m.Stderr, res)
+			printNotRead(m.Stderr, res)
 			partial = true
 		}
 		if err := m.enrich(ctx, s, &sel.geo, res.IPs); err != nil {
@@ -90,6 +96,11 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		}
 		defer s.Close()
 		store = s
+	}
+	if f.Host != "" {
+		if f.Host, err = checkHost(ctx, store, f.Host); err != nil {
+			return nil, false, err
+		}
 	}
 	sum, err = store.Summary(ctx, f)
 	if err != nil {
@@ -112,16 +123,22 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 }
 
 func (s *selection) filter(now time.Time) (knocks.Filter, error) {
-	f := knocks.Filter{Host: s.host, Country: strings.ToUpper(s.country), Top: s.top}
+	f := knocks.Filter{Host: s.host, Top: s.top}
 	if s.top < 1 {
 		return f, usagef("--top must be at least 1")
 	}
 	var err error
+	if f.Country, err = countryFilter(s.country); err != nil {
+		return f, err
+	}
 	if f.Since, err = parseWhen(s.since, now); err != nil {
 		return f, usagef("--since: %v", err)
 	}
 	if f.Until, err = parseWhen(s.until, now); err != nil {
 		return f, usagef("--until: %v", err)
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, usagef("--since %s is not before --until %s: the selection would be empty", f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))
 	}
 	if s.asn != "" {
 		n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(s.asn), "AS"), 10, 32)
@@ -131,6 +148,61 @@ func (s *selection) filter(now time.Time) (knocks.Filter, error) {
 		f.ASN = uint32(n)
 	}
 	return f, nil
+}
+
+// countryFilter returns the value of a --country flag as stored: an ISO
+// 3166-1 alpha-2 code (from a code or an English name) or the label of a
+// reserved range ("private", "documentation", ...).
+func countryFilter(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if l := strings.ToLower(strings.TrimSpace(v)); slices.Contains(mmdb.Labels(), l) {
+		return l, nil
+	}
+	code, candidates := mmdb.CountryCode(v)
+	switch {
+	case code != "":
+		return code, nil
+	case len(candidates) > 0:
+		names := make([]string, len(candidates))
+		for i, c := range candidates {
+			names[i] = c + " (" + mmdb.CountryName(c) + ")"
+		}
+		return "", usagef("--country %q is ambiguous: %s", report.Safe(v), strings.Join(names, ", "))
+	}
+	return "", usagef("--country %q is not a country: give an ISO code or an English name (CN or China, US or \"United States\") or a reserved range (%s)", report.Safe(v), strings.Join(mmdb.Labels(), ", "))
+}
+
+// checkHost returns the host of a --host flag as stored (matched without
+// regard to case), or a usage error that lists the known hosts.
+func checkHost(ctx context.Context, store *sqlite.EventStore, host string) (string, error) {
+	hosts, err := store.Hosts(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, h := range hosts {
+		if h == host {
+			return h, nil
+		}
+	}
+	for _, h := range hosts {
+		if strings.EqualFold(h, host) {
+			return h, nil
+		}
+	}
+	if len(hosts) == 0 {
+		return "", usagef("--host %q: no host has logged anything yet", report.Safe(host))
+	}
+	known := make([]string, 0, min(len(hosts), 20))
+	for i, h := range hosts {
+		if i == 20 {
+			known = append(known, fmt.Sprintf("and %d more", len(hosts)-20))
+			break
+		}
+		known = append(known, report.Safe(h))
+	}
+	return "", usagef("--host %q is not a host in the data; known hosts: %s", report.Safe(host), strings.Join(known, ", "))
 }
 
 // ReportCommand prints a report from the database, or one-shot from files.
@@ -145,7 +217,7 @@ type ReportCommand struct {
 // Run runs `knocks report`.
 func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("knocks report", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stderr)
+	fs.SetOutput(c.m.Stdout)
 	c.sel.register(fs, 10)
 	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
 	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` (instead of the text report)")

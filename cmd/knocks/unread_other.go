@@ -1,0 +1,6 @@
+//go:build !unix
+
+package main
+
+// readableGroup returns "": file groups are a Unix notion.
+func readableGroup(string) string { return "" }
