@@ -98,6 +98,15 @@ const (
 	KindF2BBan   Kind = "f2b_ban"
 	KindF2BUnban Kind = "f2b_unban"
 
+	// Penalty lines: what sshd's listener (OpenSSH 9.8+ PerSourcePenalties,
+	// MaxStartups) and PAM blocked by themselves. They are stored on their
+	// own and never add to attempts, connections or scans: a dropped
+	// connection was never made, and these lines come from the listener,
+	// not from a connection's own process.
+	KindDrop    Kind = "drop"    // drop connection #N from [IP]:P on [IP]:P penalty: REASON; PerSourcePenalties logging rate-limited: additional N connections dropped
+	KindPenalty Kind = "penalty" // srclimit_penalise: ... penalty of N seconds for penalty: REASON
+	KindLockout Kind = "lockout" // pam_faillock(sshd:auth): Consecutive login failures for user U account temporarily locked
+
 	// KindConnect is context, not an event: "Connection from IP port P" (and
 	// similar lines) give a connection its address. It is never counted.
 	KindConnect Kind = "connect"
@@ -113,6 +122,7 @@ const (
 	ClassScan                  // scan lines: make a scan when a connection has nothing else
 	ClassLogin                 // login lines: count as logins
 	ClassFail2ban              // fail2ban.log lines: stored on their own
+	ClassPenalty               // drops, penalties and lockouts: stored on their own
 )
 
 // Class returns the counting class of k.
@@ -126,6 +136,8 @@ func (k Kind) Class() Class {
 		return ClassLogin
 	case KindF2BFound, KindF2BBan, KindF2BUnban:
 		return ClassFail2ban
+	case KindDrop, KindPenalty, KindLockout:
+		return ClassPenalty
 	}
 	return ClassNone
 }
@@ -152,6 +164,7 @@ type Event struct {
 	Method  string     // auth method of Failed/Accepted lines (password, publickey, ...)
 	Count   int        // how many times the line counts: N for "message repeated N times", else 1
 	Jail    string     // fail2ban jail
+	Reason  string     // why sshd dropped or penalised (KindDrop, KindPenalty); "" when not logged
 	Line    int64      // 1-based line number in its input
 }
 
@@ -217,6 +230,22 @@ type Fail2banEvent struct {
 	IP   netip.Addr
 }
 
+// MaxReasonLen bounds the stored length of a penalty reason in bytes.
+const MaxReasonLen = 256
+
+// PenaltyEvent is one line of what sshd (or PAM) blocked by itself: a
+// dropped connection, a penalty imposed on an address, or an account
+// lockout. It is never part of a connection.
+type PenaltyEvent struct {
+	Time   time.Time
+	Host   string
+	Kind   Kind       // KindDrop, KindPenalty or KindLockout
+	IP     netip.Addr // the address dropped or penalised; zero for a rate-limited summary and a lockout
+	Reason string     // the penalty reason; "" when sshd logged none
+	User   string     // the locked user of a lockout
+	Count  int64      // drops: N of a rate-limited summary; N of "message repeated N times"; else 1
+}
+
 // Checkpoint records how far one input has been imported. An input is known
 // by its Fingerprint, a hash of its first line after decompression, never by
 // its name or inode.
@@ -264,12 +293,13 @@ type Import struct {
 }
 
 // Batch is what the ingest pipeline writes in one transaction: the
-// connections it created or changed, fail2ban events, and the checkpoint of
+// connections it created or changed, fail2ban events, penalty events, and the checkpoint of
 // the input it read them from. The store writes all of it or nothing.
 type Batch struct {
 	ImportID    int64
 	Connections []*Connection // ID 0: insert (the store sets ID); else update
 	Fail2ban    []Fail2banEvent
+	Penalties   []PenaltyEvent
 	Checkpoint  *Checkpoint // may be nil
 }
 

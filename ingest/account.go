@@ -27,6 +27,7 @@ type Accountant struct {
 	open   map[connKey]*conn
 	dirty  []*conn
 	f2b    []knocks.Fail2banEvent
+	pen    []knocks.PenaltyEvent
 	latest time.Time // the latest event time seen
 	ips    map[netip.Addr]struct{}
 }
@@ -58,6 +59,17 @@ func (a *Accountant) Add(ev *knocks.Event) {
 	class := ev.Kind.Class()
 	if class == knocks.ClassFail2ban {
 		a.f2b = append(a.f2b, knocks.Fail2banEvent{Time: ev.Time, Kind: ev.Kind, Jail: ev.Jail, IP: ev.IP})
+		a.see(ev.Time)
+		return
+	}
+	if class == knocks.ClassPenalty {
+		// A line of sshd's listener (or a lockout): it never makes or
+		// joins a connection.
+		n := int64(ev.Count)
+		if n < 1 {
+			n = 1
+		}
+		a.pen = append(a.pen, knocks.PenaltyEvent{Time: ev.Time, Host: ev.Host, Kind: ev.Kind, IP: ev.IP, Reason: ev.Reason, User: ev.User, Count: n})
 		a.see(ev.Time)
 		return
 	}
@@ -190,6 +202,14 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 		}
 	}
 	return out, f2b
+}
+
+// TakePenalties returns the penalty events (drops, penalties, lockouts)
+// added since the last call.
+func (a *Accountant) TakePenalties() []knocks.PenaltyEvent {
+	p := a.pen
+	a.pen = nil
+	return p
 }
 
 // IPs returns the distinct addresses of the connections that Take has

@@ -109,6 +109,45 @@ func TestAccountant(t *testing.T) {
 	}
 }
 
+func TestAccountantPenaltiesMakeNoConnection(t *testing.T) {
+	// The listener (pid 500) drops and penalises; a lockout comes from a
+	// connection's own process (pid 40). None of them makes, joins or
+	// changes a connection.
+	drop := ev(0, 500, knocks.KindDrop, "203.0.113.142", "", 1)
+	drop.Reason = "failed authentication"
+	summary := ev(1, 500, knocks.KindDrop, "", "", 12)
+	pen := ev(2, 500, knocks.KindPenalty, "203.0.113.142", "", 1)
+	pen.Reason = "failed authentication"
+	failed := ev(3, 40, knocks.KindFailed, "203.0.113.9", "root", 1)
+	lock := ev(4, 40, knocks.KindLockout, "", "root", 1)
+	a := NewAccountant()
+	for _, e := range []*knocks.Event{&drop, &summary, &pen, &failed, &lock} {
+		a.Add(e)
+	}
+	conns, _ := a.Take()
+	if len(conns) != 1 || conns[0].PID != 40 || conns[0].FailureLines != 1 || conns[0].Attempts() != 1 {
+		t.Fatalf("connections %+v, want the one of pid 40 with one failure line", conns)
+	}
+	got := a.TakePenalties()
+	want := []knocks.PenaltyEvent{
+		{Time: drop.Time, Host: "web1", Kind: knocks.KindDrop, IP: drop.IP, Reason: "failed authentication", Count: 1},
+		{Time: summary.Time, Host: "web1", Kind: knocks.KindDrop, Count: 12},
+		{Time: pen.Time, Host: "web1", Kind: knocks.KindPenalty, IP: pen.IP, Reason: "failed authentication", Count: 1},
+		{Time: lock.Time, Host: "web1", Kind: knocks.KindLockout, User: "root", Count: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("penalties %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("penalty %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if again := a.TakePenalties(); len(again) != 0 {
+		t.Errorf("second take: %+v", again)
+	}
+}
+
 func TestAccountantAddressFromConnection(t *testing.T) {
 	a := NewAccountant()
 	e1 := ev(0, 20, knocks.KindConnect, "2001:db8::20", "", 1)

@@ -294,10 +294,11 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 	var cp *knocks.Checkpoint
 	commit := func() error {
 		conns, f2b := acc.Take()
-		if len(conns) == 0 && len(f2b) == 0 && cp == nil {
+		pen := acc.TakePenalties()
+		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil {
 			return nil
 		}
-		b := &knocks.Batch{ImportID: id, Connections: conns, Fail2ban: f2b, Checkpoint: cp}
+		b := &knocks.Batch{ImportID: id, Connections: conns, Fail2ban: f2b, Penalties: pen, Checkpoint: cp}
 		if err := in.Store.Write(ctx, b); err != nil {
 			return err
 		}

@@ -59,6 +59,12 @@ func parseAddrToken(tok []byte) (addr, bool) {
 	return addr{}, false
 }
 
+// validAddr reports whether tok is an IP address (not a host name).
+func validAddr(tok []byte) bool {
+	a, ok := parseAddrToken(tok)
+	return ok && a.ip.IsValid()
+}
+
 // validZone reports whether z can be an IPv6 zone (an interface name).
 func validZone(z []byte) bool {
 	if len(z) == 0 || len(z) > 64 {

@@ -114,8 +114,8 @@
 //
 // # Bad input
 //
-// Line copes with any bytes without panicking; it is fuzzed. Check is the
-// policy for a reader: it returns ErrLineTooLong, ErrNUL or ErrBinary for a
-// line that should be skipped, which the reader reports wrapped in a
-// ParseError naming the file and line (errors.Is works, as in encoding/csv).
+// Line copes with any bytes without panicking; it is fuzzed. Which lines
+// are skipped as bad input (too long, NUL bytes) is the reader's policy:
+// package source reports them as a source.Error naming the file and line,
+// the one error path for bad lines.
 package parse

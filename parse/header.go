@@ -303,11 +303,15 @@ func baseName(name []byte) []byte {
 // isSSHD reports whether a program name is one that sshd logs under.
 func isSSHD(name []byte) bool {
 	switch string(name) {
-	case "sshd", "sshd-session", "sshd-auth":
+	case "sshd", "sshd-session", "sshd-auth", pamTag:
 		return true
 	}
 	return false
 }
+
+// pamTag is the program tag under which the PAM modules of Red Hat and
+// Fedora of the 2000s logged for sshd: "sshd(pam_unix)[19939]: ...".
+const pamTag = "sshd(pam_unix)"
 
 // program returns the interned program name.
 func program(name []byte) string {
@@ -318,6 +322,8 @@ func program(name []byte) string {
 		return "sshd-session"
 	case "sshd-auth":
 		return "sshd-auth"
+	case pamTag:
+		return "sshd"
 	case "":
 		return ""
 	}

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"strings"
 
 	"knocks"
 )
@@ -28,19 +29,67 @@ func parseMessage(m []byte, ev *knocks.Event) Status {
 	preauth := false
 	if hasSuffix(m, "[preauth]") {
 		preauth = true
+		if r, ok := cutPrefix(m, "input_userauth_request: "); ok {
+			// The name ends at the one space sshd puts before
+			// "[preauth]": trailing spaces are part of it.
+			r = r[:len(r)-len("[preauth]")]
+			if len(r) > 0 && r[len(r)-1] == ' ' {
+				r = r[:len(r)-1]
+			}
+			return unescapeTwice(inputUserauth(r, ev), ev)
+		}
 		m = trimSpace(m[:len(m)-len("[preauth]")])
 	}
 	if len(m) == 0 {
 		return Unrecognised
 	}
 	if st, ok := dispatch(m, preauth, ev); ok {
+		if preauth {
+			return unescapeTwice(st, ev)
+		}
 		return st
 	}
 	// "tag: Connection from RID: error" (sshpkt_fatal's default form).
 	if k := bytes.Index(m, []byte(": Connection from ")); k > 0 && k < 64 {
-		return connFatal(m[k+len(": Connection from "):], knocks.KindDispatchFatal, ev)
+		st := connFatal(m[k+len(": Connection from "):], knocks.KindDispatchFatal, ev)
+		if preauth {
+			return unescapeTwice(st, ev)
+		}
+		return st
 	}
 	return Unrecognised
+}
+
+// unescapeTwice decodes the user name of a [preauth] line a second time:
+// the unprivileged child escapes its message (strnvis) and the privileged
+// monitor that logs it escapes it again, so the one byte 0x16 of a name is
+// "\\026" in such a line and "\026" in a line the monitor wrote itself.
+func unescapeTwice(st Status, ev *knocks.Event) Status {
+	if st == Recognised && strings.IndexByte(ev.User, '\\') >= 0 {
+		ev.User = string(unvis([]byte(ev.User)))
+	}
+	return st
+}
+
+// inputUserauth parses what follows "input_userauth_request: " (OpenSSH
+// before 7.x): "invalid user U" or "illegal user U". The name is all of the
+// rest, empty and trailing spaces included.
+func inputUserauth(r []byte, ev *knocks.Event) Status {
+	u, ok := cutPrefix(r, "invalid user ")
+	if !ok {
+		u, ok = cutPrefix(r, "illegal user ")
+	}
+	if !ok {
+		if string(r) == "invalid user" || string(r) == "illegal user" {
+			u, ok = nil, true // an empty name whose space was trimmed
+		} else {
+			return Unrecognised
+		}
+	}
+	ev.Kind = knocks.KindInvalidUser
+	ev.Invalid = true
+	setUser(ev, u)
+	return Recognised
 }
 
 // ignored lists the prefixes of sshd messages that are known and are not
@@ -101,6 +150,14 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 		if hasPrefix(m, "Corrupted MAC on input") || hasPrefix(m, "Corrupted check bytes on input") {
 			return preauthFatal(preauth, ev), true
 		}
+		if r, ok := cutPrefix(m, "Could not write ident string to "); ok {
+			// The listener's child could not even send its banner.
+			ev.Kind = knocks.KindKexFail
+			if a, n, ok := addrPort(r); ok && n == len(r) {
+				a.set(ev)
+			}
+			return Recognised, true
+		}
 	case 'D':
 		if r, ok := cutPrefix(m, "Did not receive identification string"); ok {
 			ev.Kind = knocks.KindNoIdent
@@ -128,7 +185,33 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 		if r, ok := cutPrefix(m, "Illegal user "); ok {
 			return invalidUser(r, ev), true
 		}
+	case 'M':
+		if r, ok := cutPrefix(m, "Magic value check failed ("); ok {
+			// Obfuscated handshake patches: a client that does not speak it.
+			ev.Kind = knocks.KindKexFail
+			if k := bytes.Index(r, []byte(") on obfuscated handshake from ")); k >= 0 {
+				r = r[k+len(") on obfuscated handshake from "):]
+				if a, n, ok := addrPort(r); ok && n == len(r) {
+					a.set(ev)
+				}
+			}
+			return Recognised, true
+		}
 	case 'P':
+		if r, ok := cutPrefix(m, "PerSourcePenalties logging rate-limited: additional "); ok {
+			// OpenSSH 10.0+: N more drops, not logged one by one.
+			k := bytes.IndexByte(r, ' ')
+			if k <= 0 || !hasPrefix(r[k:], " connections dropped") {
+				return Unrecognised, true
+			}
+			n, ok := atoi(r[:k])
+			if !ok || n < 1 {
+				return Unrecognised, true
+			}
+			ev.Kind = knocks.KindDrop
+			ev.Count *= n
+			return Recognised, true
+		}
 		if r, ok := cutPrefix(m, "PAM: "); ok {
 			return pamColon(r, ev), true
 		}
@@ -215,6 +298,16 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 		if hasPrefix(m, "Write failed") {
 			return preauthFatal(preauth, ev), true
 		}
+	case 'a':
+		if r, ok := cutPrefix(m, "administratively prohibited connection for "); ok {
+			return refuseConnection(r, ev), true
+		}
+	case 'w':
+		if hasPrefix(m, "warning: can't get client address") {
+			// sshd-session lost the connection before it began.
+			ev.Kind = knocks.KindDispatchFatal
+			return Recognised, true
+		}
 	case 'b':
 		if r, ok := cutPrefix(m, "banner exchange: Connection from "); ok {
 			return connFatal(r, knocks.KindKexFail, ev), true
@@ -229,17 +322,7 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 		}
 	case 'i':
 		if r, ok := cutPrefix(m, "input_userauth_request: "); ok {
-			u, ok := cutPrefix(r, "invalid user ")
-			if !ok {
-				u, ok = cutPrefix(r, "illegal user ")
-			}
-			if !ok {
-				return Unrecognised, true
-			}
-			ev.Kind = knocks.KindInvalidUser
-			ev.Invalid = true
-			setUser(ev, u)
-			return Recognised, true
+			return inputUserauth(r, ev), true
 		}
 	case 'k':
 		if hasPrefix(m, "kex_exchange_identification: ") || hasPrefix(m, "kex_protocol_error: ") {
@@ -266,6 +349,9 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			return refusedConnect(r, ev), true
 		}
 	case 's':
+		if r, ok := cutPrefix(m, "srclimit_penalise: "); ok {
+			return penalise(r, ev), true
+		}
 		if r, ok := cutPrefix(m, "ssh_dispatch_run_fatal: Connection from "); ok {
 			return connFatal(r, knocks.KindDispatchFatal, ev), true
 		}
@@ -336,9 +422,9 @@ func repeated(m []byte) (int, []byte, bool) {
 }
 
 // authLine parses the rest of "Failed|Accepted METHOD for [invalid user ]U
-// from ADDR[ port N][ sshN][: info]". The address is the first " from ADDR
-// ..." that ends the message or is followed by ": " (the info, such as a
-// key fingerprint or hostbased client names, may hold attacker text).
+// from ADDR[ port N][ sshN][: INFO]". The address is found from the end of
+// the line by sshd's fixed grammar of what follows it (see authFrom), so a
+// user name cannot plant one.
 func authLine(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
 	sp := bytes.IndexByte(r, ' ')
 	if sp <= 0 {
@@ -355,7 +441,7 @@ func authLine(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
 	} else if u, ok := cutPrefix(r, "illegal user "); ok {
 		r, invalid = u, true
 	}
-	user, a, found := firstFrom(r, tailEndOrColon)
+	user, a, found := authFrom(method, r)
 	if !found {
 		return Unrecognised
 	}
@@ -369,6 +455,126 @@ func authLine(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
 		setUser(ev, user)
 	}
 	return Recognised
+}
+
+// authFrom finds the source address in "U from ADDR port N sshN[: INFO]"
+// of a Failed or Accepted line and returns the user name before it. sshd
+// writes the real address after the name, and what follows the address has
+// a fixed grammar: nothing (password, keyboard-interactive, none...), or
+// ": INFO" where INFO is a key ("RSA SHA256:..." or the older "RSA
+// aa:bb:..."), a certificate ("RSA-CERT SHA256:... ID X (serial N) CA RSA
+// SHA256:..."), hostbased client names ("RSA SHA256:..., client user "U",
+// client host "H"") or SSH protocol 1's "ruser U". The last " from ADDR
+// port N sshN" whose tail fits that grammar is the address; only when none
+// fits, the last " from ADDR" at the very end (sshd before 3.x wrote no
+// port).
+func authFrom(method, r []byte) (user []byte, a addr, found bool) {
+	for pass := 0; pass < 2; pass++ {
+		end := len(r)
+		for n := 0; n < maxCandidates; n++ {
+			k := bytes.LastIndex(r[:end], []byte(fromWord))
+			if k < 0 {
+				break
+			}
+			end = k + len(fromWord) - 1
+			at := k + len(fromWord)
+			a, m, ok := addrPort(r[at:])
+			if !ok {
+				continue
+			}
+			tail := r[at+m:]
+			if pass == 1 {
+				if len(tail) == 0 {
+					return r[:k], a, true
+				}
+				continue
+			}
+			ap := r[at : at+m]
+			if !bytes.Contains(ap, []byte(" port ")) || !(hasSuffix(ap, " ssh2") || hasSuffix(ap, " ssh1")) {
+				continue
+			}
+			if authTail(method, hasSuffix(ap, " ssh1"), tail) {
+				return r[:k], a, true
+			}
+		}
+	}
+	return nil, addr{}, false
+}
+
+// authTail reports whether t is what sshd may write after the address of
+// a Failed or Accepted line of this method (see authFrom).
+func authTail(method []byte, ssh1 bool, t []byte) bool {
+	if len(t) == 0 {
+		return true
+	}
+	info, ok := cutPrefix(t, ": ")
+	if !ok {
+		return false
+	}
+	if ssh1 && hasPrefix(info, "ruser ") {
+		return true
+	}
+	if rest, ok := keyInfo(info); ok && len(rest) == 0 {
+		return true
+	}
+	switch string(method) {
+	case "publickey":
+		// "T-CERT FP ID X (serial N) CA T FP": X is the certificate's.
+		rest, ok := keyInfo(info)
+		if !ok || !hasPrefix(rest, " ID ") {
+			return false
+		}
+		k := bytes.LastIndex(rest, []byte(" CA "))
+		if k < 0 {
+			return false
+		}
+		if ca, ok := keyInfo(rest[k+len(" CA "):]); !ok || len(ca) != 0 {
+			return false
+		}
+		s := bytes.LastIndex(rest[:k], []byte(" (serial "))
+		if s < 0 || rest[k-1] != ')' {
+			return false
+		}
+		_, ok = atoi(rest[s+len(" (serial ") : k-1])
+		return ok
+	case "hostbased":
+		// "[T FP, ]client user "U", client host "H"".
+		if rest, ok := keyInfo(info); ok {
+			if r, ok := cutPrefix(rest, ", "); ok {
+				info = r
+			}
+		}
+		r, ok := cutPrefix(info, `client user "`)
+		return ok && len(r) > 0 && r[len(r)-1] == '"' && bytes.Contains(r, []byte(`", client host "`))
+	}
+	return false
+}
+
+// keyInfo parses "KEYTYPE FINGERPRINT" at the start of b, as sshd logs a
+// key: a type (RSA, ED25519, ECDSA-SK, RSA-CERT...) and a fingerprint
+// (SHA256:base64, MD5:hex:..., or the older hex aa:bb:...), which always
+// holds a colon. It returns what follows the fingerprint (from a " " or
+// ", " on). No user name can make a tail of two such tokens, because the
+// real address and its port follow the name.
+func keyInfo(b []byte) (rest []byte, ok bool) {
+	sp := bytes.IndexByte(b, ' ')
+	if sp <= 0 || sp > 32 {
+		return nil, false
+	}
+	for _, c := range b[:sp] {
+		if !(isAlnum(c) || c == '-' || c == '_' || c == '@' || c == '.') {
+			return nil, false
+		}
+	}
+	fp := b[sp+1:]
+	n := 0
+	for n < len(fp) && fp[n] > ' ' && fp[n] != ',' {
+		n++
+	}
+	if n == 0 || bytes.IndexByte(fp[:n], ':') < 0 {
+		return nil, false
+	}
+	return fp[n:], true
 }
 
 // methodName returns the interned name of an authentication method.
@@ -495,6 +701,39 @@ func pamModule(m []byte, ev *knocks.Event) Status {
 	svc, body := m[:k], m[k+3:]
 	if hasSuffix(svc, ":auth") && hasPrefix(body, "authentication failure;") {
 		return pamFailure(body, ev)
+	}
+	if r, ok := cutPrefix(body, "Consecutive login failures for user "); ok {
+		// pam_faillock: "... for user U account temporarily locked".
+		u, ok := cutSuffix(r, " account temporarily locked")
+		if !ok {
+			return Unrecognised
+		}
+		ev.Kind = knocks.KindLockout
+		setUser(ev, u)
+		return Recognised
+	}
+	return Ignored
+}
+
+// pamTagged parses the message of a line tagged "sshd(pam_unix)": an
+// authentication failure ("authentication failure; ... rhost=ADDR[
+// user=U]", or "N more authentication failures; ...") is a failure line,
+// anything else ("check pass; user unknown", session opened or closed) is
+// context.
+func pamTagged(m []byte, ev *knocks.Event) Status {
+	ev.Count = 1
+	m = trimSpace(m)
+	if hasPrefix(m, "message repeated ") {
+		if n, inner, ok := repeated(m); ok {
+			ev.Count = n
+			m = inner
+		}
+	}
+	if hasPrefix(m, "authentication failure;") {
+		return pamFailure(m, ev)
+	}
+	if k := bytes.IndexByte(m, ' '); k > 0 && isDigit(m[0]) && hasPrefix(m[k:], " more authentication failures;") {
+		return pamFailure(m, ev)
 	}
 	return Ignored
 }
@@ -691,7 +930,7 @@ func receivedDisconnect(r []byte, preauth bool, ev *knocks.Event) Status {
 	tok, rest := nextToken(r)
 	var a addr
 	code := -1
-	if len(tok) > 1 && tok[len(tok)-1] == ':' {
+	if len(tok) > 1 && tok[len(tok)-1] == ':' && !(hasPrefix(rest, "port ") && validAddr(tok)) {
 		var ok bool
 		if a, ok = parseAddrToken(tok[:len(tok)-1]); !ok {
 			return Unrecognised
@@ -840,8 +1079,86 @@ func dropConnection(r []byte, ev *knocks.Event) Status {
 		d++
 	}
 	a.port, _ = atoi(p[:d])
-	ev.Kind = knocks.KindRefused
+	ev.Kind = knocks.KindDrop
 	a.set(ev)
+	// " on [ADDR]:PORT penalty: REASON" or " on [ADDR]:PORT past MaxStartups".
+	p = p[d:]
+	if q, ok := cutPrefix(p, " on ["); ok {
+		if k := bytes.Index(q, []byte("]:")); k >= 0 {
+			q = q[k+2:]
+			for len(q) > 0 && isDigit(q[0]) {
+				q = q[1:]
+			}
+			p = q
+		}
+	}
+	p = skipSpaces(p)
+	if r, ok := cutPrefix(p, "penalty: "); ok {
+		p = r
+	}
+	setReason(ev, p)
+	return Recognised
+}
+
+// setReason stores the reason of a drop or penalty, bounded by
+// knocks.MaxReasonLen.
+func setReason(ev *knocks.Event, r []byte) {
+	r = trimSpace(r)
+	if len(r) > knocks.MaxReasonLen {
+		r = r[:knocks.MaxReasonLen]
+	}
+	ev.Reason = string(r)
+}
+
+// penalise parses what follows "srclimit_penalise: " (OpenSSH 9.8+
+// PerSourcePenalties): "ADDR/BITS: activating ipv4 penalty of N seconds for
+// penalty: REASON" or "ipv4: new ADDR/BITS active penalty of N seconds for
+// penalty: REASON". The address is the first token that is a prefix; a
+// network wider than one address is recorded as its first address. Other
+// forms (a full penalty table, a deferred penalty...) are context.
+func penalise(r []byte, ev *knocks.Event) Status {
+	const forPenalty = " for penalty: "
+	k := bytes.Index(r, []byte(forPenalty))
+	if k < 0 || bytes.Contains(r[:k], []byte(" deferred ")) {
+		return Ignored
+	}
+	head, reason := r[:k], r[k+len(forPenalty):]
+	for n := 0; n < 4 && len(head) > 0; n++ {
+		var tok []byte
+		tok, head = nextToken(head)
+		tok = bytes.TrimSuffix(tok, []byte(":"))
+		s := bytes.IndexByte(tok, '/')
+		if s <= 0 {
+			continue
+		}
+		a, ok := parseAddrToken(tok[:s])
+		if !ok || !a.ip.IsValid() {
+			continue
+		}
+		if bits, ok := atoi(tok[s+1:]); !ok || bits > a.ip.BitLen() {
+			continue
+		}
+		ev.Kind = knocks.KindPenalty
+		a.set(ev)
+		setReason(ev, reason)
+		return Recognised
+	}
+	return Ignored
+}
+
+// refuseConnection parses "[invalid user ]U from ADDR port N" after
+// "administratively prohibited connection for " (OpenSSH 9.9+
+// RefuseConnection): a failure line, like "User U not allowed".
+func refuseConnection(r []byte, ev *knocks.Event) Status {
+	r, _ = cutPrefix(r, "invalid user ")
+	user, a, found := lastFrom(r, tailEnd)
+	if !found {
+		return Unrecognised
+	}
+	ev.Kind = knocks.KindNotAllowed
+	ev.Invalid = true
+	a.set(ev)
+	setUser(ev, user)
 	return Recognised
 }
 

@@ -1,10 +1,8 @@
 package parse
 
 import (
-	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"knocks"
 )
@@ -45,78 +43,6 @@ func (s Status) String() string {
 		return "unrecognised"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
-}
-
-// MaxLineLen is the longest line, in bytes, that Check accepts. Longer lines
-// are bad input; sshd never writes them.
-const MaxLineLen = 64 << 10
-
-// Errors that Check returns, and that a reader of log lines wraps in a
-// ParseError when it skips a line. Test for them with errors.Is.
-var (
-	// ErrLineTooLong is a line longer than MaxLineLen.
-	ErrLineTooLong = errors.New("line too long")
-	// ErrNUL is a line with a NUL byte.
-	ErrNUL = errors.New("NUL byte in line")
-	// ErrBinary is a line that is mostly control bytes or invalid UTF-8.
-	ErrBinary = errors.New("binary data, not text")
-	// ErrTruncated is an input that ends inside a line or a compressed
-	// stream; Check never returns it, a reader does.
-	ErrTruncated = errors.New("truncated input")
-)
-
-// ParseError is a bad line of an input: the file it was in, its 1-based
-// line number (0 when unknown), and what was wrong with it. Err is one of
-// the sentinel errors of this package or an error of the reader.
-type ParseError struct {
-	File string // the name the user gave ("-" for stdin)
-	Line int64  // 1-based line number, 0 when it does not apply
-	Err  error
-}
-
-// Error returns "file:line: message", or "file: message" without a line.
-func (e *ParseError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
-}
-
-// Unwrap returns the underlying error, so that errors.Is(err, ErrNUL) works.
-func (e *ParseError) Unwrap() error { return e.Err }
-
-// Check reports whether b is a line that a reader should skip as bad input:
-// ErrLineTooLong for a line longer than MaxLineLen, ErrNUL for a line with
-// a NUL byte, ErrBinary for a line that is mostly control bytes or invalid
-// UTF-8. It returns nil for a good line. Line itself never fails: it copes
-// with any input, and Check is the policy a reader applies before it.
-func Check(b []byte) error {
-	if len(b) > MaxLineLen {
-		return ErrLineTooLong
-	}
-	ctrl, bad := 0, 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == 0:
-				return ErrNUL
-			case c < 0x20 && c != '\t' && c != '\r' || c == 0x7f:
-				ctrl++
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			bad++
-		}
-		i += n
-	}
-	if ctrl > 0 && ctrl*8 > len(b) || len(b) >= 8 && bad*3 > len(b) {
-		return ErrBinary
-	}
-	return nil
 }
 
 // Header is what a log line says before the sshd message.
@@ -223,6 +149,9 @@ func parseLine(b []byte, ev *knocks.Event) Status {
 		}
 		ev.Program = program(h.prog)
 		ev.PID = h.pid
+		if string(h.prog) == pamTag {
+			return pamTagged(h.msg, ev)
+		}
 		return parseMessage(h.msg, ev)
 	case hdrNoProgram:
 		// A timestamp and then no program name: a bare sshd message

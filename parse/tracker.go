@@ -35,10 +35,12 @@ type trackVal struct {
 // Fill records the address of ev, or fills in ev's missing address (IP or
 // RHost, and Port) from the last event of the same host and pid within
 // knocks.ConnectionGap. It reports whether it filled anything in. Call it
-// after Clock.Resolve, in line order. Events without a pid are left alone;
+// after Clock.Resolve, in line order. Events without a pid, fail2ban.log
+// events and penalty events (lines of sshd's listener, whose pid is no
+// connection's, and lockouts) are left alone;
 // events without a time match any time (journal-style lines).
 func (tr *Tracker) Fill(ev *knocks.Event) bool {
-	if ev.PID == 0 || ev.Kind.Class() == knocks.ClassFail2ban {
+	if c := ev.Kind.Class(); ev.PID == 0 || c == knocks.ClassFail2ban || c == knocks.ClassPenalty {
 		return false
 	}
 	if tr.m == nil {

@@ -40,6 +40,7 @@ type parsedEvent struct {
 	Method      string `json:"method"`
 	Count       int    `json:"count"`
 	Jail        string `json:"jail,omitempty"`
+	Reason      string `json:"reason,omitempty"`
 }
 
 // unmatchedLine is the JSON form of an sshd line that was not recognised.
@@ -53,6 +54,7 @@ type unmatchedLine struct {
 
 var classNames = map[knocks.Class]string{
 	knocks.ClassFailure: "failure", knocks.ClassScan: "scan", knocks.ClassLogin: "login", knocks.ClassFail2ban: "fail2ban",
+	knocks.ClassPenalty: "penalty",
 }
 
 // Run runs `knocks parse`.
@@ -154,6 +156,6 @@ func jsonEvent(file string, ev *knocks.Event) parsedEvent {
 	return parsedEvent{
 		File: file, Line: ev.Line, Time: t, Host: ev.Host, PID: ev.PID, Kind: string(ev.Kind),
 		Class: classNames[ev.Kind.Class()], IP: ev.Source(), Port: ev.Port, User: ev.User, HasUser: ev.HasUser,
-		InvalidUser: ev.Invalid, Method: ev.Method, Count: ev.Count, Jail: ev.Jail,
+		InvalidUser: ev.Invalid, Method: ev.Method, Count: ev.Count, Jail: ev.Jail, Reason: ev.Reason,
 	}
 }
