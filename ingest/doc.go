@@ -9,4 +9,12 @@
 // import killed at any moment and run again stores every event exactly
 // once. Connections cut by an import boundary are loaded back from the
 // store and extended.
+//
+// Batches are committed by size (Options.CommitLines), at the end of each
+// input, and by time (Options.CommitInterval): before a read of a stream
+// that may block, the reader hands on what it has, so the lines of a quiet
+// pipe are stored within the interval. The GeoIP pass (Enricher) looks up
+// the addresses written; OneShot runs the whole pipeline into a temporary
+// store for a report from files. `knocks ingest`, one-shot reports and
+// `knocks watch` all run this one pipeline.
 package ingest

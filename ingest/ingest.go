@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"sort"
 	"time"
@@ -67,18 +68,55 @@ const (
 
 // Options tune the pipeline.
 type Options struct {
-	CommitLines int // lines between commits (default 50,000)
-	ChunkLines  int // lines per chunk passed between the goroutines (default 4096)
-	MaxShapes   int // distinct shapes of unrecognised lines kept per input (default 200)
+	CommitLines    int           // lines between commits (default 50,000)
+	CommitInterval time.Duration // longest time read lines wait for their commit (default 1 s)
+	ChunkLines     int           // lines per chunk passed between the goroutines (default 4096)
+	MaxShapes      int           // distinct shapes of unrecognised lines kept per input (default 200)
 }
 
-// Ingester imports inputs into a store.
+func (o Options) withDefaults() Options {
+	if o.CommitLines <= 0 {
+		o.CommitLines = 50_000
+	}
+	if o.CommitInterval <= 0 {
+		o.CommitInterval = time.Second
+	}
+	if o.ChunkLines <= 0 {
+		o.ChunkLines = 4096
+	}
+	if o.MaxShapes <= 0 {
+		o.MaxShapes = 200
+	}
+	return o
+}
+
+// Ingester imports inputs into a store: the one pipeline of `knocks
+// ingest`, one-shot reports and `knocks watch`.
 type Ingester struct {
 	Store   knocks.EventStore
 	Parser  Parser
-	Open    func(name string) (Input, error) // opens an input; its error is reported and the import goes on
+	Open    func(ctx context.Context, name string) (Input, error) // opens an input, ctx ending its reads; its error is reported and the import goes on
 	Options Options
 	Now     func() time.Time
+	// Enricher, when set, looks up the addresses the import wrote: after
+	// the whole import in Run, after each commit in Follow.
+	Enricher *Enricher
+	// Logger receives the pipeline's progress (commits at debug level,
+	// broken inputs at warn); nil discards it.
+	Logger *slog.Logger
+}
+
+// waiter is an Input whose reads may block (a pipe): OnWait sets a
+// function called before such a read (see source.Input.OnWait).
+type waiter interface {
+	OnWait(func())
+}
+
+func (in *Ingester) logger() *slog.Logger {
+	if in.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return in.Logger
 }
 
 // Result is what an import did.
@@ -104,16 +142,7 @@ type chunk struct {
 // or read is reported in the result and the others go on; the returned
 // error is for failures of the store or ctx.
 func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
-	o := in.Options
-	if o.CommitLines <= 0 {
-		o.CommitLines = 50_000
-	}
-	if o.ChunkLines <= 0 {
-		o.ChunkLines = 4096
-	}
-	if o.MaxShapes <= 0 {
-		o.MaxShapes = 200
-	}
+	o := in.Options.withDefaults()
 	now := in.Now
 	if now == nil {
 		now = time.Now
@@ -130,7 +159,7 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	go func() {
-		err := in.write(ctx, id, chunks, free, o, res)
+		err := in.write(ctx, id, chunks, free, o, res, nil)
 		if err != nil {
 			cancel()
 		}
@@ -148,6 +177,15 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	if err := in.Store.FinishImport(ctx, id, now().UTC(), res.Inputs); err != nil {
 		return res, err
 	}
+	var events int64
+	for _, st := range res.Inputs {
+		events += st.Events
+	}
+	if events > 0 { // nothing new, no new addresses to look up
+		if err := in.Enricher.Enrich(ctx, res.IPs); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 
@@ -159,7 +197,7 @@ func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk,
 	for i, name := range names {
 		st := &res.Inputs[i]
 		st.Name = name
-		inp, err := in.Open(name)
+		inp, err := in.Open(ctx, name)
 		if err != nil {
 			res.fail(st, err)
 			continue
@@ -209,6 +247,24 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 	shapes := newShapes(o.MaxShapes)
 	c := &chunk{first: true, events: take(free, o.ChunkLines)}
 	last := cp.LastTime
+	var sendErr error
+	if w, ok := inp.(waiter); ok {
+		// Before a read that may block, hand on the lines read so far, so
+		// that they are committed by time while the stream is quiet.
+		w.OnWait(func() {
+			if c.lines == 0 || sendErr != nil {
+				return
+			}
+			c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
+			select {
+			case out <- c:
+				c = &chunk{events: take(free, o.ChunkLines)}
+			case <-ctx.Done():
+				sendErr = ctx.Err()
+			}
+		})
+		defer w.OnWait(nil)
+	}
 	for inp.Next() {
 		c.lines++
 		st.Lines++
@@ -251,8 +307,15 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 			c = &chunk{events: take(free, o.ChunkLines)}
 		}
 	}
+	if sendErr != nil {
+		return sendErr
+	}
 	if err := inp.Err(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		res.fail(st, err)
+		in.logger().Warn("input ended early", "input", inp.Name(), "err", err)
 	}
 	c.final = true
 	lineNo, off := inp.LineNo(), inp.Offset()
@@ -287,12 +350,20 @@ func (r *Result) fail(st *knocks.InputStats, err error) {
 }
 
 // write accounts for the events of each chunk and commits batches with
-// their checkpoint.
-func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options, res *Result) error {
+// their checkpoint: every CommitLines lines, at the end of each input, and
+// at most CommitInterval after lines were read. A batch holds the checkpoint
+// of one input: when the chunks of another input arrive, the pending ones
+// are committed first.
+func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options, res *Result, afterCommit func(acc *Accountant) error) error {
 	acc := NewAccountant()
 	var pending int64
 	var cp *knocks.Checkpoint
+	lastCommit := time.Now()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	log := in.logger()
 	commit := func() error {
+		timer.Stop()
 		conns, f2b := acc.Take()
 		pen := acc.TakePenalties()
 		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil {
@@ -302,12 +373,44 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		if err := in.Store.Write(ctx, b); err != nil {
 			return err
 		}
+		if cp != nil {
+			log.Debug("committed", "input", cp.Name, "lines", pending, "connections", len(conns), "offset", cp.Offset)
+		}
 		pending, cp = 0, nil
+		lastCommit = time.Now()
+		if afterCommit != nil {
+			return afterCommit(acc)
+		}
 		return nil
 	}
-	for c := range chunks {
+	for {
+		var c *chunk
+		select {
+		case ch, ok := <-chunks:
+			if !ok {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				err := commit()
+				res.IPs = acc.IPs()
+				return err
+			}
+			c = ch
+		case <-timer.C:
+			if ctx.Err() == nil {
+				if err := commit(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if ctx.Err() != nil {
 			continue // drain so the reader is not blocked
+		}
+		if cp != nil && c.cp != nil && cp.Fingerprint != c.cp.Fingerprint {
+			if err := commit(); err != nil {
+				return err
+			}
 		}
 		if c.first && len(c.events) > 0 {
 			if err := in.load(ctx, acc, c.events); err != nil {
@@ -318,23 +421,23 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 			acc.Add(&c.events[i])
 		}
 		pending += c.lines
-		cp = c.cp
+		if c.cp != nil {
+			cp = c.cp
+		}
 		select {
 		case free <- c.events:
 		default:
 		}
-		if pending >= int64(o.CommitLines) || c.final {
+		since := time.Since(lastCommit)
+		switch {
+		case pending >= int64(o.CommitLines) || c.final || since >= o.CommitInterval:
 			if err := commit(); err != nil {
 				return err
 			}
+		case pending > 0 || cp != nil:
+			timer.Reset(o.CommitInterval - since)
 		}
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	err := commit()
-	res.IPs = acc.IPs()
-	return err
 }
 
 // load brings back the stored connections that the first events of an

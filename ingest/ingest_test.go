@@ -181,7 +181,7 @@ func run(t *testing.T, s *memStore, opts Options, inputs ...*memInput) (*Result,
 		names[i] = in.name
 		byName[in.name] = in
 	}
-	open := func(name string) (Input, error) { return byName[name], nil }
+	open := func(_ context.Context, name string) (Input, error) { return byName[name], nil }
 	ing := &Ingester{Store: s, Parser: wordParser{}, Open: open, Options: opts}
 	return ing.Run(context.Background(), names)
 }

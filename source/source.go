@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -110,6 +111,10 @@ type Input struct {
 	partial int64
 
 	fp string
+
+	ctx    context.Context // ends reads early; nil: never
+	stop   func() bool     // unregisters the AfterFunc of ctx
+	onWait func()          // called before a read of a stream that may block
 }
 
 // Open opens the named input: a file, or stdin for "-". The content is
@@ -123,8 +128,15 @@ type Input struct {
 // bad gzip header (ErrCorrupt) or content that is mostly binary
 // (ErrBinary).
 func Open(name string) (*Input, error) {
+	return OpenContext(context.Background(), name)
+}
+
+// OpenContext is Open with a context: once ctx is done, reading stops and
+// Next returns false with Err wrapping ctx's error. A read of a pipe that
+// is blocked when ctx ends is woken where the file supports deadlines.
+func OpenContext(ctx context.Context, name string) (*Input, error) {
 	if name == "-" {
-		in, err := NewReader("-", os.Stdin, time.Time{})
+		in, err := NewReaderContext(ctx, "-", os.Stdin, time.Time{})
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +159,9 @@ func Open(name string) (*Input, error) {
 	in.file = f
 	in.closer = f
 	in.seek = fi.Mode().IsRegular()
+	in.setContext(ctx)
 	if err := in.init(); err != nil {
+		in.stopContext()
 		f.Close()
 		return nil, err
 	}
@@ -168,12 +182,48 @@ func openError(name string, err error) error {
 // reads the start of r at once, as Open does, and fails as Open does. Close
 // does not close r.
 func NewReader(name string, r io.Reader, modTime time.Time) (*Input, error) {
+	return NewReaderContext(context.Background(), name, r, modTime)
+}
+
+// NewReaderContext is NewReader with a context, as OpenContext. When r is
+// an *os.File that supports deadlines (a pipe), a read blocked when ctx
+// ends is woken.
+func NewReaderContext(ctx context.Context, name string, r io.Reader, modTime time.Time) (*Input, error) {
 	in := newInput(name, r, modTime)
+	if f, ok := r.(*os.File); ok {
+		in.file = f // for the deadline only: a reader is read as a stream
+	}
+	in.setContext(ctx)
 	if err := in.init(); err != nil {
+		in.stopContext()
 		return nil, err
 	}
 	return in, nil
 }
+
+// setContext makes ctx end the reads of in.
+func (in *Input) setContext(ctx context.Context) {
+	if ctx == nil || ctx.Done() == nil {
+		return
+	}
+	in.ctx = ctx
+	if f := in.file; f != nil {
+		in.stop = context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
+	}
+}
+
+func (in *Input) stopContext() {
+	if in.stop != nil {
+		in.stop()
+		in.stop = nil
+	}
+}
+
+// OnWait sets f to be called before each read of a stream (a pipe, stdin)
+// that may block, never for a regular file; the position (LineNo, Offset)
+// is then that of the last line Next returned. A pipeline uses it to hand
+// on what it has before it waits for more.
+func (in *Input) OnWait(f func()) { in.onWait = f }
 
 func newInput(name string, r io.Reader, modTime time.Time) *Input {
 	return &Input{
@@ -316,8 +366,18 @@ func (in *Input) fill() {
 	if in.end == len(in.buf) {
 		return // full: the caller drops or grows
 	}
+	if in.ctx != nil && in.ctx.Err() != nil {
+		in.rerr = in.ctx.Err()
+		return
+	}
+	if in.onWait != nil && !in.seek && in.started {
+		in.onWait()
+	}
 	for tries := 0; tries < 100; tries++ {
 		n, err := in.r.Read(in.buf[in.end:])
+		if err != nil && in.ctx != nil && in.ctx.Err() != nil {
+			err = in.ctx.Err() // the deadline set when ctx ended
+		}
 		in.end += n
 		if err != nil {
 			if err == io.EOF {
@@ -587,6 +647,7 @@ func (in *Input) Err() error { return in.err }
 // Close releases the input. It does not close stdin or a reader given to
 // NewReader.
 func (in *Input) Close() error {
+	in.stopContext()
 	if zr, ok := in.r.(*gzip.Reader); ok {
 		zr.Close()
 	}

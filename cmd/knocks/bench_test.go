@@ -64,7 +64,7 @@ func benchIngest(b *testing.B, n int, store func(b *testing.B) knocks.EventStore
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		s := store(b)
-		open := func(name string) (ingest.Input, error) { return source.Open(name) }
+		open := func(ctx context.Context, name string) (ingest.Input, error) { return source.OpenContext(ctx, name) }
 		b.StartTimer()
 		ing := &ingest.Ingester{Store: s, Parser: newParser(time.UTC, 0, time.Now), Open: open}
 		if _, err := ing.Run(context.Background(), []string{path}); err != nil {

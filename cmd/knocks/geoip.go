@@ -5,13 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"knocks"
+	"knocks/ingest"
 	"knocks/mmdb"
 	"knocks/report"
 )
@@ -38,32 +37,6 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 func (m *Main) locator(g *geoFlags) (*mmdb.Locator, error) {
 	state, _ := m.stateDir()
 	return mmdb.Open(mmdb.Config{Paths: g.paths, SearchDirs: mmdb.DefaultSearchDirs(state), CacheDir: m.cacheDir()})
-}
-
-// locate looks up every stored address without a location (all of them
-// with all) and stores the results; it returns how many it looked up.
-func locate(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, all bool) (int, error) {
-	ips, err := gs.UnlocatedIPs(ctx, all)
-	if err != nil || len(ips) == 0 {
-		return 0, err
-	}
-	return len(ips), locateIPs(ctx, gs, loc, ips)
-}
-
-// locateIPs looks up ips and stores the results.
-func locateIPs(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, ips []netip.Addr) error {
-	if len(ips) == 0 {
-		return nil
-	}
-	locs := make(map[netip.Addr]knocks.Location, len(ips))
-	for _, ip := range ips {
-		l, err := loc.Locate(ip)
-		if err != nil {
-			return fmt.Errorf("cannot look up %s: %w", ip, err)
-		}
-		locs[ip] = l
-	}
-	return gs.SaveLocations(ctx, locs, strings.Join(loc.Sources(), "; "))
 }
 
 // GeoIPCommand is `knocks geoip status|update|refresh`.
@@ -124,7 +97,7 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	if pos[0] == "refresh" {
-		n, err := locate(ctx, store, loc, true)
+		n, err := ingest.LocateStored(ctx, store, loc, true)
 		if err != nil {
 			return err
 		}

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -62,7 +60,18 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	res, err := runIngest(ctx, c.m, store, names, c.year, c.tz)
+	ing, err := c.m.ingester(c.year, c.tz)
+	if err != nil {
+		return err
+	}
+	ing.Store = store
+	ing.Enricher = c.m.enricher(store, &c.geo)
+	defer ing.Enricher.Close()
+	ordered, err := orderInputs(names)
+	if err != nil {
+		return err
+	}
+	res, err := ing.Run(ctx, ordered)
 	if err == nil {
 		if err := checkInputs(c.m.Stderr, res); err != nil {
 			return err
@@ -74,50 +83,40 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var events int64
-	for _, st := range res.Inputs {
-		events += st.Events
-	}
-	if events > 0 { // nothing new, no new addresses to look up
-		if err := c.m.enrich(ctx, store, &c.geo, res.IPs); err != nil {
-			return err
-		}
-	}
 	if res.Skipped {
 		return errPartial
 	}
 	return nil
 }
 
-// enrich looks up the addresses of an import, unless GeoIP is off. (Those
-// that an import with --no-geoip left out are looked up by `knocks geoip
-// refresh`.)
-func (m *Main) enrich(ctx context.Context, store knocks.GeoStore, g *geoFlags, ips []netip.Addr) error {
+// enricher returns the GeoIP pass of the pipeline over gs, nil when GeoIP
+// is off. (The addresses that an import with --no-geoip left out are looked
+// up by `knocks geoip refresh`.)
+func (m *Main) enricher(gs knocks.GeoStore, g *geoFlags) *ingest.Enricher {
 	if g.off {
 		return nil
 	}
-	debug.FreeOSMemory() // the import's buffers go back before the GeoIP data is loaded: peak memory stays flat
-	loc, err := m.locator(g)
-	if err != nil {
-		return err
-	}
-	defer loc.Close()
-	return locateIPs(ctx, store, loc, ips)
+	return &ingest.Enricher{Store: gs, Open: m.geoOpener(g)}
 }
 
-// runIngest opens the inputs in order and imports them.
-func runIngest(ctx context.Context, m *Main, store knocks.EventStore, names []string, year int, tz string) (*ingest.Result, error) {
+// geoOpener returns a function that opens the locator of g.
+func (m *Main) geoOpener(g *geoFlags) func() (ingest.Locator, error) {
+	return func() (ingest.Locator, error) { return m.locator(g) }
+}
+
+// ingester returns the pipeline with the parser of --year and --tz, and
+// inputs opened from files or stdin; the caller sets its Store.
+func (m *Main) ingester(year int, tz string) (*ingest.Ingester, error) {
 	loc, err := zone(tz)
 	if err != nil {
 		return nil, err
 	}
-	ordered, err := orderInputs(names)
-	if err != nil {
-		return nil, err
-	}
-	open := func(name string) (ingest.Input, error) { return openInput(name, m.Stdin) }
-	ing := &ingest.Ingester{Store: store, Parser: newParser(loc, year, m.Now), Open: open, Now: m.Now}
-	return ing.Run(ctx, ordered)
+	return &ingest.Ingester{
+		Parser: newParser(loc, year, m.Now),
+		Open:   func(ctx context.Context, name string) (ingest.Input, error) { return openInput(ctx, name, m.Stdin) },
+		Now:    m.Now,
+		Logger: m.logger(),
+	}, nil
 }
 
 // printIngest prints the per-input summary with a total line, the errors,

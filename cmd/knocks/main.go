@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -148,6 +149,16 @@ func (m *Main) exit(err error) int {
 	}
 	fmt.Fprintf(m.Stderr, "knocks: %s\n", report.Safe(err.Error()))
 	return exitError
+}
+
+// logger returns the program's log: text lines on stderr at the level of
+// $KNOCKS_LOG (debug, info, warn, error; default warn).
+func (m *Main) logger() *slog.Logger {
+	level := slog.LevelWarn
+	if v := m.Getenv("KNOCKS_LOG"); v != "" {
+		_ = level.UnmarshalText([]byte(v))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // dbPath returns the database path: the flag, else $KNOCKS_DB, else the

@@ -93,7 +93,7 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		in, err := openInput(name, c.m.Stdin)
+		in, err := openInput(ctx, name, c.m.Stdin)
 		if err != nil {
 			unread = append(unread, unreadInput{name: name, err: err})
 			skipped = true

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"knocks"
 	"knocks/htmlreport"
+	"knocks/ingest"
 	"knocks/internal/atomicfile"
 	"knocks/mmdb"
 	"knocks/report"
@@ -57,30 +57,34 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	}
 	var store *sqlite.EventStore
 	if len(files) > 0 {
-		dir, err := os.MkdirTemp("", "knocks-report-")
-		if err != nil {
-			return nil, false, fmt.Errorf("cannot make a temporary store: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		s, err := openStore(ctx, filepath.Join(dir, "oneshot.db"))
+		ing, err := m.ingester(sel.year, sel.tz)
 		if err != nil {
 			return nil, false, err
 		}
-		defer s.Close()
-		store = s
-		res, err := runIngest(ctx, m, s, files, sel.year, sel.tz)
+		ordered, err := orderInputs(files)
 		if err != nil {
 			return nil, false, err
 		}
+		var geo func() (ingest.Locator, error)
+		if !sel.geo.off {
+			geo = m.geoOpener(&sel.geo)
+		}
+		open := func(ctx context.Context, path string) (ingest.Store, error) {
+			s, err := openStore(ctx, path)
+			store = s
+			return s, err
+		}
+		tmp, res, err := ingest.OneShot(ctx, open, *ing, geo, ordered)
+		if err != nil {
+			return nil, false, err
+		}
+		defer tmp.Close()
 		if err := checkInputs(m.Stderr, res); err != nil {
 			return nil, false, err
 		}
 		if res.Skipped {
 			printNotRead(m.Stderr, res)
 			partial = true
-		}
-		if err := m.enrich(ctx, s, &sel.geo, res.IPs); err != nil {
-			return nil, false, err
 		}
 	} else {
 		path, err := m.dbPath(sel.db)

@@ -16,12 +16,12 @@ import (
 
 var _ ingest.Input = (*source.Input)(nil)
 
-// openInput opens a file, or stdin for "-".
-func openInput(name string, stdin io.Reader) (*source.Input, error) {
+// openInput opens a file, or stdin for "-"; ctx ends its reads.
+func openInput(ctx context.Context, name string, stdin io.Reader) (*source.Input, error) {
 	if name == "-" {
-		return source.NewReader("-", stdin, time.Time{})
+		return source.NewReaderContext(ctx, "-", stdin, time.Time{})
 	}
-	return source.Open(name)
+	return source.OpenContext(ctx, name)
 }
 
 // orderInputs puts rotated sets oldest first.
