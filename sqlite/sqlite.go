@@ -51,24 +51,44 @@ type EventStore struct {
 	// summaries. Open sets it to time.Now; tests may replace it before use.
 	Now func() time.Time
 
-	db   *sql.DB
-	path string
+	db       *sql.DB
+	path     string
+	readOnly bool // opened by OpenReadOnly
 }
 
-// Open opens the database at path, creating the file and its parent
-// directory when needed, and brings its schema up to date. The path Memory
-// (":memory:") opens a private in-memory database.
-func Open(ctx context.Context, path string) (*EventStore, error) {
-	if path == "" {
-		return nil, knocks.Errorf(knocks.EINVALID, "no database path given")
-	}
-	s := &EventStore{Now: time.Now, path: path}
+// ApplicationID is the value of PRAGMA application_id that marks an SQLite
+// file as a knocks database: the bytes "knok" (0x6b6e6f6b). Open refuses a
+// file that holds another program's tables; it sets the mark on a new
+// database, and on one that knocks made before it set the mark.
+const ApplicationID = 0x6b6e6f6b
+
+// dsnParams returns the connection parameters shared by every open.
+func dsnParams() url.Values {
 	params := url.Values{}
 	params.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "temp_store(MEMORY)")
 	params.Add("_pragma", "cache_size(-2000)")
+	return params
+}
+
+// fileDSN returns the DSN of the database file at the absolute path abs.
+func fileDSN(abs string, params url.Values) string {
+	return "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + params.Encode()
+}
+
+// Open opens the database at path for reading and writing, creating the
+// file and its parent directory when needed, and brings its schema up to
+// date. The path Memory (":memory:") opens a private in-memory database.
+// It returns EINVALID for a file that is not a knocks database (another
+// program's SQLite file, or not SQLite at all).
+func Open(ctx context.Context, path string) (*EventStore, error) {
+	if path == "" {
+		return nil, knocks.Errorf(knocks.EINVALID, "no database path given")
+	}
+	s := &EventStore{Now: time.Now, path: path}
+	params := dsnParams()
 	params.Set("_txlock", "immediate")
 	var dsn string
 	if path == Memory {
@@ -82,7 +102,7 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 			return nil, fmt.Errorf("cannot open db: %w", err)
 		}
 		s.path = abs
-		dsn = "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + params.Encode()
+		dsn = fileDSN(abs, params)
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -97,6 +117,10 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	}
 	db.SetConnMaxIdleTime(time.Minute)
 	s.db = db
+	if err := checkOwner(ctx, db, s.path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	// The page size of a new database must be set before WAL mode writes
 	// its first page; both settings persist in the file.
 	for _, pragma := range []string{"PRAGMA page_size = " + strconv.Itoa(pageSize), "PRAGMA journal_mode = WAL"} {
@@ -109,7 +133,178 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("cannot open db %s: %w", path, err)
 	}
+	// PRAGMA takes no parameters; the value is our constant.
+	if _, err := db.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(ApplicationID)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot open db %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// OpenReadOnly opens the knocks database at path for reading: reports use
+// it, so that they work on a database that they may not write (in a
+// read-only directory, or another user's file). It never creates the file,
+// and makes no -wal or -shm file where none may be made.
+//
+// It opens the file with SQLite's mode=ro, which reads a database while an
+// importer writes it. Where that cannot work (a database in WAL mode whose
+// -shm file is absent and cannot be made, as in a directory that the
+// reader may not write), it opens the file as immutable: SQLite then takes
+// no locks and reads the file as it is, which is right as long as no
+// importer writes it meanwhile.
+//
+// A schema older than this package reads is brought up to date through
+// Open when the file may be written; else OpenReadOnly returns EINVALID
+// with the advice to run an import. It returns ENOTFOUND when there is no
+// file at path, and EINVALID for a file that is not a knocks database or
+// whose schema is newer than this package knows.
+func OpenReadOnly(ctx context.Context, path string) (*EventStore, error) {
+	if path == "" || path == Memory {
+		return nil, knocks.Errorf(knocks.EINVALID, "no database path given")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open db: %w", err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, knocks.Errorf(knocks.ENOTFOUND, "no database at %s", path)
+		}
+		return nil, fmt.Errorf("cannot open db: %w", err)
+	}
+	s, err := openReadOnly(ctx, abs)
+	if !errors.Is(err, errOldSchema) {
+		return s, err
+	}
+	w, werr := Open(ctx, abs)
+	if werr != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return openReadOnly(ctx, abs)
+}
+
+// errOldSchema is the error of a database whose schema is older than this
+// package reads.
+var errOldSchema = knocks.Errorf(knocks.EINVALID, "the database was made by an older knocks: run `knocks ingest` once as a user who may write it, to bring it up to date")
+
+// openReadOnly opens the database file abs with mode=ro, else as
+// immutable, and checks that it is a knocks database of the schema this
+// package reads.
+func openReadOnly(ctx context.Context, abs string) (*EventStore, error) {
+	var firstErr error
+	for _, immutable := range []bool{false, true} {
+		params := url.Values{}
+		params.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
+		params.Add("_pragma", "query_only(1)")
+		params.Add("_pragma", "temp_store(MEMORY)")
+		params.Add("_pragma", "cache_size(-2000)")
+		params.Set("mode", "ro")
+		if immutable {
+			params.Set("immutable", "1")
+		}
+		db, err := sql.Open("sqlite", fileDSN(abs, params))
+		if err != nil {
+			return nil, fmt.Errorf("cannot open db: %w", err)
+		}
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(4)
+		db.SetConnMaxIdleTime(time.Minute)
+		err = checkOwner(ctx, db, abs)
+		if err == nil {
+			err = checkVersion(ctx, db)
+		}
+		if err == nil {
+			return &EventStore{Now: time.Now, db: db, path: abs, readOnly: true}, nil
+		}
+		db.Close()
+		var ke *knocks.Error
+		if errors.As(err, &ke) {
+			return nil, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, fmt.Errorf("cannot open db %s for reading: %w", abs, firstErr)
+}
+
+// checkOwner returns EINVALID unless the database of db is a knocks
+// database: one marked with ApplicationID, one that an older knocks made
+// (no mark, but knocks' tables and schema version), or one without any
+// table (a new or empty file).
+func checkOwner(ctx context.Context, db *sql.DB, path string) error {
+	var id int64
+	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
+		if isNotADB(err) {
+			return knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (not an SQLite file); give another --db", path)
+		}
+		return fmt.Errorf("cannot open db %s: %w", path, err)
+	}
+	if id == ApplicationID {
+		return nil
+	}
+	if id != 0 {
+		return knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (it belongs to another program: application_id %#x); give another --db", path, uint32(id))
+	}
+	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+	if err != nil {
+		return fmt.Errorf("cannot open db %s: %w", path, err)
+	}
+	defer rows.Close()
+	tables := map[string]bool{}
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("cannot open db %s: %w", path, err)
+		}
+		tables[name] = true
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot open db %s: %w", path, err)
+	}
+	if len(names) == 0 {
+		return nil // a new database
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("cannot open db %s: %w", path, err)
+	}
+	if v >= 1 && tables["connections"] && tables["checkpoints"] && tables["imports"] && tables["ip_geo"] {
+		return nil // made by a knocks that did not mark its databases yet
+	}
+	if len(names) > 5 {
+		names = append(names[:5], "...")
+	}
+	return knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (it holds another program's tables: %s); give another --db", path, strings.Join(names, ", "))
+}
+
+// checkVersion returns errOldSchema or EINVALID unless the schema of db
+// is the one this package writes: a reader does not migrate.
+func checkVersion(ctx context.Context, db *sql.DB) error {
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("cannot read schema version: %w", err)
+	}
+	switch want := SchemaVersion(); {
+	case v == 0:
+		return knocks.Errorf(knocks.ENOTFOUND, "the database holds no knocks data yet: run `knocks ingest FILE...` first")
+	case v > want:
+		return knocks.Errorf(knocks.EINVALID, "the database has schema version %d, newer than this knocks knows (%d): upgrade knocks", v, want)
+	case v < want:
+		return errOldSchema
+	}
+	return nil
+}
+
+// isNotADB reports whether err says that a file is not an SQLite database.
+func isNotADB(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_NOTADB
 }
 
 // Path returns the absolute path of the database file, or Memory.
@@ -122,7 +317,9 @@ func (s *EventStore) DB() *sql.DB { return s.db }
 // Close lets SQLite refresh its query planner statistics and closes the
 // database.
 func (s *EventStore) Close() error {
-	_, _ = s.db.Exec("PRAGMA optimize")
+	if !s.readOnly {
+		_, _ = s.db.Exec("PRAGMA optimize")
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("cannot close db: %w", err)
 	}

@@ -91,7 +91,11 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer loc.Close()
-	store, err := c.m.openDB(ctx, c.db)
+	open := c.m.openReadDB // status only reads
+	if pos[0] == "refresh" {
+		open = c.m.openDB
+	}
+	store, err := open(ctx, c.db)
 	if err != nil {
 		return err
 	}

@@ -87,14 +87,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			partial = true
 		}
 	} else {
-		path, err := m.dbPath(sel.db)
-		if err != nil {
-			return nil, false, err
-		}
-		if _, err := os.Stat(path); err != nil {
-			return nil, false, knocks.Errorf(knocks.ENOTFOUND, "no database at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
-		}
-		s, err := openStore(ctx, path)
+		s, err := m.openReadDB(ctx, sel.db)
 		if err != nil {
 			return nil, false, err
 		}

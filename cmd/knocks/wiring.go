@@ -5,11 +5,15 @@ package main
 import (
 	"context"
 	"io"
+	"net/url"
+	"regexp"
+	"strings"
 	"time"
 
 	"knocks"
 	"knocks/ingest"
 	"knocks/parse"
+	"knocks/report"
 	"knocks/source"
 	"knocks/sqlite"
 )
@@ -27,9 +31,59 @@ func openInput(ctx context.Context, name string, stdin io.Reader) (*source.Input
 // orderInputs puts rotated sets oldest first.
 func orderInputs(names []string) ([]string, error) { return source.Order(names) }
 
-// openStore opens the SQLite store at path.
-func openStore(ctx context.Context, path string) (*sqlite.EventStore, error) {
+// openStore opens the store that a --db value names for reading and
+// writing, creating an SQLite database when there is none.
+func openStore(ctx context.Context, db string) (*sqlite.EventStore, error) {
+	path, err := storePath(db)
+	if err != nil {
+		return nil, err
+	}
 	return sqlite.Open(ctx, path)
+}
+
+// openReadStore opens the store that a --db value names for reading only:
+// it never needs write access (see sqlite.OpenReadOnly).
+func openReadStore(ctx context.Context, db string) (*sqlite.EventStore, error) {
+	path, err := storePath(db)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.OpenReadOnly(ctx, path)
+}
+
+// urlScheme matches the scheme of a URL ("postgres://"), not a Windows
+// drive ("C:\").
+var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
+// storePath returns the SQLite file that a --db value names: a path, or a
+// file:// URL. It is the one place that reads the form of a --db value:
+// a URL of any other scheme is refused here, as a bad argument, until
+// knocks can store there.
+func storePath(db string) (string, error) {
+	m := urlScheme.FindStringSubmatch(db)
+	if m == nil {
+		return db, nil
+	}
+	switch scheme := strings.ToLower(m[1]); scheme {
+	case "file":
+		u, err := url.Parse(db)
+		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
+			return "", usagef("--db %s: a file URL is file:///path/to/knocks.db", report.Safe(db))
+		}
+		return u.Path, nil
+	case "postgres", "postgresql", "mysql", "mariadb", "sqlserver", "mongodb", "redis":
+		return "", usagef("--db %s: knocks cannot store in %s databases; give the path of an SQLite file (e.g. --db /var/lib/knocks/knocks.db)", report.Safe(redactURL(db)), scheme)
+	default:
+		return "", usagef("--db %s: knocks cannot store at %s: URLs; give the path of an SQLite file (e.g. --db /var/lib/knocks/knocks.db)", report.Safe(redactURL(db)), report.Safe(scheme))
+	}
+}
+
+// redactURL returns a URL without its password, for a message.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
 }
 
 // parser adapts the parse package to ingest.Parser.
@@ -53,13 +107,27 @@ func (p *parser) Reset(modTime, prev time.Time) { p.clock.Reset(modTime, prev) }
 func (p *parser) Shape(line []byte) string      { return parse.ShapeLine(line) }
 
 // openDB opens the database that the --db flag value, $KNOCKS_DB or the
-// default path names.
+// default path names, for reading and writing.
 func (m *Main) openDB(ctx context.Context, flagValue string) (*sqlite.EventStore, error) {
 	path, err := m.dbPath(flagValue)
 	if err != nil {
 		return nil, err
 	}
 	return openStore(ctx, path)
+}
+
+// openReadDB opens the database that the --db flag value, $KNOCKS_DB or
+// the default path names, for reading only.
+func (m *Main) openReadDB(ctx context.Context, flagValue string) (*sqlite.EventStore, error) {
+	path, err := m.dbPath(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openReadStore(ctx, path)
+	if knocks.ErrorCode(err) == knocks.ENOTFOUND {
+		return nil, knocks.Errorf(knocks.ENOTFOUND, "no knocks data at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
+	}
+	return s, err
 }
 
 // zone returns the zone of a --tz value; "" is the local zone.
