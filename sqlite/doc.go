@@ -22,5 +22,7 @@
 // inside one read transaction so that its numbers agree with each other.
 //
 // Importers serialise on an advisory lock file beside the database (see
-// EventStore.LockImport); readers need no lock.
+// EventStore.LockImport); readers need no lock, and OpenReadOnly opens the
+// file without write access. Every knocks database is marked with
+// ApplicationID; both opens refuse another program's SQLite file.
 package sqlite
