@@ -239,7 +239,7 @@ func checkOwner(ctx context.Context, db *sql.DB, path string) error {
 	var id int64
 	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
 		if isNotADB(err) {
-			return knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (not an SQLite file); give another --db", path)
+			return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (not an SQLite file); give another --db", path))
 		}
 		return fmt.Errorf("cannot open db %s: %w", path, err)
 	}
@@ -247,7 +247,7 @@ func checkOwner(ctx context.Context, db *sql.DB, path string) error {
 		return nil
 	}
 	if id != 0 {
-		return knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (it belongs to another program: application_id %#x); give another --db", path, uint32(id))
+		return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (it belongs to another program: application_id %#x); give another --db", path, uint32(id)))
 	}
 	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
 	if err != nil {
@@ -280,7 +280,7 @@ func checkOwner(ctx context.Context, db *sql.DB, path string) error {
 	if len(names) > 5 {
 		names = append(names[:5], "...")
 	}
-	return knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (it holds another program's tables: %s); give another --db", path, strings.Join(names, ", "))
+	return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID, "%s is not a knocks database (it holds another program's tables: %s); give another --db", path, strings.Join(names, ", ")))
 }
 
 // checkVersion returns errOldSchema or EINVALID unless the schema of db

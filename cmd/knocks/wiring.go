@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -125,7 +126,11 @@ func (m *Main) openReadDB(ctx context.Context, flagValue string) (*sqlite.EventS
 	}
 	s, err := openReadStore(ctx, path)
 	if knocks.ErrorCode(err) == knocks.ENOTFOUND {
-		return nil, knocks.Errorf(knocks.ENOTFOUND, "no knocks data at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
+		what := "no database at %s"
+		if _, serr := os.Stat(path); serr == nil {
+			what = "no knocks data in %s yet"
+		}
+		return nil, knocks.Errorf(knocks.ENOTFOUND, what+": run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
 	}
 	return s, err
 }
