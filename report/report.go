@@ -14,9 +14,23 @@ import (
 
 // Options control text output.
 type Options struct {
-	Flags bool // show flag emoji beside country codes (the terminal supports them)
-	Color bool // reserved for later; output is plain today
+	Flags bool           // show flag emoji beside country codes (the terminal supports them)
+	Color bool           // colour titles, column heads and logins with ANSI codes (around already escaped text)
+	Zone  *time.Location // the zone of the times shown; nil is UTC (days per day are always UTC days)
 }
+
+// Definition says what the numbers of a report count; the text report
+// ends with it.
+const Definition = "An attempt is one failed authentication (each Failed line; one for a connection that failed without one); a scan is a connection that never tried to authenticate (see README, Counting)."
+
+// ANSI SGR sequences of the text report's colours.
+const (
+	sgrBold  = "\x1b[1m"
+	sgrDim   = "\x1b[2m"
+	sgrRed   = "\x1b[1;31m"
+	sgrCyan  = "\x1b[1;36m"
+	sgrReset = "\x1b[0m"
+)
 
 // JSON writes s as one indented JSON object. The keys are documented in
 // docs/report-json.md.
@@ -30,20 +44,25 @@ func JSON(w io.Writer, s *knocks.Summary) error {
 }
 
 // CSV writes s as one table with the columns section, rank, key, attempts,
-// share, valid, ips, first, last, country, asn, org: the totals first (section
+// share, valid, ips, first, last, country, asn, org, name: org is the
+// organisation of an AS, name the name of a country; the totals first (section
 // "total", key the name of the count), then one row per entry of each top
 // list and of the per-day series. The sections of the top lists are user,
 // ip, subnet (/24 and /64), subnet48 (IPv6 /48), prefix (announced prefixes
 // of the ASN data), port, host, country and asn.
 func CSV(w io.Writer, s *knocks.Summary) error {
 	cw := csv.NewWriter(w)
+	const columns = 13
 	write := func(rec ...string) {
+		for len(rec) < columns {
+			rec = append(rec, "")
+		}
 		for i := range rec {
 			rec[i] = CSVCell(rec[i]) // numbers and times never start with a formula character
 		}
 		_ = cw.Write(rec)
 	}
-	write("section", "rank", "key", "attempts", "share", "valid", "ips", "first", "last", "country", "asn", "org")
+	write("section", "rank", "key", "attempts", "share", "valid", "ips", "first", "last", "country", "asn", "org", "name")
 	total := func(key string, v int64) { write("total", "", key, itoa(v), "", "", "", "", "", "", "", "") }
 	total("attempts", s.Attempts)
 	total("connections", s.Connections)
@@ -74,7 +93,7 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 	keyed("port", s.TopPorts)
 	keyed("host", s.TopHosts)
 	for i, c := range s.TopCountries {
-		write("country", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", c.Country, "", c.Name)
+		write("country", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", c.Country, "", "", c.Name)
 	}
 	for i, a := range s.TopASNs {
 		asn := strconv.FormatUint(uint64(a.ASN), 10)
@@ -90,19 +109,30 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 	return nil
 }
 
-// Text writes s as terminal tables.
+// Text writes s as terminal tables. Every cell is made safe (Safe) before
+// the colour codes of o.Color are put around it.
 func Text(w io.Writer, s *knocks.Summary, o Options) error {
-	p := &printer{w: w}
-	p.f("knocks report: an attempt is one failed authentication (see README, Counting)\n\n")
+	p := &printer{w: w, color: o.Color}
+	zone := o.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
 	if s.First.IsZero() {
 		p.f("No events stored for this selection.\n")
 		return p.err
 	}
-	p.f("%-16s %s → %s\n", "Period", s.First.UTC().Format("2006-01-02 15:04"), s.Last.UTC().Format("2006-01-02 15:04 MST"))
-	p.f("%-16s %s\n", "Attempts", group(s.Attempts))
+	p.f("%-16s %s → %s\n", "Period", s.First.In(zone).Format("2006-01-02 15:04"), s.Last.In(zone).Format("2006-01-02 15:04 MST"))
+	if zone != time.UTC {
+		p.f("%-16s %s\n", "Times in", Safe(zone.String()))
+	}
+	p.f("%-16s %s\n", "Attempts", p.paint(sgrBold, group(s.Attempts)))
 	p.f("%-16s %s\n", "Failed conns", group(s.Connections))
 	p.f("%-16s %s\n", "Scans", group(s.Scans))
-	p.f("%-16s %s\n", "Logins", group(s.Logins))
+	logins := group(s.Logins)
+	if s.Logins > 0 {
+		logins = p.paint(sgrRed, logins)
+	}
+	p.f("%-16s %s\n", "Logins", logins)
 	p.f("%-16s %s\n", "Unique IPs", group(s.UniqueIPs))
 	p.f("%-16s %s\n", "Unique users", group(s.UniqueUsers))
 	if s.LinesRead > 0 {
@@ -131,7 +161,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		}
 		p.table("Top IPs", head, len(s.TopIPs), func(i int) []string {
 			ip := s.TopIPs[i]
-			row := []string{Safe(ip.IP), group(ip.Attempts), pct(ip.Share), day(ip.First), day(ip.Last)}
+			row := []string{Safe(ip.IP), group(ip.Attempts), pct(ip.Share), day(ip.First, zone), day(ip.Last, zone)}
 			if geo {
 				asn := ""
 				if ip.ASN != 0 {
@@ -171,7 +201,6 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 			return []string{Safe(c.City), country(c.Country, o.Flags), group(c.Attempts), group(c.IPs)}
 		})
 	}
-	keyed("Top source ports", "port", s.TopPorts)
 	keyed("Hosts attacked", "host", s.TopHosts)
 
 	if days := lastDays(s.PerDay, 31); len(days) > 0 {
@@ -192,6 +221,8 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 			return []string{d.Time.UTC().Format("2006-01-02 Mon"), group(d.Attempts), strings.Repeat("█", n)}
 		})
 	}
+	keyed("Top source ports (chosen at random by clients)", "port", s.TopPorts)
+	p.f("\n%s\n", p.paint(sgrDim, Definition))
 	if len(s.GeoIPSources) > 0 {
 		p.f("\nGeoIP data: %s\n", Safe(strings.Join(s.GeoIPSources, "; ")))
 		p.f("Countries are where the addresses are located (not where they are registered), where the data tells.\n")
@@ -203,8 +234,18 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 }
 
 type printer struct {
-	w   io.Writer
-	err error
+	w     io.Writer
+	err   error
+	color bool
+}
+
+// paint puts the SGR sequence sgr around text when colour is on. text is
+// already safe: knocks adds these codes, never the data.
+func (p *printer) paint(sgr, text string) string {
+	if !p.color || text == "" {
+		return text
+	}
+	return sgr + text + sgrReset
 }
 
 func (p *printer) f(format string, args ...any) {
@@ -229,13 +270,16 @@ func (p *printer) table(title string, head []string, n int, row func(int) []stri
 			}
 		}
 	}
-	p.f("\n%s\n", title)
-	for _, r := range rows {
+	p.f("\n%s\n", p.paint(sgrCyan, title))
+	for ri, r := range rows {
 		var b strings.Builder
 		b.WriteString("  ")
 		for i, c := range r {
 			c = clip(c, 48)
 			pad := strings.Repeat(" ", max(0, width[i]-displayWidth(c)))
+			if ri == 0 {
+				c = p.paint(sgrBold, c)
+			}
 			if i > 0 {
 				b.WriteString("  ")
 			}
@@ -298,18 +342,20 @@ func group(n int64) string {
 
 func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
-func day(t time.Time) string {
+func day(t time.Time, zone *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.UTC().Format("2006-01-02")
+	return t.In(zone).Format("2006-01-02")
 }
 
+// ts formats a time in RFC 3339 in its own zone (UTC unless the caller
+// chose another).
 func ts(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.Format(time.RFC3339)
 }
 
 func itoa(n int64) string   { return strconv.FormatInt(n, 10) }

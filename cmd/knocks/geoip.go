@@ -22,7 +22,7 @@ type geoFlags struct {
 }
 
 func (g *geoFlags) register(fs *flag.FlagSet) {
-	fs.Var(&g.paths, "geoip", "a GeoIP `.mmdb` file or directory (MaxMind GeoLite2/GeoIP2, DB-IP; repeatable); the embedded country and ASN data fill in")
+	fs.Var(&g.paths, "geoip", "a GeoIP `.mmdb` file or directory (MaxMind GeoLite2/GeoIP2, DB-IP; repeatable; default $KNOCKS_GEOIP, colon-separated); the embedded country and ASN data fill in")
 	fs.BoolVar(&g.off, "no-geoip", false, "do not look up where addresses are")
 }
 
@@ -34,9 +34,25 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
 // locator opens the GeoIP databases: the --geoip files, the search path,
 // and the embedded data.
+// Without --geoip, $KNOCKS_GEOIP names the files (a list separated by
+// colons).
 func (m *Main) locator(g *geoFlags) (*mmdb.Locator, error) {
 	state, _ := m.stateDir()
-	return mmdb.Open(mmdb.Config{Paths: g.paths, SearchDirs: mmdb.DefaultSearchDirs(state), CacheDir: m.cacheDir()})
+	return mmdb.Open(mmdb.Config{Paths: m.geoipPaths(g), SearchDirs: mmdb.DefaultSearchDirs(state), CacheDir: m.cacheDir()})
+}
+
+// geoipPaths returns the --geoip paths, else those of $KNOCKS_GEOIP.
+func (m *Main) geoipPaths(g *geoFlags) []string {
+	if len(g.paths) > 0 {
+		return g.paths
+	}
+	var paths []string
+	for _, p := range filepath.SplitList(m.Getenv("KNOCKS_GEOIP")) {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths
 }
 
 // GeoIPCommand is `knocks geoip status|update|refresh`.
@@ -47,22 +63,18 @@ type GeoIPCommand struct {
 	url string
 }
 
-// Run runs `knocks geoip`.
-func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("knocks geoip", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stdout)
-	fs.StringVar(&c.db, "db", "", "database `path`")
+// FlagSet returns the flags of `knocks geoip`.
+func (c *GeoIPCommand) FlagSet() *flag.FlagSet {
+	fs := c.m.newFlagSet("geoip")
+	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
 	fs.StringVar(&c.url, "url", "https://download.db-ip.com/free", "update: the `base URL` of the DB-IP Lite downloads")
 	c.geo.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: knocks geoip status|update|refresh [flags]
+	return fs
+}
 
-  status   which GeoIP databases are in use, their build dates, and how many stored addresses each resolves
-  update   download the monthly DB-IP Lite City database (free, no account) into the state directory
-  refresh  look up every stored address again (after a database update)`)
-		fs.PrintDefaults()
-	}
-	pos, err := parseFlags(fs, args)
+// Run runs `knocks geoip`.
+func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
+	pos, err := parseFlags(c.FlagSet(), args)
 	if err != nil {
 		return err
 	}

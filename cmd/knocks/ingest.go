@@ -28,22 +28,23 @@ type IngestCommand struct {
 func (c *IngestCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
 	fs.IntVar(&c.year, "year", 0, "the `year` of the first line of syslog files that have none (default: inferred from the file's modification time)")
-	fs.StringVar(&c.tz, "tz", "", "time `zone` that syslog lines without a zone were written in, e.g. Europe/Berlin (default: local)")
+	fs.StringVar(&c.tz, "log-tz", "", "time `zone` that syslog lines without a zone were written in, e.g. Europe/Berlin (default: local)")
+	fs.StringVar(&c.tz, "tz", "", "the same as --log-tz (its older name)")
 	fs.BoolVar(&c.wait, "wait", false, "wait for another running import instead of failing")
 	c.geo.register(fs)
 }
 
-// Run runs `knocks ingest`.
-func (c *IngestCommand) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("knocks ingest", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stdout)
+// FlagSet returns the flags of `knocks ingest`.
+func (c *IngestCommand) FlagSet() *flag.FlagSet {
+	fs := c.m.newFlagSet("ingest")
 	c.flags(fs)
 	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: knocks ingest [flags] FILE...\n\nImports sshd logs (syslog, RFC 5424, journalctl -o json, fail2ban.log; plain or gzip; \"-\" is stdin).\nRunning it again over the same files adds only what is new.")
-		fs.PrintDefaults()
-	}
-	names, err := parseFlags(fs, args)
+	return fs
+}
+
+// Run runs `knocks ingest`.
+func (c *IngestCommand) Run(ctx context.Context, args []string) error {
+	names, err := parseFlags(c.FlagSet(), args)
 	if err != nil {
 		return err
 	}

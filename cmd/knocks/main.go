@@ -20,6 +20,8 @@ import (
 	"time"
 	_ "time/tzdata" // --tz works on systems without a zoneinfo database
 
+	"github.com/mattn/go-isatty"
+
 	"knocks"
 	"knocks/report"
 )
@@ -57,12 +59,38 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Now    func() time.Time
+	// Terminal says whether w is a terminal (colour on stdout, progress on
+	// stderr); nil means none is.
+	Terminal func(w io.Writer) bool
+}
+
+// isTerminal says whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// terminal says whether w is a terminal, as m.Terminal tells.
+func (m *Main) terminal(w io.Writer) bool { return m.Terminal != nil && m.Terminal(w) }
+
+// useColor turns a --color value into whether to colour: auto colours a
+// terminal unless $NO_COLOR is set (https://no-color.org) or $TERM is dumb.
+func (m *Main) useColor(mode string) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto", "":
+		return m.terminal(m.Stdout) && m.Getenv("NO_COLOR") == "" && m.Getenv("TERM") != "dumb", nil
+	}
+	return false, usagef("unknown --color %q (auto, always or never)", report.Safe(mode))
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now, Terminal: isTerminal}
 	if path := os.Getenv("KNOCKS_CPUPROFILE"); path != "" { // for developers: go tool pprof
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
@@ -76,49 +104,32 @@ func main() {
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
 
-const usage = `knocks: who is knocking on port 22, from sshd's own logs.
-
-Usage:
-  knocks ingest [flags] FILE...      import logs into the database (cron-safe; "-" is stdin)
-  knocks report [flags] [FILE...]    report from the database, or one-shot from FILEs
-  knocks parse [flags] FILE...       print one JSON object per recognised event
-  knocks report --html FILE [FILE...] a self-contained offline HTML report with charts and maps
-  knocks plot --out DIR [FILE...]    one PNG (--svg: and SVG) per chart, for a blog post
-  knocks geoip status|update|refresh GeoIP databases: which are used, download DB-IP City, look up again
-  knocks version                     print the version and data attributions
-
-Run "knocks COMMAND -h" for the flags of a command.
-The database is --db PATH, else $KNOCKS_DB, else $XDG_STATE_HOME/knocks/knocks.db
-(~/.local/state/knocks/knocks.db).
-`
-
 // Run runs the program with args (without the program name) and returns the
 // exit code.
 func (m *Main) Run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(m.Stderr, usage)
+		printUsage(m.Stderr)
 		return exitUsage
 	}
-	var err error
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "ingest":
-		err = (&IngestCommand{m: m}).Run(ctx, rest)
-	case "report":
-		err = (&ReportCommand{m: m}).Run(ctx, rest)
-	case "parse":
-		err = (&ParseCommand{m: m}).Run(ctx, rest)
-	case "plot":
-		err = (&PlotCommand{m: m}).Run(ctx, rest)
-	case "geoip":
-		err = (&GeoIPCommand{m: m}).Run(ctx, rest)
-	case "version", "--version":
-		err = m.version()
-	case "help", "-h", "--help":
-		fmt.Fprint(m.Stdout, usage)
-	default:
-		fmt.Fprintf(m.Stderr, "knocks: unknown command %q (see `knocks -h`)\n", report.Safe(cmd))
+	name, rest := args[0], args[1:]
+	switch name {
+	case "--version", "-version", "-v":
+		name = "version"
+	case "help", "-h", "--help", "-help":
+		if len(rest) == 1 && lookup(rest[0]) != nil { // knocks help report
+			c := lookup(rest[0])
+			printHelp(m.Stdout, c, c.new(m).FlagSet())
+			return exitOK
+		}
+		printUsage(m.Stdout)
+		return exitOK
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(m.Stderr, "knocks: unknown command %q (see `knocks -h`)\n", report.Safe(name))
 		return exitUsage
 	}
+	err := c.new(m).Run(ctx, rest)
 	return m.exit(err)
 }
 
@@ -255,10 +266,35 @@ func buildVersion() string {
 	return "dev"
 }
 
-// version prints the version and the attribution lines of the bundled data.
-func (m *Main) version() error {
+// VersionCommand prints the version and the attribution lines of the
+// bundled data.
+type VersionCommand struct {
+	m   *Main
+	geo geoFlags
+}
+
+// FlagSet returns the flags of `knocks version`.
+func (c *VersionCommand) FlagSet() *flag.FlagSet {
+	fs := c.m.newFlagSet("version")
+	c.geo.register(fs)
+	return fs
+}
+
+// Run runs `knocks version`.
+func (c *VersionCommand) Run(ctx context.Context, args []string) error {
+	pos, err := parseFlags(c.FlagSet(), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("version takes no arguments")
+	}
+	m := c.m
 	fmt.Fprintf(m.Stdout, "knocks %s\n", buildVersion())
-	loc, err := m.locator(&geoFlags{})
+	if c.geo.off {
+		return nil
+	}
+	loc, err := m.locator(&c.geo)
 	if err != nil {
 		return err
 	}

@@ -57,18 +57,19 @@ var classNames = map[knocks.Class]string{
 	knocks.ClassPenalty: "penalty",
 }
 
-// Run runs `knocks parse`.
-func (c *ParseCommand) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("knocks parse", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stdout)
+// FlagSet returns the flags of `knocks parse`.
+func (c *ParseCommand) FlagSet() *flag.FlagSet {
+	fs := c.m.newFlagSet("parse")
 	fs.BoolVar(&c.unmatched, "unmatched", false, "also print the sshd lines that were not recognised")
 	fs.IntVar(&c.year, "year", 0, "the `year` of the first syslog line (default: inferred from the file's modification time)")
-	fs.StringVar(&c.tz, "tz", "", "time `zone` of syslog lines without one (default: local)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: knocks parse [flags] FILE...\n\nPrints one JSON object per recognised event (and with --unmatched, per unrecognised sshd line).\nA line without an address gets the address of its connection from an earlier line.")
-		fs.PrintDefaults()
-	}
-	names, err := parseFlags(fs, args)
+	fs.StringVar(&c.tz, "log-tz", "", "time `zone` of syslog lines without one (default: local); the output is in UTC")
+	fs.StringVar(&c.tz, "tz", "", "the same as --log-tz (its older name)")
+	return fs
+}
+
+// Run runs `knocks parse`.
+func (c *ParseCommand) Run(ctx context.Context, args []string) error {
+	names, err := parseFlags(c.FlagSet(), args)
 	if err != nil {
 		return err
 	}

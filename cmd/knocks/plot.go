@@ -19,21 +19,21 @@ type PlotCommand struct {
 	height    int
 }
 
-// Run runs `knocks plot`.
-func (c *PlotCommand) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("knocks plot", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stdout)
+// FlagSet returns the flags of `knocks plot`.
+func (c *PlotCommand) FlagSet() *flag.FlagSet {
+	fs := c.m.newFlagSet("plot")
 	c.sel.register(fs, 20)
 	fs.StringVar(&c.out, "out", "charts", "the `directory` to write the images to")
 	fs.BoolVar(&c.svg, "svg", false, "also write SVG images")
 	fs.BoolVar(&c.anonymize, "anonymize", false, "mask the last octet of IPv4 addresses (IPv6 to /48) and hide the names of valid users, for publishing")
 	fs.IntVar(&c.width, "width", 1600, "image width in `pixels`")
 	fs.IntVar(&c.height, "height", 900, "image height in `pixels`")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: knocks plot [flags] [FILE...]\n\nWrites one PNG per chart (time series, users, IPs, subnets, countries, ports, heatmap, world map, cities, US map).")
-		fs.PrintDefaults()
-	}
-	files, err := parseFlags(fs, args)
+	return fs
+}
+
+// Run runs `knocks plot`.
+func (c *PlotCommand) Run(ctx context.Context, args []string) error {
+	files, err := parseFlags(c.FlagSet(), args)
 	if err != nil {
 		return err
 	}

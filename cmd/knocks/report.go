@@ -30,7 +30,8 @@ type selection struct {
 	country string
 	asn     string
 	year    int
-	tz      string
+	logTZ   string // the zone of syslog lines without one (one-shot)
+	tz      string // the zone of the times shown
 	geo     geoFlags
 }
 
@@ -43,7 +44,8 @@ func (s *selection) register(fs *flag.FlagSet, top int) {
 	fs.StringVar(&s.country, "country", "", "only addresses located in this `country`: an ISO code or English name (CN, China), or a reserved range (private, documentation, ...)")
 	fs.StringVar(&s.asn, "asn", "", "only addresses of this autonomous system `number` (e.g. 4134 or AS4134)")
 	fs.IntVar(&s.year, "year", 0, "one-shot: the `year` of the first syslog line (default: inferred)")
-	fs.StringVar(&s.tz, "tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
+	fs.StringVar(&s.logTZ, "log-tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
+	fs.StringVar(&s.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
 	s.geo.register(fs)
 }
 
@@ -57,7 +59,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	}
 	var store *sqlite.EventStore
 	if len(files) > 0 {
-		ing, err := m.ingester(sel.year, sel.tz)
+		ing, err := m.ingester(sel.year, sel.logTZ)
 		if err != nil {
 			return nil, false, err
 		}
@@ -209,20 +211,23 @@ type ReportCommand struct {
 	format string
 	html   string
 	flags  bool
+	color  string
+}
+
+// FlagSet returns the flags of `knocks report`.
+func (c *ReportCommand) FlagSet() *flag.FlagSet {
+	fs := c.m.newFlagSet("report")
+	c.sel.register(fs, 10)
+	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
+	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` instead of a report on stdout (--format is then not used)")
+	fs.StringVar(&c.color, "color", "auto", "colour the text report: auto (when stdout is a terminal and $NO_COLOR is unset), always or never")
+	fs.BoolVar(&c.flags, "flags", strings.Contains(strings.ToUpper(c.m.Getenv("LC_ALL")+c.m.Getenv("LC_CTYPE")+c.m.Getenv("LANG")), "UTF-8") && c.m.Getenv("TERM") != "linux", "show flag emoji beside countries")
+	return fs
 }
 
 // Run runs `knocks report`.
 func (c *ReportCommand) Run(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("knocks report", flag.ContinueOnError)
-	fs.SetOutput(c.m.Stdout)
-	c.sel.register(fs, 10)
-	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
-	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` (instead of the text report)")
-	fs.BoolVar(&c.flags, "flags", strings.Contains(strings.ToUpper(c.m.Getenv("LC_ALL")+c.m.Getenv("LC_CTYPE")+c.m.Getenv("LANG")), "UTF-8") && c.m.Getenv("TERM") != "linux", "show flag emoji beside countries")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: knocks report [flags] [FILE...]\n\nWithout FILEs it reports from the database; with FILEs it reads them into a temporary store first.")
-		fs.PrintDefaults()
-	}
+	fs := c.FlagSet()
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -232,9 +237,23 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	default:
 		return usagef("unknown --format %q (text, json or csv)", c.format)
 	}
+	color, err := c.m.useColor(c.color)
+	if err != nil {
+		return err
+	}
+	zone, err := outputZone(c.sel.tz)
+	if err != nil {
+		return err
+	}
+	if c.html != "" && isSet(fs, "format") {
+		fmt.Fprintf(c.m.Stderr, "knocks: --html and --format: writing the HTML report to %s; --format %s is not used\n", report.Safe(c.html), report.Safe(c.format))
+	}
 	sum, partial, err := c.m.summary(ctx, &c.sel, files)
 	if err != nil {
 		return err
+	}
+	if c.html == "" && c.format != "text" {
+		inZone(sum, zone)
 	}
 	switch {
 	case c.html != "":
@@ -247,7 +266,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	case c.format == "csv":
 		err = report.CSV(c.m.Stdout, sum)
 	default:
-		err = report.Text(c.m.Stdout, sum, report.Options{Flags: c.flags})
+		err = report.Text(c.m.Stdout, sum, report.Options{Flags: c.flags, Color: color, Zone: zone})
 	}
 	if err != nil {
 		return err
@@ -256,6 +275,45 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 		return errPartial
 	}
 	return nil
+}
+
+// isSet says whether the flag called name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// outputZone returns the zone of a --tz value for output: "" and "UTC" are
+// UTC, "Local" the local zone.
+func outputZone(tz string) (*time.Location, error) {
+	switch tz {
+	case "", "UTC", "utc":
+		return time.UTC, nil
+	case "local":
+		tz = "Local"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, usagef("--tz: unknown time zone %q (UTC, Local, or a name such as Europe/Berlin)", report.Safe(tz))
+	}
+	return loc, nil
+}
+
+// inZone puts the times of a summary that are shown as times (not as UTC
+// buckets) in zone: the period and the first and last times of the top IPs.
+func inZone(sum *knocks.Summary, zone *time.Location) {
+	in := func(t *time.Time) {
+		if !t.IsZero() {
+			*t = t.In(zone)
+		}
+	}
+	in(&sum.First)
+	in(&sum.Last)
+	for i := range sum.TopIPs {
+		in(&sum.TopIPs[i].First)
+		in(&sum.TopIPs[i].Last)
+	}
 }
 
 // writeAtomic writes a file through a temporary file in the same
