@@ -278,8 +278,9 @@ type InputStats struct {
 	SSHDLines    int64 // of those, lines written by sshd
 	Recognised   int64 // sshd lines recognised as events or context
 	Unrecognised int64 // sshd lines not recognised
-	Skipped      int64 // lines skipped as bad input (too long, NUL bytes, ...)
+	Skipped      int64 // lines skipped as bad input (too long, NUL bytes, a time out of range, ...)
 	Events       int64 // events counted (fail2ban lines included)
+	Known        int64 // journal entries at or before the stored cursor of their journal: imported before, not read again (not counted in Lines)
 	Error        string
 	Shapes       []Shape // unrecognised lines grouped by shape
 }
@@ -293,14 +294,17 @@ type Import struct {
 }
 
 // Batch is what the ingest pipeline writes in one transaction: the
-// connections it created or changed, fail2ban events, penalty events, and the checkpoint of
-// the input it read them from. The store writes all of it or nothing.
+// connections it created or changed, fail2ban events, penalty events, the
+// checkpoint of the input it read them from, and the new cursors of the
+// journals whose entries they came from. The store writes all of it or
+// nothing.
 type Batch struct {
 	ImportID    int64
 	Connections []*Connection // ID 0: insert (the store sets ID); else update
 	Fail2ban    []Fail2banEvent
 	Penalties   []PenaltyEvent
-	Checkpoint  *Checkpoint // may be nil
+	Checkpoint  *Checkpoint    // may be nil
+	Cursors     []CursorUpdate // at most one per seqnum ID; may be empty
 }
 
 // Filter narrows a report. Zero fields do not filter.
@@ -330,8 +334,14 @@ type EventStore interface {
 	RecentConnections(ctx context.Context, since, until time.Time) ([]*Connection, error)
 
 	// Write stores a batch in one transaction.
-	// Returns EINVALID for a connection with an unknown ID.
+	// Returns EINVALID for a connection with an unknown ID, and ECONFLICT
+	// when a cursor update's Prev is not the stored seqnum (another import
+	// stored entries of that journal meanwhile).
 	Write(ctx context.Context, b *Batch) error
+
+	// JournalCursors returns the stored cursor of every journal (seqnum
+	// ID) that entries were imported from, in no particular order.
+	JournalCursors(ctx context.Context) ([]StoredCursor, error)
 
 	// Summary computes the report for a filter.
 	Summary(ctx context.Context, f Filter) (*Summary, error)

@@ -53,6 +53,9 @@ type Parser interface {
 	Reset(modTime, prev time.Time)
 	// Shape returns the masked shape of an unrecognised sshd line.
 	Shape(line []byte) string
+	// Cursor returns the journald cursor of a journal JSON line (its
+	// __CURSOR field), nil for any other line.
+	Cursor(line []byte) []byte
 }
 
 // Status says what a parser made of a line.
@@ -64,6 +67,7 @@ const (
 	Recognised                 // an event (or a context line)
 	Ignored                    // an sshd line that is not an event
 	Unrecognised               // an sshd line the parser does not know
+	Invalid                    // an sshd line with a time out of range (knocks.ValidTime): skipped as bad input
 )
 
 // Options tune the pipeline.
@@ -104,6 +108,10 @@ type Ingester struct {
 	// Logger receives the pipeline's progress (commits at debug level,
 	// broken inputs at warn); nil discards it.
 	Logger *slog.Logger
+	// LocalJournal says that the inputs are this machine's journal, read
+	// by journalctl: the journals they hold are marked local, and their
+	// cursors are what Journals.After offers to a later run.
+	LocalJournal bool
 }
 
 // waiter is an Input whose reads may block (a pipe): OnWait sets a
@@ -135,6 +143,8 @@ type chunk struct {
 	cp     *knocks.Checkpoint
 	first  bool // the first chunk of its input
 	final  bool // the last chunk of its input
+	// cursors are the journal positions after the chunk's entries.
+	cursors []knocks.CursorUpdate
 }
 
 // Run imports the named inputs in order, opening each with Open (the
@@ -152,6 +162,15 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, len(names))}
+	stored, err := in.Store.JournalCursors(ctx)
+	if err != nil {
+		return res, err
+	}
+	journals := NewJournals(stored)
+	committed := make(map[string]int64, len(stored)) // the writer's view: seqnum ID → stored seqnum
+	for _, c := range stored {
+		committed[c.SeqnumID] = c.Seqnum
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -159,13 +178,13 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	go func() {
-		err := in.write(ctx, id, chunks, free, o, res, nil)
+		err := in.write(ctx, id, chunks, free, o, res, committed, nil)
 		if err != nil {
 			cancel()
 		}
 		writeErr <- err
 	}()
-	readErr := in.read(ctx, names, chunks, free, res, o)
+	readErr := in.read(ctx, names, chunks, free, res, o, journals)
 	close(chunks)
 	werr := <-writeErr
 	if werr != nil {
@@ -192,7 +211,7 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 // read opens, reads and parses each input in turn, sending chunks of
 // events. Inputs are opened one at a time, so a long rotated set costs
 // neither file descriptors nor buffers.
-func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options) error {
+func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, journals *Journals) error {
 	seen := make(map[string]string) // fingerprint → name, to skip an input given twice
 	for i, name := range names {
 		st := &res.Inputs[i]
@@ -202,7 +221,7 @@ func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk,
 			res.fail(st, err)
 			continue
 		}
-		err = in.readInput(ctx, inp, st, seen, out, free, res, o)
+		err = in.readInput(ctx, inp, st, seen, out, free, res, o, journals)
 		inp.Close()
 		if err != nil {
 			return err
@@ -213,7 +232,7 @@ func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk,
 
 // readInput reads one opened input. It returns only errors that end the
 // whole import (the store, ctx); a broken input is recorded in res.
-func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options) error {
+func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, journals *Journals) error {
 	p := in.Parser
 	fp, err := inp.Fingerprint()
 	if err != nil {
@@ -256,6 +275,7 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 				return
 			}
 			c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
+			c.cursors = journals.Take()
 			select {
 			case out <- c:
 				c = &chunk{events: take(free, o.ChunkLines)}
@@ -267,19 +287,31 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 	}
 	for inp.Next() {
 		c.lines++
-		st.Lines++
 		if err := inp.LineErr(); err != nil {
+			st.Lines++
 			st.Skipped++
 			res.Skipped = true
 			res.Errors = append(res.Errors, err)
+		} else if line := inp.Bytes(); !in.newEntry(p, line, journals) {
+			st.Known++ // a journal entry imported before
 		} else {
-			line := inp.Bytes()
+			st.Lines++
 			ev, status := p.Parse(line)
+			if status == Recognised {
+				p.Resolve(&ev)
+				if !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
+					status = Invalid
+				}
+			}
 			switch status {
+			case Invalid:
+				st.SSHDLines++
+				st.Skipped++
+				res.Skipped = true
+				res.Errors = append(res.Errors, fmt.Errorf("%s:%d: %s, skipped", inp.Name(), inp.LineNo(), knocks.TimeRangeError(ev.Time)))
 			case Recognised:
 				st.SSHDLines++
 				st.Recognised++
-				p.Resolve(&ev)
 				ev.Line = inp.LineNo()
 				if ev.Kind.Class() != knocks.ClassNone {
 					st.Events++
@@ -299,6 +331,7 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 		}
 		if c.lines >= int64(o.ChunkLines) {
 			c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
+			c.cursors = journals.Take()
 			select {
 			case out <- c:
 			case <-ctx.Done():
@@ -323,6 +356,7 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 		lineNo, off = cp.Lines, cp.Offset
 	}
 	c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: off, Lines: lineNo, LastTime: last}
+	c.cursors = journals.Take()
 	select {
 	case out <- c:
 	case <-ctx.Done():
@@ -330,6 +364,21 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 	}
 	st.Shapes = shapes.list()
 	return nil
+}
+
+// newEntry reports whether a line is to be read: any line but a journal
+// entry at or before the stored position of its journal. A line whose
+// cursor does not parse is read (it is checked no further here).
+func (in *Ingester) newEntry(p Parser, line []byte, journals *Journals) bool {
+	raw := p.Cursor(line)
+	if raw == nil {
+		return true
+	}
+	cur, err := knocks.ParseCursor(string(raw))
+	if err != nil {
+		return true
+	}
+	return journals.Next(cur, in.LocalJournal)
 }
 
 func take(free chan []knocks.Event, n int) []knocks.Event {
@@ -354,10 +403,15 @@ func (r *Result) fail(st *knocks.InputStats, err error) {
 // at most CommitInterval after lines were read. A batch holds the checkpoint
 // of one input: when the chunks of another input arrive, the pending ones
 // are committed first.
-func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options, res *Result, afterCommit func(acc *Accountant) error) error {
+//
+// committed holds the stored seqnum of each journal (seqnum ID): the Prev
+// of its next cursor update; the journal positions of the chunks are
+// written with the batch that holds their events.
+func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options, res *Result, committed map[string]int64, afterCommit func(acc *Accountant) error) error {
 	acc := NewAccountant()
 	var pending int64
 	var cp *knocks.Checkpoint
+	cursors := map[string]knocks.CursorUpdate{} // the latest position of each journal not yet written
 	lastCommit := time.Now()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -366,13 +420,21 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		timer.Stop()
 		conns, f2b := acc.Take()
 		pen := acc.TakePenalties()
-		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil {
+		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil && len(cursors) == 0 {
 			return nil
 		}
 		b := &knocks.Batch{ImportID: id, Connections: conns, Fail2ban: f2b, Penalties: pen, Checkpoint: cp}
+		for sid, u := range cursors {
+			u.Prev = committed[sid]
+			b.Cursors = append(b.Cursors, u)
+		}
 		if err := in.Store.Write(ctx, b); err != nil {
 			return err
 		}
+		for _, u := range b.Cursors {
+			committed[u.SeqnumID] = u.Seqnum
+		}
+		clear(cursors)
 		if cp != nil {
 			log.Debug("committed", "input", cp.Name, "lines", pending, "connections", len(conns), "offset", cp.Offset)
 		}
@@ -423,6 +485,9 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		pending += c.lines
 		if c.cp != nil {
 			cp = c.cp
+		}
+		for _, u := range c.cursors {
+			cursors[u.SeqnumID] = u
 		}
 		select {
 		case free <- c.events:

@@ -21,13 +21,14 @@ type memStore struct {
 	conns     map[int64]knocks.Connection
 	cps       map[string]knocks.Checkpoint
 	f2b       []knocks.Fail2banEvent
+	cursors   map[string]knocks.StoredCursor
 	nextID    int64
 	writes    int
 	failWrite int // fail the write with this number (1-based); 0: never
 }
 
 func newMemStore() *memStore {
-	return &memStore{conns: map[int64]knocks.Connection{}, cps: map[string]knocks.Checkpoint{}}
+	return &memStore{conns: map[int64]knocks.Connection{}, cps: map[string]knocks.Checkpoint{}, cursors: map[string]knocks.StoredCursor{}}
 }
 
 func (s *memStore) BeginImport(context.Context, time.Time) (int64, error) { return 1, nil }
@@ -62,6 +63,14 @@ func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
 			return knocks.Errorf(knocks.EINVALID, "unknown id %d", c.ID)
 		}
 	}
+	for _, u := range b.Cursors {
+		if s.cursors[u.SeqnumID].Seqnum != u.Prev {
+			return knocks.Errorf(knocks.ECONFLICT, "journal %s moved", u.SeqnumID)
+		}
+	}
+	for _, u := range b.Cursors {
+		s.cursors[u.SeqnumID] = knocks.StoredCursor{Cursor: u.Cursor, Local: u.Local || s.cursors[u.SeqnumID].Local}
+	}
 	for _, c := range b.Connections {
 		if c.ID == 0 {
 			s.nextID++
@@ -74,6 +83,13 @@ func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
 		s.cps[b.Checkpoint.Fingerprint] = *b.Checkpoint
 	}
 	return nil
+}
+func (s *memStore) JournalCursors(context.Context) ([]knocks.StoredCursor, error) {
+	var out []knocks.StoredCursor
+	for _, c := range s.cursors {
+		out = append(out, c)
+	}
+	return out, nil
 }
 func (s *memStore) Summary(context.Context, knocks.Filter) (*knocks.Summary, error) {
 	sum := &knocks.Summary{}
@@ -134,11 +150,15 @@ func (m *memInput) Offset() int64  { return m.off }
 func (m *memInput) Err() error     { return nil }
 func (m *memInput) Close() error   { return nil }
 
-// wordParser parses "SECONDS PID KIND IP USER" lines; "-" is empty.
+// wordParser parses "SECONDS PID KIND IP USER" lines; "-" is empty. A
+// journal entry starts with its cursor: "s=ID;i=SEQNUM SECONDS PID ...".
 type wordParser struct{}
 
 func (wordParser) Parse(line []byte) (knocks.Event, Status) {
 	f := strings.Fields(string(line))
+	if len(f) > 0 && strings.HasPrefix(f[0], "s=") { // a journal entry's cursor
+		f = f[1:]
+	}
 	if len(f) != 5 {
 		return knocks.Event{}, NotSSHD
 	}
@@ -156,6 +176,12 @@ func (wordParser) Parse(line []byte) (knocks.Event, Status) {
 func (wordParser) Resolve(*knocks.Event)      {}
 func (wordParser) Reset(time.Time, time.Time) {}
 func (wordParser) Shape(line []byte) string   { return string(line) }
+func (wordParser) Cursor(line []byte) []byte {
+	if c, _, ok := strings.Cut(string(line), " "); ok && strings.HasPrefix(c, "s=") {
+		return []byte(c)
+	}
+	return nil
+}
 
 // attackLog returns n connections of 3 lines each: invalid user, Failed,
 // disconnect; connection i uses pid 1000+i and starts at second 7*i.

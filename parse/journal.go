@@ -58,6 +58,47 @@ func journalMessage(b []byte, ev *knocks.Event) (msg []byte, ok bool) {
 	return msg, true
 }
 
+// JournalCursor returns the __CURSOR field of a journald JSON line (as
+// `journalctl -o json` writes it), or nil when b is not a JSON object or
+// has no such string field. journalctl writes the cursor first, so only the
+// start of the line is read; the rest of the object is not checked. The
+// result may be a subslice of b.
+func JournalCursor(b []byte) []byte {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil
+	}
+	i = skipWS(b, i+1)
+	for i < len(b) && b[i] == '"' {
+		kEnd, ok := skipString(b, i)
+		if !ok {
+			return nil
+		}
+		key := b[i+1 : kEnd-1]
+		i = skipWS(b, kEnd)
+		if i >= len(b) || b[i] != ':' {
+			return nil
+		}
+		i = skipWS(b, i+1)
+		vEnd, ok := skipValue(b, i, 0)
+		if !ok {
+			return nil
+		}
+		if string(key) == "__CURSOR" {
+			if b[i] != '"' {
+				return nil
+			}
+			return unquoteJSON(b[i:vEnd])
+		}
+		i = skipWS(b, vEnd)
+		if i >= len(b) || b[i] != ',' {
+			return nil
+		}
+		i = skipWS(b, i+1)
+	}
+	return nil
+}
+
 // scanJournal walks the members of one JSON object and keeps the raw
 // values of the fields in journalRecord (the last one of a repeated key).
 // It checks the structure of the object, not every detail of JSON.

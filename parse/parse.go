@@ -28,6 +28,11 @@ const (
 	// Unrecognised is an sshd line that the parser does not know. Message
 	// and Shape help to report it.
 	Unrecognised
+	// Invalid is an sshd or fail2ban.log line whose time is out of the
+	// range that knocks stores (knocks.ValidTime), such as a journald
+	// __REALTIME_TIMESTAMP in the year 11476: bad input, to be skipped with
+	// a message. The event keeps its header (Time, Host, Program, PID).
+	Invalid
 )
 
 // String returns the name of the status.
@@ -41,6 +46,8 @@ func (s Status) String() string {
 		return "ignored"
 	case Unrecognised:
 		return "unrecognised"
+	case Invalid:
+		return "invalid"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -65,12 +72,16 @@ type Header struct {
 // in them.
 //
 // The event's Time is as written: see Header.Time; call Clock.Resolve on
-// every event, in line order, to get UTC. Line never fails and never
+// every event, in line order, to get UTC. A line whose time is outside
+// knocks.MinTime to knocks.MaxTime is Invalid. Line never fails and never
 // panics; Line, Count and Time aside, unset fields are zero. Event.Line is
 // left 0 for the caller to set. Count is at least 1 for a Recognised line.
 func Line(b []byte) (knocks.Event, Status) {
 	var ev knocks.Event
 	st := parseLine(b, &ev)
+	if st != NotSSHD && !ev.NoYear && !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
+		st = Invalid
+	}
 	if st != Recognised {
 		if st == NotSSHD {
 			return knocks.Event{}, st

@@ -31,7 +31,7 @@ const reservedName = "reserved address range"
 // with its arguments.
 type selection struct {
 	ranges  []idRange // the id ranges to read one by one; nil: the whole table
-	where   string    // never empty: "1" selects every connection
+	where   string    // never empty
 	args    []any
 	f2b     string // the same over fail2ban_events; "" when none of them can match
 	f2bArgs []any
@@ -39,11 +39,17 @@ type selection struct {
 
 // newSelection builds the selection of a filter: connections by start
 // time (since ≤ start < until), host, and the country or AS of their
-// address as stored in ip_geo. A time range is narrowed to the ids that
+// address as stored in ip_geo; never rows with times outside knocks.MinTime
+// to knocks.MaxTime. A time range is narrowed to the ids that
 // connection_spans says may hold it.
 func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection, error) {
-	var conds, f2b []string
-	var args, f2bArgs []any
+	// Rows with a time outside the range knocks stores (written by an
+	// older version, or by hand) are left out: one bad row must not make
+	// a report fail (JSON has no year 11476).
+	conds := []string{"start_time >= ?", "end_time <= ?"}
+	args := []any{knocks.MinTime.Unix(), knocks.MaxTime.Unix()}
+	f2b := []string{"time BETWEEN ? AND ?"}
+	f2bArgs := []any{knocks.MinTime.Unix(), knocks.MaxTime.Unix()}
 	var ranges []idRange
 	if !f.Since.IsZero() || !f.Until.IsZero() {
 		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
@@ -79,13 +85,7 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 		conds, args = append(conds, c), append(args, int64(f.ASN))
 		f2b, f2bArgs = append(f2b, c), append(f2bArgs, int64(f.ASN))
 	}
-	s := selection{ranges: ranges, where: "1", args: args, f2b: "1", f2bArgs: f2bArgs}
-	if len(conds) > 0 {
-		s.where = strings.Join(conds, " AND ")
-	}
-	if len(f2b) > 0 {
-		s.f2b = strings.Join(f2b, " AND ")
-	}
+	s := selection{ranges: ranges, where: strings.Join(conds, " AND "), args: args, f2b: strings.Join(f2b, " AND "), f2bArgs: f2bArgs}
 	if f.Host != "" {
 		s.f2b = "" // fail2ban.log lines name no host
 	}

@@ -217,12 +217,14 @@ const rowsPerInsert = 64
 
 // Write stores a batch in one transaction: it inserts the connections with
 // ID 0 (and sets their ID once the transaction committed), updates the
-// others, inserts the fail2ban events and upserts the checkpoint. On any
+// others, inserts the fail2ban events, upserts the checkpoint and moves
+// the journal cursors (see writeCursors). On any
 // error nothing of the batch is stored and no ID is set.
 // Returns EINVALID for a connection with an unknown ID, an impossible
 // connection (no start time, end before start, negative counts), a
-// fail2ban event of another kind, a checkpoint without a fingerprint, or
-// an unknown import id.
+// fail2ban event of another kind, a checkpoint without a fingerprint, a
+// malformed cursor update, or an unknown import id; ECONFLICT when a
+// cursor update's Prev is not the stored seqnum.
 func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if b == nil {
 		return nil
@@ -247,6 +249,9 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	}
 	if b.Checkpoint != nil && b.Checkpoint.Fingerprint == "" {
 		return knocks.Errorf(knocks.EINVALID, "checkpoint without a fingerprint")
+	}
+	if err := validCursors(b.Cursors); err != nil {
+		return err
 	}
 
 	// The transaction runs on one connection by hand, so that the bulk
@@ -393,6 +398,9 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			cp.Fingerprint, cp.Name, cp.Offset, cp.Lines, nullUnix(cp.LastTime), s.now().Unix()); err != nil {
 			return 0, fmt.Errorf("cannot write checkpoint: %w", err)
 		}
+	}
+	if err := s.writeCursors(ctx, conn, b.Cursors); err != nil {
+		return 0, err
 	}
 	return first, nil
 }

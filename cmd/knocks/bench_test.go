@@ -27,6 +27,9 @@ func (d *discardStore) Checkpoint(context.Context, string) (*knocks.Checkpoint, 
 func (d *discardStore) RecentConnections(context.Context, time.Time, time.Time) ([]*knocks.Connection, error) {
 	return nil, nil
 }
+func (d *discardStore) JournalCursors(context.Context) ([]knocks.StoredCursor, error) {
+	return nil, nil
+}
 func (d *discardStore) Write(_ context.Context, b *knocks.Batch) error {
 	for _, c := range b.Connections {
 		if c.ID == 0 {

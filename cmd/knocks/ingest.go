@@ -145,6 +145,11 @@ func printIngest(w io.Writer, res *ingest.Result) {
 	if len(res.Inputs) > 1 {
 		row(fmt.Sprintf("total (%d inputs)", len(res.Inputs)), &total)
 	}
+	for _, st := range res.Inputs {
+		if st.Known > 0 {
+			fmt.Fprintf(w, "%s: %d journal entries were imported before (at or before the stored cursor), not read again\n", report.Safe(st.Name), st.Known)
+		}
+	}
 	printErrors(w, res, func(error) bool { return true })
 	for _, st := range res.Inputs {
 		if len(st.Shapes) == 0 {

@@ -116,6 +116,10 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 				}
 				continue
 			case ingest.Recognised:
+			case ingest.Invalid:
+				fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(fmt.Sprintf("%s:%d: %s, skipped", name, in.LineNo(), knocks.TimeRangeError(ev.Time))))
+				skipped = true
+				continue
 			default:
 				continue
 			}

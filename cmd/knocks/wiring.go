@@ -106,6 +106,7 @@ func (p *parser) Parse(line []byte) (knocks.Event, ingest.Status) {
 func (p *parser) Resolve(ev *knocks.Event)      { p.clock.Resolve(ev) }
 func (p *parser) Reset(modTime, prev time.Time) { p.clock.Reset(modTime, prev) }
 func (p *parser) Shape(line []byte) string      { return parse.ShapeLine(line) }
+func (p *parser) Cursor(line []byte) []byte     { return parse.JournalCursor(line) }
 
 // openDB opens the database that the --db flag value, $KNOCKS_DB or the
 // default path names, for reading and writing.

@@ -30,6 +30,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Update", func(t *testing.T) { testUpdate(t, open(t)) })
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
 	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open(t)) })
+	t.Run("Cursors", func(t *testing.T) { testCursors(t, open(t)) })
 	t.Run("Imports", func(t *testing.T) { testImports(t, open(t)) })
 	t.Run("RecentConnections", func(t *testing.T) { testRecent(t, open(t)) })
 	t.Run("Counting", func(t *testing.T) { testCounting(t, open(t)) })
