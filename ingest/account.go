@@ -222,5 +222,13 @@ func (a *Accountant) IPs() []netip.Addr {
 	return out
 }
 
+// TakeIPs returns the distinct addresses of the connections that Take has
+// returned since the last TakeIPs, and forgets them.
+func (a *Accountant) TakeIPs() []netip.Addr {
+	out := a.IPs()
+	clear(a.ips)
+	return out
+}
+
 // Open returns how many connections are held in memory.
 func (a *Accountant) Open() int { return len(a.open) }

@@ -230,57 +230,103 @@ func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk,
 	return nil
 }
 
-// readInput reads one opened input. It returns only errors that end the
-// whole import (the store, ctx); a broken input is recorded in res.
+// readInput reads one opened input to its end. It returns only errors that
+// end the whole import (the store, ctx); a broken input is recorded in res.
 func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, journals *Journals) error {
-	p := in.Parser
+	r, err := in.begin(ctx, inp, st, seen, res, in.Store.Checkpoint)
+	if r == nil || err != nil {
+		return err
+	}
+	r.journals = journals
+	if err := in.drain(ctx, r, out, free, res, o, true); err != nil {
+		return err
+	}
+	st.Shapes = r.shapes.list()
+	return nil
+}
+
+// reading is an input being read on from its checkpoint.
+type reading struct {
+	inp      Input
+	fp       string
+	st       *knocks.InputStats
+	shapes   *shapes
+	journals *Journals         // the journal positions read
+	cp       knocks.Checkpoint // the position after the last line handed on
+	first    bool              // nothing handed on yet: the first chunk loads recent connections
+}
+
+// begin fingerprints inp, looks up its checkpoint with lookup and skips
+// what was read before. It returns a nil reading when there is nothing to
+// read (no complete first line yet, the same content as another input, or
+// a failure recorded in res), and an error only for failures that end the
+// import.
+func (in *Ingester) begin(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, res *Result, lookup func(context.Context, string) (*knocks.Checkpoint, error)) (*reading, error) {
 	fp, err := inp.Fingerprint()
 	if err != nil {
 		res.fail(st, err)
-		return nil
+		return nil, nil
 	}
 	if fp == "" {
-		return nil // empty: nothing to read yet
+		return nil, nil // empty: nothing to read yet
 	}
 	st.Fingerprint = fp
-	if other, ok := seen[fp]; ok {
-		res.Errors = append(res.Errors, fmt.Errorf("%s: same content as %s, read once", inp.Name(), other))
-		return nil
+	if seen != nil {
+		if other, ok := seen[fp]; ok {
+			res.Errors = append(res.Errors, fmt.Errorf("%s: same content as %s, read once", inp.Name(), other))
+			return nil, nil
+		}
+		seen[fp] = inp.Name()
 	}
-	seen[fp] = inp.Name()
-	cp, err := in.Store.Checkpoint(ctx, fp)
+	cp, err := lookup(ctx, fp)
 	switch {
 	case knocks.ErrorCode(err) == knocks.ENOTFOUND:
 		cp = &knocks.Checkpoint{Fingerprint: fp}
 	case err != nil:
-		return err
+		return nil, err
 	}
 	cp.Name = inp.Name()
 	if cp.Offset > 0 {
 		if err := inp.Skip(cp.Offset, cp.Lines); err != nil {
 			res.fail(st, err)
-			return nil
+			return nil, nil
 		}
 	}
-	p.Reset(inp.ModTime(), cp.LastTime)
-	shapes := newShapes(o.MaxShapes)
-	c := &chunk{first: true, events: take(free, o.ChunkLines)}
-	last := cp.LastTime
+	return &reading{inp: inp, fp: fp, st: st, shapes: newShapes(in.Options.withDefaults().MaxShapes), cp: *cp, first: true}, nil
+}
+
+// drain reads r's input from where it is to its current end, handing on
+// chunks of events with their checkpoint. With final, the last chunk ends
+// the input and is committed at once; without, a chunk is sent only when
+// lines were read (a followed input goes on later). It returns only errors
+// that end the whole import.
+func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, final bool) error {
+	p, inp, st, journals := in.Parser, r.inp, r.st, r.journals
+	p.Reset(inp.ModTime(), r.cp.LastTime)
+	last := r.cp.LastTime
+	c := &chunk{first: r.first, events: take(free, o.ChunkLines)}
+	send := func() error {
+		c.cp = &knocks.Checkpoint{Fingerprint: r.fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
+		if c.cp.Lines < r.cp.Lines { // nothing new was read
+			c.cp.Lines, c.cp.Offset = r.cp.Lines, r.cp.Offset
+		}
+		c.cursors = journals.Take()
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		r.cp, r.first = *c.cp, false
+		c = &chunk{events: take(free, o.ChunkLines)}
+		return nil
+	}
 	var sendErr error
 	if w, ok := inp.(waiter); ok {
 		// Before a read that may block, hand on the lines read so far, so
 		// that they are committed by time while the stream is quiet.
 		w.OnWait(func() {
-			if c.lines == 0 || sendErr != nil {
-				return
-			}
-			c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
-			c.cursors = journals.Take()
-			select {
-			case out <- c:
-				c = &chunk{events: take(free, o.ChunkLines)}
-			case <-ctx.Done():
-				sendErr = ctx.Err()
+			if c.lines > 0 && sendErr == nil {
+				sendErr = send()
 			}
 		})
 		defer w.OnWait(nil)
@@ -326,18 +372,16 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 			case Unrecognised:
 				st.SSHDLines++
 				st.Unrecognised++
-				shapes.add(p.Shape(line), line)
+				shape := p.Shape(line)
+				if r.shapes.add(shape, line) {
+					in.logger().Info("unrecognised sshd line, a new shape", "input", inp.Name(), "line", inp.LineNo(), "shape", shape)
+				}
 			}
 		}
 		if c.lines >= int64(o.ChunkLines) {
-			c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
-			c.cursors = journals.Take()
-			select {
-			case out <- c:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(); err != nil {
+				return err
 			}
-			c = &chunk{events: take(free, o.ChunkLines)}
 		}
 	}
 	if sendErr != nil {
@@ -350,20 +394,15 @@ func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputSt
 		res.fail(st, err)
 		in.logger().Warn("input ended early", "input", inp.Name(), "err", err)
 	}
-	c.final = true
-	lineNo, off := inp.LineNo(), inp.Offset()
-	if lineNo < cp.Lines { // nothing new was read
-		lineNo, off = cp.Lines, cp.Offset
+	if !final && c.lines == 0 {
+		select {
+		case free <- c.events:
+		default:
+		}
+		return nil
 	}
-	c.cp = &knocks.Checkpoint{Fingerprint: fp, Name: inp.Name(), Offset: off, Lines: lineNo, LastTime: last}
-	c.cursors = journals.Take()
-	select {
-	case out <- c:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	st.Shapes = shapes.list()
-	return nil
+	c.final = final
+	return send()
 }
 
 // newEntry reports whether a line is to be read: any line but a journal

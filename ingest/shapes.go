@@ -18,19 +18,21 @@ type shapes struct {
 
 func newShapes(max int) *shapes { return &shapes{max: max, byKey: make(map[string]*knocks.Shape)} }
 
-func (s *shapes) add(shape string, line []byte) {
+// add counts line under shape; it reports whether the shape is new.
+func (s *shapes) add(shape string, line []byte) bool {
 	if sh, ok := s.byKey[shape]; ok {
 		sh.Count++
-		return
+		return false
 	}
 	if len(s.byKey) >= s.max {
 		if s.other == nil {
 			s.other = &knocks.Shape{Shape: "(other shapes)", Example: example(line)}
 		}
 		s.other.Count++
-		return
+		return false
 	}
 	s.byKey[shape] = &knocks.Shape{Shape: shape, Count: 1, Example: example(line)}
+	return true
 }
 
 func example(line []byte) string {

@@ -164,8 +164,12 @@ func (m *Main) exit(err error) int {
 
 // logger returns the program's log: text lines on stderr at the level of
 // $KNOCKS_LOG (debug, info, warn, error; default warn).
-func (m *Main) logger() *slog.Logger {
-	level := slog.LevelWarn
+func (m *Main) logger() *slog.Logger { return m.loggerAt("warn") }
+
+// loggerAt is logger with another default level.
+func (m *Main) loggerAt(def string) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(def))
 	if v := m.Getenv("KNOCKS_LOG"); v != "" {
 		_ = level.UnmarshalText([]byte(v))
 	}

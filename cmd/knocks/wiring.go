@@ -90,12 +90,13 @@ func redactURL(s string) string {
 // parser adapts the parse package to ingest.Parser.
 type parser struct {
 	clock parse.Clock
+	now   func() time.Time
 }
 
 var _ ingest.Parser = (*parser)(nil)
 
 func newParser(loc *time.Location, year int, now func() time.Time) *parser {
-	return &parser{clock: parse.Clock{Loc: loc, Year: year, Now: now()}}
+	return &parser{clock: parse.Clock{Loc: loc, Year: year, Now: now()}, now: now}
 }
 
 func (p *parser) Parse(line []byte) (knocks.Event, ingest.Status) {
@@ -103,10 +104,17 @@ func (p *parser) Parse(line []byte) (knocks.Event, ingest.Status) {
 	return ev, ingest.Status(st)
 }
 
-func (p *parser) Resolve(ev *knocks.Event)      { p.clock.Resolve(ev) }
-func (p *parser) Reset(modTime, prev time.Time) { p.clock.Reset(modTime, prev) }
-func (p *parser) Shape(line []byte) string      { return parse.ShapeLine(line) }
-func (p *parser) Cursor(line []byte) []byte     { return parse.JournalCursor(line) }
+func (p *parser) Resolve(ev *knocks.Event) { p.clock.Resolve(ev) }
+
+// Reset starts another input (or another read of a followed one): the clock
+// takes the current time, so that a days-long watch never dates lines in
+// the future of its start.
+func (p *parser) Reset(modTime, prev time.Time) {
+	p.clock.Now = p.now()
+	p.clock.Reset(modTime, prev)
+}
+func (p *parser) Shape(line []byte) string  { return parse.ShapeLine(line) }
+func (p *parser) Cursor(line []byte) []byte { return parse.JournalCursor(line) }
 
 // openDB opens the database that the --db flag value, $KNOCKS_DB or the
 // default path names, for reading and writing.

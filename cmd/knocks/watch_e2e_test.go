@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// watcher is a running `knocks watch`.
+type watcher struct {
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	stderr bytes.Buffer
+	done   chan error
+}
+
+func (w *watcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stderr.Write(p)
+}
+
+func (w *watcher) log() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stderr.String()
+}
+
+// startWatch starts `knocks watch --no-geoip ARGS` in dir.
+func startWatch(t *testing.T, dir string, env []string, args ...string) *watcher {
+	t.Helper()
+	w := &watcher{done: make(chan error, 1)}
+	w.cmd = exec.Command(knocksBin, append([]string{"watch", "--no-geoip", "--poll", "50ms"}, args...)...)
+	w.cmd.Dir = dir
+	w.cmd.Env = append(os.Environ(), append([]string{"TZ=UTC", "XDG_STATE_HOME=" + filepath.Join(dir, "state"), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "KNOCKS_DB=", "LANG=C"}, env...)...)
+	w.cmd.Stderr = w
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.done <- w.cmd.Wait() }()
+	t.Cleanup(func() {
+		if w.cmd.ProcessState == nil {
+			w.cmd.Process.Kill()
+			<-w.done
+		}
+	})
+	return w
+}
+
+// stop sends sig and waits for the exit; it returns the exit code.
+func (w *watcher) stop(t *testing.T, sig os.Signal) int {
+	t.Helper()
+	w.cmd.Process.Signal(sig)
+	select {
+	case <-w.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("watch did not exit after %v; log:\n%s", sig, w.log())
+	}
+	return w.cmd.ProcessState.ExitCode()
+}
+
+// waitAttempts polls the report until it counts want attempts, and fails
+// after a generous deadline. It returns how long it waited.
+func waitAttempts(t *testing.T, dir, db string, want int64, w *watcher) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var got summary
+	for time.Since(start) < 60*time.Second {
+		if _, err := os.Stat(db); err == nil {
+			got = jsonReport(t, dir, "--db", db)
+			if got.Attempts == want {
+				return time.Since(start)
+			}
+			if got.Attempts > want {
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log := ""
+	if w != nil {
+		log = w.log()
+	}
+	t.Fatalf("attempts = %d, want %d; watch log:\n%s", got.Attempts, want, log)
+	return 0
+}
+
+// appendConns appends n password-guess connections (one attempt each) with
+// pids and times from *next on.
+func appendConns(t *testing.T, path string, next *int, n int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		k := *next
+		*next++
+		ts := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC).Add(time.Duration(k) * time.Second).Format(time.RFC3339)
+		b.WriteString(connLines(ts, 2000+k, fmt.Sprintf("203.0.113.%d", k%250+1), fmt.Sprintf("user%d", k)))
+	}
+	if _, err := f.WriteString(b.String()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// watch follows a log through growth, both logrotate styles, a plain
+// truncation, SIGHUP, a clean stop, and kill -9, and stores every attempt
+// exactly once.
+func TestWatchFollowsRotationsExactlyOnce(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "auth.log")
+	db := filepath.Join(dir, "k.db")
+	next := 0
+	appendConns(t, log, &next, 10)
+	w := startWatch(t, dir, []string{"KNOCKS_LOG=" + os.Getenv("KNOCKS_TEST_LOG")}, "--db", db, log)
+	waitAttempts(t, dir, db, 10, w)
+
+	appendConns(t, log, &next, 10)
+	took := waitAttempts(t, dir, db, 20, w)
+	t.Logf("appended lines in the database after %v", took)
+
+	// Rename and create: the writer adds to the renamed file before it
+	// reopens; both parts are read.
+	if err := os.Rename(log, log+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendConns(t, log+".1", &next, 5)
+	appendConns(t, log, &next, 5)
+	waitAttempts(t, dir, db, 30, w)
+
+	// copytruncate, with lines written just before the copy: they are read
+	// from the copy.
+	if err := os.Rename(log+".1", log+".2"); err != nil {
+		t.Fatal(err)
+	}
+	appendConns(t, log, &next, 5)
+	content, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, log+".1", string(content), time.Time{})
+	if err := os.Truncate(log, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendConns(t, log, &next, 5)
+	waitAttempts(t, dir, db, 40, w)
+
+	// A plain truncation (> auth.log) and new lines.
+	if err := os.Truncate(log, 0); err != nil {
+		t.Fatal(err)
+	}
+	appendConns(t, log, &next, 3)
+	waitAttempts(t, dir, db, 43, w)
+
+	// SIGHUP reopens; nothing is read twice.
+	w.cmd.Process.Signal(syscall.SIGHUP)
+	appendConns(t, log, &next, 2)
+	waitAttempts(t, dir, db, 45, w)
+
+	// SIGTERM commits and exits 0.
+	if code := w.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("watch exit %d after SIGTERM, want 0; log:\n%s", code, w.log())
+	}
+	if !strings.Contains(w.log(), "following") {
+		t.Errorf("watch did not log that it follows:\n%s", w.log())
+	}
+
+	// Lines written while it was stopped are read after a restart.
+	appendConns(t, log, &next, 4)
+	w = startWatch(t, dir, nil, "--db", db, log)
+	waitAttempts(t, dir, db, 49, w)
+
+	// kill -9 while lines arrive, then a restart: each attempt once.
+	appendConns(t, log, &next, 6)
+	w.cmd.Process.Kill()
+	<-w.done
+	appendConns(t, log, &next, 6)
+	w = startWatch(t, dir, nil, "--db", db, log)
+	waitAttempts(t, dir, db, 61, w)
+	if code := w.stop(t, os.Interrupt); code != 0 {
+		t.Fatalf("watch exit %d after SIGINT, want 0", code)
+	}
+	s := jsonReport(t, dir, "--db", db)
+	if s.Connections != 61 || s.UniqueUsers != 61 {
+		t.Errorf("connections %d, users %d; want 61 and 61", s.Connections, s.UniqueUsers)
+	}
+}
+
+// Unrecognised sshd lines are logged by shape while following.
+func TestWatchLogsUnrecognisedShapes(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "auth.log")
+	db := filepath.Join(dir, "k.db")
+	next := 0
+	appendConns(t, log, &next, 1)
+	w := startWatch(t, dir, nil, "--db", db, log)
+	waitAttempts(t, dir, db, 1, w)
+	f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, "2026-11-30T11:00:00Z web1 sshd[9999]: frobnicated the flux capacitor for 198.51.100.7")
+	f.Close()
+	appendConns(t, log, &next, 1)
+	waitAttempts(t, dir, db, 2, w)
+	if code := w.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	out := w.log()
+	if !strings.Contains(out, "unrecognised sshd line") || !strings.Contains(out, "frobnicated the flux capacitor") {
+		t.Errorf("the unrecognised line was not logged by shape:\n%s", out)
+	}
+}
