@@ -11,18 +11,19 @@ import (
 type Summary struct {
 	Filter       Filter    `json:"-"`
 	Generated    time.Time `json:"generated"`
-	Attempts     int64     `json:"attempts"`      // failed authentications
-	Connections  int64     `json:"connections"`   // connections with at least one failure line
-	Scans        int64     `json:"scans"`         // connections with scan lines only
-	Logins       int64     `json:"logins"`        // Accepted lines
-	UniqueIPs    int64     `json:"unique_ips"`    // addresses on failure lines
-	UniqueUsers  int64     `json:"unique_users"`  // user names on failure lines
-	First        time.Time `json:"first"`         // first event of any kind
-	Last         time.Time `json:"last"`          // last event of any kind
-	LinesRead    int64     `json:"lines_read"`    // all lines of all imports
-	HostileLines int64     `json:"hostile_lines"` // failure and scan lines
-	HostileShare float64   `json:"hostile_share"` // HostileLines / LinesRead
-	Top3Share    float64   `json:"top3_share"`    // share of attempts made by the 3 top IPs
+	Attempts     int64     `json:"attempts"`         // failed authentications
+	Connections  int64     `json:"connections"`      // connections with at least one failure line
+	Scans        int64     `json:"scans"`            // connections with scan lines only
+	Logins       int64     `json:"logins"`           // Accepted lines
+	UniqueIPs    int64     `json:"unique_ips"`       // addresses on failure lines
+	UniqueHosts  int64     `json:"unique_hostnames"` // host names (UseDNS) of failure connections without an address
+	UniqueUsers  int64     `json:"unique_users"`     // user names on failure lines
+	First        time.Time `json:"first"`            // first event of any kind
+	Last         time.Time `json:"last"`             // last event of any kind
+	LinesRead    int64     `json:"lines_read"`       // all lines of all imports
+	HostileLines int64     `json:"hostile_lines"`    // failure and scan lines
+	HostileShare float64   `json:"hostile_share"`    // HostileLines / LinesRead
+	Top3Share    float64   `json:"top3_share"`       // share of attempts made by the 3 top IPs
 
 	TopUsers        []UserCount  `json:"top_users"`         // valid and invalid together
 	TopValidUsers   []UserCount  `json:"top_valid_users"`   //
@@ -42,8 +43,39 @@ type Summary struct {
 	HourWeekday     [7][24]int64 `json:"hour_weekday"`      // attempts by weekday (0 = Sunday) and UTC hour
 	Countries       []GeoCount   `json:"countries"`         // every country, for maps
 	Cities          []CityCount  `json:"cities"`            // every located city, for maps
-	GeoIPSources    []string     `json:"geoip_sources"`     // the GeoIP data used, with build dates
-	GeoIPAttributed []string     `json:"geoip_attribution"` // attribution lines of that data
+	// What sshd (and PAM) blocked by itself: never part of the counts above.
+	Dropped        int64          `json:"dropped"`          // connections the listener dropped, rate-limited summaries included
+	Penalties      []PenaltyCount `json:"penalties"`        // drops and penalties by reason
+	TopPenalised   []PenalisedIP  `json:"top_penalised"`    // the addresses dropped or penalised most
+	Lockouts       int64          `json:"lockouts"`         // account lockouts (pam_faillock)
+	TopLockedUsers []LockedUser   `json:"top_locked_users"` // the users locked most
+
+	GeoIPSources    []string `json:"geoip_sources"`     // the GeoIP data used, with build dates
+	GeoIPAttributed []string `json:"geoip_attribution"` // attribution lines of that data
+}
+
+// PenaltyCount is what sshd's listener did for one penalty reason (OpenSSH
+// 9.8+ PerSourcePenalties, or "past MaxStartups").
+type PenaltyCount struct {
+	Reason    string `json:"reason"`
+	Drops     int64  `json:"drops"`     // connections dropped
+	Penalties int64  `json:"penalties"` // penalties imposed on an address
+	Addresses int64  `json:"addresses"` // distinct addresses dropped or penalised
+}
+
+// PenalisedIP is an address that sshd's listener dropped or penalised.
+type PenalisedIP struct {
+	IP        string    `json:"ip"`
+	Drops     int64     `json:"drops"`
+	Penalties int64     `json:"penalties"`
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
+}
+
+// LockedUser is a user name with the times its account was locked.
+type LockedUser struct {
+	User     string `json:"user"`
+	Lockouts int64  `json:"lockouts"`
 }
 
 // UserCount is a user name with its attempts.

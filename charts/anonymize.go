@@ -13,8 +13,10 @@ import (
 // the last IPv4 octet masked ("203.0.113.x") and IPv6 cut to /48
 // ("2001:db8:1::/48"), entries that become equal merged; IPv6 subnets cut to
 // /48 and merged; the names of valid accounts replaced by "(valid user 1)",
-// "(valid user 2)", ... in order of attempts; and the list of the hosts that
-// logged the attempts left out. Totals, countries, networks and cities are
+// "(valid user 2)", ... in order of attempts; the addresses penalised by
+// sshd masked the same way and merged; the names of locked accounts
+// replaced by "(locked user 1)", ...; and the list of the hosts that logged
+// the attempts left out. Totals, countries, networks and cities are
 // kept. s is not changed.
 func Anonymize(s *knocks.Summary) *knocks.Summary {
 	a := *s
@@ -45,7 +47,38 @@ func Anonymize(s *knocks.Summary) *knocks.Summary {
 	a.TopUsers = anonUsers(s.TopUsers)
 	a.TopInvalidUsers = append([]knocks.UserCount(nil), s.TopInvalidUsers...)
 	a.TopHosts = nil
+	a.TopPenalised = anonPenalised(s.TopPenalised)
+	a.TopLockedUsers = make([]knocks.LockedUser, len(s.TopLockedUsers))
+	for i, u := range s.TopLockedUsers {
+		a.TopLockedUsers[i] = knocks.LockedUser{User: fmt.Sprintf("(locked user %d)", i+1), Lockouts: u.Lockouts}
+	}
 	return &a
+}
+
+func anonPenalised(list []knocks.PenalisedIP) []knocks.PenalisedIP {
+	out := []knocks.PenalisedIP{}
+	at := map[string]int{}
+	for _, p := range list {
+		key := MaskAddr(p.IP)
+		i, ok := at[key]
+		if !ok {
+			p.IP = key
+			at[key] = len(out)
+			out = append(out, p)
+			continue
+		}
+		m := &out[i]
+		m.Drops += p.Drops
+		m.Penalties += p.Penalties
+		if p.First.Before(m.First) {
+			m.First = p.First
+		}
+		if p.Last.After(m.Last) {
+			m.Last = p.Last
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Drops+out[i].Penalties > out[j].Drops+out[j].Penalties })
+	return out
 }
 
 // MaskAddr returns an address with its last IPv4 octet masked

@@ -237,6 +237,9 @@ func TestAnonymize(t *testing.T) {
 		TopValidUsers:   []knocks.UserCount{{User: "alice", Attempts: 9, Valid: true}, {User: "root", Attempts: 3, Valid: true}},
 		TopInvalidUsers: []knocks.UserCount{{User: "admin", Attempts: 7}},
 		TopHosts:        []knocks.KeyCount{{Key: "secret-gateway", Attempts: 19}},
+		TopPenalised: []knocks.PenalisedIP{{IP: "203.0.113.7", Drops: 3, Penalties: 1, First: t0, Last: t0}, {IP: "198.51.100.1", Drops: 2},
+			{IP: "203.0.113.9", Drops: 1, Penalties: 1, First: t0.Add(-time.Hour), Last: t0}},
+		TopLockedUsers: []knocks.LockedUser{{User: "alice", Lockouts: 2}},
 	}
 	orig, _ := json.Marshal(s)
 	a := Anonymize(s)
@@ -271,6 +274,13 @@ func TestAnonymize(t *testing.T) {
 	}
 	if a.TopValidUsers[0].User != "(valid user 1)" || a.TopInvalidUsers[0].User != "admin" || a.TopHosts != nil {
 		t.Errorf("valid %+v, invalid %+v, hosts %+v", a.TopValidUsers, a.TopInvalidUsers, a.TopHosts)
+	}
+	wantPen := []knocks.PenalisedIP{{IP: "203.0.113.x", Drops: 4, Penalties: 2, First: t0.Add(-time.Hour), Last: t0}, {IP: "198.51.100.x", Drops: 2}}
+	if !reflect.DeepEqual(a.TopPenalised, wantPen) {
+		t.Errorf("penalised = %+v, want %+v", a.TopPenalised, wantPen)
+	}
+	if want := []knocks.LockedUser{{User: "(locked user 1)", Lockouts: 2}}; !reflect.DeepEqual(a.TopLockedUsers, want) {
+		t.Errorf("locked users = %+v, want %+v", a.TopLockedUsers, want)
 	}
 	for in, want := range map[string]string{"1.2.3.4": "1.2.3.x", "::ffff:1.2.3.4": "1.2.3.x", "2001:db8::1": "2001:db8::/48", "fe80::1%eth0": "fe80::/48", "x": "x"} {
 		if got := MaskAddr(in); got != want {

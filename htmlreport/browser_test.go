@@ -52,6 +52,12 @@ func hostileSummary() *knocks.Summary {
 	s.TopCities = s.Cities[:10]
 	s.TopSubnets[0].Key = "</script><b>subnet</b>"
 	s.GeoIPSources = append(s.GeoIPSources, "<script>window.__pwned='source'</script>")
+	s.Dropped, s.Lockouts = 40, int64(len(hostile))
+	s.Penalties = []knocks.PenaltyCount{{Reason: hostile[0], Drops: 30, Penalties: 9, Addresses: 7}, {Reason: "failed authentication", Drops: 10, Penalties: 2, Addresses: 2}}
+	s.TopPenalised = []knocks.PenalisedIP{{IP: "203.0.113.142", Drops: 25, Penalties: 5, First: s.First, Last: s.Last}}
+	for _, h := range hostile {
+		s.TopLockedUsers = append(s.TopLockedUsers, knocks.LockedUser{User: h, Lockouts: 1})
+	}
 	return s
 }
 

@@ -85,6 +85,28 @@ func TestRenderSafe(t *testing.T) {
 	}
 }
 
+// TestRenderBlocked checks the section of what sshd blocked by itself: its
+// numbers and rows, and no section when nothing was blocked.
+func TestRenderBlocked(t *testing.T) {
+	page := string(render(t, hostileSummary(), Options{}))
+	for _, want := range []string{
+		`<section id="blocked"`,
+		`<span class="num" data-key="dropped">40</span>`,
+		`<td class="s">failed authentication</td><td class="n">10</td><td class="n">2</td><td class="n">2</td>`,
+		`<td class="s">203.0.113.142</td><td class="n">25</td><td class="n">5</td>`,
+		`<td class="s">&lt;img src=x onerror=alert(1)&gt;</td><td class="n">30</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	s := hostileSummary()
+	s.Dropped, s.Lockouts, s.Penalties, s.TopPenalised, s.TopLockedUsers = 0, 0, nil, nil, nil
+	if page := string(render(t, s, Options{})); strings.Contains(page, `id="blocked"`) {
+		t.Error("blocked section shown without drops, penalties or lockouts")
+	}
+}
+
 func TestJSONBlock(t *testing.T) {
 	b, err := jsonBlock(map[string]string{"a": "</script><!--<script>\u2028\u2029&"})
 	if err != nil {

@@ -38,9 +38,31 @@ type view struct {
 
 	Filter string // the report's filter in words, "" for none
 
+	// What sshd blocked by itself (drops, penalties, lockouts).
+	HasBlocked bool
+	Penalties  []penaltyView
+	Penalised  []penalisedView
+	Locked     []lockedView
+
 	HasTime, HasGeo, HasCities, HasUS bool
 	HourCut                           bool
 	Sources, Attribution              []string
+}
+
+type penaltyView struct {
+	Reason                      string
+	Drops, Penalties, Addresses int64
+}
+
+type penalisedView struct {
+	IP               string
+	Drops, Penalties int64
+	First, Last      time.Time
+}
+
+type lockedView struct {
+	User     string
+	Lockouts int64
 }
 
 type userView struct {
@@ -110,6 +132,16 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		return out
 	}
 	v.Subnets, v.Ports, v.Hosts = keys(s.TopSubnets), keys(s.TopPorts), keys(s.TopHosts)
+	v.HasBlocked = s.Dropped > 0 || s.Lockouts > 0 || len(s.Penalties) > 0 || len(s.TopPenalised) > 0
+	for _, p := range s.Penalties {
+		v.Penalties = append(v.Penalties, penaltyView{safe(p.Reason), p.Drops, p.Penalties, p.Addresses})
+	}
+	for _, p := range s.TopPenalised {
+		v.Penalised = append(v.Penalised, penalisedView{safe(p.IP), p.Drops, p.Penalties, p.First, p.Last})
+	}
+	for _, u := range s.TopLockedUsers {
+		v.Locked = append(v.Locked, lockedView{safe(u.User), u.Lockouts})
+	}
 	for _, a := range s.TopASNs {
 		v.ASNs = append(v.ASNs, asnView{asnText(a.ASN), safe(a.Org), a.Attempts, a.IPs, a.Share})
 	}

@@ -272,8 +272,6 @@ type tail func(rest []byte) bool
 
 func tailEnd(r []byte) bool { return len(r) == 0 }
 
-func tailEndOrColon(r []byte) bool { return len(r) == 0 || hasPrefix(r, ": ") }
-
 func tailEndOrVia(r []byte) bool { return len(r) == 0 || hasPrefix(r, " via ") }
 
 const fromWord = " from "
@@ -282,26 +280,6 @@ const fromWord = " from "
 // address: a real sshd line has a few, and the bound keeps a hostile line
 // of a megabyte linear.
 const maxCandidates = 64
-
-// firstFrom finds the first " from ADDR[ port N][ sshN]" in b that is
-// followed by what ok allows, and returns the text before it (the user).
-// Used where the text after the address may be attacker-controlled.
-func firstFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
-	i := 0
-	for n := 0; n < maxCandidates; n++ {
-		k := bytes.Index(b[i:], []byte(fromWord))
-		if k < 0 {
-			return nil, addr{}, false
-		}
-		k += i
-		at := k + len(fromWord)
-		if a, n, good := addrPort(b[at:]); good && ok(b[at+n:]) {
-			return b[:k], a, true
-		}
-		i = k + 1
-	}
-	return nil, addr{}, false
-}
 
 // lastFrom finds the last " from ADDR[ port N][ sshN]" in b that is
 // followed by what ok allows, and returns the text before it. Used where

@@ -43,35 +43,43 @@ func JSON(w io.Writer, s *knocks.Summary) error {
 	return nil
 }
 
-// CSV writes s as one table with the columns section, rank, key, attempts,
-// share, valid, ips, first, last, country, asn, org, name: org is the
-// organisation of an AS, name the name of a country; the totals first (section
-// "total", key the name of the count), then one row per entry of each top
-// list and of the per-day series. The sections of the top lists are user,
-// ip, subnet (/24 and /64), subnet48 (IPv6 /48), prefix (announced prefixes
-// of the ASN data), port, host, country and asn.
+// csvHeader is the header of CSV; a row leaves the columns it has no value
+// for empty.
+var csvHeader = []string{"section", "rank", "key", "attempts", "share", "valid", "ips", "first", "last", "country", "asn", "org", "name", "drops", "penalties", "lockouts"}
+
+// CSV writes s as one table with the columns of csvHeader: org is the
+// organisation of an AS, name the name of a country; the totals first
+// (section "total", key the name of the count), then one row per entry of
+// each top list and of the per-day series. The sections of the top lists
+// are user, ip, subnet (/24 and /64), subnet48 (IPv6 /48), prefix
+// (announced prefixes of the ASN data), port, host, country and asn; then
+// what sshd blocked by itself: penalty (key the reason; drops, penalties,
+// and the addresses in ips), penalised (key the address; drops, penalties,
+// first, last) and locked_user (key the user; lockouts).
 func CSV(w io.Writer, s *knocks.Summary) error {
 	cw := csv.NewWriter(w)
-	const columns = 13
 	write := func(rec ...string) {
-		for len(rec) < columns {
-			rec = append(rec, "")
-		}
 		for i := range rec {
 			rec[i] = CSVCell(rec[i]) // numbers and times never start with a formula character
 		}
+		for len(rec) < len(csvHeader) {
+			rec = append(rec, "")
+		}
 		_ = cw.Write(rec)
 	}
-	write("section", "rank", "key", "attempts", "share", "valid", "ips", "first", "last", "country", "asn", "org", "name")
+	write(csvHeader...)
 	total := func(key string, v int64) { write("total", "", key, itoa(v), "", "", "", "", "", "", "", "") }
 	total("attempts", s.Attempts)
 	total("connections", s.Connections)
 	total("scans", s.Scans)
 	total("logins", s.Logins)
 	total("unique_ips", s.UniqueIPs)
+	total("unique_hostnames", s.UniqueHosts)
 	total("unique_users", s.UniqueUsers)
 	total("lines_read", s.LinesRead)
 	total("hostile_lines", s.HostileLines)
+	total("dropped", s.Dropped)
+	total("lockouts", s.Lockouts)
 	for i, u := range s.TopUsers {
 		write("user", itoa(int64(i+1)), u.User, itoa(u.Attempts), ftoa(u.Share), strconv.FormatBool(u.Valid), "", "", "", "", "", "")
 	}
@@ -101,6 +109,15 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 	}
 	for _, d := range s.PerDay {
 		write("day", "", d.Time.Format("2006-01-02"), itoa(d.Attempts), "", "", "", "", "", "", "", "")
+	}
+	for i, p := range s.Penalties {
+		write("penalty", itoa(int64(i+1)), p.Reason, "", "", "", itoa(p.Addresses), "", "", "", "", "", "", itoa(p.Drops), itoa(p.Penalties), "")
+	}
+	for i, p := range s.TopPenalised {
+		write("penalised", itoa(int64(i+1)), p.IP, "", "", "", "", ts(p.First), ts(p.Last), "", "", "", "", itoa(p.Drops), itoa(p.Penalties), "")
+	}
+	for i, u := range s.TopLockedUsers {
+		write("locked_user", itoa(int64(i+1)), u.User, "", "", "", "", "", "", "", "", "", "", "", "", itoa(u.Lockouts))
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -134,6 +151,9 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 	}
 	p.f("%-16s %s\n", "Logins", logins)
 	p.f("%-16s %s\n", "Unique IPs", group(s.UniqueIPs))
+	if s.UniqueHosts > 0 {
+		p.f("%-16s %s (sources known only by a host name, UseDNS)\n", "Unique hostnames", group(s.UniqueHosts))
+	}
 	p.f("%-16s %s\n", "Unique users", group(s.UniqueUsers))
 	if s.LinesRead > 0 {
 		p.f("%-16s %s of %s log lines (%s)\n", "Hostile lines", group(s.HostileLines), group(s.LinesRead), pct(s.HostileShare))
@@ -202,6 +222,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		})
 	}
 	keyed("Hosts attacked", "host", s.TopHosts)
+	blocked(p, s, zone)
 
 	if days := lastDays(s.PerDay, 31); len(days) > 0 {
 		var max int64
@@ -231,6 +252,36 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		}
 	}
 	return p.err
+}
+
+// blocked prints what sshd (and PAM) blocked by itself: drops and
+// penalties by reason, the addresses penalised most, and lockouts. None of
+// it is counted in attempts, connections or scans.
+func blocked(p *printer, s *knocks.Summary, zone *time.Location) {
+	if s.Dropped == 0 && len(s.Penalties) == 0 && len(s.TopPenalised) == 0 && s.Lockouts == 0 {
+		return
+	}
+	p.f("\nBlocked by sshd itself (OpenSSH 9.8+ PerSourcePenalties, MaxStartups; not counted above)\n")
+	p.f("  %-16s %s\n", "Dropped conns", group(s.Dropped))
+	p.f("  %-16s %s\n", "Lockouts", group(s.Lockouts))
+	if len(s.Penalties) > 0 {
+		p.table("Drops and penalties by reason", []string{"reason", "drops", "penalties", "addresses"}, len(s.Penalties), func(i int) []string {
+			r := s.Penalties[i]
+			return []string{Safe(r.Reason), group(r.Drops), group(r.Penalties), group(r.Addresses)}
+		})
+	}
+	if len(s.TopPenalised) > 0 {
+		p.table("Addresses penalised most", []string{"ip", "drops", "penalties", "first seen", "last seen"}, len(s.TopPenalised), func(i int) []string {
+			a := s.TopPenalised[i]
+			return []string{Safe(a.IP), group(a.Drops), group(a.Penalties), day(a.First, zone), day(a.Last, zone)}
+		})
+	}
+	if len(s.TopLockedUsers) > 0 {
+		p.table("Accounts locked (pam_faillock)", []string{"user", "lockouts"}, len(s.TopLockedUsers), func(i int) []string {
+			u := s.TopLockedUsers[i]
+			return []string{Safe(u.User), group(u.Lockouts)}
+		})
+	}
 }
 
 type printer struct {
@@ -299,7 +350,7 @@ func (p *printer) table(title string, head []string, n int, row func(int) []stri
 
 func isText(h string) bool {
 	switch h {
-	case "attempts", "share", "ips":
+	case "attempts", "share", "ips", "drops", "penalties", "addresses", "lockouts":
 		return false
 	}
 	return true

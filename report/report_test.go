@@ -82,3 +82,79 @@ func TestCSVHasNetworkSections(t *testing.T) {
 		}
 	}
 }
+
+// blockedSummary returns a summary with what sshd blocked by itself; the
+// locked user name holds an ANSI escape.
+func blockedSummary() *knocks.Summary {
+	t0 := time.Date(2024, 2, 28, 22, 0, 0, 0, time.UTC)
+	return &knocks.Summary{
+		First: t0, Last: t0.Add(time.Hour), Dropped: 17, Lockouts: 3, UniqueHosts: 2,
+		Penalties:      []knocks.PenaltyCount{{Reason: "failed authentication", Drops: 4, Penalties: 2, Addresses: 2}},
+		TopPenalised:   []knocks.PenalisedIP{{IP: "203.0.113.142", Drops: 4, Penalties: 1, First: t0, Last: t0.Add(time.Minute)}},
+		TopLockedUsers: []knocks.LockedUser{{User: "=root\x1b[31m", Lockouts: 3}},
+	}
+}
+
+func TestTextShowsBlocked(t *testing.T) {
+	var b bytes.Buffer
+	if err := Text(&b, blockedSummary(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	rows := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		rows[strings.Join(strings.Fields(l), " ")] = true
+	}
+	for _, r := range []string{"Dropped conns 17", "Lockouts 3", "failed authentication 4 2 2", "203.0.113.142 4 1 2024-02-28 2024-02-28",
+		`=root\x1b[31m 3`, "Unique hostnames 2 (sources known only by a host name, UseDNS)"} {
+		if !rows[r] {
+			t.Errorf("text report lacks the row %q:\n%s", r, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("raw escape in text output:\n%q", out)
+	}
+	// Nothing blocked: no section.
+	b.Reset()
+	if err := Text(&b, networks(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Blocked by sshd") {
+		t.Errorf("empty blocked section shown:\n%s", b.String())
+	}
+}
+
+func TestCSVHasBlockedSections(t *testing.T) {
+	var b bytes.Buffer
+	if err := CSV(&b, blockedSummary()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&b).ReadAll() // every row has the header's columns
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	got := map[string]string{}
+	for _, r := range recs[1:] {
+		switch r[0] {
+		case "total":
+			got[r[2]] = r[col["attempts"]]
+		case "penalty", "penalised", "locked_user":
+			got[r[0]] = strings.Join([]string{r[2], r[col["drops"]], r[col["penalties"]], r[col["ips"]], r[col["lockouts"]], r[col["first"]]}, " ")
+		}
+	}
+	want := map[string]string{
+		"dropped": "17", "lockouts": "3", "unique_hostnames": "2",
+		"penalty":     "failed authentication 4 2 2  ",
+		"penalised":   "203.0.113.142 4 1   2024-02-28T22:00:00Z",
+		"locked_user": `'=root\x1b[31m    3 `,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+}

@@ -116,6 +116,9 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if err := period(ctx, conn, sel, a); err != nil {
 			return err
 		}
+		if err := penalties(ctx, conn, f, top, sum, a); err != nil {
+			return err
+		}
 		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
 			return err
 		}
@@ -166,7 +169,7 @@ type ipDay struct {
 type accumulator struct {
 	attempts, conns, scans, logins, hostile int64
 	first, last                             int64 // of connections with events; last < first when none
-	uniqueIPs, uniqueUsers                  int64
+	uniqueIPs, uniqueHosts, uniqueUsers     int64
 	sources                                 map[string]*source
 	users                                   map[userKey]int64
 	failUsers                               map[string]bool
@@ -279,7 +282,11 @@ func (a *accumulator) add(host string, start, end int64, key, user string, packe
 		a.conns++
 		if src != nil {
 			if src.conns == 0 {
-				a.uniqueIPs++
+				if src.isIP {
+					a.uniqueIPs++
+				} else {
+					a.uniqueHosts++ // known only by a host name (UseDNS)
+				}
 			}
 			src.conns++
 		}
@@ -324,7 +331,7 @@ func period(ctx context.Context, tx *sql.Conn, sel selection, a *accumulator) er
 // fill sets the fields of sum that need no locations.
 func (a *accumulator) fill(sum *knocks.Summary, top int) {
 	sum.Attempts, sum.Connections, sum.Scans, sum.Logins = a.attempts, a.conns, a.scans, a.logins
-	sum.UniqueIPs, sum.UniqueUsers, sum.HostileLines = a.uniqueIPs, a.uniqueUsers, a.hostile
+	sum.UniqueIPs, sum.UniqueHosts, sum.UniqueUsers, sum.HostileLines = a.uniqueIPs, a.uniqueHosts, a.uniqueUsers, a.hostile
 	sum.HostileShare = share(sum.HostileLines, sum.LinesRead)
 	if a.first <= a.last {
 		sum.First, sum.Last = fromUnix(a.first), fromUnix(a.last)

@@ -189,6 +189,15 @@ func insertF2BSQL(n int) string {
 	return multiInsert("INSERT OR FAIL INTO fail2ban_events (import_id, time, kind, jail, ip) VALUES ", f2bArgs, n)
 }
 
+// penArgs is the number of values written per penalty event, with the
+// import id as ?1.
+const penArgs = 7
+
+// insertPenaltySQL returns an INSERT of n penalty events.
+func insertPenaltySQL(n int) string {
+	return multiInsert("INSERT OR FAIL INTO penalty_events (import_id, time, host, kind, ip, reason, username, count) VALUES ", penArgs, n)
+}
+
 // multiInsert returns head followed by n groups of ?1 and cols anonymous
 // parameters: "(?1,?,?),(?1,?,?)". SQLite numbers an anonymous parameter
 // one more than the largest before it, so the first group binds ?2, ?3 and
@@ -217,14 +226,15 @@ const rowsPerInsert = 64
 
 // Write stores a batch in one transaction: it inserts the connections with
 // ID 0 (and sets their ID once the transaction committed), updates the
-// others, inserts the fail2ban events, upserts the checkpoint and moves
-// the journal cursors (see writeCursors). On any
-// error nothing of the batch is stored and no ID is set.
+// others, inserts the fail2ban and penalty events, upserts the checkpoint
+// and moves the journal cursors (see writeCursors). On any error nothing of
+// the batch is stored and no ID is set.
 // Returns EINVALID for a connection with an unknown ID, an impossible
 // connection (no start time, end before start, negative counts), a
-// fail2ban event of another kind, a checkpoint without a fingerprint, a
-// malformed cursor update, or an unknown import id; ECONFLICT when a
-// cursor update's Prev is not the stored seqnum.
+// fail2ban or penalty event of another kind, a penalty event with a count
+// below 1, a checkpoint without a fingerprint, a malformed cursor update,
+// or an unknown import id; ECONFLICT when a cursor update's Prev is not the
+// stored seqnum.
 func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if b == nil {
 		return nil
@@ -245,6 +255,16 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		case knocks.KindF2BFound, knocks.KindF2BBan, knocks.KindF2BUnban:
 		default:
 			return knocks.Errorf(knocks.EINVALID, "not a fail2ban event kind: %q", k)
+		}
+	}
+	for i := range b.Penalties {
+		switch k := b.Penalties[i].Kind; k {
+		case knocks.KindDrop, knocks.KindPenalty, knocks.KindLockout:
+		default:
+			return knocks.Errorf(knocks.EINVALID, "not a penalty event kind: %q", k)
+		}
+		if b.Penalties[i].Count < 1 {
+			return knocks.Errorf(knocks.EINVALID, "penalty event with count %d", b.Penalties[i].Count)
 		}
 	}
 	if b.Checkpoint != nil && b.Checkpoint.Fingerprint == "" {
@@ -295,7 +315,7 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 // of the first inserted connection.
 func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch, inserts, updates []*knocks.Connection) (int64, error) {
 	importID := nullInt(b.ImportID)
-	if b.ImportID != 0 && (len(b.Connections) > 0 || len(b.Fail2ban) > 0) {
+	if b.ImportID != 0 && (len(b.Connections) > 0 || len(b.Fail2ban) > 0 || len(b.Penalties) > 0) {
 		var ok bool
 		if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?)", b.ImportID).Scan(&ok); err != nil {
 			return 0, fmt.Errorf("cannot write batch: %w", err)
@@ -386,6 +406,19 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 		if err := insertRows(ctx, conn, len(b.Fail2ban), f2bArgs, importID, insertF2BSQL, func(v []driver.NamedValue, i int) {
 			e := &b.Fail2ban[i]
 			v[0].Value, v[1].Value, v[2].Value, v[3].Value = e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP)
+		}); err != nil {
+			return 0, s.writeErr(err)
+		}
+	}
+	if len(b.Penalties) > 0 {
+		if err := insertRows(ctx, conn, len(b.Penalties), penArgs, importID, insertPenaltySQL, func(v []driver.NamedValue, i int) {
+			e := &b.Penalties[i]
+			v[0].Value, v[1].Value, v[2].Value, v[3].Value = e.Time.Unix(), nullString(e.Host), string(e.Kind), ipText(e.IP)
+			var user any // only a lockout names a user, maybe an empty one
+			if e.Kind == knocks.KindLockout {
+				user = e.User
+			}
+			v[4].Value, v[5].Value, v[6].Value = nullString(e.Reason), user, e.Count
 		}); err != nil {
 			return 0, s.writeErr(err)
 		}

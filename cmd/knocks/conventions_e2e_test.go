@@ -236,7 +236,7 @@ func TestReportConventions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(rows[0], ","); got != "section,rank,key,attempts,share,valid,ips,first,last,country,asn,org,name" {
+	if got := strings.Join(rows[0], ","); got != "section,rank,key,attempts,share,valid,ips,first,last,country,asn,org,name,drops,penalties,lockouts" {
 		t.Errorf("csv head: %s", got)
 	}
 	var sawCountry, sawASN bool

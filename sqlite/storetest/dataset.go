@@ -26,7 +26,8 @@ func addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 // Dataset returns a small, realistic store content, connections with ID 0:
 // what sshd logs of password guessing, keys-only probes, scans, logins,
 // UseDNS host names, IPv6, user names an attacker chose, and connections
-// without a host, a port or a user; fail2ban events; and the locations of
+// without a host, a port or a user; fail2ban events; drops, penalties and
+// lockouts; and the locations of
 // some addresses (most with the prefix their AS announces), a reserved one
 // among them. It spans three UTC days.
 func Dataset() Data {
@@ -128,7 +129,21 @@ func Dataset() Data {
 		addr("10.0.0.5"):         {knocks.Location{Reserved: "private"}, src},
 		addr("203.0.113.66"):     {knocks.Location{}, src}, // looked up, nothing known
 	}
-	return Data{Connections: cs, Fail2ban: f2b, Locations: locs}
+	// What sshd's listener blocked by itself (OpenSSH 9.8+), and a lockout.
+	pen := []knocks.PenaltyEvent{
+		{Time: at(30), Host: "web1", Kind: knocks.KindPenalty, IP: addr("203.0.113.7"), Reason: "failed authentication", Count: 1},
+		{Time: at(31), Host: "web1", Kind: knocks.KindDrop, IP: addr("203.0.113.7"), Reason: "failed authentication", Count: 1},
+		{Time: at(32), Host: "web1", Kind: knocks.KindDrop, IP: addr("203.0.113.7"), Reason: "failed authentication", Count: 3},
+		{Time: at(33), Host: "web1", Kind: knocks.KindDrop, Count: 12}, // rate-limited: no address, no reason
+		{Time: at(200), Host: "web2", Kind: knocks.KindPenalty, IP: addr("198.51.100.7"), Reason: "connections without attempting authentication", Count: 1},
+		{Time: at(201), Host: "web2", Kind: knocks.KindDrop, IP: addr("198.51.100.7"), Reason: "connections without attempting authentication", Count: 1},
+		{Time: at(1500), Host: "web2", Kind: knocks.KindDrop, IP: addr("2001:db8:1:2::77"), Reason: "past MaxStartups", Count: 1},
+		{Time: at(1501), Host: "web2", Kind: knocks.KindPenalty, IP: addr("2001:db8:1:2::77"), Reason: "failed authentication", Count: 1},
+		{Time: at(1502), Host: "web1", Kind: knocks.KindLockout, User: "root", Count: 1},
+		{Time: at(1503), Host: "web2", Kind: knocks.KindLockout, User: "root", Count: 2},
+		{Time: at(1504), Host: "web1", Kind: knocks.KindLockout, User: "alice", Count: 1},
+	}
+	return Data{Connections: cs, Fail2ban: f2b, Penalties: pen, Locations: locs}
 }
 
 // Clone returns deep copies of connections, so that a test can write one

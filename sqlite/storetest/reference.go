@@ -31,6 +31,7 @@ type Located struct {
 type Data struct {
 	Connections []*knocks.Connection
 	Fail2ban    []knocks.Fail2banEvent
+	Penalties   []knocks.PenaltyEvent
 	Locations   map[netip.Addr]Located
 	LinesRead   int64 // the sum of the lines of every checkpoint
 }
@@ -45,8 +46,9 @@ type Data struct {
 //     Fail2ban events are selected by time and address; none when Host is
 //     set (fail2ban.log names no host).
 //   - Attempts, Connections, Scans, Logins and HostileLines add up the
-//     selected connections by knocks.Connection's rules; UniqueIPs and
-//     UniqueUsers count the distinct sources (IP, else host name) and user
+//     selected connections by knocks.Connection's rules; UniqueIPs,
+//     UniqueHosts and UniqueUsers count the distinct addresses, the
+//     distinct host names of connections without an address, and the user
 //     names of failure connections.
 //   - First and Last are the first start and last end of the selected
 //     connections that hold at least one event, widened by the selected
@@ -115,15 +117,17 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		sel = append(sel, c)
 	}
 
-	ips, users := map[string]bool{}, map[string]bool{}
+	ips, hosts, users := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, c := range sel {
 		s.Attempts += c.Attempts()
 		s.Logins += c.Logins
 		s.HostileLines += c.FailureLines + c.ScanLines
 		if c.IsFailure() {
 			s.Connections++
-			if src := source(c); src != "" {
-				ips[src] = true
+			if c.IP.IsValid() {
+				ips[source(c)] = true
+			} else if c.RHost != "" {
+				hosts[c.RHost] = true
 			}
 			if c.HasUser {
 				users[user(c)] = true
@@ -136,7 +140,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 			widen(s, sec(c.Start), sec(c.End))
 		}
 	}
-	s.UniqueIPs, s.UniqueUsers = int64(len(ips)), int64(len(users))
+	s.UniqueIPs, s.UniqueHosts, s.UniqueUsers = int64(len(ips)), int64(len(hosts)), int64(len(users))
 	if f.Host == "" {
 		for _, e := range d.Fail2ban {
 			t := e.Time.Unix()
@@ -147,6 +151,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		}
 	}
 	s.HostileShare = share(s.HostileLines, s.LinesRead)
+	expectedPenalties(s, d.Penalties, f, geoMatch, top)
 
 	// Users.
 	type userKey struct {
@@ -541,6 +546,102 @@ func user(c *knocks.Connection) string {
 		return c.User[:knocks.MaxUserLen]
 	}
 	return c.User
+}
+
+// expectedPenalties sets the fields of s about drops, penalties and
+// lockouts: the events selected by time, host and the country or AS of
+// their address; Dropped adds up the counts of drops (rate-limited
+// summaries included); Penalties groups the drops and penalties that have a
+// reason by reason, ordered by drops + penalties (descending) then reason;
+// TopPenalised groups those with an address by address, in the same order
+// and cut at top; Lockouts and TopLockedUsers add up the lockouts. They
+// widen the period.
+func expectedPenalties(s *knocks.Summary, pen []knocks.PenaltyEvent, f knocks.Filter, geoMatch func(netip.Addr) bool, top int) {
+	reasons := map[string]*knocks.PenaltyCount{}
+	addrs := map[string]map[netip.Addr]bool{}
+	ips := map[netip.Addr]*knocks.PenalisedIP{}
+	locked := map[string]int64{}
+	for _, e := range pen {
+		t := e.Time.Unix()
+		if !f.Since.IsZero() && t < f.Since.Unix() || !f.Until.IsZero() && t >= f.Until.Unix() {
+			continue
+		}
+		if f.Host != "" && e.Host != f.Host || (f.Country != "" || f.ASN != 0) && !geoMatch(e.IP) {
+			continue
+		}
+		widen(s, sec(e.Time), sec(e.Time))
+		if e.Kind == knocks.KindLockout {
+			s.Lockouts += e.Count
+			locked[e.User] += e.Count
+			continue
+		}
+		drops, pens := e.Count, int64(0)
+		if e.Kind == knocks.KindPenalty {
+			drops, pens = 0, e.Count
+		}
+		s.Dropped += drops
+		if e.Reason != "" {
+			r := reasons[e.Reason]
+			if r == nil {
+				r = &knocks.PenaltyCount{Reason: e.Reason}
+				reasons[e.Reason], addrs[e.Reason] = r, map[netip.Addr]bool{}
+			}
+			r.Drops += drops
+			r.Penalties += pens
+			if e.IP.IsValid() && !addrs[e.Reason][e.IP] {
+				addrs[e.Reason][e.IP] = true
+				r.Addresses++
+			}
+		}
+		if e.IP.IsValid() {
+			p := ips[e.IP]
+			if p == nil {
+				p = &knocks.PenalisedIP{IP: e.IP.String(), First: sec(e.Time), Last: sec(e.Time)}
+				ips[e.IP] = p
+			}
+			p.Drops += drops
+			p.Penalties += pens
+			if sec(e.Time).Before(p.First) {
+				p.First = sec(e.Time)
+			}
+			if sec(e.Time).After(p.Last) {
+				p.Last = sec(e.Time)
+			}
+		}
+	}
+	s.Penalties, s.TopPenalised, s.TopLockedUsers = []knocks.PenaltyCount{}, []knocks.PenalisedIP{}, []knocks.LockedUser{}
+	for _, r := range reasons {
+		s.Penalties = append(s.Penalties, *r)
+	}
+	sort.Slice(s.Penalties, func(i, j int) bool {
+		a, b := s.Penalties[i], s.Penalties[j]
+		if a.Drops+a.Penalties != b.Drops+b.Penalties {
+			return a.Drops+a.Penalties > b.Drops+b.Penalties
+		}
+		return a.Reason < b.Reason
+	})
+	for _, p := range ips {
+		s.TopPenalised = append(s.TopPenalised, *p)
+	}
+	sort.Slice(s.TopPenalised, func(i, j int) bool {
+		a, b := s.TopPenalised[i], s.TopPenalised[j]
+		if a.Drops+a.Penalties != b.Drops+b.Penalties {
+			return a.Drops+a.Penalties > b.Drops+b.Penalties
+		}
+		return a.IP < b.IP
+	})
+	s.TopPenalised = s.TopPenalised[:min(top, len(s.TopPenalised))]
+	for u, n := range locked {
+		s.TopLockedUsers = append(s.TopLockedUsers, knocks.LockedUser{User: u, Lockouts: n})
+	}
+	sort.Slice(s.TopLockedUsers, func(i, j int) bool {
+		a, b := s.TopLockedUsers[i], s.TopLockedUsers[j]
+		if a.Lockouts != b.Lockouts {
+			return a.Lockouts > b.Lockouts
+		}
+		return a.User < b.User
+	})
+	s.TopLockedUsers = s.TopLockedUsers[:min(top, len(s.TopLockedUsers))]
 }
 
 // sec drops what a store does not keep of a time: anything under a second.

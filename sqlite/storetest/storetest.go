@@ -432,6 +432,9 @@ func testSummary(t *testing.T, s knocks.EventStore) {
 	d := Dataset()
 	d.LinesRead = 5000
 	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: 5000})
+	if err := s.Write(ctx, &knocks.Batch{Penalties: d.Penalties}); err != nil {
+		t.Fatal(err)
+	}
 	if gs, ok := s.(knocks.GeoStore); ok {
 		saveLocations(t, gs, d.Locations)
 	} else {
@@ -564,6 +567,9 @@ func testGeo(t *testing.T, s knocks.EventStore) {
 	ctx := context.Background()
 	d := Dataset()
 	write(t, s, Clone(d.Connections), d.Fail2ban, nil)
+	if err := s.Write(ctx, &knocks.Batch{Penalties: d.Penalties}); err != nil {
+		t.Fatal(err)
+	}
 	var want []netip.Addr
 	seen := map[netip.Addr]bool{}
 	for _, c := range d.Connections {
