@@ -128,6 +128,9 @@ type UserCount struct {
 //     lines only (every such connection names its address and user on a
 //     failure line); addresses are unmapped (::ffff:192.0.2.1 is 192.0.2.1);
 //   - Days: attempts by the UTC day of the first line of their connection.
+//   - Dropped, Penalties and Lockouts: what sshd's listener (OpenSSH 9.8+
+//     PerSourcePenalties, on hosts whose Program is sshd-session) and
+//     pam_faillock blocked by themselves; they never count above.
 //
 // A connection that the end of the log cuts short counts by the lines that
 // were written. Lines that are not events (pam_unix "check pass", "PAM 2
@@ -142,10 +145,20 @@ type Stats struct {
 	Logins      int64
 	UniqueIPs   int
 	UniqueUsers int
-	First, Last time.Time            // the first and last line, UTC, at the precision written
-	IPs         map[string]int64     // attempts by source address
-	Users       map[string]UserCount // attempts by user name
-	Days        map[string]int64     // attempts by UTC day, "2006-01-02"
+	First, Last time.Time               // the first and last line, UTC, at the precision written
+	IPs         map[string]int64        // attempts by source address
+	Users       map[string]UserCount    // attempts by user name
+	Days        map[string]int64        // attempts by UTC day, "2006-01-02"
+	Dropped     int64                   // drops, the N of rate-limited summaries included
+	Penalties   map[string]PenaltyCount // drops and penalties by reason (rate-limited drops have none)
+	Lockouts    int64                   // pam_faillock lockouts
+}
+
+// PenaltyCount is what Stats knows of one penalty reason.
+type PenaltyCount struct {
+	Drops     int64 // connections dropped for it
+	Penalties int64 // penalties imposed for it
+	Addresses int   // distinct addresses dropped or penalised for it
 }
 
 // forever is a time after every line: the end of a process that never ends.
@@ -185,6 +198,15 @@ type step struct {
 	text   string
 	class  class
 	repeat int // > 0: "message repeated <repeat> times: [ text]" (syslog) or repeat lines (journal)
+	pen    *blocked
+}
+
+// blocked is what a drop, penalty or lockout line counts for.
+type blocked struct {
+	kind   knocks.Kind // KindDrop, KindPenalty or KindLockout
+	reason string      // "" for a rate-limited summary and a lockout
+	ip     string      // "" for a rate-limited summary and a lockout
+	n      int64
 }
 
 // proc is one process that writes lines: an sshd connection, the sshd
@@ -215,6 +237,7 @@ type host struct {
 	switchAt  int // Mixed with one host: RFC 3339 from this line on
 	prog      string
 	listener  int // pid of the sshd listener
+	drops     int // drops the listener logged, for "drop connection #N"
 	logind    int
 	local     string
 	pid       int
@@ -278,6 +301,10 @@ type gen struct {
 	ips           map[string]int64
 	users         map[string]UserCount
 	days          map[string]int64
+	dropped       int64
+	lockouts      int64
+	penalties     map[string]*PenaltyCount
+	penAddrs      map[string]map[string]bool
 	lastStampSec  int64
 	lastStamp3164 []byte
 }
@@ -333,6 +360,8 @@ func newGen(w io.Writer, o Options) (*gen, error) {
 		ips:        map[string]int64{},
 		users:      map[string]UserCount{},
 		days:       map[string]int64{},
+		penalties:  map[string]*PenaltyCount{},
+		penAddrs:   map[string]map[string]bool{},
 		next:       o.Start.UnixNano(),
 		span:       int64(o.Span),
 		noiseShare: max(o.NoiseShare, 0),
@@ -561,6 +590,12 @@ func (s *script) add(delay int64, c class, text string) {
 	s.steps = append(s.steps, step{at: s.t, text: text, class: c})
 }
 
+// block adds a line that counts as a drop, penalty or lockout.
+func (s *script) block(delay int64, text string, b blocked) {
+	s.add(delay, cNone, text)
+	s.steps[len(s.steps)-1].pen = &b
+}
+
 func (s *script) repeat(delay int64, c class, text string, n int) {
 	s.t += delay
 	s.steps = append(s.steps, step{at: s.t, text: text, class: c, repeat: n})
@@ -728,6 +763,11 @@ func (g *gen) password(h *host, at int64, ip netip.Addr, user string) {
 		userPart = "  user=" + user
 	}
 	addr := ipt + " port " + port
+	if k == 6 && p.valid && h.prog == "sshd-session" && g.chance(0.5) {
+		// pam_faillock locks the account: never an attempt.
+		s.block(g.dur(0, 100*time.Millisecond), "pam_faillock(sshd:auth): Consecutive login failures for user "+user+" account temporarily locked",
+			blocked{kind: knocks.KindLockout, n: 1})
+	}
 	if k == 6 {
 		s.add(g.dur(0, 300*time.Millisecond), cFailure, "error: maximum authentication attempts exceeded for "+strings.TrimPrefix(who, "authenticating user ")+from+" ssh2 [preauth]")
 		s.add(0, cFailure, "Disconnecting "+who+" "+addr+": Too many authentication failures [preauth]")
@@ -746,13 +786,40 @@ func (g *gen) password(h *host, at int64, ip netip.Addr, user string) {
 	}
 	g.start(p, s, at)
 	if h.prog == "sshd-session" && k > 1 && g.chance(0.3) {
-		// OpenSSH 9.8+ PerSourcePenalties: the listener drops the next try.
-		l := &proc{host: h, prog: "sshd", pid: h.listener, sshd: true}
-		ls := &script{g: g}
-		ls.add(s.t+g.dur(time.Second, 20*time.Second), cNone, "drop connection #0 from ["+ip.String()+"]:"+g.port()+" on ["+h.local+"]:22 penalty: failed authentication")
-		l.steps = ls.steps
-		g.schedule(l, at)
+		g.penalise(h, at, s.t, ip, "failed authentication")
 	}
+}
+
+// penalise writes what the listener of an OpenSSH 9.8+ host (h.prog
+// "sshd-session") logs after a connection from ip that ended after at+end:
+// the penalty it imposes (srclimit_penalise, in one of its two forms) and
+// the drops of the next tries, now and then with a rate-limited summary
+// (OpenSSH 10.0+).
+func (g *gen) penalise(h *host, at, end int64, ip netip.Addr, reason string) {
+	l := &proc{host: h, prog: "sshd", pid: h.listener, sshd: true}
+	ls := &script{g: g}
+	fam, bits := "ipv4", "/32"
+	if ip.Is6() {
+		fam, bits = "ipv6", "/128"
+	}
+	secs := 1 + g.r.IntN(30)
+	text := "srclimit_penalise: " + ip.String() + bits + ": activating " + fam + " penalty of " + strconv.Itoa(secs) + " seconds for penalty: " + reason
+	if g.chance(0.5) {
+		text = "srclimit_penalise: " + fam + ": new " + ip.String() + bits + " active penalty of " + strconv.Itoa(secs) + ".000 seconds for penalty: " + reason
+	}
+	ls.block(end+g.dur(time.Millisecond, 50*time.Millisecond), text, blocked{kind: knocks.KindPenalty, reason: reason, ip: ip.String(), n: 1})
+	for i, n := 0, 1+g.r.IntN(3); i < n; i++ {
+		h.drops++
+		ls.block(g.dur(500*time.Millisecond, time.Duration(secs)*time.Second), "drop connection #"+strconv.Itoa(h.drops)+" from ["+ip.String()+"]:"+g.port()+" on ["+h.local+"]:22 penalty: "+reason,
+			blocked{kind: knocks.KindDrop, reason: reason, ip: ip.String(), n: 1})
+	}
+	if g.chance(0.1) {
+		n := 1 + g.r.IntN(20)
+		ls.block(g.dur(time.Second, 5*time.Second), "PerSourcePenalties logging rate-limited: additional "+strconv.Itoa(n)+" connections dropped",
+			blocked{kind: knocks.KindDrop, n: int64(n)})
+	}
+	l.steps = ls.steps
+	g.schedule(l, at)
 }
 
 // probe is a connection to a keys-only server: the user name shows, no
@@ -794,6 +861,15 @@ func (g *gen) notAllowed(h *host, at int64, ip netip.Addr, user string) {
 	s := g.begin(h, ipt, port)
 	addr := ipt + " port " + port
 	why := []string{"not listed in AllowUsers", "none of user's groups are listed in AllowGroups"}[g.r.IntN(2)]
+	if h.prog == "sshd-session" && g.chance(0.4) {
+		// OpenSSH 9.9+ RefuseConnection: a failure line; the listener
+		// penalises the address.
+		s.add(g.dur(50*time.Millisecond, 400*time.Millisecond), cFailure, "administratively prohibited connection for "+user+" from "+addr)
+		s.add(g.dur(10*time.Millisecond, 100*time.Millisecond), cFailure, "Disconnected from invalid user "+user+" "+addr+" [preauth]")
+		g.start(p, s, at)
+		g.penalise(h, at, s.t, ip, "connection prohibited by RefuseConnection")
+		return
+	}
 	s.add(g.dur(50*time.Millisecond, 400*time.Millisecond), cFailure, "User "+user+" from "+ipt+" not allowed because "+why)
 	if g.chance(0.5) {
 		s.add(g.dur(1500*time.Millisecond, 3*time.Second), cFailed, "Failed password for invalid user "+user+" from "+addr+" ssh2")
@@ -843,6 +919,9 @@ func (g *gen) scan(h *host, at int64, ip netip.Addr, kind int) {
 		s.add(0, cScan, "banner exchange: Connection from "+addr+": invalid format")
 	}
 	g.start(p, s, at)
+	if h.prog == "sshd-session" && g.chance(0.15) {
+		g.penalise(h, at, s.t, ip, "connections without attempting authentication")
+	}
 }
 
 // fingerprint returns the SHA256 fingerprint of the key of a user who
@@ -1000,6 +1079,9 @@ func (g *gen) emit(p *proc, s *step, target int64) {
 			counted = int64(s.repeat)
 		}
 	}
+	if s.pen != nil && counted > 0 {
+		g.countBlocked(s.pen)
+	}
 	if !p.conn {
 		return
 	}
@@ -1017,6 +1099,34 @@ func (g *gen) emit(p *proc, s *step, target int64) {
 		p.scanLines += counted
 	case cLogin:
 		p.login += counted
+	}
+}
+
+// countBlocked adds a written drop, penalty or lockout line to the counts.
+func (g *gen) countBlocked(b *blocked) {
+	switch b.kind {
+	case knocks.KindLockout:
+		g.lockouts += b.n
+		return
+	case knocks.KindDrop:
+		g.dropped += b.n
+	}
+	if b.reason == "" {
+		return
+	}
+	pc := g.penalties[b.reason]
+	if pc == nil {
+		pc = &PenaltyCount{}
+		g.penalties[b.reason], g.penAddrs[b.reason] = pc, map[string]bool{}
+	}
+	if b.kind == knocks.KindDrop {
+		pc.Drops += b.n
+	} else {
+		pc.Penalties += b.n
+	}
+	if b.ip != "" && !g.penAddrs[b.reason][b.ip] {
+		g.penAddrs[b.reason][b.ip] = true
+		pc.Addresses++
 	}
 }
 
@@ -1046,7 +1156,14 @@ func (g *gen) finish(p *proc) {
 }
 
 func (g *gen) stats() Stats {
+	pens := map[string]PenaltyCount{}
+	for r, pc := range g.penalties {
+		pens[r] = *pc
+	}
 	return Stats{
+		Dropped:     g.dropped,
+		Penalties:   pens,
+		Lockouts:    g.lockouts,
 		Lines:       g.lines,
 		SSHDLines:   g.sshdLines,
 		Attempts:    g.attempts,

@@ -141,6 +141,9 @@ func printSummary(w io.Writer, st gen.Stats) {
 	fmt.Fprintf(w, "lines %d (sshd %d), %s .. %s\n", st.Lines, st.SSHDLines, st.First.Format(time.RFC3339), st.Last.Format(time.RFC3339))
 	fmt.Fprintf(w, "attempts %d, connections %d, scans %d, logins %d, unique IPs %d, unique users %d\n",
 		st.Attempts, st.Connections, st.Scans, st.Logins, st.UniqueIPs, st.UniqueUsers)
+	if st.Dropped > 0 || st.Lockouts > 0 || len(st.Penalties) > 0 {
+		fmt.Fprintf(w, "blocked by sshd itself: dropped %d, penalty reasons %d, lockouts %d\n", st.Dropped, len(st.Penalties), st.Lockouts)
+	}
 	type kv struct {
 		k string
 		v int64
