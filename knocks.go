@@ -165,6 +165,7 @@ type Event struct {
 	Count   int        // how many times the line counts: N for "message repeated N times", else 1
 	Jail    string     // fail2ban jail
 	Reason  string     // why sshd dropped or penalised (KindDrop, KindPenalty); "" when not logged
+	BanTime int64      // seconds of an SSHGuard block, 0 when the line gives none
 	Line    int64      // 1-based line number in its input
 }
 
@@ -222,12 +223,16 @@ func (c *Connection) IsFailure() bool { return c.FailureLines > 0 }
 // failure or login line.
 func (c *Connection) IsScan() bool { return c.ScanLines > 0 && c.FailureLines == 0 && c.Logins == 0 }
 
-// Fail2banEvent is one Found, Ban or Unban line of fail2ban.log.
+// Fail2banEvent is one Found, Ban or Unban line of fail2ban.log, one ban of
+// fail2ban's database, or one SSHGuard block (a ban in jail JailSSHGuard).
 type Fail2banEvent struct {
-	Time time.Time
-	Kind Kind // KindF2BFound, KindF2BBan or KindF2BUnban
-	Jail string
-	IP   netip.Addr
+	Time     time.Time
+	Kind     Kind // KindF2BFound, KindF2BBan or KindF2BUnban
+	Host     string
+	Jail     string
+	IP       netip.Addr
+	BanTime  int64 // seconds the ban lasts, -1 for ever, 0 when unknown
+	BanCount int64 // fail2ban's count of bans of this address, 0 when unknown
 }
 
 // MaxReasonLen bounds the stored length of a penalty reason in bytes.

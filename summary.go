@@ -52,6 +52,8 @@ type Summary struct {
 
 	GeoIPSources    []string `json:"geoip_sources"`     // the GeoIP data used, with build dates
 	GeoIPAttributed []string `json:"geoip_attribution"` // attribution lines of that data
+
+	Bans Bans `json:"bans"` // what fail2ban or SSHGuard banned, and how it lines up with the attempts
 }
 
 // PenaltyCount is what sshd's listener did for one penalty reason (OpenSSH

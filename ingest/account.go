@@ -58,7 +58,7 @@ func (a *Accountant) Load(cs []*knocks.Connection) {
 func (a *Accountant) Add(ev *knocks.Event) {
 	class := ev.Kind.Class()
 	if class == knocks.ClassFail2ban {
-		a.f2b = append(a.f2b, knocks.Fail2banEvent{Time: ev.Time, Kind: ev.Kind, Jail: ev.Jail, IP: ev.IP})
+		a.f2b = append(a.f2b, knocks.Fail2banEvent{Time: ev.Time, Kind: ev.Kind, Host: ev.Host, Jail: ev.Jail, IP: ev.IP, BanTime: ev.BanTime})
 		a.see(ev.Time)
 		return
 	}
@@ -195,6 +195,11 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 	a.dirty = a.dirty[:0]
 	f2b := a.f2b
 	a.f2b = nil
+	for i := range f2b {
+		if f2b[i].IP.IsValid() {
+			a.ips[f2b[i].IP] = struct{}{}
+		}
+	}
 	cut := a.latest.Add(-knocks.ConnectionGap)
 	for k, c := range a.open {
 		if c.End.Before(cut) {
@@ -212,8 +217,8 @@ func (a *Accountant) TakePenalties() []knocks.PenaltyEvent {
 	return p
 }
 
-// IPs returns the distinct addresses of the connections that Take has
-// returned so far.
+// IPs returns the distinct addresses of the connections and fail2ban
+// events that Take has returned so far.
 func (a *Accountant) IPs() []netip.Addr {
 	out := make([]netip.Addr, 0, len(a.ips))
 	for ip := range a.ips {

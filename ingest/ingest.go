@@ -76,6 +76,9 @@ type Options struct {
 	CommitInterval time.Duration // longest time read lines wait for their commit (default 1 s)
 	ChunkLines     int           // lines per chunk passed between the goroutines (default 4096)
 	MaxShapes      int           // distinct shapes of unrecognised lines kept per input (default 200)
+	// Host is the host of ban events whose line names none (fail2ban.log
+	// writes no host): the machine that fail2ban ran on.
+	Host string
 }
 
 func (o Options) withDefaults() Options {
@@ -458,6 +461,11 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 	commit := func() error {
 		timer.Stop()
 		conns, f2b := acc.Take()
+		for i := range f2b {
+			if f2b[i].Host == "" {
+				f2b[i].Host = o.Host
+			}
+		}
 		pen := acc.TakePenalties()
 		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil && len(cursors) == 0 {
 			return nil

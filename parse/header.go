@@ -24,7 +24,8 @@ const (
 	hdrOther                    // a syslog line of another program
 	hdrSSHD                     // a line of sshd: h.msg is its message
 	hdrNoProgram                // a timestamp and then no program: h.msg follows the timestamp
-	hdrFail2ban                 // a fail2ban.log line: h.msg starts at "fail2ban."
+	hdrFail2ban                 // a fail2ban.log line, or a fail2ban line in syslog: h.msg starts at "fail2ban."
+	hdrSSHGuard                 // a line of sshguard: h.msg is its message
 )
 
 // header is a parsed line header. Its slices point into the line.
@@ -99,6 +100,11 @@ func splitTagged(rest []byte, h *header, hadTime bool, depth int) hdrKind {
 	}
 	host := tok1
 	tok2, r2 := nextToken(r1)
+	if hasPrefix(tok2, "fail2ban.") {
+		// fail2ban with logtarget = SYSLOG: "host fail2ban.actions [1234]: ...".
+		h.host, h.msg = host, skipSpaces(r1)
+		return hdrFail2ban
+	}
 	if len(tok2) > 0 {
 		if name, pid, ok := parseTag(tok2); ok {
 			return tagged(h, host, name, pid, r2)
@@ -129,6 +135,10 @@ func splitTagged(rest []byte, h *header, hadTime bool, depth int) hdrKind {
 
 // tagged fills h for a line whose program tag was found.
 func tagged(h *header, host, name []byte, pid int, msg []byte) hdrKind {
+	if string(name) == "sshguard" {
+		h.host, h.prog, h.pid, h.msg = host, name, pid, msg
+		return hdrSSHGuard
+	}
 	if !isSSHD(name) {
 		return hdrOther
 	}

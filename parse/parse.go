@@ -174,7 +174,17 @@ func parseLine(b []byte, ev *knocks.Event) Status {
 		}
 		return NotSSHD
 	case hdrFail2ban:
+		ev.NoYear = h.noYear
+		if len(h.host) > 0 {
+			ev.Host = string(h.host)
+		}
 		return parseFail2ban(h.msg, h.t, ev)
+	case hdrSSHGuard:
+		ev.NoYear = h.noYear
+		if len(h.host) > 0 {
+			ev.Host = string(h.host)
+		}
+		return parseSSHGuard(h.msg, h.t, h.pid, ev)
 	}
 	return NotSSHD
 }

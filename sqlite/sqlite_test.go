@@ -101,7 +101,10 @@ func TestMigrations(t *testing.T) {
 		t.Errorf("after reopening: checkpoint %+v, %v", cp, err)
 	}
 	// A database of version 1 is brought to the current version.
-	if _, err := s.DB().Exec("DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events; PRAGMA user_version = 1"); err != nil {
+	if _, err := s.DB().Exec(`DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events;
+		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
+		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
+		PRAGMA user_version = 1`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -74,6 +74,7 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 	}
 	if f.Host != "" {
 		conds, args = append(conds, "host = ?"), append(args, f.Host)
+		f2b, f2bArgs = append(f2b, "host = ?"), append(f2bArgs, f.Host)
 	}
 	if f.Country != "" {
 		c := "ip IN (SELECT ip FROM ip_geo WHERE country = ? OR reserved = ?)"
@@ -86,9 +87,6 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 		f2b, f2bArgs = append(f2b, c), append(f2bArgs, int64(f.ASN))
 	}
 	s := selection{ranges: ranges, where: strings.Join(conds, " AND "), args: args, f2b: strings.Join(f2b, " AND "), f2bArgs: f2bArgs}
-	if f.Host != "" {
-		s.f2b = "" // fail2ban.log lines name no host
-	}
 	return s, nil
 }
 
@@ -128,7 +126,7 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		}
 		a.fill(sum, top)
 		a.fillGeo(sum, locs, top)
-		return nil
+		return bans(ctx, conn, sel, a, locs, top, sum)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)

@@ -182,11 +182,14 @@ func insertConnSQL(n int) string {
 
 // f2bArgs is the number of values written per fail2ban event, with the
 // import id as ?1.
-const f2bArgs = 4
+const f2bArgs = 7
 
-// insertF2BSQL returns an INSERT of n fail2ban events.
+// insertF2BSQL returns an INSERT of n fail2ban events. A ban or unban
+// that is already stored (the same kind, host, jail, address and second:
+// read from fail2ban.log and from fail2ban's database, or a database
+// imported again) is left out by the unique index fail2ban_events_once.
 func insertF2BSQL(n int) string {
-	return multiInsert("INSERT OR FAIL INTO fail2ban_events (import_id, time, kind, jail, ip) VALUES ", f2bArgs, n)
+	return multiInsert("INSERT OR IGNORE INTO fail2ban_events (import_id, time, kind, jail, ip, host, bantime, bancount) VALUES ", f2bArgs, n)
 }
 
 // penArgs is the number of values written per penalty event, with the
@@ -406,6 +409,7 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 		if err := insertRows(ctx, conn, len(b.Fail2ban), f2bArgs, importID, insertF2BSQL, func(v []driver.NamedValue, i int) {
 			e := &b.Fail2ban[i]
 			v[0].Value, v[1].Value, v[2].Value, v[3].Value = e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP)
+			v[4].Value, v[5].Value, v[6].Value = nullString(e.Host), nullInt(e.BanTime), nullInt(e.BanCount)
 		}); err != nil {
 			return 0, s.writeErr(err)
 		}

@@ -110,10 +110,20 @@ func Dataset() Data {
 		User: "root", HasUser: true, Method: "password", Failed: 4, FailureLines: 4})
 	long.End = at(100 + 26*60)
 
+	// fail2ban bans the guesser as its sixth connection starts (15
+	// attempts before, 3 while banned); its database holds a ban of the
+	// heavy hitter for 15 minutes (one connection inside it, the next one
+	// after: it came back) and a permanent ban of an address that made no
+	// attempt; SSHGuard blocks the keys-only prober during its fourth
+	// probe; an unban whose ban is older than the data.
 	f2b := []knocks.Fail2banEvent{
-		{Time: at(-10), Kind: knocks.KindF2BFound, Jail: "sshd", IP: addr("203.0.113.7")},
-		{Time: at(20), Kind: knocks.KindF2BBan, Jail: "sshd", IP: addr("203.0.113.7")},
-		{Time: at(3000), Kind: knocks.KindF2BUnban, Jail: "sshd", IP: addr("203.0.113.7")},
+		{Time: at(-10), Kind: knocks.KindF2BFound, Host: "web1", Jail: "sshd", IP: addr("203.0.113.7")},
+		{Time: at(20), Kind: knocks.KindF2BBan, Host: "web1", Jail: "sshd", IP: addr("203.0.113.7")},
+		{Time: at(3000), Kind: knocks.KindF2BUnban, Host: "web1", Jail: "sshd", IP: addr("203.0.113.7")},
+		{Time: at(400), Kind: knocks.KindF2BBan, Host: "bastion", Jail: "sshd", IP: addr("198.51.100.23"), BanTime: 900, BanCount: 2},
+		{Time: at(401), Kind: knocks.KindF2BBan, Host: "bastion", Jail: "recidive", IP: addr("192.0.2.1"), BanTime: -1, BanCount: 1},
+		{Time: at(203), Kind: knocks.KindF2BBan, Host: "web1", Jail: knocks.JailSSHGuard, IP: addr("192.0.2.50"), BanTime: 120},
+		{Time: at(-5), Kind: knocks.KindF2BUnban, Host: "web1", Jail: "sshd", IP: addr("192.0.2.51")},
 	}
 	// Most located addresses have the prefix their AS announces (two of one
 	// /22, and the /32 of an IPv6 /48 that holds two /64s); 192.0.2.50 has

@@ -43,8 +43,8 @@ type Data struct {
 //
 //   - A filter selects connections by start time (Since ≤ start < Until),
 //     host, and the country (or reserved label) or AS of their address.
-//     Fail2ban events are selected by time and address; none when Host is
-//     set (fail2ban.log names no host).
+//     Fail2ban events are selected by time, address and host (the host
+//     that banned).
 //   - Attempts, Connections, Scans, Logins and HostileLines add up the
 //     selected connections by knocks.Connection's rules; UniqueIPs,
 //     UniqueHosts and UniqueUsers count the distinct addresses, the
@@ -141,14 +141,13 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		}
 	}
 	s.UniqueIPs, s.UniqueHosts, s.UniqueUsers = int64(len(ips)), int64(len(hosts)), int64(len(users))
-	if f.Host == "" {
-		for _, e := range d.Fail2ban {
-			t := e.Time.Unix()
-			if !f.Since.IsZero() && t < f.Since.Unix() || !f.Until.IsZero() && t >= f.Until.Unix() || !geoMatch(e.IP) {
-				continue
-			}
-			widen(s, sec(e.Time), sec(e.Time))
+	for _, e := range d.Fail2ban {
+		t := e.Time.Unix()
+		if !f.Since.IsZero() && t < f.Since.Unix() || !f.Until.IsZero() && t >= f.Until.Unix() || !geoMatch(e.IP) ||
+			f.Host != "" && e.Host != f.Host {
+			continue
 		}
+		widen(s, sec(e.Time), sec(e.Time))
 	}
 	s.HostileShare = share(s.HostileLines, s.LinesRead)
 	expectedPenalties(s, d.Penalties, f, geoMatch, top)
@@ -316,6 +315,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 	s.PerDay = dense(days, 86400)
 
 	expectedGeo(s, sel, loc, top)
+	expectedBans(s, d, f, sel, loc, geoMatch, top)
 	return s
 }
 

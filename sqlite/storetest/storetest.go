@@ -37,6 +37,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Summary", func(t *testing.T) { testSummary(t, open(t)) })
 	t.Run("Geo", func(t *testing.T) { testGeo(t, open(t)) })
 	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
+	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
 }
 
 func testEmpty(t *testing.T, s knocks.EventStore) {
@@ -842,6 +843,7 @@ func normal(s *knocks.Summary) *knocks.Summary {
 		pcd[i] = knocks.SeriesDay{Country: x.Country, Days: fixTimes(x.Days)}
 	}
 	c.PerCountryDay = pcd
+	c.Bans = normalBans(c.Bans)
 	ips := make([]knocks.IPCount, len(c.TopIPs))
 	for i, x := range c.TopIPs {
 		x.First, x.Last = x.First.UTC(), x.Last.UTC()
