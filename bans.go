@@ -74,8 +74,6 @@ type Defences struct {
 	// at some time; AttemptsNeverBanned those of the others.
 	AttemptsByBanned    int64 `json:"attempts_by_banned"`
 	AttemptsNeverBanned int64 `json:"attempts_never_banned"`
-	// Logins are successful logins; LoginsAfterFailures those from an
-	// address that failed before.
-	Logins              int64 `json:"logins"`
-	LoginsAfterFailures int64 `json:"logins_after_failures"`
+	// Logins are the successful logins: what got through.
+	Logins int64 `json:"logins"`
 }

@@ -115,6 +115,9 @@ type Ingester struct {
 	// by journalctl: the journals they hold are marked local, and their
 	// cursors are what Journals.After offers to a later run.
 	LocalJournal bool
+	// Bans, when set, reads the inputs that are ban databases (fail2ban's)
+	// instead of logs, after the logs, in the same import.
+	Bans BanDatabase
 }
 
 // waiter is an Input whose reads may block (a pipe): OnWait sets a
@@ -153,9 +156,11 @@ type chunk struct {
 // Run imports the named inputs in order, opening each with Open (the
 // caller orders rotated sets oldest first). An input that cannot be opened
 // or read is reported in the result and the others go on; the returned
-// error is for failures of the store or ctx.
+// error is for failures of the store or ctx. The inputs that are ban
+// databases (see Bans) are read after the logs.
 func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	o := in.Options.withDefaults()
+	names, dbs := in.splitDatabases(names)
 	now := in.Now
 	if now == nil {
 		now = time.Now
@@ -195,6 +200,11 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	}
 	if readErr != nil {
 		return res, readErr
+	}
+	for _, db := range dbs {
+		if err := in.readDatabase(ctx, id, db, o, res); err != nil {
+			return res, err
+		}
 	}
 	if err := in.Store.FinishImport(ctx, id, now().UTC(), res.Inputs); err != nil {
 		return res, err

@@ -55,7 +55,12 @@ var csvHeader = []string{"section", "rank", "key", "attempts", "share", "valid",
 // (announced prefixes of the ASN data), port, host, country and asn; then
 // what sshd blocked by itself: penalty (key the reason; drops, penalties,
 // and the addresses in ips), penalised (key the address; drops, penalties,
-// first, last) and locked_user (key the user; lockouts).
+// first, last) and locked_user (key the user; lockouts). The ban sections follow (see
+// docs/report-json.md for their meaning): bans (totals, the value in
+// attempts), jail (attempts holds the bans, ips the banned addresses),
+// jail_unbans, banned_ip (attempts holds the bans, first and last the
+// first and last ban), banned_country (attempts holds the bans) and
+// never_banned.
 func CSV(w io.Writer, s *knocks.Summary) error {
 	cw := csv.NewWriter(w)
 	write := func(rec ...string) {
@@ -119,6 +124,7 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 	for i, u := range s.TopLockedUsers {
 		write("locked_user", itoa(int64(i+1)), u.User, "", "", "", "", "", "", "", "", "", "", "", "", itoa(u.Lockouts))
 	}
+	csvBans(write, &s.Bans)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("cannot write csv: %w", err)
@@ -242,6 +248,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 			return []string{d.Time.UTC().Format("2006-01-02 Mon"), group(d.Attempts), strings.Repeat("█", n)}
 		})
 	}
+	textBans(p, &s.Bans, o)
 	keyed("Top source ports (chosen at random by clients)", "port", s.TopPorts)
 	p.f("\n%s\n", p.paint(sgrDim, Definition))
 	if len(s.GeoIPSources) > 0 {
@@ -350,7 +357,7 @@ func (p *printer) table(title string, head []string, n int, row func(int) []stri
 
 func isText(h string) bool {
 	switch h {
-	case "attempts", "share", "ips", "drops", "penalties", "addresses", "lockouts":
+	case "attempts", "share", "ips", "drops", "penalties", "addresses", "lockouts", "bans", "unbans":
 		return false
 	}
 	return true

@@ -22,6 +22,8 @@ type IngestCommand struct {
 	tz    string
 	quiet bool
 	wait  bool
+	host  string
+	f2bDB string
 	geo   geoFlags
 }
 
@@ -31,6 +33,8 @@ func (c *IngestCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.tz, "log-tz", "", "time `zone` that syslog lines without a zone were written in, e.g. Europe/Berlin (default: local)")
 	fs.StringVar(&c.tz, "tz", "", "the same as --log-tz (its older name)")
 	fs.BoolVar(&c.wait, "wait", false, "wait for another running import instead of failing")
+	fs.StringVar(&c.host, "host", "", "the `host` of ban events whose input names none (fail2ban.log, fail2ban.sqlite3; default: this machine's name)")
+	fs.StringVar(&c.f2bDB, "fail2ban-db", "", "also import the bans of fail2ban's database at `path` (e.g. /var/lib/fail2ban/fail2ban.sqlite3), read-only")
 	c.geo.register(fs)
 }
 
@@ -46,6 +50,9 @@ func (c *IngestCommand) FlagSet() *flag.FlagSet {
 func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	names, err := parseFlags(c.FlagSet(), args)
 	if err != nil {
+		return err
+	}
+	if names, err = withFail2banDB(names, c.f2bDB); err != nil {
 		return err
 	}
 	if len(names) == 0 {
@@ -66,6 +73,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	ing.Store = store
+	ing.Options.Host = banHost(c.host)
 	ing.Enricher = c.m.enricher(store, &c.geo)
 	defer ing.Enricher.Close()
 	ordered, err := orderInputs(names)
@@ -117,6 +125,7 @@ func (m *Main) ingester(year int, tz string) (*ingest.Ingester, error) {
 		Open:   func(ctx context.Context, name string) (ingest.Input, error) { return openInput(ctx, name, m.Stdin) },
 		Now:    m.Now,
 		Logger: m.logger(),
+		Bans:   fail2banDB{},
 	}, nil
 }
 

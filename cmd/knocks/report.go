@@ -32,6 +32,7 @@ type selection struct {
 	year    int
 	logTZ   string // the zone of syslog lines without one (one-shot)
 	tz      string // the zone of the times shown
+	f2bDB   string
 	geo     geoFlags
 }
 
@@ -46,6 +47,7 @@ func (s *selection) register(fs *flag.FlagSet, top int) {
 	fs.IntVar(&s.year, "year", 0, "one-shot: the `year` of the first syslog line (default: inferred)")
 	fs.StringVar(&s.logTZ, "log-tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
 	fs.StringVar(&s.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
+	fs.StringVar(&s.f2bDB, "fail2ban-db", "", "one-shot: also read the bans of fail2ban's database at `path` (e.g. /var/lib/fail2ban/fail2ban.sqlite3), read-only")
 	s.geo.register(fs)
 }
 
@@ -58,11 +60,15 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		return nil, false, err
 	}
 	var store *sqlite.EventStore
+	if files, err = withFail2banDB(files, sel.f2bDB); err != nil {
+		return nil, false, err
+	}
 	if len(files) > 0 {
 		ing, err := m.ingester(sel.year, sel.logTZ)
 		if err != nil {
 			return nil, false, err
 		}
+		ing.Options.Host = banHost(sel.host)
 		ordered, err := orderInputs(files)
 		if err != nil {
 			return nil, false, err
