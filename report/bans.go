@@ -14,6 +14,9 @@ func textBans(p *printer, b *knocks.Bans, o Options) {
 	if b.Bans+b.Unbans+b.Found == 0 {
 		return
 	}
+	if o.Zone == nil {
+		o.Zone = time.UTC
+	}
 	p.f("\nBans (fail2ban, SSHGuard)\n")
 	p.f("  %-15s %s bans, %s unbans of %s addresses; %s fail2ban Found lines\n", "Bans", group(b.Bans), group(b.Unbans), group(b.BannedIPs), group(b.Found))
 	if b.BannedWithAttempts > 0 {
@@ -82,7 +85,7 @@ func csvBans(write func(...string), b *knocks.Bans) {
 		write("banned_ip", itoa(int64(i+1)), r.IP, itoa(r.Bans), "", "", "", ts(r.FirstBan), ts(r.LastBan), r.Country, asn, r.Org)
 	}
 	for i, c := range b.BannedCountries {
-		write("banned_country", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", c.Country, "", c.Name)
+		write("banned_country", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", c.Country, "", "", c.Name)
 	}
 	for i, r := range b.TopNeverBanned {
 		asn := ""
