@@ -773,7 +773,8 @@ func (a *accumulator) countryDays(sum *knocks.Summary, locs map[string]*location
 // Hosts returns the distinct hosts that logged the stored connections, in
 // order. A filter by host is checked against it.
 func (s *EventStore) Hosts(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT host FROM connections WHERE host IS NOT NULL ORDER BY host")
+	rows, err := s.db.QueryContext(ctx, `SELECT host FROM connections WHERE host IS NOT NULL
+		UNION SELECT host FROM fail2ban_events WHERE host IS NOT NULL ORDER BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list hosts: %w", err)
 	}

@@ -127,8 +127,11 @@ func TestBansFail2banDB(t *testing.T) {
 	if s := reportBans(t, dir, "--db", db, "--host", "gw"); s.Bans.Bans != 6 || s.Attempts != 31 {
 		t.Errorf("--host gw: %d bans, %d attempts; want 6 and 31", s.Bans.Bans, s.Attempts)
 	}
-	if s := reportBans(t, dir, "--db", db, "--host", "other"); s.Bans.Bans != 0 {
-		t.Errorf("--host other: %d bans, want 0", s.Bans.Bans)
+	// A host that only banned is a host.
+	db2 := filepath.Join(dir, "fw.db")
+	mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db2, "--host", "fw", filepath.Join(fx, "fail2ban.log"))
+	if s := reportBans(t, dir, "--db", db2, "--host", "fw"); s.Bans.Bans != 4 || s.Attempts != 0 {
+		t.Errorf("--host fw: %d bans, %d attempts; want 4 and 0", s.Bans.Bans, s.Attempts)
 	}
 	// A database that is not fail2ban's is refused with a clean message.
 	other := filepath.Join(dir, "other.sqlite3")
@@ -141,7 +144,7 @@ func TestBansFail2banDB(t *testing.T) {
 	}
 	odb.Close()
 	r = runKnocks(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, other)
-	if r.code != 3 || !strings.Contains(r.stderr, "not a fail2ban database") {
+	if r.code != 1 || !strings.Contains(r.stderr, "not a fail2ban database") {
 		t.Errorf("ingest of another database: exit %d, stderr %s", r.code, r.stderr)
 	}
 	if _, err := os.Stat(f2bdb + "-journal"); err == nil {
