@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"math"
 	"sort"
 	"strings"
@@ -12,11 +13,8 @@ import (
 
 // bans computes sum.Bans from the selected fail2ban events and their join
 // with the selected connections (a holds what the summary added up of
-// them, locs their locations). The join runs in SQL over temporary tables
-// that hold one row per ban or per banned address, so memory grows with
-// the bans, not the connections: the connections are read once, each
-// looking its address up in the (indexed) table of banned addresses. The
-// temporary tables live in the read transaction and go with its rollback.
+// them, locs their locations). See joinBans for how the join is made;
+// everything it holds grows with the bans, not the connections.
 func bans(ctx context.Context, conn *sql.Conn, sel selection, a *accumulator, locs map[string]*location, top int, sum *knocks.Summary) error {
 	b := &sum.Bans
 	b.Jails, b.TopBanned, b.BannedCountries, b.BannedPlaces = []knocks.JailCount{}, []knocks.BannedIP{}, []knocks.GeoCount{}, []knocks.BannedSpot{}
@@ -76,36 +74,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, a *accumulator, lo
 		return nil
 	}
 
-	// One row per ban: from its time to its end, the first unban of the
-	// same address and jail at or after it, else its time plus its
-	// bantime when fail2ban's database or SSHGuard gave one, else open
-	// (still banned when the log ends). unbanned says the end was seen.
-	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE ban_iv (bip TEXT NOT NULL, ban_start INTEGER NOT NULL, ban_end INTEGER, unbanned INTEGER NOT NULL)`); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.ban_iv (bip, ban_start, ban_end, unbanned)
-		SELECT e.ip, e.time,
-			COALESCE((SELECT MIN(u.time) FROM fail2ban_events u WHERE u.ip = e.ip AND u.kind = 'f2b_unban'
-				AND COALESCE(u.jail, '') = COALESCE(e.jail, '') AND u.time >= e.time),
-				CASE WHEN e.bantime > 0 THEN e.time + e.bantime END),
-			0
-		FROM `+events+` e WHERE e.kind = 'f2b_ban' AND e.ip IS NOT NULL`, fargs...); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `UPDATE temp.ban_iv SET unbanned = 1 WHERE ban_end IS NOT NULL`); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `CREATE INDEX temp.ban_iv_ip ON ban_iv (bip, ban_start)`); err != nil {
-		return err
-	}
-	// One row per banned address, with its first ban, for the join.
-	if _, err := conn.ExecContext(ctx, `CREATE TEMP TABLE ban_ip (bip TEXT PRIMARY KEY, first_ban INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO temp.ban_ip (bip, first_ban) SELECT bip, MIN(ban_start) FROM temp.ban_iv GROUP BY bip`); err != nil {
-		return err
-	}
-	joined, err := joinBans(ctx, conn, sel)
+	joined, err := joinBans(ctx, conn, sel, events, fargs)
 	if err != nil {
 		return err
 	}
@@ -164,38 +133,61 @@ type bannedIP struct {
 	firstBan, firstAttempt     int64 // firstAttempt -1: none
 	before, total, whileBanned int64
 	returned                   bool
+	bans                       []banSpan
 }
 
-// joinBans reads the attempts of the banned addresses and adds them up per
-// address. The connections are the outer loop (CROSS JOIN keeps SQLite
-// from reordering): each looks its address up in ban_ip, and the
-// connections of banned addresses look their time up in ban_iv. Memory
-// grows with the banned addresses, not the connections.
-func joinBans(ctx context.Context, conn *sql.Conn, sel selection) (map[string]*bannedIP, error) {
+// banSpan is one ban: from start to end; open when the data shows no end.
+type banSpan struct {
+	start, end int64
+	open       bool
+}
+
+// joinBans reads the selected bans, with the end of each (the first unban
+// of the same address and jail at or after it, else its time plus its
+// bantime when known, else open), and then the attempts of the banned
+// addresses, and adds them up per address. SQLite picks the connections
+// of banned addresses with an ephemeral index over the list of addresses
+// (IN over json_each): memory grows with the bans, not the connections.
+func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string, fargs []any) (map[string]*bannedIP, error) {
 	out := map[string]*bannedIP{}
-	rows, err := conn.QueryContext(ctx, `SELECT bip, first_ban FROM temp.ban_ip`)
+	rows, err := conn.QueryContext(ctx, `SELECT e.ip, e.time,
+			COALESCE((SELECT MIN(u.time) FROM fail2ban_events u WHERE u.ip = e.ip AND u.kind = 'f2b_unban'
+				AND COALESCE(u.jail, '') = COALESCE(e.jail, '') AND u.time >= e.time),
+				CASE WHEN e.bantime > 0 THEN e.time + e.bantime END)
+		FROM `+events+` e WHERE e.kind = 'f2b_ban' AND e.ip IS NOT NULL`, fargs...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var ip string
-		var first int64
-		if err := rows.Scan(&ip, &first); err != nil {
+		var start int64
+		var end sql.NullInt64
+		if err := rows.Scan(&ip, &start, &end); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		out[ip] = &bannedIP{firstBan: first, firstAttempt: -1}
+		j := out[ip]
+		if j == nil {
+			j = &bannedIP{firstBan: start, firstAttempt: -1}
+			out[ip] = j
+		}
+		j.firstBan = min(j.firstBan, start)
+		j.bans = append(j.bans, banSpan{start: start, end: end.Int64, open: !end.Valid})
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	ips := make([]string, 0, len(out))
+	for ip := range out {
+		ips = append(ips, ip)
+	}
+	list, err := json.Marshal(ips)
+	if err != nil {
 		return nil, err
 	}
-	rows, err = conn.QueryContext(ctx, `SELECT c.ip, c.start_time, c.attempts,
-			EXISTS (SELECT 1 FROM temp.ban_iv v WHERE v.bip = c.ip AND v.ban_start <= c.start_time
-				AND (v.ban_end IS NULL OR c.start_time < v.ban_end)),
-			EXISTS (SELECT 1 FROM temp.ban_iv v WHERE v.bip = c.ip AND v.unbanned AND v.ban_end <= c.start_time)
-		FROM (SELECT ip, start_time, attempts FROM connections WHERE attempts > 0 AND ip IS NOT NULL AND `+sel.where+`) c
-		CROSS JOIN temp.ban_ip b ON b.bip = c.ip`, sel.args...)
+	rows, err = conn.QueryContext(ctx, `SELECT ip, start_time, attempts FROM connections
+		WHERE attempts > 0 AND ip IN (SELECT value FROM json_each(?)) AND `+sel.where, append([]any{string(list)}, sel.args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +195,7 @@ func joinBans(ctx context.Context, conn *sql.Conn, sel selection) (map[string]*b
 	for rows.Next() {
 		var ip string
 		var start, attempts int64
-		var while, returned bool
-		if err := rows.Scan(&ip, &start, &attempts, &while, &returned); err != nil {
+		if err := rows.Scan(&ip, &start, &attempts); err != nil {
 			return nil, err
 		}
 		j := out[ip]
@@ -218,10 +209,18 @@ func joinBans(ctx context.Context, conn *sql.Conn, sel selection) (map[string]*b
 			j.before += attempts
 		}
 		j.total += attempts
+		while := false
+		for _, b := range j.bans {
+			if b.start <= start && (b.open || start < b.end) {
+				while = true
+			}
+			if !b.open && b.end <= start {
+				j.returned = true
+			}
+		}
 		if while {
 			j.whileBanned += attempts
 		}
-		j.returned = j.returned || returned
 	}
 	return out, rows.Err()
 }
