@@ -307,7 +307,8 @@ func outputZone(tz string) (*time.Location, error) {
 }
 
 // inZone puts the times of a summary that are shown as times (not as UTC
-// buckets) in zone: the period and the first and last times of the top IPs.
+// buckets) in zone: the period, the first and last times of the top IPs,
+// and those of the banned and never-banned addresses.
 func inZone(sum *knocks.Summary, zone *time.Location) {
 	in := func(t *time.Time) {
 		if !t.IsZero() {
@@ -319,6 +320,14 @@ func inZone(sum *knocks.Summary, zone *time.Location) {
 	for i := range sum.TopIPs {
 		in(&sum.TopIPs[i].First)
 		in(&sum.TopIPs[i].Last)
+	}
+	for i := range sum.Bans.TopBanned {
+		in(&sum.Bans.TopBanned[i].FirstBan)
+		in(&sum.Bans.TopBanned[i].LastBan)
+	}
+	for i := range sum.Bans.TopNeverBanned {
+		in(&sum.Bans.TopNeverBanned[i].First)
+		in(&sum.Bans.TopNeverBanned[i].Last)
 	}
 }
 
