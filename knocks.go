@@ -253,14 +253,28 @@ type PenaltyEvent struct {
 
 // Checkpoint records how far one input has been imported. An input is known
 // by its Fingerprint, a hash of its first line after decompression, never by
-// its name or inode.
+// its name or inode, verified by Sum, a checksum of its content up to
+// Offset: inputs that share a first line (a blank line, a header) are told
+// apart by their Sums, and each has a checkpoint of its own.
 type Checkpoint struct {
 	Fingerprint string    // hex SHA-256 of the first line (at most FingerprintLen bytes)
 	Name        string    // the name the input was last imported under
-	Offset      int64     // bytes of decompressed content consumed, through the last complete line
+	Offset      int64     // bytes of decompressed content consumed, through the last line read
 	Lines       int64     // lines consumed
+	Sum         string    // checksum of the content up to Offset; "" for one stored before sums were kept
 	LastTime    time.Time // time of the last event read, to continue year inference
 	Updated     time.Time
+
+	// Prev, PrevSum, New and Siblings make a Write of the checkpoint a
+	// compare-and-swap, so that two writers never store the same lines:
+	// the store refuses the batch with ECONFLICT unless it still holds the
+	// checkpoint the writer read on from (Fingerprint, Prev and PrevSum)
+	// or, for an input read from its start (New), exactly Siblings
+	// checkpoints with this Fingerprint.
+	Prev     int64
+	PrevSum  string
+	New      bool
+	Siblings int
 }
 
 // FingerprintLen is the most bytes of an input's first line that its
@@ -329,19 +343,22 @@ type EventStore interface {
 	// FinishImport records the per-input statistics of an import.
 	FinishImport(ctx context.Context, id int64, finished time.Time, inputs []InputStats) error
 
-	// Checkpoint returns the checkpoint of the input with this fingerprint.
-	// Returns ENOTFOUND when the input was never imported.
-	Checkpoint(ctx context.Context, fingerprint string) (*Checkpoint, error)
+	// Checkpoints returns the checkpoints of the inputs with this
+	// fingerprint, none when no such input was imported.
+	Checkpoints(ctx context.Context, fingerprint string) ([]*Checkpoint, error)
 
 	// RecentConnections returns the stored connections whose end is at or
 	// after since and whose start is at or before until, so that an import
 	// can extend a connection that an earlier import cut.
 	RecentConnections(ctx context.Context, since, until time.Time) ([]*Connection, error)
 
-	// Write stores a batch in one transaction.
+	// Write stores a batch in one transaction, its checkpoint as a
+	// compare-and-swap (see Checkpoint), and sets the IDs of new
+	// connections.
 	// Returns EINVALID for a connection with an unknown ID, and ECONFLICT
-	// when a cursor update's Prev is not the stored seqnum (another import
-	// stored entries of that journal meanwhile).
+	// when another writer moved the checkpoint meanwhile, or when a cursor
+	// update's Prev is not the stored seqnum (another import stored entries
+	// of that journal meanwhile).
 	Write(ctx context.Context, b *Batch) error
 
 	// JournalCursors returns the stored cursor of every journal (seqnum

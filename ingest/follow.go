@@ -144,22 +144,20 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 // follow polls the tails until ctx ends.
 func (in *Ingester) follow(ctx context.Context, tails []*tail, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, fo FollowOptions) error {
 	log := in.logger()
-	// The checkpoints handed on, by fingerprint: a file opened again
-	// resumes where reading stopped, which the store may not have
-	// committed yet.
-	cps := newRecent(64)
-	lookup := func(ctx context.Context, fp string) (*knocks.Checkpoint, error) {
-		if cp, ok := cps.get(fp); ok {
-			return &cp, nil
+	// A file opened again resumes where reading stopped: what was handed
+	// on is committed first, so that the store knows it.
+	lookup := func(ctx context.Context, fp string) ([]*knocks.Checkpoint, error) {
+		if err := flush(ctx, out); err != nil {
+			return nil, err
 		}
-		return in.Store.Checkpoint(ctx, fp)
+		return in.Store.Checkpoints(ctx, fp)
 	}
 	tick := time.NewTicker(fo.Poll)
 	defer tick.Stop()
 	lastStats := time.Now()
 	for {
 		for _, t := range tails {
-			if err := in.poll(ctx, t, out, free, res, o, fo, lookup, cps); err != nil {
+			if err := in.poll(ctx, t, out, free, res, o, fo, lookup); err != nil {
 				return err
 			}
 		}
@@ -191,7 +189,6 @@ func (in *Ingester) follow(ctx context.Context, tails []*tail, out chan<- *chunk
 					if err := in.drain(ctx, r, out, free, res, o, false); err != nil {
 						return err
 					}
-					cps.put(r.fp, r.cp)
 				}
 				t.close()
 			}
@@ -200,14 +197,13 @@ func (in *Ingester) follow(ctx context.Context, tails []*tail, out chan<- *chunk
 }
 
 // poll reads what is new in one followed name.
-func (in *Ingester) poll(ctx context.Context, t *tail, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, fo FollowOptions, lookup func(context.Context, string) (*knocks.Checkpoint, error), cps *recent) error {
+func (in *Ingester) poll(ctx context.Context, t *tail, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, fo FollowOptions, lookup lookupFunc) error {
 	log := in.logger()
 	drain := func(r *reading) (bool, error) {
 		before := r.cp.Lines
 		if err := in.drain(ctx, r, out, free, res, o, false); err != nil {
 			return false, err
 		}
-		cps.put(r.fp, r.cp)
 		return r.cp.Lines != before, nil
 	}
 	// Files rotated away: read until they have been quiet for Retire.
@@ -277,27 +273,12 @@ func (in *Ingester) poll(ctx context.Context, t *tail, out chan<- *chunk, free c
 		log.Info("input appeared", "input", t.name)
 		t.absent = false
 	}
-	r, err := in.begin(ctx, inp, t.st, nil, res, lookup)
+	// A file truncated and written again with the same first line does
+	// not match the checkpoint of the old content: it is a new input.
+	r, err := in.begin(ctx, inp, t.st, res, lookup)
 	if err != nil {
 		inp.Close()
 		return err
-	}
-	if r == nil && errors.Is(t.lastErr(res), source.ErrCheckpoint) {
-		// The content does not match the checkpoint of its first line (a
-		// file truncated and written again with the same first line): it
-		// is a new input.
-		inp.Close()
-		res.Errors = res.Errors[:len(res.Errors)-1]
-		if inp, err = in.Open(ctx, t.name); err != nil {
-			return nil
-		}
-		r, err = in.begin(ctx, inp, t.st, nil, res, func(context.Context, string) (*knocks.Checkpoint, error) {
-			return nil, knocks.Errorf(knocks.ENOTFOUND, "a new input")
-		})
-		if err != nil {
-			inp.Close()
-			return err
-		}
 	}
 	if r == nil {
 		inp.Close() // nothing to read yet
@@ -318,7 +299,7 @@ func (in *Ingester) poll(ctx context.Context, t *tail, out chan<- *chunk, free c
 // readCopy reads the end of a truncated file from its rotated copy
 // (copytruncate): the copy with the same first line, from where reading
 // stopped.
-func (in *Ingester) readCopy(ctx context.Context, t *tail, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, lookup func(context.Context, string) (*knocks.Checkpoint, error), drain func(*reading) (bool, error)) error {
+func (in *Ingester) readCopy(ctx context.Context, t *tail, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, lookup lookupFunc, drain func(*reading) (bool, error)) error {
 	for _, name := range source.RotatedCopies(t.name) {
 		inp, err := in.Open(ctx, name)
 		if err != nil {
@@ -329,7 +310,7 @@ func (in *Ingester) readCopy(ctx context.Context, t *tail, out chan<- *chunk, fr
 			inp.Close()
 			continue
 		}
-		r, err := in.begin(ctx, inp, t.st, nil, res, lookup)
+		r, err := in.begin(ctx, inp, t.st, res, lookup)
 		if err != nil || r == nil {
 			inp.Close()
 			return err
@@ -369,30 +350,4 @@ func (t *tail) close() {
 		r.inp.Close()
 	}
 	t.cur, t.retired = nil, nil
-}
-
-// recent is a bounded map of the latest checkpoints by fingerprint; the
-// oldest entry goes when it is full.
-type recent struct {
-	max   int
-	m     map[string]knocks.Checkpoint
-	order []string
-}
-
-func newRecent(max int) *recent { return &recent{max: max, m: make(map[string]knocks.Checkpoint)} }
-
-func (r *recent) get(fp string) (knocks.Checkpoint, bool) {
-	cp, ok := r.m[fp]
-	return cp, ok
-}
-
-func (r *recent) put(fp string, cp knocks.Checkpoint) {
-	if _, ok := r.m[fp]; !ok {
-		if len(r.order) >= r.max {
-			delete(r.m, r.order[0])
-			r.order = r.order[1:]
-		}
-		r.order = append(r.order, fp)
-	}
-	r.m[fp] = cp
 }

@@ -20,8 +20,13 @@ type Input interface {
 	// Fingerprint identifies the content; "" when the input has no complete
 	// first line yet.
 	Fingerprint() (string, error)
-	// Skip moves past the first offset bytes and lines of content.
-	Skip(offset, lines int64) error
+	// ResumeAt moves past the content that one of the checkpoints stored
+	// for the input's fingerprint covers, after checking that the content
+	// up to it is the content it covered, and returns it; nil for a new
+	// input (one that matches none of them).
+	ResumeAt(cps []*knocks.Checkpoint) (*knocks.Checkpoint, error)
+	// Sum is the checksum of the content up to Offset, for a checkpoint.
+	Sum() string
 	// Next reads the next complete line; false at the end or on an error
 	// that ends the input (see Err). A bad line that was skipped is reported
 	// through LineErr with Next still true.
@@ -149,6 +154,10 @@ type chunk struct {
 	cp     *knocks.Checkpoint
 	first  bool // the first chunk of its input
 	final  bool // the last chunk of its input
+	// done, when set, is closed once the writer committed everything
+	// handed on before it and with it (a chunk with only done set is a
+	// barrier: see flush).
+	done chan struct{}
 	// cursors are the journal positions after the chunk's entries.
 	cursors []knocks.CursorUpdate
 }
@@ -225,7 +234,19 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 // events. Inputs are opened one at a time, so a long rotated set costs
 // neither file descriptors nor buffers.
 func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, journals *Journals) error {
-	seen := make(map[string]string) // fingerprint → name, to skip an input given twice
+	// An earlier input of this import with the same first line (the same
+	// file given twice, or another with the same header) must have its
+	// checkpoint stored before the next one is matched against it.
+	seen := make(map[string]bool)
+	lookup := func(ctx context.Context, fp string) ([]*knocks.Checkpoint, error) {
+		if seen[fp] {
+			if err := flush(ctx, out); err != nil {
+				return nil, err
+			}
+		}
+		seen[fp] = true
+		return in.Store.Checkpoints(ctx, fp)
+	}
 	for i, name := range names {
 		st := &res.Inputs[i]
 		st.Name = name
@@ -234,7 +255,7 @@ func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk,
 			res.fail(st, err)
 			continue
 		}
-		err = in.readInput(ctx, inp, st, seen, out, free, res, o, journals)
+		err = in.readInput(ctx, inp, st, lookup, out, free, res, o, journals)
 		inp.Close()
 		if err != nil {
 			return err
@@ -245,8 +266,8 @@ func (in *Ingester) read(ctx context.Context, names []string, out chan<- *chunk,
 
 // readInput reads one opened input to its end. It returns only errors that
 // end the whole import (the store, ctx); a broken input is recorded in res.
-func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, journals *Journals) error {
-	r, err := in.begin(ctx, inp, st, seen, res, in.Store.Checkpoint)
+func (in *Ingester) readInput(ctx context.Context, inp Input, st *knocks.InputStats, lookup lookupFunc, out chan<- *chunk, free chan []knocks.Event, res *Result, o Options, journals *Journals) error {
+	r, err := in.begin(ctx, inp, st, res, lookup)
 	if r == nil || err != nil {
 		return err
 	}
@@ -267,14 +288,36 @@ type reading struct {
 	journals *Journals         // the journal positions read
 	cp       knocks.Checkpoint // the position after the last line handed on
 	first    bool              // nothing handed on yet: the first chunk loads recent connections
+	new      bool              // no checkpoint of the input is stored yet
+	siblings int               // the checkpoints stored with fp when the input was looked up
 }
 
-// begin fingerprints inp, looks up its checkpoint with lookup and skips
-// what was read before. It returns a nil reading when there is nothing to
-// read (no complete first line yet, the same content as another input, or
-// a failure recorded in res), and an error only for failures that end the
+// lookupFunc returns the stored checkpoints of a fingerprint.
+type lookupFunc func(ctx context.Context, fp string) ([]*knocks.Checkpoint, error)
+
+// flush hands on a barrier and waits until the writer committed
+// everything handed on before it.
+func flush(ctx context.Context, out chan<- *chunk) error {
+	c := &chunk{done: make(chan struct{})}
+	select {
+	case out <- c:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-c.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// begin fingerprints inp, looks up the checkpoints of its first line with
+// lookup and resumes after the one whose content it has. It returns a nil
+// reading when there is nothing to read (no complete first line yet, or a
+// failure recorded in res), and an error only for failures that end the
 // import.
-func (in *Ingester) begin(ctx context.Context, inp Input, st *knocks.InputStats, seen map[string]string, res *Result, lookup func(context.Context, string) (*knocks.Checkpoint, error)) (*reading, error) {
+func (in *Ingester) begin(ctx context.Context, inp Input, st *knocks.InputStats, res *Result, lookup lookupFunc) (*reading, error) {
 	fp, err := inp.Fingerprint()
 	if err != nil {
 		res.fail(st, err)
@@ -284,28 +327,24 @@ func (in *Ingester) begin(ctx context.Context, inp Input, st *knocks.InputStats,
 		return nil, nil // empty: nothing to read yet
 	}
 	st.Fingerprint = fp
-	if seen != nil {
-		if other, ok := seen[fp]; ok {
-			res.Errors = append(res.Errors, fmt.Errorf("%s: same content as %s, read once", inp.Name(), other))
-			return nil, nil
-		}
-		seen[fp] = inp.Name()
-	}
-	cp, err := lookup(ctx, fp)
-	switch {
-	case knocks.ErrorCode(err) == knocks.ENOTFOUND:
-		cp = &knocks.Checkpoint{Fingerprint: fp}
-	case err != nil:
+	cps, err := lookup(ctx, fp)
+	if err != nil {
 		return nil, err
 	}
-	cp.Name = inp.Name()
-	if cp.Offset > 0 {
-		if err := inp.Skip(cp.Offset, cp.Lines); err != nil {
-			res.fail(st, err)
-			return nil, nil
-		}
+	cp, err := inp.ResumeAt(cps)
+	if err != nil {
+		res.fail(st, err)
+		return nil, nil
 	}
-	return &reading{inp: inp, fp: fp, st: st, shapes: newShapes(in.Options.withDefaults().MaxShapes), cp: *cp, first: true}, nil
+	r := &reading{inp: inp, fp: fp, st: st, shapes: newShapes(in.Options.withDefaults().MaxShapes), first: true}
+	if cp == nil { // a new input, even when others share its first line
+		r.cp = knocks.Checkpoint{Fingerprint: fp}
+		r.new, r.siblings = true, len(cps)
+	} else {
+		r.cp = *cp
+	}
+	r.cp.Name = inp.Name()
+	return r, nil
 }
 
 // drain reads r's input from where it is to its current end, handing on
@@ -319,17 +358,15 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 	last := r.cp.LastTime
 	c := &chunk{first: r.first, events: take(free, o.ChunkLines)}
 	send := func() error {
-		c.cp = &knocks.Checkpoint{Fingerprint: r.fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), LastTime: last}
-		if c.cp.Lines < r.cp.Lines { // nothing new was read
-			c.cp.Lines, c.cp.Offset = r.cp.Lines, r.cp.Offset
-		}
+		c.cp = &knocks.Checkpoint{Fingerprint: r.fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), Sum: inp.Sum(), LastTime: last,
+			Prev: r.cp.Offset, PrevSum: r.cp.Sum, New: r.new, Siblings: r.siblings}
 		c.cursors = journals.Take()
 		select {
 		case out <- c:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		r.cp, r.first = *c.cp, false
+		r.cp, r.first, r.new = *c.cp, false, false
 		c = &chunk{events: take(free, o.ChunkLines)}
 		return nil
 	}
@@ -462,7 +499,10 @@ func (r *Result) fail(st *knocks.InputStats, err error) {
 func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, free chan<- []knocks.Event, o Options, res *Result, committed map[string]int64, afterCommit func(acc *Accountant) error) error {
 	acc := NewAccountant()
 	var pending int64
-	var cp *knocks.Checkpoint
+	// cp is the checkpoint of the pending lines; from, that of their first
+	// chunk, which says what the store holds before them (the compare of
+	// the checkpoint's compare-and-swap).
+	var cp, from *knocks.Checkpoint
 	cursors := map[string]knocks.CursorUpdate{} // the latest position of each journal not yet written
 	lastCommit := time.Now()
 	timer := time.NewTimer(time.Hour)
@@ -480,12 +520,18 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil && len(cursors) == 0 {
 			return nil
 		}
+		if cp != nil {
+			cp.Prev, cp.PrevSum, cp.New, cp.Siblings = from.Prev, from.PrevSum, from.New, from.Siblings
+		}
 		b := &knocks.Batch{ImportID: id, Connections: conns, Fail2ban: f2b, Penalties: pen, Checkpoint: cp}
 		for sid, u := range cursors {
 			u.Prev = committed[sid]
 			b.Cursors = append(b.Cursors, u)
 		}
 		if err := in.Store.Write(ctx, b); err != nil {
+			if knocks.ErrorCode(err) == knocks.ECONFLICT && cp != nil {
+				return fmt.Errorf("cannot import %s: %w", cp.Name, err)
+			}
 			return err
 		}
 		for _, u := range b.Cursors {
@@ -495,7 +541,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		if cp != nil {
 			log.Debug("committed", "input", cp.Name, "lines", pending, "connections", len(conns), "offset", cp.Offset)
 		}
-		pending, cp = 0, nil
+		pending, cp, from = 0, nil, nil
 		lastCommit = time.Now()
 		if afterCommit != nil {
 			return afterCommit(acc)
@@ -526,7 +572,9 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		if ctx.Err() != nil {
 			continue // drain so the reader is not blocked
 		}
-		if cp != nil && c.cp != nil && cp.Fingerprint != c.cp.Fingerprint {
+		if cp != nil && c.cp != nil && (c.cp.Fingerprint != cp.Fingerprint || c.cp.Prev != cp.Offset || c.cp.PrevSum != cp.Sum) {
+			// The chunk does not go on from the pending lines (another
+			// input): they are committed with their own checkpoint.
 			if err := commit(); err != nil {
 				return err
 			}
@@ -541,6 +589,9 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		}
 		pending += c.lines
 		if c.cp != nil {
+			if cp == nil {
+				from = c.cp
+			}
 			cp = c.cp
 		}
 		for _, u := range c.cursors {
@@ -552,12 +603,15 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		}
 		since := time.Since(lastCommit)
 		switch {
-		case pending >= int64(o.CommitLines) || c.final || since >= o.CommitInterval:
+		case pending >= int64(o.CommitLines) || c.final || c.done != nil || since >= o.CommitInterval:
 			if err := commit(); err != nil {
 				return err
 			}
 		case pending > 0 || cp != nil:
 			timer.Reset(o.CommitInterval - since)
+		}
+		if c.done != nil {
+			close(c.done)
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 // n-th Write, like a process killed mid-import.
 type memStore struct {
 	conns     map[int64]knocks.Connection
-	cps       map[string]knocks.Checkpoint
+	cps       map[string][]knocks.Checkpoint
 	f2b       []knocks.Fail2banEvent
 	cursors   map[string]knocks.StoredCursor
 	nextID    int64
@@ -28,19 +28,20 @@ type memStore struct {
 }
 
 func newMemStore() *memStore {
-	return &memStore{conns: map[int64]knocks.Connection{}, cps: map[string]knocks.Checkpoint{}, cursors: map[string]knocks.StoredCursor{}}
+	return &memStore{conns: map[int64]knocks.Connection{}, cps: map[string][]knocks.Checkpoint{}, cursors: map[string]knocks.StoredCursor{}}
 }
 
 func (s *memStore) BeginImport(context.Context, time.Time) (int64, error) { return 1, nil }
 func (s *memStore) FinishImport(context.Context, int64, time.Time, []knocks.InputStats) error {
 	return nil
 }
-func (s *memStore) Checkpoint(_ context.Context, fp string) (*knocks.Checkpoint, error) {
-	cp, ok := s.cps[fp]
-	if !ok {
-		return nil, knocks.Errorf(knocks.ENOTFOUND, "no checkpoint")
+func (s *memStore) Checkpoints(_ context.Context, fp string) ([]*knocks.Checkpoint, error) {
+	var out []*knocks.Checkpoint
+	for _, cp := range s.cps[fp] {
+		cp := cp
+		out = append(out, &cp)
 	}
-	return &cp, nil
+	return out, nil
 }
 func (s *memStore) RecentConnections(_ context.Context, since, until time.Time) ([]*knocks.Connection, error) {
 	var out []*knocks.Connection
@@ -63,6 +64,25 @@ func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
 			return knocks.Errorf(knocks.EINVALID, "unknown id %d", c.ID)
 		}
 	}
+	cpAt := -1 // the index of the checkpoint to update; len for a new one
+	if cp := b.Checkpoint; cp != nil {
+		cps := s.cps[cp.Fingerprint]
+		if cp.New {
+			if len(cps) != cp.Siblings {
+				return knocks.Errorf(knocks.ECONFLICT, "siblings")
+			}
+			cpAt = len(cps)
+		} else {
+			for i := range cps {
+				if cps[i].Offset == cp.Prev && cps[i].Sum == cp.PrevSum {
+					cpAt = i
+				}
+			}
+			if cpAt < 0 {
+				return knocks.Errorf(knocks.ECONFLICT, "moved")
+			}
+		}
+	}
 	for _, u := range b.Cursors {
 		if s.cursors[u.SeqnumID].Seqnum != u.Prev {
 			return knocks.Errorf(knocks.ECONFLICT, "journal %s moved", u.SeqnumID)
@@ -79,8 +99,12 @@ func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
 		s.conns[c.ID] = *c
 	}
 	s.f2b = append(s.f2b, b.Fail2ban...)
-	if b.Checkpoint != nil {
-		s.cps[b.Checkpoint.Fingerprint] = *b.Checkpoint
+	if cp := b.Checkpoint; cp != nil {
+		if cp.New {
+			s.cps[cp.Fingerprint] = append(s.cps[cp.Fingerprint], *cp)
+		} else {
+			s.cps[cp.Fingerprint][cpAt] = *cp
+		}
 	}
 	return nil
 }
@@ -125,15 +149,20 @@ func (m *memInput) Fingerprint() (string, error) {
 	h := sha256.Sum256([]byte(m.lines[0] + "\n"))
 	return hex.EncodeToString(h[:]), nil
 }
-func (m *memInput) Skip(offset, lines int64) error {
-	for m.i < int(lines) {
-		m.off += int64(len(m.lines[m.i]) + 1)
-		m.i++
+
+// sum is the checksum of the first n lines: their text.
+func (m *memInput) sum(n int) string { return strings.Join(m.lines[:n], "\n") }
+func (m *memInput) Sum() string      { return m.sum(m.i) }
+func (m *memInput) ResumeAt(cps []*knocks.Checkpoint) (*knocks.Checkpoint, error) {
+	for _, cp := range cps {
+		if int(cp.Lines) <= len(m.lines) && cp.Sum == m.sum(int(cp.Lines)) {
+			for m.i < int(cp.Lines) {
+				m.Next()
+			}
+			return cp, nil
+		}
 	}
-	if m.off != offset {
-		return fmt.Errorf("offset mismatch %d != %d", m.off, offset)
-	}
-	return nil
+	return nil, nil
 }
 func (m *memInput) Next() bool {
 	if m.i >= len(m.lines) {
@@ -293,4 +322,65 @@ func TestRotatedSetConnectionSpansTwoFiles(t *testing.T) {
 	if c, a := totals(t, s); c != 12 || a != 12 {
 		t.Errorf("after growth: %d connections, %d attempts; want 12", c, a)
 	}
+}
+
+func TestInputsWithTheSameFirstLineAreEachImported(t *testing.T) {
+	s := newMemStore()
+	log := attackLog(20)
+	// A header line, then different connections.
+	a := &memInput{name: "a.log", lines: append([]string{"# header"}, log[:30]...)}
+	b := &memInput{name: "b.log", lines: append([]string{"# header"}, log[30:]...)}
+	if fa, _ := a.Fingerprint(); func() string { fb, _ := b.Fingerprint(); return fb }() != fa {
+		t.Fatal("the fingerprints differ")
+	}
+	if _, err := run(t, s, Options{ChunkLines: 4, CommitLines: 8}, a, b, a); err != nil {
+		t.Fatal(err)
+	}
+	if c, at := totals(t, s); c != 20 || at != 20 {
+		t.Fatalf("after a, b, a: %d connections, %d attempts; want 20 and 20", c, at)
+	}
+	if n := len(s.cps[func() string { f, _ := a.Fingerprint(); return f }()]); n != 2 {
+		t.Errorf("%d checkpoints for the shared first line, want 2", n)
+	}
+	// Grown, each resumes at its own checkpoint.
+	more := attackLog(24)[60:]
+	a.lines = append(a.lines, more[:6]...)
+	b.lines = append(b.lines, more[6:]...)
+	if _, err := run(t, s, Options{ChunkLines: 4, CommitLines: 8}, b, a); err != nil {
+		t.Fatal(err)
+	}
+	if c, at := totals(t, s); c != 24 || at != 24 {
+		t.Errorf("after growth: %d connections, %d attempts; want 24 and 24", c, at)
+	}
+}
+
+func TestCheckpointConflictStopsTheImport(t *testing.T) {
+	// Another writer moved the checkpoint between this import's lookup and
+	// its write: the import stops with ECONFLICT and stores nothing twice.
+	s := newMemStore()
+	in := &memInput{name: "auth.log", lines: attackLog(10)}
+	if _, err := run(t, s, Options{}, in); err != nil {
+		t.Fatal(err)
+	}
+	in.lines = attackLog(20)
+	ing := &Ingester{Store: &racingStore{s}, Parser: wordParser{}, Open: func(context.Context, string) (Input, error) { in.i, in.off = 0, 0; return in, nil }}
+	_, err := ing.Run(context.Background(), []string{"auth.log"})
+	if knocks.ErrorCode(err) != knocks.ECONFLICT {
+		t.Fatalf("import after the checkpoint moved: %v, want ECONFLICT", err)
+	}
+	if c, _ := totals(t, s); c != 10 {
+		t.Errorf("%d connections, want 10: the conflicting batch was stored", c)
+	}
+}
+
+// racingStore moves every checkpoint on by one line right after an import
+// read them, as a second writer would.
+type racingStore struct{ *memStore }
+
+func (r *racingStore) Checkpoints(ctx context.Context, fp string) ([]*knocks.Checkpoint, error) {
+	cps, err := r.memStore.Checkpoints(ctx, fp)
+	for i := range r.cps[fp] {
+		r.cps[fp][i].Offset++
+	}
+	return cps, err
 }

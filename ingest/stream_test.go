@@ -32,10 +32,10 @@ func (s *notifyStore) Write(ctx context.Context, b *knocks.Batch) error {
 	return err
 }
 
-func (s *notifyStore) Checkpoint(ctx context.Context, fp string) (*knocks.Checkpoint, error) {
+func (s *notifyStore) Checkpoints(ctx context.Context, fp string) ([]*knocks.Checkpoint, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.memStore.Checkpoint(ctx, fp)
+	return s.memStore.Checkpoints(ctx, fp)
 }
 
 func (s *notifyStore) RecentConnections(ctx context.Context, since, until time.Time) ([]*knocks.Connection, error) {

@@ -181,3 +181,23 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// Settle is how long a plain file must have been left unchanged for its last
+// line to be final without a newline (see Final). Syslog daemons write a
+// line in one write, or flush a partial buffer within a second or so; a
+// line without its newline for this long is one the writer will not finish
+// (it crashed, the disk filled, or the file is a copy).
+const Settle = 5 * time.Minute
+
+// Final reports whether a plain file named name, last modified at modTime,
+// will not grow any more as seen at now, so that a last line without a
+// newline is a line to read and not one still being written: a rotated
+// file of a set (auth.log.1, auth.log-20240225; not the live auth.log), or
+// a file unchanged for Settle. Gzip content, pipes and stdin are final at
+// their end whatever their name (Open and NewReader set Complete).
+func Final(name string, modTime, now time.Time) bool {
+	if _, class, _ := rotation(name); class != classBare {
+		return true
+	}
+	return !modTime.IsZero() && now.Sub(modTime) >= Settle
+}

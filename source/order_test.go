@@ -92,3 +92,27 @@ func TestOrderSetsByOldestModTime(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+func TestFinal(t *testing.T) {
+	now := time.Date(2024, 2, 25, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		Name    string
+		ModTime time.Time
+		Want    bool
+	}{
+		{"/var/log/auth.log", now.Add(-time.Second), false},
+		{"/var/log/auth.log", now.Add(-Settle + time.Second), false},
+		{"/var/log/auth.log", now.Add(-Settle), true},
+		{"/var/log/auth.log", now.Add(-48 * time.Hour), true},
+		{"/var/log/auth.log.1", now, true},
+		{"/var/log/auth.log.2.gz", now, true},
+		{"/var/log/secure-20240225", now, true},
+		{"/var/log/secure-2024-02-25", now, true},
+		{"/var/log/messages", now.Add(-time.Minute), false},
+		{"/tmp/copy", time.Time{}, false},
+	} {
+		if got := Final(c.Name, c.ModTime, now); got != c.Want {
+			t.Errorf("Final(%s, now-%v) = %v, want %v", c.Name, now.Sub(c.ModTime), got, c.Want)
+		}
+	}
+}

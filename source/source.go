@@ -6,12 +6,15 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -82,7 +85,9 @@ type Input struct {
 
 	// Complete says that the content will not grow: a final line without
 	// a newline is yielded as a line instead of being left for a later
-	// import. Open sets it for gzip content; set it before the first Next.
+	// import. Open sets it for gzip content and for what is not a regular
+	// file (a pipe, stdin), NewReader always; set it (see Final) before
+	// Fingerprint, ResumeAt or the first Next.
 	Complete bool
 
 	name    string
@@ -101,6 +106,13 @@ type Input struct {
 	discard    int64 // bytes of an overlong line dropped so far
 	discardNUL bool  // the dropped bytes held a NUL
 
+	head    []byte          // the first sumSample bytes consumed
+	tail    [sumSample]byte // a ring of the last bytes consumed
+	tailPos int             // where the next byte consumed goes in tail
+	fed     int64           // bytes consumed into tail, in all (equals off, or more within an overlong line)
+	// tailAtOff is, within an overlong line, the last bytes before it.
+	tailAtOff []byte
+
 	started bool
 	done    bool
 	off     int64 // content offset after the current line
@@ -110,7 +122,8 @@ type Input struct {
 	err     error
 	partial int64
 
-	fp string
+	fp     string
+	fpDone bool
 
 	ctx    context.Context // ends reads early; nil: never
 	stop   func() bool     // unregisters the AfterFunc of ctx
@@ -160,6 +173,7 @@ func OpenContext(ctx context.Context, name string) (*Input, error) {
 	in.closer = f
 	in.seek = fi.Mode().IsRegular()
 	in.setContext(ctx)
+	in.Complete = !in.seek // a pipe or a device ends when its writer is done
 	if err := in.init(); err != nil {
 		in.stopContext()
 		f.Close()
@@ -180,7 +194,8 @@ func openError(name string, err error) error {
 // NewReader returns an Input that reads r under the given name (use "-"
 // for stdin) with the given modification time (zero when unknown). It
 // reads the start of r at once, as Open does, and fails as Open does. Close
-// does not close r.
+// does not close r. A stream is Complete: when it ends, its last line is
+// final even without a newline.
 func NewReader(name string, r io.Reader, modTime time.Time) (*Input, error) {
 	return NewReaderContext(context.Background(), name, r, modTime)
 }
@@ -194,6 +209,7 @@ func NewReaderContext(ctx context.Context, name string, r io.Reader, modTime tim
 		in.file = f // for the deadline only: a reader is read as a stream
 	}
 	in.setContext(ctx)
+	in.Complete = true
 	if err := in.init(); err != nil {
 		in.stopContext()
 		return nil, err
@@ -282,7 +298,14 @@ func (in *Input) init() error {
 	if isBinary(in.buf[:in.end]) {
 		return &Error{File: in.name, Err: ErrBinary}
 	}
-	head = in.buf[:min(in.end, knocks.FingerprintLen)]
+	return nil
+}
+
+// fingerprint computes the fingerprint from the start of the content,
+// which nothing has consumed yet.
+func (in *Input) fingerprint() {
+	in.fpDone = true
+	head := in.buf[in.start:min(in.end, in.start+knocks.FingerprintLen)]
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		head = head[:i+1]
 	} else if len(head) < knocks.FingerprintLen && !(in.Complete && in.eof) {
@@ -292,7 +315,6 @@ func (in *Input) init() error {
 		sum := sha256.Sum256(head)
 		in.fp = hex.EncodeToString(sum[:])
 	}
-	return nil
 }
 
 // isBinary reports whether a sample of the start of an input is mostly not
@@ -422,82 +444,243 @@ func (in *Input) Gzip() bool { return in.gzip }
 // line that is still being written and shorter than FingerprintLen); such an
 // input has nothing to import yet. The error is always nil: everything that
 // could fail was read by Open; the signature matches ingest.Input.
-func (in *Input) Fingerprint() (string, error) { return in.fp, nil }
+func (in *Input) Fingerprint() (string, error) {
+	if !in.fpDone && !in.started && in.off == 0 {
+		in.fingerprint()
+	}
+	return in.fp, nil
+}
 
-// Skip resumes after a checkpoint: the first offset bytes of content, which
-// hold lines lines, are taken as already read. It must be called before
-// the first Next. A plain file seeks; gzip and streams read and discard.
+// Skip resumes after a checkpoint known only by its offset and lines (one
+// stored before checkpoints had sums): the first offset bytes of content,
+// which hold lines lines, are taken as already read. It must be called
+// before the first Next. A plain file seeks; gzip and streams read and
+// discard.
 //
 // Skip fails with ErrCheckpoint when the content is shorter than offset or
 // the byte before offset is not a newline (the file was replaced or
 // truncated), and with ErrStarted after Next.
 func (in *Input) Skip(offset, lines int64) error {
-	if in.started {
-		return &Error{File: in.name, Err: ErrStarted}
-	}
 	if offset < 0 || lines < 0 || (offset == 0) != (lines == 0) {
 		return &Error{File: in.name, Err: fmt.Errorf("%w: offset %d, lines %d", ErrCheckpoint, offset, lines)}
 	}
-	if offset == 0 {
-		return nil
+	cp, err := in.ResumeAt([]*knocks.Checkpoint{{Offset: offset, Lines: lines}})
+	if err != nil {
+		return err
 	}
-	mismatch := func(why string) error {
-		return &Error{File: in.name, Line: lines, Err: fmt.Errorf("%w: %s", ErrCheckpoint, why)}
+	if cp == nil {
+		return &Error{File: in.name, Line: lines, Err: fmt.Errorf("%w: the content before offset %d is not what was read", ErrCheckpoint, offset)}
+	}
+	return nil
+}
+
+// sumSample is how many bytes at the start of the content, and before a
+// checkpoint, the checkpoint's Sum covers.
+const sumSample = 4 << 10
+
+// Sum returns the checksum of the content up to Offset, for a checkpoint:
+// "HEAD:TAIL", where HEAD is a hash of the first bytes of the content (at
+// most 4 KiB, not beyond Offset) and TAIL a hash of Offset and the 4 KiB
+// before it. Two inputs with the same first line (a blank line, a header)
+// differ in their sums, and a resumed input is checked against it (see
+// ResumeAt) without reading all of it again.
+func (in *Input) Sum() string {
+	tail := in.tailAtOff // in the middle of an overlong line: the bytes before it
+	if in.discard == 0 {
+		tail = in.tailBytes()
+	}
+	return sumOf(in.head[:min(int64(len(in.head)), in.off)], in.off, tail)
+}
+
+// sumOf returns the Sum of content whose first bytes are head, and whose
+// bytes before offset are tail.
+func sumOf(head []byte, offset int64, tail []byte) string {
+	h := sha256.Sum256(head)
+	return hex.EncodeToString(h[:16]) + ":" + tailSum(offset, tail)
+}
+
+// tailSum returns the TAIL part of the Sum at offset, whose last bytes are
+// tail.
+func tailSum(offset int64, tail []byte) string {
+	t := sha256.New()
+	var o [8]byte
+	binary.LittleEndian.PutUint64(o[:], uint64(offset))
+	t.Write(o[:])
+	t.Write(tail)
+	return hex.EncodeToString(t.Sum(nil)[:16])
+}
+
+// headSum returns the HEAD part of the Sum at offset, from the start of the
+// content in the buffer: nothing may have been consumed yet.
+func (in *Input) headSum(offset int64) string {
+	h := sha256.Sum256(in.buf[in.start : in.start+int(min(int64(in.end-in.start), offset, sumSample))])
+	return hex.EncodeToString(h[:16])
+}
+
+// feed records consumed content: the first sumSample bytes in head, the
+// last in the tail ring.
+func (in *Input) feed(b []byte) {
+	if len(in.head) < sumSample {
+		in.head = append(in.head, b[:min(len(b), sumSample-len(in.head))]...)
+	}
+	in.fed += int64(len(b))
+	if len(b) >= sumSample {
+		copy(in.tail[:], b[len(b)-sumSample:])
+		in.tailPos = 0
+		return
+	}
+	n := copy(in.tail[in.tailPos:], b)
+	copy(in.tail[:], b[n:])
+	in.tailPos = (in.tailPos + len(b)) % sumSample
+}
+
+// ResumeAt moves past the content that one of the checkpoints stored for
+// this input's fingerprint covers, and returns it; nil when the content
+// matches none of them, a new input that is read from its start. A
+// checkpoint matches when the Sum of the content up to its Offset is its
+// Sum; one without a Sum (stored by an older knocks) when the content is
+// at least that long and a line ends at its Offset. Of several that match,
+// the furthest is taken. ResumeAt must be called before the first Next.
+//
+// A plain file is checked with a few reads and seeks. Gzip content and
+// streams cannot go back: they are read up to each checkpoint whose HEAD
+// matches, and when none of those then matches ResumeAt fails with
+// ErrCheckpoint. It fails with ErrStarted after Next, and with ErrRead.
+func (in *Input) ResumeAt(cps []*knocks.Checkpoint) (*knocks.Checkpoint, error) {
+	if in.started || in.fed > 0 {
+		return nil, &Error{File: in.name, Err: ErrStarted}
 	}
 	in.grow()
-	// Nothing was consumed yet: buf[0:end] is the start of the content.
-	switch {
-	case offset <= int64(in.end):
-		if in.buf[offset-1] != '\n' {
-			return mismatch(fmt.Sprintf("no line ends at offset %d", offset))
-		}
-		in.start = int(offset)
-	case in.seek:
-		fi, err := in.file.Stat()
-		if err != nil {
-			return &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
-		}
-		if fi.Size() < offset {
-			return mismatch(fmt.Sprintf("the file has %d bytes, the checkpoint is at %d", fi.Size(), offset))
-		}
-		var b [1]byte
-		if _, err := in.file.ReadAt(b[:], offset-1); err != nil {
-			return &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
-		}
-		if b[0] != '\n' {
-			return mismatch(fmt.Sprintf("no line ends at offset %d", offset))
-		}
-		if _, err := in.file.Seek(offset, io.SeekStart); err != nil {
-			return &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
-		}
-		in.start, in.end, in.eof, in.rerr = 0, 0, false, nil
-	default:
-		left := offset
-		var last byte
-		for left > 0 {
-			if in.start == in.end {
-				if in.eof {
-					return mismatch(fmt.Sprintf("the content ends before the checkpoint at offset %d", offset))
-				}
-				if in.rerr != nil {
-					return in.readError(in.rerr)
-				}
-				in.start, in.end = 0, 0
-				in.fill()
-				continue
+	var most int64
+	for _, cp := range cps {
+		most = max(most, cp.Offset)
+	}
+	in.fillAtLeast(int(min(most, sumSample)))
+	var cands []*knocks.Checkpoint
+	for _, cp := range cps {
+		switch {
+		case cp.Offset < 0 || cp.Lines < 0:
+		case cp.Sum == "":
+			if cp.Offset > 0 {
+				cands = append(cands, cp)
 			}
-			n := min(int64(in.end-in.start), left)
-			in.start += int(n)
-			last = in.buf[in.start-1]
-			left -= n
-		}
-		if last != '\n' {
-			return mismatch(fmt.Sprintf("no line ends at offset %d", offset))
+		default:
+			if head, _, ok := strings.Cut(cp.Sum, ":"); ok && head == in.headSum(cp.Offset) {
+				cands = append(cands, cp)
+			}
 		}
 	}
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	if in.seek {
+		return in.resumeFile(cands)
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Offset < cands[j].Offset })
+	for _, cp := range cands {
+		ok, err := in.discardTo(cp.Offset)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break // the content ends before it
+		}
+		if in.matches(cp, in.tailBytes(), in.lastByte()) {
+			in.lineNo = cp.Lines
+			return cp, nil
+		}
+	}
+	if in.fed == 0 {
+		return nil, nil
+	}
+	return nil, &Error{File: in.name, Err: fmt.Errorf("%w: the content differs from what was read before, and it cannot be read again from its start", ErrCheckpoint)}
+}
+
+// matches reports whether the content consumed up to cp.Offset, whose last
+// bytes are tail and whose last byte is last, is what cp covered.
+func (in *Input) matches(cp *knocks.Checkpoint, tail []byte, last byte) bool {
+	if cp.Sum == "" {
+		return cp.Offset == 0 || last == '\n'
+	}
+	_, want, _ := strings.Cut(cp.Sum, ":") // HEAD was checked before
+	return want == tailSum(cp.Offset, tail)
+}
+
+// tailBytes returns the last min(fed, sumSample) bytes consumed.
+func (in *Input) tailBytes() []byte {
+	if in.fed < sumSample {
+		return in.tail[:in.fed]
+	}
+	return append(append(make([]byte, 0, sumSample), in.tail[in.tailPos:]...), in.tail[:in.tailPos]...)
+}
+
+// lastByte returns the last byte consumed (0 when none).
+func (in *Input) lastByte() byte {
+	if in.fed == 0 {
+		return 0
+	}
+	return in.tail[(in.tailPos+sumSample-1)%sumSample]
+}
+
+// resumeFile is ResumeAt for a plain file: it checks each candidate with
+// reads at its offset, furthest first, and seeks past the first that
+// matches.
+func (in *Input) resumeFile(cands []*knocks.Checkpoint) (*knocks.Checkpoint, error) {
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Offset > cands[j].Offset })
+	fi, err := in.file.Stat()
+	if err != nil {
+		return nil, &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+	}
+	buf := make([]byte, sumSample)
+	for _, cp := range cands {
+		if cp.Offset > fi.Size() {
+			continue
+		}
+		n := min(cp.Offset, sumSample)
+		tail := buf[:n]
+		if _, err := in.file.ReadAt(tail, cp.Offset-n); err != nil {
+			return nil, &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+		}
+		var last byte
+		if n > 0 {
+			last = tail[n-1]
+		}
+		if !in.matches(cp, tail, last) {
+			continue
+		}
+		if _, err := in.file.Seek(cp.Offset, io.SeekStart); err != nil {
+			return nil, &Error{File: in.name, Err: fmt.Errorf("%w: %w", ErrRead, err)}
+		}
+		in.feed(tail)
+		in.head = append(in.head[:0], in.buf[in.start:in.start+int(min(int64(in.end-in.start), cp.Offset, sumSample))]...)
+		in.start, in.end, in.eof, in.rerr = 0, 0, false, nil
+		in.fed, in.off, in.lineNo = cp.Offset, cp.Offset, cp.Lines
+		return cp, nil
+	}
+	return nil, nil
+}
+
+// discardTo consumes content up to offset, for ResumeAt of a stream. It
+// returns false when the content ends first.
+func (in *Input) discardTo(offset int64) (bool, error) {
+	for in.fed < offset {
+		if in.start == in.end {
+			if in.eof {
+				return false, nil
+			}
+			if in.rerr != nil {
+				return false, in.readError(in.rerr)
+			}
+			in.start, in.end = 0, 0
+			in.fill()
+			continue
+		}
+		n := int(min(int64(in.end-in.start), offset-in.fed))
+		in.feed(in.buf[in.start : in.start+n])
+		in.start += n
+	}
 	in.off = offset
-	in.lineNo = lines
-	return nil
+	return true, nil
 }
 
 // Next reads the next line. It returns false at the end of the content or
@@ -516,6 +699,7 @@ func (in *Input) Next() bool {
 	for {
 		if i := bytes.IndexByte(in.buf[in.start:in.end], '\n'); i >= 0 {
 			line := in.buf[in.start : in.start+i]
+			in.feed(in.buf[in.start : in.start+i+1])
 			in.start += i + 1
 			in.take(line, int64(i)+1)
 			return true
@@ -523,6 +707,10 @@ func (in *Input) Next() bool {
 		// No newline in the buffer.
 		if n := in.end - in.start; in.discard > 0 || n > in.MaxLine {
 			in.discardNUL = in.discardNUL || bytes.IndexByte(in.buf[in.start:in.end], 0) >= 0
+			if in.discard == 0 {
+				in.tailAtOff = append(in.tailAtOff[:0], in.tailBytes()...)
+			}
+			in.feed(in.buf[in.start:in.end])
 			in.discard += int64(n)
 			in.start, in.end = 0, 0
 		}
@@ -575,6 +763,7 @@ func (in *Input) atEnd() bool {
 	if in.rerr == nil && in.Complete && rest > 0 {
 		// The last line of complete content has no newline: yield it.
 		line := in.buf[in.start:in.end]
+		in.feed(line)
 		in.start = in.end
 		in.take(line, int64(len(line)))
 		in.done = true

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -232,9 +233,8 @@ func TestTrailingPartialLineNotConsumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sin.Complete = true
 	if got := texts(readAll(t, sin)); len(got) != 2 || got[1] != "b" {
-		t.Errorf("Complete reader final line: %q", got)
+		t.Errorf("a stream's final line: %q", got)
 	}
 }
 
@@ -343,6 +343,7 @@ func TestLongLine(t *testing.T) {
 	}
 	// A long line still being written is left for later.
 	in, _ := NewReader("live", strings.NewReader("ok\n"+big), time.Time{})
+	in.Complete = false
 	if got := readAll(t, in); len(got) != 1 || in.Offset() != 3 || in.Partial() != int64(len(big)) {
 		t.Errorf("live long line: %v offset %d partial %d", got, in.Offset(), in.Partial())
 	}
@@ -555,6 +556,145 @@ func TestErrorText(t *testing.T) {
 	} {
 		if got := c.e.Error(); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
+
+// checkpointOf reads in to the end and returns the checkpoint after it.
+func checkpointOf(t *testing.T, in *Input, fp string) *knocks.Checkpoint {
+	t.Helper()
+	readAll(t, in)
+	return &knocks.Checkpoint{Fingerprint: fp, Offset: in.Offset(), Lines: in.LineNo(), Sum: in.Sum()}
+}
+
+func TestResumeTellsApartInputsWithTheSameFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	lines := func(host string, from, to int) string {
+		var b strings.Builder
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, "Feb  5 00:%02d:%02d %s sshd[%d]: Failed password for root from 203.0.113.9 port 22 ssh2\n", i/60%60, i%60, host, 1000+i)
+		}
+		return b.String()
+	}
+	// Both start with a blank line, as a header or an empty first line.
+	a := "\n" + lines("alpha", 0, 100)
+	b := "\n" + lines("beta", 0, 100)
+	for _, z := range []bool{false, true} {
+		t.Run(fmt.Sprintf("gzip=%v", z), func(t *testing.T) {
+			file := func(name, content string) string {
+				if z {
+					return write(t, dir, name+".gz", gz(t, []byte(content)))
+				}
+				return write(t, dir, name, []byte(content))
+			}
+			inA := open(t, file("a.log", a))
+			fp, _ := inA.Fingerprint()
+			cpA := checkpointOf(t, inA, fp)
+			inB := open(t, file("b.log", b))
+			if fpB, _ := inB.Fingerprint(); fpB != fp {
+				t.Fatal("the fingerprints differ")
+			}
+			if cp, err := inB.ResumeAt([]*knocks.Checkpoint{cpA}); cp != nil || err != nil {
+				t.Fatalf("b resumed at a's checkpoint: %v %v", cp, err)
+			}
+			if got := readAll(t, inB); len(got) != 101 || !strings.Contains(got[1].Text, "beta") {
+				t.Fatalf("b read %d lines", len(got))
+			}
+			cpB := &knocks.Checkpoint{Fingerprint: fp, Offset: inB.Offset(), Lines: inB.LineNo(), Sum: inB.Sum()}
+			// a grows: it resumes at its own checkpoint, not at b's.
+			inA2 := open(t, file("a.log", a+lines("alpha", 100, 103)))
+			cp, err := inA2.ResumeAt([]*knocks.Checkpoint{cpB, cpA})
+			if err != nil || cp != cpA {
+				t.Fatalf("grown a: resumed at %v, %v", cp, err)
+			}
+			got := readAll(t, inA2)
+			if len(got) != 3 || got[0].No != 102 || !strings.Contains(got[0].Text, "alpha sshd[1100]") {
+				t.Fatalf("grown a read %+v", got)
+			}
+			// The sum after resuming is the sum of reading all of it.
+			inA3 := open(t, file("a.log", a+lines("alpha", 100, 103)))
+			readAll(t, inA3)
+			if inA2.Sum() != inA3.Sum() || inA2.Offset() != inA3.Offset() {
+				t.Errorf("sum after resume %s, after a full read %s", inA2.Sum(), inA3.Sum())
+			}
+		})
+	}
+}
+
+func TestResumeOfAStreamThatDiffersLate(t *testing.T) {
+	// Two streams alike in their first 4 KiB differ before the checkpoint:
+	// a stream cannot go back, so Resume fails rather than guess.
+	same := strings.Repeat("Feb  5 00:07:21 h sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2\n", 100)
+	in, _ := NewReader("-", strings.NewReader(same+"one\n"), time.Time{})
+	cp := checkpointOf(t, in, "fp")
+	in2, _ := NewReader("-", strings.NewReader(same+"two\nthree\n"), time.Time{})
+	if _, err := in2.ResumeAt([]*knocks.Checkpoint{cp}); !errors.Is(err, ErrCheckpoint) {
+		t.Errorf("Resume = %v, want ErrCheckpoint", err)
+	}
+	// A plain file is simply a new input.
+	dir := t.TempDir()
+	in3 := open(t, write(t, dir, "auth.log", []byte(same+"two\nthree\n")))
+	if got, err := in3.ResumeAt([]*knocks.Checkpoint{cp}); got != nil || err != nil {
+		t.Errorf("Resume of a file = %v, %v; want a new input", got, err)
+	}
+}
+
+func TestFinalLineWithoutNewlineThenGrowth(t *testing.T) {
+	// A final last line without a newline is read; when the file grows
+	// after all, reading resumes just after it: the bytes the writer glued
+	// on are read as a line of their own, never the same line twice.
+	dir := t.TempDir()
+	p := write(t, dir, "auth.log.1", []byte("one\ntwo"))
+	in := open(t, p)
+	in.Complete = true
+	got := readAll(t, in)
+	if len(got) != 2 || got[1].Text != "two" || in.Offset() != 7 || in.Partial() != 0 {
+		t.Fatalf("final line: %+v offset %d", got, in.Offset())
+	}
+	cp := &knocks.Checkpoint{Offset: in.Offset(), Lines: in.LineNo(), Sum: in.Sum()}
+	write(t, dir, "auth.log.1", []byte("one\ntwothree\nfour\n"))
+	in2 := open(t, p)
+	if got, err := in2.ResumeAt([]*knocks.Checkpoint{cp}); got != cp || err != nil {
+		t.Fatalf("Resume = %v, %v", got, err)
+	}
+	if got := texts(readAll(t, in2)); strings.Join(got, "|") != "three|four" {
+		t.Errorf("after resume: %q", got)
+	}
+}
+
+func TestSumAfterResumeIsTheSumOfAFullRead(t *testing.T) {
+	// A file that grows a few lines at a time, resumed each time: the sum
+	// after each resume and read is that of reading all of it, whether the
+	// file is shorter or longer than the sampled 4 KiB.
+	dir := t.TempDir()
+	for _, z := range []bool{false, true} {
+		var content strings.Builder
+		var cp *knocks.Checkpoint
+		for step := range 60 {
+			for i := range 3 {
+				fmt.Fprintf(&content, "Feb  5 00:%02d:%02d h sshd[%d]: Connection closed by 203.0.113.9 port 22 [preauth]\n", step, i, step*3+i)
+			}
+			data := []byte(content.String())
+			name := "auth.log"
+			if z {
+				data, name = gz(t, data), "auth.log.gz"
+			}
+			p := write(t, dir, name, data)
+			in := open(t, p)
+			if cp != nil {
+				if got, err := in.ResumeAt([]*knocks.Checkpoint{cp}); got != cp || err != nil {
+					t.Fatalf("gzip %v, step %d (%d bytes): Resume = %v, %v", z, step, content.Len(), got, err)
+				}
+			}
+			if got := readAll(t, in); len(got) != 3 {
+				t.Fatalf("gzip %v, step %d: read %d lines, want 3", z, step, len(got))
+			}
+			full := open(t, p)
+			readAll(t, full)
+			if in.Sum() != full.Sum() || in.Offset() != full.Offset() {
+				t.Fatalf("gzip %v, step %d: sum %s at %d, a full read %s at %d", z, step, in.Sum(), in.Offset(), full.Sum(), full.Offset())
+			}
+			cp = &knocks.Checkpoint{Offset: in.Offset(), Lines: in.LineNo(), Sum: in.Sum()}
 		}
 	}
 }

@@ -57,7 +57,7 @@ func BenchmarkWrite(b *testing.B) {
 				b.StopTimer()
 				cs := storetest.Clone(gen[i%sets])
 				b.StartTimer()
-				cp := &knocks.Checkpoint{Fingerprint: "bench", Name: "auth.log", Offset: int64(i), Lines: int64(i)}
+				cp := &knocks.Checkpoint{Fingerprint: "bench", Name: "auth.log", Offset: int64(i), Lines: int64(i), New: i == 0, Prev: int64(i - 1)}
 				if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Checkpoint: cp}); err != nil {
 					b.Fatal(err)
 				}

@@ -30,7 +30,7 @@ func TestSchemaDoc(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	cs := append(d.Connections, storetest.Generate(2000, 1, now.Add(-30*24*time.Hour))...)
 	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Fail2ban: d.Fail2ban, Penalties: d.Penalties,
-		Checkpoint: &knocks.Checkpoint{Fingerprint: "ab12", Name: "/var/log/auth.log", Offset: 1000, Lines: 10, LastTime: now}}); err != nil {
+		Checkpoint: &knocks.Checkpoint{Fingerprint: "ab12", Name: "/var/log/auth.log", Offset: 1000, Lines: 10, LastTime: now, New: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.FinishImport(ctx, id, time.Now(), []knocks.InputStats{{Name: "/var/log/auth.log", Fingerprint: "ab12", Lines: 10,

@@ -81,7 +81,7 @@ func TestMigrations(t *testing.T) {
 	}
 	cs := storetest.Dataset().Connections
 	id, _ := s.BeginImport(ctx, time.Now())
-	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Checkpoint: &knocks.Checkpoint{Fingerprint: "f", Name: "auth.log", Offset: 10, Lines: 2}}); err != nil {
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs, Checkpoint: &knocks.Checkpoint{Fingerprint: "f", Name: "auth.log", Offset: 10, Lines: 2, New: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -97,13 +97,18 @@ func TestMigrations(t *testing.T) {
 	if err != nil || len(got) != len(cs) {
 		t.Errorf("after reopening: %d connections (%v), want %d", len(got), err, len(cs))
 	}
-	if cp, err := s.Checkpoint(ctx, "f"); err != nil || cp.Offset != 10 {
-		t.Errorf("after reopening: checkpoint %+v, %v", cp, err)
+	if cps, err := s.Checkpoints(ctx, "f"); err != nil || len(cps) != 1 || cps[0].Offset != 10 {
+		t.Errorf("after reopening: checkpoints %+v, %v", cps, err)
 	}
-	// A database of version 1 is brought to the current version.
+	// A database of version 1 (checkpoints keyed by fingerprint alone) is
+	// brought to the current version, its checkpoints kept.
 	if _, err := s.DB().Exec(`DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events;
 		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
+		DROP TABLE import_lock; DROP TABLE checkpoints;
+		CREATE TABLE checkpoints (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, byte_offset INTEGER NOT NULL,
+			lines INTEGER NOT NULL, last_time INTEGER, updated INTEGER NOT NULL);
+		INSERT INTO checkpoints VALUES ('f', 'auth.log', 10, 1, NULL, 1700000000), ('g', 'auth.log.1', 20, 2, 1700000000, 1700000001);
 		PRAGMA user_version = 1`); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +120,13 @@ func TestMigrations(t *testing.T) {
 	var progress int64
 	if err := s.DB().QueryRow("SELECT connections FROM geo_progress").Scan(&progress); err != nil {
 		t.Errorf("migration from version 1: %v", err)
+	}
+	for _, want := range []knocks.Checkpoint{{Fingerprint: "f", Name: "auth.log", Offset: 10, Lines: 1}, {Fingerprint: "g", Name: "auth.log.1", Offset: 20, Lines: 2, LastTime: time.Unix(1700000000, 0)}} {
+		cps, err := s.Checkpoints(ctx, want.Fingerprint)
+		if err != nil || len(cps) != 1 || cps[0].Name != want.Name || cps[0].Offset != want.Offset || cps[0].Lines != want.Lines ||
+			cps[0].Sum != "" || !cps[0].LastTime.Equal(want.LastTime) {
+			t.Errorf("checkpoint %s after migration: %+v, %v", want.Fingerprint, cps, err)
+		}
 	}
 	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != sqlite.SchemaVersion() {
 		t.Errorf("user_version after migration = %d, %v", v, err)
@@ -192,12 +204,12 @@ func TestNow(t *testing.T) {
 	s := open(t)
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	s.Now = func() time.Time { return now }
-	if err := s.Write(ctx, &knocks.Batch{Checkpoint: &knocks.Checkpoint{Fingerprint: "f", Name: "n"}}); err != nil {
+	if err := s.Write(ctx, &knocks.Batch{Checkpoint: &knocks.Checkpoint{Fingerprint: "f", Name: "n", New: true}}); err != nil {
 		t.Fatal(err)
 	}
-	cp, err := s.Checkpoint(ctx, "f")
-	if err != nil || !cp.Updated.Equal(now) {
-		t.Errorf("checkpoint updated %v (%v), want %v", cp.Updated, err, now)
+	cps, err := s.Checkpoints(ctx, "f")
+	if err != nil || len(cps) != 1 || !cps[0].Updated.Equal(now) {
+		t.Errorf("checkpoints %+v (%v), want one updated at %v", cps, err, now)
 	}
 	sum, err := s.Summary(ctx, knocks.Filter{})
 	if err != nil || !sum.Generated.Equal(now) {
@@ -498,7 +510,7 @@ func TestWriteCanceled(t *testing.T) {
 		} else {
 			time.AfterFunc(delay, cancel)
 		}
-		err := s.Write(ctx, &knocks.Batch{Connections: cs, Checkpoint: &knocks.Checkpoint{Fingerprint: "c", Name: "x", Lines: 1}})
+		err := s.Write(ctx, &knocks.Batch{Connections: cs, Checkpoint: &knocks.Checkpoint{Fingerprint: delay.String(), Name: "x", Lines: 1, New: true}})
 		cancel()
 		if err == nil {
 			t.Logf("delay %v: the write was faster than the cancellation", delay)

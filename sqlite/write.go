@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -78,24 +77,33 @@ func (s *EventStore) FinishImport(ctx context.Context, id int64, finished time.T
 	return nil
 }
 
-// Checkpoint returns the checkpoint of the input with this fingerprint.
-// Returns ENOTFOUND when the input was never imported.
-func (s *EventStore) Checkpoint(ctx context.Context, fingerprint string) (*knocks.Checkpoint, error) {
-	cp := &knocks.Checkpoint{Fingerprint: fingerprint}
-	var last sql.NullInt64
-	var updated int64
-	err := s.db.QueryRowContext(ctx,
-		"SELECT name, byte_offset, lines, last_time, updated FROM checkpoints WHERE fingerprint = ?", fingerprint).
-		Scan(&cp.Name, &cp.Offset, &cp.Lines, &last, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, knocks.Errorf(knocks.ENOTFOUND, "no checkpoint for input %.16s", fingerprint)
-	}
+// Checkpoints returns the checkpoints of the inputs with this fingerprint,
+// oldest first; none when no such input was imported.
+func (s *EventStore) Checkpoints(ctx context.Context, fingerprint string) ([]*knocks.Checkpoint, error) {
+	rows, err := s.db.QueryContext(ctx,
+		"SELECT name, byte_offset, lines, sum, last_time, updated FROM checkpoints WHERE fingerprint = ? ORDER BY id", fingerprint)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read checkpoint: %w", err)
+		return nil, fmt.Errorf("cannot read checkpoints: %w", err)
 	}
-	cp.LastTime = fromNullUnix(last)
-	cp.Updated = fromUnix(updated)
-	return cp, nil
+	defer rows.Close()
+	var cps []*knocks.Checkpoint
+	for rows.Next() {
+		cp := &knocks.Checkpoint{Fingerprint: fingerprint}
+		var sum sql.NullString
+		var last sql.NullInt64
+		var updated int64
+		if err := rows.Scan(&cp.Name, &cp.Offset, &cp.Lines, &sum, &last, &updated); err != nil {
+			return nil, fmt.Errorf("cannot read checkpoints: %w", err)
+		}
+		cp.Sum = sum.String
+		cp.LastTime = fromNullUnix(last)
+		cp.Updated = fromUnix(updated)
+		cps = append(cps, cp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read checkpoints: %w", err)
+	}
+	return cps, nil
 }
 
 // connColumns are the columns that make up a knocks.Connection, in the
@@ -229,15 +237,17 @@ const rowsPerInsert = 64
 
 // Write stores a batch in one transaction: it inserts the connections with
 // ID 0 (and sets their ID once the transaction committed), updates the
-// others, inserts the fail2ban and penalty events, upserts the checkpoint
+// others, inserts the fail2ban and penalty events, writes the checkpoint
 // and moves the journal cursors (see writeCursors). On any error nothing of
 // the batch is stored and no ID is set.
 // Returns EINVALID for a connection with an unknown ID, an impossible
 // connection (no start time, end before start, negative counts), a
 // fail2ban or penalty event of another kind, a penalty event with a count
 // below 1, a checkpoint without a fingerprint, a malformed cursor update,
-// or an unknown import id; ECONFLICT when a cursor update's Prev is not the
-// stored seqnum.
+// or an unknown import id; ECONFLICT when another writer moved the
+// checkpoint meanwhile (it is written as a compare-and-swap: see
+// knocks.Checkpoint), or when a cursor update's Prev is not the stored
+// seqnum.
 func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if b == nil {
 		return nil
@@ -428,18 +438,49 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 		}
 	}
 	if cp := b.Checkpoint; cp != nil {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO checkpoints (fingerprint, name, byte_offset, lines, last_time, updated)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (fingerprint) DO UPDATE SET name = excluded.name, byte_offset = excluded.byte_offset,
-				lines = excluded.lines, last_time = excluded.last_time, updated = excluded.updated`,
-			cp.Fingerprint, cp.Name, cp.Offset, cp.Lines, nullUnix(cp.LastTime), s.now().Unix()); err != nil {
-			return 0, fmt.Errorf("cannot write checkpoint: %w", err)
+		if err := s.writeCheckpoint(ctx, conn, cp); err != nil {
+			return 0, err
 		}
 	}
 	if err := s.writeCursors(ctx, conn, b.Cursors); err != nil {
 		return 0, err
 	}
 	return first, nil
+}
+
+// writeCheckpoint stores cp as a compare-and-swap: it updates the
+// checkpoint that cp reads on from (its fingerprint at cp.Prev with
+// cp.PrevSum) only while the store holds it, and inserts the checkpoint of
+// a new input only while cp.Siblings checkpoints share its fingerprint;
+// otherwise another writer stored lines of this input meanwhile, and it
+// returns ECONFLICT.
+func (s *EventStore) writeCheckpoint(ctx context.Context, conn *sql.Conn, cp *knocks.Checkpoint) error {
+	conflict := knocks.Errorf(knocks.ECONFLICT, "another import stored lines of %s meanwhile; nothing of this batch was stored", cp.Name)
+	if !cp.New {
+		r, err := conn.ExecContext(ctx, `UPDATE checkpoints SET name = ?, byte_offset = ?, lines = ?, sum = ?, last_time = ?, updated = ?
+			WHERE fingerprint = ? AND byte_offset = ? AND sum IS ?`,
+			cp.Name, cp.Offset, cp.Lines, nullString(cp.Sum), nullUnix(cp.LastTime), s.now().Unix(), cp.Fingerprint, cp.Prev, nullString(cp.PrevSum))
+		if err != nil {
+			return fmt.Errorf("cannot write checkpoint: %w", err)
+		}
+		if n, err := r.RowsAffected(); err != nil || n != 1 {
+			return conflict
+		}
+		return nil
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM checkpoints WHERE fingerprint = ?", cp.Fingerprint).Scan(&n); err != nil {
+		return fmt.Errorf("cannot write checkpoint: %w", err)
+	}
+	if n != cp.Siblings {
+		return conflict
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO checkpoints (fingerprint, name, byte_offset, lines, sum, last_time, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		cp.Fingerprint, cp.Name, cp.Offset, cp.Lines, nullString(cp.Sum), nullUnix(cp.LastTime), s.now().Unix()); err != nil {
+		return fmt.Errorf("cannot write checkpoint: %w", err)
+	}
+	return nil
 }
 
 // insertRows inserts n rows with multi-row INSERT statements of

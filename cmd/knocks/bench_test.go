@@ -21,8 +21,8 @@ func (d *discardStore) BeginImport(context.Context, time.Time) (int64, error) { 
 func (d *discardStore) FinishImport(context.Context, int64, time.Time, []knocks.InputStats) error {
 	return nil
 }
-func (d *discardStore) Checkpoint(context.Context, string) (*knocks.Checkpoint, error) {
-	return nil, knocks.Errorf(knocks.ENOTFOUND, "none")
+func (d *discardStore) Checkpoints(context.Context, string) ([]*knocks.Checkpoint, error) {
+	return nil, nil
 }
 func (d *discardStore) RecentConnections(context.Context, time.Time, time.Time) ([]*knocks.Connection, error) {
 	return nil, nil

@@ -88,3 +88,119 @@ func TestSkippedLinesExit3(t *testing.T) {
 		})
 	}
 }
+
+func TestLastLineWithoutNewlineIsNeverLost(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	body := manyConns(start, 9)
+	last := "2024-03-01T01:00:00Z web1 sshd[999]: Failed password for root from 203.0.113.50 port 4444 ssh2"
+	cleanLog := filepath.Join(dir, "clean.log")
+	writeFile(t, cleanLog, body+last+"\n", start.Add(24*time.Hour))
+	want := jsonReport(t, dir, cleanLog)
+	without := jsonReport(t, dir, func() string { p := filepath.Join(dir, "short.log"); writeFile(t, p, body, time.Time{}); return p }())
+	if want.Attempts != without.Attempts+1 {
+		t.Fatalf("the last line does not count: %d and %d attempts", want.Attempts, without.Attempts)
+	}
+	now := time.Now()
+
+	// Read once and for all: parse and the one-shot report, whatever the
+	// file's age.
+	live := filepath.Join(dir, "auth.log")
+	writeFile(t, live, body+last, now)
+	r := mustOK(t, dir, nil, "parse", live)
+	if !strings.Contains(r.stdout, `"ip":"203.0.113.50"`) {
+		t.Errorf("parse lost the last line:\n%s", r.stdout)
+	}
+	sameCounts(t, "one-shot report", jsonReport(t, dir, live), want)
+
+	// Final inputs: a rotated name, gzip, stdin, a file left alone for
+	// 5 minutes.
+	rotated := filepath.Join(dir, "auth.log.1")
+	writeFile(t, rotated, body+last, now)
+	zipped := filepath.Join(dir, "auth.log.2.gz")
+	gzipFile(t, zipped, body+last)
+	settled := filepath.Join(dir, "settled.log")
+	writeFile(t, settled, body+last, now.Add(-6*time.Minute))
+	for _, c := range []struct {
+		Name  string
+		Args  []string
+		Stdin []byte
+	}{
+		{"rotated", []string{rotated}, nil},
+		{"gzip", []string{zipped}, nil},
+		{"stdin", []string{"-"}, []byte(body + last)},
+		{"unchanged for 6 minutes", []string{settled}, nil},
+	} {
+		t.Run(c.Name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "k.db")
+			mustOK(t, dir, c.Stdin, append([]string{"ingest", "--no-geoip", "--db", db}, c.Args...)...)
+			sameCounts(t, c.Name, jsonReport(t, dir, "--db", db), want)
+			// Imported again: nothing more.
+			mustOK(t, dir, c.Stdin, append([]string{"ingest", "--no-geoip", "--db", db}, c.Args...)...)
+			sameCounts(t, c.Name+", again", jsonReport(t, dir, "--db", db), want)
+		})
+	}
+
+	// The live file, just written: its last line may be half-written, so
+	// ingest leaves it for a later run...
+	db := filepath.Join(dir, "live.db")
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, live)
+	sameCounts(t, "live, just written", jsonReport(t, dir, "--db", db), without)
+	// ... which reads it once it is complete,
+	writeFile(t, live, body+last+"\n", now)
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, live)
+	sameCounts(t, "live, completed", jsonReport(t, dir, "--db", db), want)
+	// or once it has been left alone for 5 minutes.
+	db2 := filepath.Join(dir, "live2.db")
+	writeFile(t, live, body+last, now)
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db2, live)
+	writeFile(t, live, body+last, now.Add(-5*time.Minute))
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db2, live)
+	sameCounts(t, "live, left alone", jsonReport(t, dir, "--db", db2), want)
+
+	// A final line that was read, and then a writer that appends after
+	// all: the line it glues on is read, the final line is not read twice.
+	next := "2024-03-01T01:05:00Z web1 sshd[1001]: Failed password for admin from 203.0.113.51 port 4445 ssh2\n"
+	db3 := filepath.Join(dir, "glued.db")
+	writeFile(t, rotated, body+last, now)
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db3, rotated)
+	writeFile(t, rotated, body+last+next, now)
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db3, rotated)
+	if got := jsonReport(t, dir, "--db", db3); got.Attempts != want.Attempts+1 || got.UniqueIPs != want.UniqueIPs+1 {
+		t.Errorf("after a line glued on: %d attempts from %d addresses, want %d from %d", got.Attempts, got.UniqueIPs, want.Attempts+1, want.UniqueIPs+1)
+	}
+}
+
+func TestFilesWithTheSameFirstLineAreBothImported(t *testing.T) {
+	dir := t.TempDir()
+	mtime := time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC)
+	a := manyConns(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), 12)
+	b := manyConns(time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC), 9)
+	aMore := manyConns(time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), 4)
+	// The clean import: the same lines, in files that do not look alike.
+	cleanA, cleanB := filepath.Join(dir, "clean-a.log"), filepath.Join(dir, "clean-b.log")
+	writeFile(t, cleanA, a+aMore, mtime)
+	writeFile(t, cleanB, b, mtime)
+	want := jsonReport(t, dir, cleanA, cleanB)
+
+	for _, first := range []string{"\n", "# web1 sshd log, kept by the backup job\n"} {
+		t.Run(fmt.Sprintf("%q", first), func(t *testing.T) {
+			tmp := t.TempDir()
+			db := filepath.Join(tmp, "k.db")
+			pa, pb := filepath.Join(tmp, "a.log"), filepath.Join(tmp, "b.log")
+			writeFile(t, pa, first+a, mtime)
+			writeFile(t, pb, first+b, mtime)
+			mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, pa)
+			mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, pb)
+			// a grows; both again, and a given twice.
+			writeFile(t, pa, first+a+aMore, mtime)
+			mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, pb, pa, pa)
+			sameCounts(t, "a, b, then both", jsonReport(t, dir, "--db", db), want)
+			// The same in one run, and a copy of b as gzip.
+			db2 := filepath.Join(tmp, "k2.db")
+			gzipFile(t, pb+".gz", first+b)
+			mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db2, pa, pb, pb+".gz")
+			sameCounts(t, "one run", jsonReport(t, dir, "--db", db2), want)
+		})
+	}
+}

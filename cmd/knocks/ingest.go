@@ -68,7 +68,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	ing, err := c.m.ingester(c.year, c.tz)
+	ing, err := c.m.ingester(c.year, c.tz, lastWhenFinal)
 	if err != nil {
 		return err
 	}
@@ -114,15 +114,19 @@ func (m *Main) geoOpener(g *geoFlags) func() (ingest.Locator, error) {
 }
 
 // ingester returns the pipeline with the parser of --year and --tz, and
-// inputs opened from files or stdin; the caller sets its Store.
-func (m *Main) ingester(year int, tz string) (*ingest.Ingester, error) {
+// inputs opened from files or stdin, their last lines read as last says
+// (see openInput). The caller sets its Store.
+func (m *Main) ingester(year int, tz string, last lastLine) (*ingest.Ingester, error) {
 	loc, err := zone(tz)
 	if err != nil {
 		return nil, err
 	}
+	now := m.Now()
 	return &ingest.Ingester{
 		Parser: newParser(loc, year, m.Now),
-		Open:   func(ctx context.Context, name string) (ingest.Input, error) { return openInput(ctx, name, m.Stdin) },
+		Open: func(ctx context.Context, name string) (ingest.Input, error) {
+			return openInput(ctx, name, m.Stdin, last, now)
+		},
 		Now:    m.Now,
 		Logger: m.logger(),
 		Bans:   fail2banDB{},

@@ -94,7 +94,7 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		in, err := openInput(ctx, name, c.m.Stdin)
+		in, err := openInput(ctx, name, c.m.Stdin, lastAlways, c.m.Now())
 		if err != nil {
 			unread = append(unread, unreadInput{name: name, err: err})
 			skipped = true

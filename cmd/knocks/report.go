@@ -64,7 +64,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		return nil, false, err
 	}
 	if len(files) > 0 {
-		ing, err := m.ingester(sel.year, sel.logTZ)
+		ing, err := m.ingester(sel.year, sel.logTZ, lastAlways)
 		if err != nil {
 			return nil, false, err
 		}

@@ -64,7 +64,7 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	ing, err := c.m.ingester(c.year, c.tz)
+	ing, err := c.m.ingester(c.year, c.tz, lastNever)
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,35 @@ import (
 
 var _ ingest.Input = (*source.Input)(nil)
 
-// openInput opens a file, or stdin for "-"; ctx ends its reads.
-func openInput(ctx context.Context, name string, stdin io.Reader) (*source.Input, error) {
+// lastLine says when the last line of an input, without its newline, is
+// read as final.
+type lastLine int
+
+const (
+	lastWhenFinal lastLine = iota // when the input will not grow (ingest): see openInput
+	lastAlways                    // always: nothing is left for a later run (parse, one-shot report)
+	lastNever                     // never in a plain file: it is followed as it grows (watch)
+)
+
+// openInput opens a file, or stdin for "-"; ctx ends its reads. A last line
+// without a newline is read as final as last says; with lastWhenFinal, when
+// the input will not grow: stdin, a pipe, gzip, a rotated file, or a file
+// unchanged for source.Settle as seen at now.
+func openInput(ctx context.Context, name string, stdin io.Reader, last lastLine, now time.Time) (*source.Input, error) {
 	if name == "-" {
 		return source.NewReaderContext(ctx, "-", stdin, time.Time{})
 	}
-	return source.OpenContext(ctx, name)
+	in, err := source.OpenContext(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	switch last {
+	case lastAlways:
+		in.Complete = true
+	case lastWhenFinal:
+		in.Complete = in.Complete || source.Final(name, in.ModTime(), now)
+	}
+	return in, nil
 }
 
 // orderInputs puts rotated sets oldest first.

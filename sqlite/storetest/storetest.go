@@ -31,6 +31,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
 	t.Run("Checkpoint", func(t *testing.T) { testCheckpoint(t, open(t)) })
 	t.Run("Cursors", func(t *testing.T) { testCursors(t, open(t)) })
+	t.Run("CheckpointSwap", func(t *testing.T) { testCheckpointSwap(t, open(t)) })
 	t.Run("Imports", func(t *testing.T) { testImports(t, open(t)) })
 	t.Run("RecentConnections", func(t *testing.T) { testRecent(t, open(t)) })
 	t.Run("Counting", func(t *testing.T) { testCounting(t, open(t)) })
@@ -52,8 +53,8 @@ func testEmpty(t *testing.T, s knocks.EventStore) {
 	if sum.Filter.Top != 10 {
 		t.Errorf("Filter.Top = %d, want the default 10", sum.Filter.Top)
 	}
-	if _, err := s.Checkpoint(ctx, "0123abcd"); knocks.ErrorCode(err) != knocks.ENOTFOUND {
-		t.Errorf("Checkpoint of an unknown input: %v, want ENOTFOUND", err)
+	if cps, err := s.Checkpoints(ctx, "0123abcd"); len(cps) != 0 || err != nil {
+		t.Errorf("Checkpoints of an unknown input: %v, %v; want none", cps, err)
 	}
 	cs, err := s.RecentConnections(ctx, time.Unix(0, 0), time.Now())
 	if err != nil || len(cs) != 0 {
@@ -201,7 +202,7 @@ func testRollback(t *testing.T, s knocks.EventStore) {
 		ImportID:    id,
 		Connections: conns,
 		Fail2ban:    []knocks.Fail2banEvent{{Time: at(-100), Kind: knocks.KindF2BBan, Jail: "sshd", IP: addr("198.51.100.1")}},
-		Checkpoint:  &knocks.Checkpoint{Fingerprint: "feedface", Name: "auth.log", Offset: 100, Lines: 1},
+		Checkpoint:  &knocks.Checkpoint{Fingerprint: "feedface", Name: "auth.log", Offset: 100, Lines: 1, New: true},
 	}
 	err = s.Write(ctx, b)
 	if knocks.ErrorCode(err) != knocks.EINVALID {
@@ -225,8 +226,8 @@ func testRollback(t *testing.T, s knocks.EventStore) {
 		t.Errorf("%d connections after a failed Write, want 1", len(got))
 	}
 	sameConnection(t, got[a.ID], a)
-	if _, err := s.Checkpoint(ctx, "feedface"); knocks.ErrorCode(err) != knocks.ENOTFOUND {
-		t.Errorf("a failed Write stored its checkpoint: %v", err)
+	if cps, err := s.Checkpoints(ctx, "feedface"); len(cps) != 0 || err != nil {
+		t.Errorf("a failed Write stored its checkpoint: %v, %v", cps, err)
 	}
 	// A bad connection is refused before anything is written.
 	bad := &knocks.Connection{Host: "web1", PID: 1, Start: at(5), End: at(4)}
@@ -235,46 +236,103 @@ func testRollback(t *testing.T, s knocks.EventStore) {
 	}
 }
 
+// checkpoints returns the checkpoints of fp, failing the test on an error.
+func checkpoints(t *testing.T, s knocks.EventStore, fp string) []*knocks.Checkpoint {
+	t.Helper()
+	cps, err := s.Checkpoints(context.Background(), fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cps
+}
+
 func testCheckpoint(t *testing.T, s knocks.EventStore) {
 	ctx := context.Background()
 	last := time.Date(2024, 12, 31, 23, 59, 58, 0, time.UTC)
-	cp := &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log", Offset: 123456, Lines: 1000, LastTime: last}
+	cp := &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log", Offset: 123456, Lines: 1000, Sum: "00ff:11ee", LastTime: last, New: true}
 	write(t, s, nil, nil, cp)
-	write(t, s, nil, nil, cp) // the same again: an upsert, not a second row
-	got, err := s.Checkpoint(ctx, "aa11")
-	if err != nil {
-		t.Fatal(err)
+	got := checkpoints(t, s, "aa11")
+	if len(got) != 1 || got[0].Fingerprint != "aa11" || got[0].Name != cp.Name || got[0].Offset != cp.Offset ||
+		got[0].Lines != cp.Lines || got[0].Sum != cp.Sum || !got[0].LastTime.Equal(last) || got[0].Updated.IsZero() {
+		t.Fatalf("checkpoints read back as %+v, want %+v", got, cp)
 	}
-	if got.Fingerprint != "aa11" || got.Name != cp.Name || got.Offset != cp.Offset || got.Lines != cp.Lines || !got.LastTime.Equal(last) {
-		t.Errorf("checkpoint read back as %+v, want %+v", got, cp)
-	}
-	if got.Updated.IsZero() {
-		t.Error("checkpoint has no Updated time")
-	}
-	// The file was rotated and read further under its new name.
-	cp2 := &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log.1", Offset: 200000, Lines: 1500, LastTime: last.Add(time.Hour)}
+	// The file was rotated and read further under its new name: an update
+	// of the checkpoint it read on from.
+	cp2 := &knocks.Checkpoint{Prev: cp.Offset, PrevSum: cp.Sum, Fingerprint: "aa11", Name: "/var/log/auth.log.1", Offset: 200000, Lines: 1500, Sum: "00ff:22dd", LastTime: last.Add(time.Hour)}
 	write(t, s, nil, nil, cp2)
-	write(t, s, nil, nil, &knocks.Checkpoint{Fingerprint: "bb22", Name: "-", Offset: 10, Lines: 1})
-	got, err = s.Checkpoint(ctx, "aa11")
-	if err != nil {
-		t.Fatal(err)
+	// Another input with the same first line: a checkpoint of its own.
+	other := &knocks.Checkpoint{Fingerprint: "aa11", New: true, Siblings: 1, Name: "/srv/other.log", Offset: 10, Lines: 1, Sum: "0a0a:0b0b"}
+	write(t, s, nil, nil, other)
+	write(t, s, nil, nil, &knocks.Checkpoint{Fingerprint: "bb22", Name: "-", Offset: 10, Lines: 1, New: true})
+	got = checkpoints(t, s, "aa11")
+	if len(got) != 2 || got[0].Name != cp2.Name || got[0].Offset != cp2.Offset || got[0].Lines != cp2.Lines ||
+		got[0].Sum != cp2.Sum || !got[0].LastTime.Equal(cp2.LastTime) || got[1].Name != other.Name || got[1].Offset != 10 {
+		t.Errorf("checkpoints after an update and a sibling: %+v", got)
 	}
-	if got.Name != cp2.Name || got.Offset != cp2.Offset || got.Lines != cp2.Lines || !got.LastTime.Equal(cp2.LastTime) {
-		t.Errorf("checkpoint after upsert %+v, want %+v", got, cp2)
+	if got := checkpoints(t, s, "bb22"); len(got) != 1 || got[0].Lines != 1 || !got[0].LastTime.IsZero() || got[0].Sum != "" {
+		t.Errorf("second checkpoint %+v", got)
 	}
-	got, err = s.Checkpoint(ctx, "bb22")
-	if err != nil || got.Lines != 1 || !got.LastTime.IsZero() {
-		t.Errorf("second checkpoint %+v, %v", got, err)
+	// A checkpoint stored without a sum (by an older knocks) is read on
+	// from as such.
+	write(t, s, nil, nil, &knocks.Checkpoint{Fingerprint: "bb22", Prev: 10, Name: "-", Offset: 20, Lines: 2, Sum: "1:2"})
+	if got := checkpoints(t, s, "bb22"); len(got) != 1 || got[0].Offset != 20 || got[0].Sum != "1:2" {
+		t.Errorf("checkpoint read on from one without a sum: %+v", got)
 	}
 	sum, err := s.Summary(ctx, knocks.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.LinesRead != 1501 {
-		t.Errorf("LinesRead = %d, want 1501 (each input's lines once)", sum.LinesRead)
+	if sum.LinesRead != 1503 {
+		t.Errorf("LinesRead = %d, want 1503 (each input's lines once)", sum.LinesRead)
 	}
 	if err := s.Write(ctx, &knocks.Batch{Checkpoint: &knocks.Checkpoint{Name: "x"}}); knocks.ErrorCode(err) != knocks.EINVALID {
 		t.Errorf("checkpoint without fingerprint: %v, want EINVALID", err)
+	}
+}
+
+// testCheckpointSwap checks that a checkpoint is written as a
+// compare-and-swap: of two writers that started from the same state, the
+// second stores nothing of its batch.
+func testCheckpointSwap(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	c := func(pid int) []*knocks.Connection {
+		return []*knocks.Connection{{Host: "web1", PID: pid, Start: at(pid), End: at(pid), IP: netip.MustParseAddr("192.0.2.1"), Failed: 1, FailureLines: 1}}
+	}
+	try := func(cs []*knocks.Connection, cp *knocks.Checkpoint) error {
+		return s.Write(ctx, &knocks.Batch{Connections: cs, Checkpoint: cp})
+	}
+	// Two writers find no checkpoint for a new input and both insert one.
+	a := &knocks.Checkpoint{Fingerprint: "cc33", Name: "a", Offset: 100, Lines: 2, Sum: "1:1", New: true}
+	if err := try(c(1), a); err != nil {
+		t.Fatal(err)
+	}
+	b := &knocks.Checkpoint{Fingerprint: "cc33", Name: "b", Offset: 100, Lines: 2, Sum: "1:1", New: true}
+	if err := try(c(2), b); knocks.ErrorCode(err) != knocks.ECONFLICT {
+		t.Errorf("second insert of a new input: %v, want ECONFLICT", err)
+	}
+	// Two writers read on from the same checkpoint and both move it on.
+	a2 := &knocks.Checkpoint{Prev: 100, PrevSum: "1:1", Fingerprint: "cc33", Name: "a", Offset: 200, Lines: 4, Sum: "1:2"}
+	if err := try(c(3), a2); err != nil {
+		t.Fatal(err)
+	}
+	b2 := &knocks.Checkpoint{Prev: 100, PrevSum: "1:1", Fingerprint: "cc33", Name: "b", Offset: 200, Lines: 4, Sum: "1:2"}
+	if err := try(c(4), b2); knocks.ErrorCode(err) != knocks.ECONFLICT {
+		t.Errorf("second update from the same checkpoint: %v, want ECONFLICT", err)
+	}
+	// An update from a checkpoint at the same offset of another content.
+	b3 := &knocks.Checkpoint{Prev: 200, PrevSum: "1:9", Fingerprint: "cc33", Name: "b", Offset: 300, Lines: 6, Sum: "1:3"}
+	if err := try(c(5), b3); knocks.ErrorCode(err) != knocks.ECONFLICT {
+		t.Errorf("update from a checkpoint of other content: %v, want ECONFLICT", err)
+	}
+	if got := checkpoints(t, s, "cc33"); len(got) != 1 || got[0].Offset != 200 || got[0].Name != "a" {
+		t.Errorf("checkpoints %+v, want a's at 200", got)
+	}
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Attempts != 2 {
+		t.Errorf("attempts %d, want 2: the refused batches stored connections", sum.Attempts)
 	}
 }
 
@@ -297,7 +355,7 @@ func testImports(t *testing.T, s knocks.EventStore) {
 			Shapes: []knocks.Shape{{Shape: "error: kex_protocol_error: type <N> seq <N>", Count: 10, Example: "error: kex_protocol_error: type 20 seq 2"}}},
 		{Name: "/var/log/secure", Error: "permission denied"},
 	}
-	if err := s.Write(ctx, &knocks.Batch{ImportID: id1, Checkpoint: &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log.1", Offset: 99999, Lines: 1000}}); err != nil {
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id1, Checkpoint: &knocks.Checkpoint{Fingerprint: "aa11", Name: "/var/log/auth.log.1", Offset: 99999, Lines: 1000, New: true}}); err != nil {
 		t.Fatal(err)
 	}
 	// Killed here: the lines read are known from the checkpoint already.
@@ -395,7 +453,7 @@ func testCounting(t *testing.T, s knocks.EventStore) {
 		// "message repeated 5 times" of a Failed line, and the first one.
 		{Host: "h", PID: 7, Start: at(8), End: at(9), IP: addr("203.0.113.3"), User: "root", HasUser: true, Method: "password", Failed: 6, FailureLines: 6},
 	}
-	write(t, s, cs, nil, &knocks.Checkpoint{Fingerprint: "c0", Name: "auth.log", Offset: 1, Lines: 100})
+	write(t, s, cs, nil, &knocks.Checkpoint{Fingerprint: "c0", Name: "auth.log", Offset: 1, Lines: 100, New: true})
 	sum, err := s.Summary(ctx, knocks.Filter{})
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +490,7 @@ func testSummary(t *testing.T, s knocks.EventStore) {
 	ctx := context.Background()
 	d := Dataset()
 	d.LinesRead = 5000
-	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: 5000})
+	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: 5000, New: true})
 	if err := s.Write(ctx, &knocks.Batch{Penalties: d.Penalties}); err != nil {
 		t.Fatal(err)
 	}
