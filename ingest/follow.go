@@ -324,14 +324,6 @@ func (in *Ingester) readCopy(ctx context.Context, t *tail, out chan<- *chunk, fr
 	return nil
 }
 
-// lastErr returns the last error recorded in res, nil when none.
-func (t *tail) lastErr(res *Result) error {
-	if len(res.Errors) == 0 {
-		return nil
-	}
-	return res.Errors[len(res.Errors)-1]
-}
-
 // readings returns the open readings of t.
 func (t *tail) readings() []*reading {
 	var out []*reading
