@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,6 +106,14 @@ func download(ctx context.Context, client *http.Client, url, dir string) (string
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", fmt.Errorf("cannot download %s: %w", url, ctx.Err())
+		}
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // not "Get URL: ..." after the URL once more
+		}
+		var dns *net.DNSError
+		if errors.As(err, &dns) {
+			return "", knocks.Errorf(knocks.EINTERNAL, "cannot download %s: cannot resolve %s (is this machine offline?)", url, dns.Name)
 		}
 		return "", knocks.Errorf(knocks.EINTERNAL, "cannot download %s: %v", url, err)
 	}

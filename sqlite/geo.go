@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"knocks"
 )
@@ -184,4 +185,36 @@ func (s *EventStore) SaveLocations(ctx context.Context, locs map[netip.Addr]knoc
 		return fmt.Errorf("cannot save locations: %w", err)
 	}
 	return nil
+}
+
+// GeoSource is one set of GeoIP databases that stored locations were
+// looked up in.
+type GeoSource struct {
+	Source    string    // the databases with their build dates, as SaveLocations stored them
+	Addresses int64     // the stored addresses looked up in them
+	LookedUp  time.Time // the last of those lookups
+}
+
+// GeoSources returns the databases behind the stored locations, the most
+// used first. `knocks geoip status` shows them next to the data in use.
+func (s *EventStore) GeoSources(ctx context.Context) ([]GeoSource, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT source, count(*), max(looked_up) FROM ip_geo GROUP BY source ORDER BY count(*) DESC, source")
+	if err != nil {
+		return nil, fmt.Errorf("cannot read geoip sources: %w", err)
+	}
+	defer rows.Close()
+	var out []GeoSource
+	for rows.Next() {
+		var g GeoSource
+		var t int64
+		if err := rows.Scan(&g.Source, &g.Addresses, &t); err != nil {
+			return nil, fmt.Errorf("cannot read geoip sources: %w", err)
+		}
+		g.LookedUp = time.Unix(t, 0).UTC()
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cannot read geoip sources: %w", err)
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -10,9 +11,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"knocks"
 	"knocks/ingest"
 	"knocks/mmdb"
 	"knocks/report"
+	"knocks/sqlite"
 )
 
 // geoFlags are the GeoIP flags that ingest, report and geoip share.
@@ -90,7 +93,10 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 		client := &http.Client{Timeout: 10 * time.Minute}
 		path, err := mmdb.Update(ctx, client, c.url, dir, c.m.Now())
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return err
+			}
+			return c.updateFailed(err, dir)
 		}
 		fmt.Fprintf(c.m.Stdout, "installed %s\nrun `knocks geoip refresh` to look up the stored addresses with it\n", path)
 		return nil
@@ -137,10 +143,73 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 	for _, s := range loc.Skipped() {
 		fmt.Fprintf(c.m.Stdout, "skipped: %s\n", report.Safe(s))
 	}
+	if err := c.storedSources(ctx, store, loc.Sources()); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.m.Stdout)
 	for _, a := range loc.Attribution() {
 		fmt.Fprintln(c.m.Stdout, report.Safe(a))
 	}
 	return nil
+}
+
+// storedSources prints the databases behind the stored results, the city
+// database first, and says when they are not the data in use.
+func (c *GeoIPCommand) storedSources(ctx context.Context, store *sqlite.EventStore, inUse []string) error {
+	srcs, err := store.GeoSources(ctx)
+	if err != nil {
+		return err
+	}
+	w := c.m.Stdout
+	fmt.Fprintf(w, "\nStored results (the data each stored address was looked up in):\n")
+	if len(srcs) == 0 {
+		fmt.Fprintf(w, "  none yet: addresses are looked up after each import\n")
+		return nil
+	}
+	current := strings.Join(inUse, "; ")
+	stale := int64(0)
+	for _, g := range srcs {
+		city := "no city database"
+		for _, part := range strings.Split(g.Source, "; ") {
+			if strings.Contains(strings.ToLower(part), "city") {
+				city = "city database " + part
+				break
+			}
+		}
+		fmt.Fprintf(w, "  %d addresses, looked up %s: %s\n", g.Addresses, g.LookedUp.Format("2006-01-02"), report.Safe(city))
+		for _, part := range strings.Split(g.Source, "; ") {
+			fmt.Fprintf(w, "      %s\n", report.Safe(part))
+		}
+		if g.Source != current {
+			stale += g.Addresses
+		}
+	}
+	if stale > 0 {
+		fmt.Fprintf(w, "%d stored addresses were looked up in other data than is in use now: run `knocks geoip refresh` to look them up again\n", stale)
+	}
+	return nil
+}
+
+// updateFailed explains a failed download and how to install the database
+// by hand, and returns errReported.
+func (c *GeoIPCommand) updateFailed(err error, dir string) error {
+	w := c.m.Stderr
+	msg := err.Error()
+	var ke *knocks.Error
+	if errors.As(err, &ke) {
+		msg = ke.Message
+	}
+	month := c.m.Now().UTC().Format("2006-01")
+	fmt.Fprintf(w, "knocks: geoip update failed: %s\n", report.Safe(msg))
+	fmt.Fprintf(w, `To install the database without a network here:
+  1. on a machine that has one, download %s/dbip-city-lite-%s.mmdb.gz (or last month's)
+     and decompress it: gunzip dbip-city-lite-%s.mmdb.gz
+  2. copy the .mmdb file to this machine and either
+       - give it to each command: --geoip PATH (or set KNOCKS_GEOIP=PATH), or
+       - put it into the state directory, where knocks finds it by itself: %s
+  3. run `+"`knocks geoip refresh`"+` to look up the stored addresses with it.
+`, report.Safe(strings.TrimRight(c.url, "/")), month, month, report.Safe(dir))
+	return errReported
 }
 
 // cacheDir returns where the decompressed embedded GeoIP data is kept:
