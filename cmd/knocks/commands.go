@@ -52,6 +52,9 @@ var commands = []*command{
 		about: "status: which GeoIP databases are in use, their build dates, how many stored addresses each resolves, and the databases behind the stored results. update: download the monthly DB-IP Lite City database (free, no account) into the state directory. refresh: look up every stored address again (after an update, or imports made with --no-geoip).",
 		words: []string{"status", "update", "refresh"},
 		new:   func(m *Main) runner { return &GeoIPCommand{m: m} }},
+	{name: "doctor", summary: "check where sshd logs, whether knocks may read it, the GeoIP data and the database",
+		about: "Checks this machine: where sshd logs (files or journald), its LogLevel and PerSourcePenalties, whether this user may read those logs, which GeoIP data is in use and how old it is, the database's health and size, and the last import with its rate of unrecognised sshd lines (a high rate means the parser no longer knows this sshd's messages). It exits 1 when a check failed.",
+		new:   func(m *Main) runner { return &DoctorCommand{m: m} }},
 	{name: "completion", args: "bash|zsh|fish", summary: "print a shell completion script",
 		about: "Prints the completion script for a shell. bash: `knocks completion bash > /etc/bash_completion.d/knocks` (or source it from ~/.bashrc); zsh: `knocks completion zsh > \"${fpath[1]}/_knocks\"`; fish: `knocks completion fish > ~/.config/fish/completions/knocks.fish`.",
 		words: []string{"bash", "zsh", "fish"},
@@ -191,7 +194,7 @@ var flagValues = map[string][]string{
 }
 
 // fileFlags take a file or directory name.
-var fileFlags = map[string]bool{"db": true, "html": true, "geoip": true, "out": true, "sshd-config": true, "log": true}
+var fileFlags = map[string]bool{"db": true, "html": true, "geoip": true, "out": true, "sshd-config": true, "log": true, "journal-dir": true, "sshd": true}
 
 // flagsOf returns the flags of a command, sorted by name.
 func flagsOf(m *Main, c *command) []*flag.Flag {

@@ -87,7 +87,7 @@ func TestZshAndFishCompletion(t *testing.T) {
 	help := mustOK(t, dir, nil, "report", "-h").stdout
 	for _, shell := range []string{"zsh", "fish"} {
 		out := mustOK(t, dir, nil, "completion", shell).stdout
-		for _, want := range []string{"ingest", "report", "completion", "status update refresh", "text json csv"} {
+		for _, want := range []string{"ingest", "report", "doctor", "completion", "status update refresh", "text json csv"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s completion lacks %q", shell, want)
 			}
