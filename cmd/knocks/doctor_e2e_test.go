@@ -55,7 +55,7 @@ func TestDoctor(t *testing.T) {
 		"  ok    LogLevel VERBOSE (" + filepath.Join(dir, "ssh", "sshd_config.d", "10-log.conf") + "): failed logins are logged",
 		"  info  PerSourcePenalties off (" + filepath.Join(dir, "ssh", "sshd_config") + ")",
 		"  ok    " + db + ": ",
-		"schema 2, 2 connections, integrity ok",
+		", 2 connections, integrity ok",
 		"  ok    last import ",
 		": 1 inputs, 13 new lines",
 		": 1 of 13 sshd lines unrecognised (7.69%): more than 1%: knocks may not know this sshd's messages (parser drift)",
