@@ -161,6 +161,13 @@ func TestTracker(t *testing.T) {
 		{"Feb 12 05:00:00 h sshd[7]: User root from example.com not allowed because not listed in AllowUsers", want{"example.com", 0}},
 		{"Feb 12 05:00:01 h sshd[7]: Disconnecting: Too many authentication failures for root [preauth]", want{"example.com", 0}},
 		{"Feb 12 05:00:02 h sshd[7]: Connection closed by 192.0.2.9 port 4 [preauth]", want{"192.0.2.9", 4}},
+		// The listener's penalty lines neither give nor take an address:
+		// the rate-limited summary names none, and its pid is no
+		// connection's; a lockout stays without one too.
+		{"Feb 12 06:00:00 h sshd[500]: drop connection #1 from [203.0.113.142]:57590 on [192.0.2.132]:22 penalty: failed authentication", want{"203.0.113.142", 57590}},
+		{"Feb 12 06:00:01 h sshd[500]: PerSourcePenalties logging rate-limited: additional 12 connections dropped", want{}},
+		{"Feb 12 06:00:02 h sshd[500]: error: kex_exchange_identification: Connection closed by remote host", want{}},
+		{"Feb 12 06:00:03 h sshd[7]: pam_faillock(sshd:auth): Consecutive login failures for user root account temporarily locked", want{}},
 	} {
 		ev, st := Line([]byte(tt.Line))
 		if st != Recognised {

@@ -85,7 +85,7 @@ func wasWall(b []byte) bool {
 // checkEvent checks the invariants of an event.
 func checkEvent(t *testing.T, ev knocks.Event, st Status) {
 	t.Helper()
-	if st < NotSSHD || st > Unrecognised {
+	if st < NotSSHD || st > Invalid {
 		t.Fatalf("status %d", st)
 	}
 	switch st {
