@@ -80,7 +80,9 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	clearProgress := c.m.withProgress(ing, ordered)
 	res, err := ing.Run(ctx, ordered)
+	clearProgress()
 	if err == nil {
 		if err := checkInputs(c.m.Stderr, res); err != nil {
 			return err

@@ -82,7 +82,9 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			store = s
 			return s, err
 		}
+		clearProgress := m.withProgress(ing, ordered)
 		tmp, res, err := ingest.OneShot(ctx, open, *ing, geo, ordered)
+		clearProgress()
 		if err != nil {
 			return nil, false, err
 		}
