@@ -186,4 +186,16 @@ type GeoStore interface {
 	// SaveLocations stores the locations of addresses, replacing earlier ones,
 	// and records source (database names and build dates) with each.
 	SaveLocations(ctx context.Context, locs map[netip.Addr]Location, source string) error
+
+	// LocatePending looks up with loc the stored source addresses that
+	// have no location, in the order they were stored, at most batch
+	// distinct addresses at a time, and commits each batch's locations
+	// (with loc's sources) together with a durable mark of how far the
+	// stored rows are located, in one transaction: a run killed at any
+	// point leaves the rest to the next call, and memory is bounded by
+	// batch, not by what is stored. It asks loc for nothing when no address
+	// is pending. With refresh set it looks up every stored address again,
+	// but those that this call has already looked up. It returns how many
+	// addresses it looked up.
+	LocatePending(ctx context.Context, refresh bool, batch int, loc Locator) (int, error)
 }

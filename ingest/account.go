@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"net/netip"
 	"time"
 
 	"knocks"
@@ -29,12 +28,11 @@ type Accountant struct {
 	f2b    []knocks.Fail2banEvent
 	pen    []knocks.PenaltyEvent
 	latest time.Time // the latest event time seen
-	ips    map[netip.Addr]struct{}
 }
 
 // NewAccountant returns an empty Accountant.
 func NewAccountant() *Accountant {
-	return &Accountant{open: make(map[connKey]*conn), ips: make(map[netip.Addr]struct{})}
+	return &Accountant{open: make(map[connKey]*conn)}
 }
 
 // Load adds stored connections (from an earlier import) so that events of
@@ -188,18 +186,10 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 	for _, c := range a.dirty {
 		c.dirty = false
 		out = append(out, &c.Connection)
-		if c.IP.IsValid() {
-			a.ips[c.IP] = struct{}{}
-		}
 	}
 	a.dirty = a.dirty[:0]
 	f2b := a.f2b
 	a.f2b = nil
-	for i := range f2b {
-		if f2b[i].IP.IsValid() {
-			a.ips[f2b[i].IP] = struct{}{}
-		}
-	}
 	cut := a.latest.Add(-knocks.ConnectionGap)
 	for k, c := range a.open {
 		if c.End.Before(cut) {
@@ -215,24 +205,6 @@ func (a *Accountant) TakePenalties() []knocks.PenaltyEvent {
 	p := a.pen
 	a.pen = nil
 	return p
-}
-
-// IPs returns the distinct addresses of the connections and fail2ban
-// events that Take has returned so far.
-func (a *Accountant) IPs() []netip.Addr {
-	out := make([]netip.Addr, 0, len(a.ips))
-	for ip := range a.ips {
-		out = append(out, ip)
-	}
-	return out
-}
-
-// TakeIPs returns the distinct addresses of the connections that Take has
-// returned since the last TakeIPs, and forgets them.
-func (a *Accountant) TakeIPs() []netip.Addr {
-	out := a.IPs()
-	clear(a.ips)
-	return out
 }
 
 // Open returns how many connections are held in memory.

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"net/netip"
 
 	"knocks"
 )
@@ -37,20 +36,16 @@ func (in *Ingester) splitDatabases(names []string) (logs, dbs []string) {
 }
 
 // readDatabase imports the bans of one ban database in the import id and
-// adds its statistics and addresses to res. Bans already stored (an
+// adds its statistics to res. Bans already stored (an
 // earlier import of the database, or the same ban read from fail2ban.log)
 // are stored once by the store. A file that is not such a database is
 // reported in res like an unreadable log.
 func (in *Ingester) readDatabase(ctx context.Context, id int64, name string, o Options, res *Result) error {
 	st := knocks.InputStats{Name: name}
-	ips := map[netip.Addr]bool{}
 	skipped, err := in.Bans.Read(ctx, name, o.Host, func(evs []knocks.Fail2banEvent) error {
 		st.Lines += int64(len(evs))
 		st.Recognised += int64(len(evs))
 		st.Events += int64(len(evs))
-		for _, e := range evs {
-			ips[e.IP] = true
-		}
 		return in.Store.Write(ctx, &knocks.Batch{ImportID: id, Fail2ban: evs})
 	})
 	st.Lines += skipped
@@ -65,8 +60,5 @@ func (in *Ingester) readDatabase(ctx context.Context, id int64, name string, o O
 		res.Errors = append(res.Errors, fmt.Errorf("%s: %d bans without a valid address skipped", name, skipped))
 	}
 	res.Inputs = append(res.Inputs, st)
-	for ip := range ips {
-		res.IPs = append(res.IPs, ip)
-	}
 	return nil
 }

@@ -14,7 +14,9 @@
 // input, and by time (Options.CommitInterval): before a read of a stream
 // that may block, the reader hands on what it has, so the lines of a quiet
 // pipe are stored within the interval. The GeoIP pass (Enricher) looks up
-// the addresses written; OneShot runs the whole pipeline into a temporary
+// the stored addresses after the store's durable "located up to" mark, in
+// batches committed with the mark, so a killed import leaves them to the
+// next run; OneShot runs the whole pipeline into a temporary
 // store for a report from files. `knocks ingest`, one-shot reports and
 // `knocks watch` all run this one pipeline.
 package ingest

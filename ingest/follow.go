@@ -106,7 +106,7 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	afterCommit := func(acc *Accountant) error {
-		return in.Enricher.Enrich(wctx, acc.TakeIPs())
+		return in.Enricher.Enrich(wctx)
 	}
 	go func() {
 		err := in.write(wctx, id, chunks, free, o, res, committed, afterCommit)

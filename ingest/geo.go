@@ -2,10 +2,8 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"runtime/debug"
-	"strings"
 
 	"knocks"
 )
@@ -17,37 +15,24 @@ type Locator interface {
 	Close() error
 }
 
-// LocateIPs looks up ips with loc and stores the results in gs, with the
-// sources of loc.
-func LocateIPs(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, ips []netip.Addr) error {
-	if len(ips) == 0 {
-		return nil
-	}
-	locs := make(map[netip.Addr]knocks.Location, len(ips))
-	for _, ip := range ips {
-		l, err := loc.Locate(ip)
-		if err != nil {
-			return fmt.Errorf("cannot look up %s: %w", ip, err)
-		}
-		locs[ip] = l
-	}
-	return gs.SaveLocations(ctx, locs, strings.Join(loc.Sources(), "; "))
-}
+// locateBatch is how many distinct addresses the GeoIP pass looks up and
+// commits at a time: memory is bounded by it, not by what is stored.
+const locateBatch = 10000
 
 // LocateStored looks up every stored address without a location (every
-// stored address with all) and stores the results; it returns how many it
-// looked up.
+// stored address with all) and stores the results in batches, each
+// committed with the store's mark of how far it has located; it returns
+// how many it looked up.
 func LocateStored(ctx context.Context, gs knocks.GeoStore, loc knocks.Locator, all bool) (int, error) {
-	ips, err := gs.UnlocatedIPs(ctx, all)
-	if err != nil || len(ips) == 0 {
-		return 0, err
-	}
-	return len(ips), LocateIPs(ctx, gs, loc, ips)
+	return gs.LocatePending(ctx, all, locateBatch, loc)
 }
 
-// Enricher is the GeoIP pass of the pipeline: it looks up the addresses that
-// an import wrote and stores their locations. The locator is opened on first
-// use and kept until Close, so that a long-running import opens it once.
+// Enricher is the GeoIP pass of the pipeline: it looks up the stored
+// addresses that have no location yet, those of the import that ran and
+// those that an import killed before its GeoIP pass (or made with GeoIP
+// off) left, and stores their locations. The locator is opened when there
+// is something to look up, and kept until Close, so that a long-running
+// import opens it once.
 type Enricher struct {
 	Store knocks.GeoStore
 	// Open opens the locator; nil turns the GeoIP pass off.
@@ -56,23 +41,57 @@ type Enricher struct {
 	loc Locator
 }
 
-// Enrich looks up ips and stores their locations. It does nothing when e or
-// e.Open is nil or ips is empty.
-func (e *Enricher) Enrich(ctx context.Context, ips []netip.Addr) error {
-	if e == nil || e.Open == nil || len(ips) == 0 {
+// Enrich looks up the stored addresses that have no location and stores
+// their locations, in batches that each commit with the store's durable
+// mark of how far it has located: an import killed at any point leaves
+// the rest to the next Enrich, even one of a run that adds nothing. It
+// does nothing when e or e.Open is nil, and opens the locator only when
+// an address is pending.
+func (e *Enricher) Enrich(ctx context.Context) error {
+	if e == nil || e.Open == nil {
 		return nil
 	}
-	if e.loc == nil {
+	_, err := e.Store.LocatePending(ctx, false, locateBatch, lazyLocator{e})
+	return err
+}
+
+// lazyLocator is the locator of an Enricher, opened on first use.
+type lazyLocator struct{ e *Enricher }
+
+func (l lazyLocator) open() (Locator, error) {
+	if l.e.loc == nil {
 		// The import's buffers go back before the GeoIP data is loaded:
 		// peak memory stays flat.
 		debug.FreeOSMemory()
-		loc, err := e.Open()
+		loc, err := l.e.Open()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		e.loc = loc
+		l.e.loc = loc
 	}
-	return LocateIPs(ctx, e.Store, e.loc, ips)
+	return l.e.loc, nil
+}
+
+func (l lazyLocator) Locate(ip netip.Addr) (knocks.Location, error) {
+	loc, err := l.open()
+	if err != nil {
+		return knocks.Location{}, err
+	}
+	return loc.Locate(ip)
+}
+
+func (l lazyLocator) Sources() []string {
+	if loc, err := l.open(); err == nil {
+		return loc.Sources()
+	}
+	return nil
+}
+
+func (l lazyLocator) Attribution() []string {
+	if loc, err := l.open(); err == nil {
+		return loc.Attribution()
+	}
+	return nil
 }
 
 // Close closes the locator, if it was opened.

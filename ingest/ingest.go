@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"sort"
 	"time"
 
@@ -110,8 +109,9 @@ type Ingester struct {
 	Open    func(ctx context.Context, name string) (Input, error) // opens an input, ctx ending its reads; its error is reported and the import goes on
 	Options Options
 	Now     func() time.Time
-	// Enricher, when set, looks up the addresses the import wrote: after
-	// the whole import in Run, after each commit in Follow.
+	// Enricher, when set, looks up the stored addresses without a location
+	// (those the import wrote, and those a killed import left): after the
+	// whole import in Run, after each commit in Follow.
 	Enricher *Enricher
 	// Logger receives the pipeline's progress (commits at debug level,
 	// broken inputs at warn); nil discards it.
@@ -143,8 +143,7 @@ type Result struct {
 	ImportID int64
 	Inputs   []knocks.InputStats
 	Errors   []error      // one per skipped line or broken input, for the user
-	Skipped  bool         // something was skipped: the exit status is non-zero
-	IPs      []netip.Addr // the distinct addresses of the connections written
+	Skipped  bool     // something was skipped: the exit status is non-zero
 }
 
 // chunk is a run of parsed events of one input and the checkpoint after it.
@@ -218,14 +217,10 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	if err := in.Store.FinishImport(ctx, id, now().UTC(), res.Inputs); err != nil {
 		return res, err
 	}
-	var events int64
-	for _, st := range res.Inputs {
-		events += st.Events
-	}
-	if events > 0 { // nothing new, no new addresses to look up
-		if err := in.Enricher.Enrich(ctx, res.IPs); err != nil {
-			return res, err
-		}
+	// Every run, even one that added nothing, looks up what is pending:
+	// the addresses of this import, and those that a killed one left.
+	if err := in.Enricher.Enrich(ctx); err != nil {
+		return res, err
 	}
 	return res, nil
 }
@@ -556,9 +551,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				err := commit()
-				res.IPs = acc.IPs()
-				return err
+				return commit()
 			}
 			c = ch
 		case <-timer.C:

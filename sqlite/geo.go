@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"knocks"
@@ -155,6 +156,17 @@ func (s *EventStore) SaveLocations(ctx context.Context, locs map[netip.Addr]knoc
 		return fmt.Errorf("cannot save locations: %w", err)
 	}
 	defer tx.Rollback()
+	if err := s.saveLocations(ctx, tx, locs, source); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
+	}
+	return nil
+}
+
+// saveLocations is SaveLocations within tx.
+func (s *EventStore) saveLocations(ctx context.Context, tx *sql.Tx, locs map[netip.Addr]knocks.Location, source string) error {
 	st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO ip_geo
 		(ip, reserved, country, country_name, registered, city, region, lat, lon, has_coords, asn, org, prefix, source, looked_up)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -180,9 +192,6 @@ func (s *EventStore) SaveLocations(ctx context.Context, locs map[netip.Addr]knoc
 			source, now); err != nil {
 			return fmt.Errorf("cannot save locations: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("cannot save locations: %w", err)
 	}
 	return nil
 }
@@ -217,4 +226,149 @@ func (s *EventStore) GeoSources(ctx context.Context) ([]GeoSource, error) {
 		return nil, fmt.Errorf("cannot read geoip sources: %w", err)
 	}
 	return out, nil
+}
+
+// defaultLocateBatch is the batch of LocatePending when none is given.
+const defaultLocateBatch = 10000
+
+// LocatePending looks up the stored addresses without a location (see
+// knocks.GeoStore). The durable mark is the table geo_progress: every
+// row of connections (fail2ban_events) with an id up to its value has its
+// address in ip_geo. Each batch reads the next rows after the mark whose
+// address has no row in ip_geo (with refresh: no row looked up with
+// the same sources since the second the call began: those are as the
+// call would make them), and commits their locations together with
+// the mark moved to the last row read. The mark moves only from the value
+// this call read: when a Write lowers it meanwhile (a stored connection
+// got an address), it stays lowered for the next call.
+func (s *EventStore) LocatePending(ctx context.Context, refresh bool, batch int, loc knocks.Locator) (int, error) {
+	if batch <= 0 {
+		batch = defaultLocateBatch
+	}
+	since := s.now().Unix()
+	total := 0
+	var source string // loc's sources, asked for when first needed
+	if refresh {
+		source = strings.Join(loc.Sources(), "; ")
+	}
+	for _, t := range []struct{ table, column string }{{"connections", "connections"}, {"fail2ban_events", "fail2ban"}} {
+		var mark int64
+		// column is one of two constants.
+		if err := s.db.QueryRowContext(ctx, "SELECT "+t.column+" FROM geo_progress").Scan(&mark); err != nil {
+			return total, fmt.Errorf("cannot read addresses: %w", err)
+		}
+		after := mark
+		if refresh {
+			after = 0
+		}
+		for {
+			ips, last, end, err := s.pendingBatch(ctx, t.table, after, batch, refresh, since, source)
+			if err != nil {
+				return total, fmt.Errorf("cannot read addresses: %w", err)
+			}
+			if last > after {
+				locs := make(map[netip.Addr]knocks.Location, len(ips))
+				for _, ip := range ips {
+					l, err := loc.Locate(ip)
+					if err != nil {
+						return total, fmt.Errorf("cannot look up %s: %w", ip, err)
+					}
+					locs[ip] = l
+				}
+				if len(ips) > 0 && source == "" {
+					source = strings.Join(loc.Sources(), "; ")
+				}
+				moved, err := s.commitBatch(ctx, locs, source, t.column, mark, last)
+				if err != nil {
+					return total, err
+				}
+				total += len(ips)
+				if moved {
+					mark = last
+				}
+				after = last
+			}
+			if end {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// pendingBatch reads up to batch rows of table after the id after whose
+// address is to be looked up, and returns their distinct valid addresses
+// and the id up to which rows were read: the last row returned, or, when
+// fewer than batch rows were left (end), the last row of the table.
+func (s *EventStore) pendingBatch(ctx context.Context, table string, after int64, batch int, refresh bool, since int64, source string) (ips []netip.Addr, last int64, end bool, err error) {
+	// table is one of two constants.
+	q := `SELECT t.id, t.ip FROM ` + table + ` AS t
+		WHERE t.id > ?1 AND t.ip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ip_geo AS g WHERE g.ip = t.ip)
+		ORDER BY t.id LIMIT ?2`
+	if refresh {
+		q = `SELECT t.id, t.ip FROM ` + table + ` AS t
+		WHERE t.id > ?1 AND t.ip IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ip_geo AS g WHERE g.ip = t.ip AND g.looked_up >= ?3 AND g.source = ?4)
+		ORDER BY t.id LIMIT ?2`
+	}
+	err = s.read(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, q, after, batch, since, source)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		seen := make(map[netip.Addr]bool)
+		n := 0
+		for rows.Next() {
+			var ip string
+			if err := rows.Scan(&last, &ip); err != nil {
+				return err
+			}
+			n++
+			a, err := netip.ParseAddr(ip)
+			if err != nil || seen[a] {
+				continue // a duplicate, or written by hand through the sqlite3 shell: not ours to locate
+			}
+			seen[a] = true
+			ips = append(ips, a)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if n < batch {
+			// Every row after the last one read is located: the mark may
+			// move to the end of the table (of this snapshot).
+			end = true
+			return conn.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM "+table).Scan(&last)
+		}
+		return nil
+	})
+	return ips, last, end, err
+}
+
+// commitBatch stores locs and moves the mark in column of geo_progress from
+// old to last, in one transaction; it reports whether the mark moved (it
+// does not when a Write lowered it since it was read, or last is not past
+// it).
+func (s *EventStore) commitBatch(ctx context.Context, locs map[netip.Addr]knocks.Location, source, column string, old, last int64) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.saveLocations(ctx, tx, locs, source); err != nil {
+		return false, err
+	}
+	// column is one of two constants.
+	res, err := tx.ExecContext(ctx, "UPDATE geo_progress SET "+column+" = ?1 WHERE "+column+" = ?2 AND ?1 > ?2", last, old)
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	return n == 1, nil
 }

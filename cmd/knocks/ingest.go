@@ -102,7 +102,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 
 // enricher returns the GeoIP pass of the pipeline over gs, nil when GeoIP
 // is off. (The addresses that an import with --no-geoip left out are looked
-// up by `knocks geoip refresh`.)
+// up by the next import with GeoIP.)
 func (m *Main) enricher(gs knocks.GeoStore, g *geoFlags) *ingest.Enricher {
 	if g.off {
 		return nil
