@@ -142,8 +142,8 @@ func (in *Ingester) logger() *slog.Logger {
 type Result struct {
 	ImportID int64
 	Inputs   []knocks.InputStats
-	Errors   []error      // one per skipped line or broken input, for the user
-	Skipped  bool     // something was skipped: the exit status is non-zero
+	Errors   []error // one per skipped line or broken input, for the user
+	Skipped  bool    // something was skipped: the exit status is non-zero
 }
 
 // chunk is a run of parsed events of one input and the checkpoint after it.
