@@ -153,8 +153,10 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 // no locks and reads the file as it is, which is right as long as no
 // importer writes it meanwhile.
 //
-// A schema older than this package reads is brought up to date through
-// Open when the file may be written; else OpenReadOnly returns EINVALID
+// A file without any table yet (empty, or being made by a first import)
+// is read as an empty store, without writing to it. A schema older than
+// this package reads is brought up to date through Open when the file may
+// be written; else OpenReadOnly returns EINVALID
 // with the advice to run an import. It returns ENOTFOUND when there is no
 // file at path, and EINVALID for a file that is not a knocks database or
 // whose schema is newer than this package knows.
@@ -173,6 +175,11 @@ func OpenReadOnly(ctx context.Context, path string) (*EventStore, error) {
 		return nil, fmt.Errorf("cannot open db: %w", err)
 	}
 	s, err := openReadOnly(ctx, abs)
+	if errors.Is(err, errNoSchema) {
+		// An empty file, or one whose first import is making its
+		// tables: it holds no events yet, and is not to be written.
+		return Open(ctx, Memory)
+	}
 	if !errors.Is(err, errOldSchema) {
 		return s, err
 	}
@@ -185,6 +192,9 @@ func OpenReadOnly(ctx context.Context, path string) (*EventStore, error) {
 	}
 	return openReadOnly(ctx, abs)
 }
+
+// errNoSchema is the error of a database without any knocks table.
+var errNoSchema = errors.New("no knocks schema")
 
 // errOldSchema is the error of a database whose schema is older than this
 // package reads.
@@ -292,7 +302,7 @@ func checkVersion(ctx context.Context, db *sql.DB) error {
 	}
 	switch want := SchemaVersion(); {
 	case v == 0:
-		return knocks.Errorf(knocks.ENOTFOUND, "the database holds no knocks data yet: run `knocks ingest FILE...` first")
+		return errNoSchema
 	case v > want:
 		return knocks.Errorf(knocks.EINVALID, "the database has schema version %d, newer than this knocks knows (%d): upgrade knocks", v, want)
 	case v < want:

@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -158,11 +157,7 @@ func (m *Main) openReadDB(ctx context.Context, flagValue string) (*sqlite.EventS
 	}
 	s, err := openReadStore(ctx, path)
 	if knocks.ErrorCode(err) == knocks.ENOTFOUND {
-		what := "no database at %s"
-		if _, serr := os.Stat(path); serr == nil {
-			what = "no knocks data in %s yet"
-		}
-		return nil, knocks.Errorf(knocks.ENOTFOUND, what+": run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
+		return nil, knocks.Errorf(knocks.ENOTFOUND, "no database at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
 	}
 	return s, err
 }
