@@ -67,6 +67,9 @@ type BannedSpot struct {
 // Defences is one picture of the defences: what sshd refused by itself,
 // what a banning tool stopped, and what got through.
 type Defences struct {
+	// Dropped is what sshd's listener dropped by itself (Summary.Dropped):
+	// connections that never reached authentication.
+	Dropped int64 `json:"dropped"`
 	// Attempts of the selected connections; of these, AttemptsWhileBanned
 	// came from banned addresses while banned.
 	Attempts int64 `json:"attempts"`

@@ -74,7 +74,7 @@ func WriteAll(dir string, s *knocks.Summary, opts Options) ([]string, error) {
 
 // Build returns the charts that s has data for, in the order WriteAll
 // writes them: attempts over time, users, ips, subnets, asns, countries,
-// ports, heatmap, world, cities, us.
+// ports, heatmap, world, cities, us, banned-map.
 func Build(s *knocks.Summary) []Chart { return build(s, false) }
 
 // build is Build; with anonymized, titles say what Anonymize masked.
@@ -97,6 +97,7 @@ func build(s *knocks.Summary, anonymized bool) []Chart {
 	add("world", worldMap(s))
 	add("cities", cityMap(s))
 	add("us", usMap(s))
+	add("banned-map", bannedMap(s))
 	return out
 }
 

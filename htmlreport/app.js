@@ -215,6 +215,9 @@
         tooltip: { formatter: function (p) { var q = M.points[p.dataIndex]; return tip(q.name + " (" + q.info + ")", [fmt(q.n) + " attempts"]); } }
       });
     }
+    if (M.bubbles && M.bubbles.length) {
+      series.push(bubbleSeries(M.bubbles, M.bubbleMax, 40, "rgba(192,57,43,.55)", dark ? "#ffa198" : "#7f1d12", "bans"));
+    }
     if (M.points && M.points.length && map === "knocks-us") {
       series.push(bubbleSeries(M.points, M.max, 36, dark ? "rgba(88,166,255,.55)" : "rgba(27,111,181,.45)", dark ? "#a5d6ff" : "#0b3a66"));
     }
@@ -224,7 +227,7 @@
         formatter: function (p) {
           var a = byId[p.name];
           if (!a) return "";
-          return tip(a.name + " (" + a.id + ")", [fmt(a.n) + " attempts"]);
+          return tip(a.name + " (" + a.id + ")", [fmt(a.n) + " " + what]);
         }
       }),
       geo: geoBase(map, P),
@@ -238,7 +241,8 @@
     }));
   }
 
-  function bubbleSeries(points, max, maxSize, fill, stroke) {
+  function bubbleSeries(points, max, maxSize, fill, stroke, what) {
+    what = what || "attempts";
     return {
       type: "scatter", coordinateSystem: "geo", name: "cities", z: 5,
       // Symbol size is a diameter: the square root makes the area
@@ -246,7 +250,7 @@
       symbolSize: function (v) { return Math.max(3, maxSize * Math.sqrt(v[2] / max)); },
       itemStyle: { color: fill, borderColor: stroke, borderWidth: 0.8 },
       data: points.map(function (p) { return [p.x, p.y, p.n]; }),
-      tooltip: { formatter: function (p) { var q = points[p.dataIndex]; return tip(q.name, [q.info, fmt(q.n) + " attempts"]); } }
+      tooltip: { formatter: function (p) { var q = points[p.dataIndex]; return tip(q.name, [q.info, fmt(q.n) + " " + what]); } }
     };
   }
 
@@ -321,6 +325,7 @@
     schedule("chart-heatmap", heatChart);
     if (D.world) schedule("chart-world", function () { choropleth("chart-world", "knocks-world", D.world, "attempts"); });
     schedule("chart-cities", cityMap);
+    if (D.banned) schedule("chart-banned", function () { choropleth("chart-banned", "knocks-world", D.banned, "banned addresses"); });
     if (D.us) schedule("chart-us", function () { choropleth("chart-us", "knocks-us", D.us, "attempts"); });
   }
 

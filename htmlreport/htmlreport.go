@@ -299,6 +299,7 @@ type data struct {
 	World     *choropleth    `json:"world"`
 	Cities    *bubbles       `json:"cities"`
 	US        *choropleth    `json:"us"`
+	Banned    *banMap        `json:"banned"`
 }
 
 type countrySerie struct {
@@ -424,6 +425,7 @@ func buildData(s *knocks.Summary, opts Options) *data {
 	d.World = worldData(s)
 	d.Cities = cityData(s, opts.MaxCities)
 	d.US = usData(s, opts.MaxCities)
+	d.Banned = bannedData(s)
 	return d
 }
 

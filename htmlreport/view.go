@@ -45,6 +45,8 @@ type view struct {
 	Locked     []lockedView
 
 	HasTime, HasGeo, HasCities, HasUS bool
+	Bans                              *banView // nil when no ban event was read
+	HasBanMap                         bool
 	HourCut                           bool
 	Sources, Attribution              []string
 }
@@ -113,6 +115,7 @@ type heatRow struct {
 
 func newView(s *knocks.Summary, d *data, opts Options) *view {
 	v := &view{Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut, Filter: filterText(s.Filter)}
+	v.Bans, v.HasBanMap = newBanView(s), d.Banned != nil
 	safe := report.Safe
 	for _, u := range s.TopValidUsers {
 		v.Valid = append(v.Valid, userView{safe(u.User), u.Attempts, u.Share})

@@ -30,8 +30,8 @@ func textBans(p *printer, b *knocks.Bans, o Options) {
 	}
 	p.f("\n  %-15s %s addresses made attempts after a ban of theirs ended\n", "Came back", group(b.ReturnedAfterUnban))
 	d := b.Defences
-	p.f("  %-15s %s attempts reached sshd: %s by addresses banned at some time, %s by addresses never banned; %s logins\n",
-		"Defences", group(d.Attempts), group(d.AttemptsByBanned), group(d.AttemptsNeverBanned), group(d.Logins))
+	p.f("  %-15s sshd dropped %s connections by itself; %s attempts reached sshd: %s by addresses banned at some time,\n  %-15s %s by addresses never banned; %s logins got through\n",
+		"Defences", group(d.Dropped), group(d.Attempts), group(d.AttemptsByBanned), "", group(d.AttemptsNeverBanned), group(d.Logins))
 	if len(b.Jails) > 0 {
 		p.table("Bans per jail", []string{"jail", "bans", "unbans", "ips"}, len(b.Jails), func(i int) []string {
 			j := b.Jails[i]

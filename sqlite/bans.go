@@ -19,7 +19,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, a *accumulator, lo
 	b := &sum.Bans
 	b.Jails, b.TopBanned, b.BannedCountries, b.BannedPlaces = []knocks.JailCount{}, []knocks.BannedIP{}, []knocks.GeoCount{}, []knocks.BannedSpot{}
 	b.TopNeverBanned, b.Timeline = []knocks.IPCount{}, []knocks.TimeCount{}
-	b.Defences.Attempts, b.Defences.Logins = sum.Attempts, sum.Logins
+	b.Defences.Attempts, b.Defences.Logins, b.Defences.Dropped = sum.Attempts, sum.Logins, sum.Dropped
 	// The selected events, as a subquery whose columns are unambiguous in
 	// a join.
 	events := "(SELECT time, kind, jail, ip, bantime, bancount FROM fail2ban_events WHERE " + sel.f2b + ")"

@@ -44,7 +44,7 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 	b := &s.Bans
 	b.Jails, b.TopBanned, b.BannedCountries, b.BannedPlaces = []knocks.JailCount{}, []knocks.BannedIP{}, []knocks.GeoCount{}, []knocks.BannedSpot{}
 	b.TopNeverBanned, b.Timeline = []knocks.IPCount{}, []knocks.TimeCount{}
-	b.Defences.Attempts, b.Defences.Logins = s.Attempts, s.Logins
+	b.Defences.Attempts, b.Defences.Logins, b.Defences.Dropped = s.Attempts, s.Logins, s.Dropped
 
 	var evs []knocks.Fail2banEvent
 	for _, e := range d.Fail2ban {
