@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"context"
+
 	"knocks"
 )
 
@@ -83,4 +85,19 @@ func (j *Journals) After() (c knocks.Cursor, ok bool) {
 		}
 	}
 	return c, ok
+}
+
+// AfterCursor returns the cursor after which this machine's journal is to
+// be read (Journals.After of the stored cursors), "" when the whole journal
+// is to be read.
+func AfterCursor(ctx context.Context, s knocks.EventStore) (string, error) {
+	stored, err := s.JournalCursors(ctx)
+	if err != nil {
+		return "", err
+	}
+	c, ok := NewJournals(stored).After()
+	if !ok {
+		return "", nil
+	}
+	return c.Text, nil
 }

@@ -10,6 +10,13 @@
 // once. Connections cut by an import boundary are loaded back from the
 // store and extended.
 //
+// journald entries are also known by their cursor: per journal (seqnum
+// ID), Journals keeps the position of the last entry stored, entries at or
+// before it are skipped, and the new positions are written in the same
+// batches as the events (knocks.Batch.Cursors), by compare-and-swap. So
+// overlapping exports, journalctl runs after a cursor (AfterCursor) and
+// followed streams store every entry once.
+//
 // Batches are committed by size (Options.CommitLines), at the end of each
 // input, and by time (Options.CommitInterval): before a read of a stream
 // that may block, the reader hands on what it has, so the lines of a quiet

@@ -125,6 +125,14 @@ type Ingester struct {
 	Bans BanDatabase
 }
 
+// resumable is an Input that may say that it cannot be resumed after a
+// checkpoint: the output of journalctl, made anew by each run. Such an
+// input is read from its start; its entries are known by their journal
+// cursors, and its checkpoint row only records the lines read.
+type resumable interface {
+	Resumable() bool
+}
+
 // waiter is an Input whose reads may block (a pipe): OnWait sets a
 // function called before such a read (see source.Input.OnWait).
 type waiter interface {
@@ -326,10 +334,14 @@ func (in *Ingester) begin(ctx context.Context, inp Input, st *knocks.InputStats,
 	if err != nil {
 		return nil, err
 	}
-	cp, err := inp.ResumeAt(cps)
-	if err != nil {
-		res.fail(st, err)
-		return nil, nil
+	// journalctl's output, made anew by each run, is read from its start:
+	// its entries are known by their cursors.
+	var cp *knocks.Checkpoint
+	if r, ok := inp.(resumable); !ok || r.Resumable() {
+		if cp, err = inp.ResumeAt(cps); err != nil {
+			res.fail(st, err)
+			return nil, nil
+		}
 	}
 	r := &reading{inp: inp, fp: fp, st: st, shapes: newShapes(in.Options.withDefaults().MaxShapes), first: true}
 	if cp == nil { // a new input, even when others share its first line
@@ -499,6 +511,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 	// the checkpoint's compare-and-swap).
 	var cp, from *knocks.Checkpoint
 	cursors := map[string]knocks.CursorUpdate{} // the latest position of each journal not yet written
+	needLoad := false                           // the input's first events are still to come
 	lastCommit := time.Now()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -572,10 +585,17 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 				return err
 			}
 		}
-		if c.first && len(c.events) > 0 {
+		// The first events of an input may extend connections stored
+		// before; they may come after chunks without events (lines of
+		// other programs, journal entries imported before).
+		if c.first {
+			needLoad = true
+		}
+		if needLoad && len(c.events) > 0 {
 			if err := in.load(ctx, acc, c.events); err != nil {
 				return err
 			}
+			needLoad = false
 		}
 		for i := range c.events {
 			acc.Add(&c.events[i])

@@ -39,6 +39,16 @@
 // (ErrCompression) fails Open. All these errors are *Error values that name
 // the file (and the line where it helps) and wrap a sentinel for errors.Is.
 //
+// # journald
+//
+// OpenJournal runs journalctl (-o json, sshd's entries by SSHDMatches,
+// after a cursor, optionally following) and returns its output as a
+// Journal, an Input that is never resumed at an offset: its entries are
+// known by their cursors (see knocks.Cursor and ingest.Journals). It tells
+// a missing journalctl, a user who may not read the system journal, and
+// journalctl failing apart (ErrNoJournalctl, ErrJournalAccess,
+// ErrJournalEmpty, ErrJournalctl).
+//
 // # Rotated sets
 //
 // Order sorts the names of rotated sets (auth.log, auth.log.1,

@@ -20,6 +20,9 @@ import (
 var knocksBin string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(fakeJournalEnv) != "" {
+		os.Exit(fakeJournalctl()) // the test binary runs as journalctl
+	}
 	dir, err := os.MkdirTemp("", "knocks-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -50,9 +53,17 @@ type result struct {
 // and a private state directory.
 func runKnocks(t *testing.T, dir string, stdin []byte, args ...string) result {
 	t.Helper()
+	return runKnocksEnv(t, dir, nil, stdin, args...)
+}
+
+// runKnocksEnv is runKnocks with more environment variables (NAME=value),
+// which win over the test's own.
+func runKnocksEnv(t *testing.T, dir string, env []string, stdin []byte, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(knocksBin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "KNOCKS_DB=", "LANG=C")
+	cmd.Env = append(cmd.Env, env...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}

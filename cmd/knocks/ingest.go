@@ -12,19 +12,21 @@ import (
 	"knocks"
 	"knocks/ingest"
 	"knocks/report"
+	"knocks/source"
 )
 
 // IngestCommand imports logs into the database.
 type IngestCommand struct {
-	m     *Main
-	db    string
-	year  int
-	tz    string
-	quiet bool
-	wait  bool
-	host  string
-	f2bDB string
-	geo   geoFlags
+	m       *Main
+	db      string
+	year    int
+	tz      string
+	quiet   bool
+	wait    bool
+	journal bool
+	host    string
+	f2bDB   string
+	geo     geoFlags
 }
 
 func (c *IngestCommand) flags(fs *flag.FlagSet) {
@@ -43,6 +45,7 @@ func (c *IngestCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("ingest")
 	c.flags(fs)
 	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
+	fs.BoolVar(&c.journal, "journal", false, "read sshd's entries from this machine's journal (runs journalctl, after the last entry imported); takes no FILE")
 	return fs
 }
 
@@ -52,11 +55,14 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	switch {
+	case c.journal && (len(names) > 0 || c.f2bDB != ""):
+		return usagef("--journal reads the journal and takes no FILE or --fail2ban-db (import them with another run)")
+	case !c.journal && len(names) == 0 && c.f2bDB == "":
+		return usagef("ingest needs at least one FILE (or - for stdin, or --journal)")
+	}
 	if names, err = withFail2banDB(names, c.f2bDB); err != nil {
 		return err
-	}
-	if len(names) == 0 {
-		return usagef("ingest needs at least one FILE (or - for stdin)")
 	}
 	store, err := c.m.openDB(ctx, c.db)
 	if err != nil {
@@ -76,8 +82,16 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	ing.Options.Host = banHost(c.host)
 	ing.Enricher = c.m.enricher(store, &c.geo)
 	defer ing.Enricher.Close()
-	ordered, err := orderInputs(names)
-	if err != nil {
+	var ordered []string
+	if c.journal {
+		after, err := ingest.AfterCursor(ctx, store)
+		if err != nil {
+			return err
+		}
+		ing.Open = func(ctx context.Context, _ string) (ingest.Input, error) { return openJournal(ctx, after) }
+		ing.LocalJournal = true
+		ordered = []string{source.JournalName}
+	} else if ordered, err = orderInputs(names); err != nil {
 		return err
 	}
 	clearProgress := c.m.withProgress(ing, ordered)

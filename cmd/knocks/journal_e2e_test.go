@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"knocks/source"
 )
 
 // journalEntry is one entry of a journal as `journalctl -o json` (systemd
@@ -207,4 +211,230 @@ func TestJournalTimeOutOfRange(t *testing.T) {
 	if err := os.Remove(log); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// fakeJournal puts the fake journalctl on PATH over a journal of entries
+// and returns the environment for knocks, the journal file and a function
+// that returns the arguments of each journalctl run so far.
+func fakeJournal(t *testing.T, dir string, es []journalEntry) (env []string, file string, runs func() [][]string) {
+	t.Helper()
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(self, filepath.Join(bin, "journalctl")); err != nil && !os.IsExist(err) {
+		t.Fatal(err)
+	}
+	file = filepath.Join(dir, "journal.json")
+	writeFile(t, file, journalText(es), time.Time{})
+	env = []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), fakeJournalEnv + "=" + file}
+	runs = func() [][]string {
+		b, _ := os.ReadFile(file + ".args")
+		var out [][]string
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var args []string
+			if json.Unmarshal([]byte(l), &args) == nil {
+				out = append(out, args)
+			}
+		}
+		return out
+	}
+	return env, file, runs
+}
+
+func lastSSHD(es []journalEntry) journalEntry {
+	for i := len(es) - 1; i >= 0; i-- {
+		if strings.HasPrefix(es[i].comm, "sshd") {
+			return es[i]
+		}
+	}
+	return journalEntry{}
+}
+
+// TestIngestJournal runs `knocks ingest --journal` over a journal that
+// grows: the first run reads the whole journal, a run with nothing new adds
+// nothing, and the next reads after the stored cursor and adds exactly the
+// new entries; the result equals one clean import.
+func TestIngestJournal(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	all := testJournal(400, 0x4e000)
+	clean := filepath.Join(dir, "clean.db")
+	mustOK(t, dir, []byte(journalText(all)), "ingest", "--db", clean, "--no-geoip", "-")
+	want := jsonReport(t, dir, "--db", clean)
+
+	part := all[:len(all)*60/100]
+	env, file, runs := fakeJournal(t, dir, part)
+	ingest := func() result {
+		t.Helper()
+		r := runKnocksEnv(t, dir, env, nil, "ingest", "--db", db, "--no-geoip", "--journal")
+		if r.code != 0 {
+			t.Fatalf("ingest --journal: exit %d\n%s", r.code, r.stderr)
+		}
+		return r
+	}
+	ingest()
+	first := jsonReport(t, dir, "--db", db)
+	if first.Connections == 0 || first.Connections >= want.Connections {
+		t.Fatalf("after the first run: %+v", first)
+	}
+	args := runs()
+	if len(args) != 1 || strings.Contains(strings.Join(args[0], " "), "--after-cursor") {
+		t.Fatalf("first journalctl run: %q, want one without --after-cursor", args)
+	}
+	for _, m := range []string{"_COMM=sshd", "_COMM=sshd-session", "SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session", "+"} {
+		if !slicesContains(args[0], m) {
+			t.Errorf("journalctl run without the match %q: %q", m, args[0])
+		}
+	}
+
+	// Nothing new: nothing added.
+	ingest()
+	sameSummary(t, jsonReport(t, dir, "--db", db), first)
+	wantAfter := "--after-cursor=" + lastSSHD(part).cursor()
+	if args := runs(); len(args) != 2 || !slicesContains(args[1], wantAfter) {
+		t.Fatalf("second journalctl run: %q, want %s", args, wantAfter)
+	}
+
+	// New entries arrive: only they are added.
+	writeFile(t, file, journalText(all), time.Time{})
+	r := ingest()
+	sameSummary(t, jsonReport(t, dir, "--db", db), want)
+	if strings.Contains(r.stderr, "imported before") {
+		t.Errorf("the run after the cursor read old entries:\n%s", r.stderr)
+	}
+	ingest()
+	sameSummary(t, jsonReport(t, dir, "--db", db), want)
+	if args := runs(); len(args) != 4 || !slicesContains(args[3], "--after-cursor="+lastSSHD(all).cursor()) {
+		t.Errorf("fourth journalctl run: %q", args[len(args)-1])
+	}
+}
+
+// TestIngestJournalAfterExports imports an export from stdin and then
+// reads the journal: the export's entries are not counted again, and the
+// journal is read whole the first time (an export's cursor may be another
+// machine's).
+func TestIngestJournalAfterExports(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	all := testJournal(300, 1)
+	clean := filepath.Join(dir, "clean.db")
+	mustOK(t, dir, []byte(journalText(all)), "ingest", "--db", clean, "--no-geoip", "-")
+	want := jsonReport(t, dir, "--db", clean)
+
+	mustOK(t, dir, []byte(journalText(all[:len(all)/2])), "ingest", "--db", db, "--no-geoip", "-")
+	env, _, runs := fakeJournal(t, dir, all)
+	r := runKnocksEnv(t, dir, env, nil, "ingest", "--db", db, "--no-geoip", "--journal")
+	if r.code != 0 || !strings.Contains(r.stderr, "imported before") {
+		t.Fatalf("ingest --journal: exit %d\n%s", r.code, r.stderr)
+	}
+	if args := runs(); len(args) != 1 || strings.Contains(strings.Join(args[0], " "), "--after-cursor") {
+		t.Errorf("journalctl run: %q, want the whole journal", args)
+	}
+	sameSummary(t, jsonReport(t, dir, "--db", db), want)
+}
+
+// TestIngestJournalCannotRead checks the failures of --journal: no
+// journalctl, a user who may not read the journal, an empty journal, and
+// journalctl failing part-way.
+func TestIngestJournalCannotRead(t *testing.T) {
+	es := testJournal(20, 1)
+	tests := []struct {
+		Name string
+		Mode string // of the fake journalctl; "none": no journalctl at all
+		Code int
+		Want []string // in stderr
+	}{
+		{"no journalctl", "none", 1, []string{"journalctl not found", "without journald", "/var/log/auth.log"}},
+		{"hint: not seeing messages of the system", "hint", 1, []string{"cannot read the system journal", "not seeing messages from other users", "systemd-journal", "adm", "sudo"}},
+		{"insufficient permissions", "denied", 1, []string{"cannot read the system journal", "insufficient permissions", "systemd-journal", "adm"}},
+		{"empty journal", "empty", 1, []string{"no sshd entries"}},
+		{"journalctl fails part-way", "broken", 3, []string{"journalctl failed", "Bad message"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, "k.db")
+			journal := es
+			if tt.Mode == "empty" {
+				journal = nil
+			}
+			env, _, _ := fakeJournal(t, dir, journal)
+			switch tt.Mode {
+			case "none":
+				env = []string{"PATH=" + filepath.Join(dir, "nothing")}
+			case "hint", "denied", "broken":
+				env = append(env, fakeJournalModeEnv+"="+tt.Mode)
+			}
+			r := runKnocksEnv(t, dir, env, nil, "ingest", "--db", db, "--no-geoip", "--journal")
+			if r.code != tt.Code {
+				t.Errorf("exit %d, want %d\n%s", r.code, tt.Code, r.stderr)
+			}
+			for _, w := range tt.Want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if tt.Mode == "broken" {
+				// The entries before the failure are stored, and the next
+				// run goes on after them.
+				env = env[:len(env)-1]
+				mustOKEnv(t, dir, env, "ingest", "--db", db, "--no-geoip", "--journal")
+				clean := filepath.Join(dir, "clean.db")
+				mustOK(t, dir, []byte(journalText(es)), "ingest", "--db", clean, "--no-geoip", "-")
+				sameSummary(t, jsonReport(t, dir, "--db", db), jsonReport(t, dir, "--db", clean))
+			}
+		})
+	}
+}
+
+// TestIngestRealJournal runs `knocks ingest --journal` twice against this
+// machine's journal, where there is one with sshd entries that this user
+// may read: the second run adds nothing.
+func TestIngestRealJournal(t *testing.T) {
+	path, err := exec.LookPath("journalctl")
+	if err != nil {
+		t.Skip("no journalctl on this machine")
+	}
+	out, _ := exec.Command(path, append([]string{"-q", "-n", "1", "-o", "json", "--no-pager"}, source.SSHDMatches...)...).Output()
+	if len(bytes.TrimSpace(out)) == 0 {
+		t.Skip("no sshd entries in a journal that this user can read (journald not running, or not in the group systemd-journal or adm)")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	mustOK(t, dir, nil, "ingest", "--db", db, "--no-geoip", "--journal")
+	first := jsonReport(t, dir, "--db", db)
+	r := mustOK(t, dir, nil, "ingest", "--db", db, "--no-geoip", "--journal")
+	second := jsonReport(t, dir, "--db", db)
+	// sshd may have logged meanwhile; the counts never shrink and an
+	// entry is never counted twice: attempts grow by at most what the
+	// second run read.
+	if second.Attempts < first.Attempts || second.Connections < first.Connections {
+		t.Errorf("the second run lowered the counts: %+v then %+v", first, second)
+	}
+	if strings.Contains(r.stderr, "imported before") {
+		t.Errorf("the second run read entries again instead of starting after the cursor:\n%s", r.stderr)
+	}
+}
+
+func slicesContains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func mustOKEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	r := runKnocksEnv(t, dir, env, nil, args...)
+	if r.code != 0 {
+		t.Fatalf("knocks %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r
 }

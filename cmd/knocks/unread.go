@@ -9,6 +9,7 @@ import (
 
 	"knocks/ingest"
 	"knocks/report"
+	"knocks/source"
 )
 
 // unreadInput is an input that could not be read at all.
@@ -123,9 +124,15 @@ func readHint(name string, err error) string {
 				report.Safe(name), report.Safe(g), report.Safe(g))
 		}
 		return fmt.Sprintf("%s is not readable by this user: run knocks with sudo (on Debian and Ubuntu, auth.log is readable by the group adm: `sudo usermod -aG adm $USER`, then log in again)", report.Safe(name))
+	case errors.Is(err, source.ErrNoJournalctl):
+		return "--journal needs systemd's journalctl; on a system without journald, import sshd's log files (/var/log/auth.log on Debian and Ubuntu, /var/log/secure on Red Hat and Fedora)"
+	case errors.Is(err, source.ErrJournalAccess), errors.Is(err, source.ErrJournalEmpty) && os.Geteuid() != 0:
+		return "the system journal is readable by root and the groups systemd-journal and adm: run knocks with sudo, or add yourself to a group with `sudo usermod -aG systemd-journal $USER` (then log in again)"
+	case errors.Is(err, source.ErrJournalEmpty):
+		return "sshd may not log to the journal on this machine: import its log files instead (/var/log/auth.log, /var/log/secure)"
 	case errors.Is(err, fs.ErrNotExist):
 		if _, statErr := os.Stat("/run/systemd/journal"); statErr == nil {
-			return "check the path; this machine runs journald, where sshd may log instead: `journalctl -u ssh -u sshd -o json | knocks ingest -`"
+			return "check the path; this machine runs journald, where sshd may log instead: `knocks ingest --journal`"
 		}
 		return "check the path (sshd logs to /var/log/auth.log on Debian and Ubuntu, /var/log/secure on Red Hat and Fedora)"
 	}

@@ -51,6 +51,16 @@ func openInput(ctx context.Context, name string, stdin io.Reader, last lastLine,
 	return in, nil
 }
 
+// openJournal runs journalctl for sshd's entries after the cursor after
+// ("" for the whole journal).
+func openJournal(ctx context.Context, after string) (ingest.Input, error) {
+	j, err := source.OpenJournal(ctx, source.JournalOptions{After: after})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
 // orderInputs puts rotated sets oldest first.
 func orderInputs(names []string) ([]string, error) { return source.Order(names) }
 
