@@ -94,7 +94,10 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	} else if ordered, err = orderInputs(names); err != nil {
 		return err
 	}
-	clearProgress := c.m.withProgress(ing, ordered)
+	clearProgress := func() {}
+	if !c.journal { // a journal's size is not known; its input keeps its own methods (Resumable, OnWait)
+		clearProgress = c.m.withProgress(ing, ordered)
+	}
 	res, err := ing.Run(ctx, ordered)
 	clearProgress()
 	if err == nil {
