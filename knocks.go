@@ -332,7 +332,10 @@ type Filter struct {
 	Host         string
 	Country      string // ISO 3166 alpha-2
 	ASN          uint32
-	Top          int // rows in each top list; 0 means 10
+	IP           netip.Addr // one source address (drill-down)
+	User         string     // one user name, exactly as stored (drill-down)
+	Subnet       string     // one /24 (IPv4) or /64 (IPv6) subnet, as in Summary.TopSubnets (drill-down)
+	Top          int        // rows in each top list; 0 means 10
 }
 
 // EventStore stores connections and checkpoints and answers reports.

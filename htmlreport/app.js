@@ -368,6 +368,12 @@
     if (wasDark) { dark = true; build(); }
     charts.forEach(function (c) { c.resize(); });
   });
+  // The live dashboard (knocks serve) puts new data blocks in the page and
+  // sends "knocks:data": the charts are drawn again from the new data.
+  document.addEventListener("knocks:data", function () {
+    D = readJSON("knocks-data");
+    build();
+  });
   window.knocksReport = {
     ready: true,
     ms: window.performance ? performance.now() : 0, // when the first charts were drawn

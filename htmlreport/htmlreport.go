@@ -157,6 +157,49 @@ func jsonBlock(v any) ([]byte, error) {
 
 // Render writes s as one self-contained HTML page to w.
 func Render(w io.Writer, s *knocks.Summary, opts Options) error {
+	return render(w, s, opts, nil)
+}
+
+// Live is how a server (the dashboard of `knocks serve`) serves the page:
+// the scripts are files of the server, loaded by URL, instead of inline.
+type Live struct {
+	// Scripts are the URLs of the scripts, in order: ECharts
+	// (Script("echarts.min.js")), the report's script (Script("app.js")),
+	// and any of the server's own.
+	Scripts []string
+	// CSP is the page's Content-Security-Policy; the server sends it as a
+	// header as well (frame-ancestors works only there).
+	CSP string
+}
+
+// RenderLive writes the page of s as Render does, for a server: the data
+// blocks inline, the scripts loaded from live.Scripts. The report's script
+// draws the charts again from new data blocks when the document receives
+// the event "knocks:data".
+func RenderLive(w io.Writer, s *knocks.Summary, opts Options, live Live) error {
+	return render(w, s, opts, &live)
+}
+
+// Script returns an embedded script of the page by name, "echarts.min.js"
+// or "app.js"; nil for another name.
+func Script(name string) []byte {
+	switch name {
+	case "echarts.min.js":
+		return echartsJS
+	case "app.js":
+		return appJS
+	}
+	return nil
+}
+
+// StyleSource returns the CSP source expression that allows the page's
+// inline stylesheet.
+func StyleSource() string {
+	tmplOnce.Do(setup)
+	return hashes.style
+}
+
+func render(w io.Writer, s *knocks.Summary, opts Options, live *Live) error {
 	tmplOnce.Do(setup)
 	if tmplErr != nil {
 		return fmt.Errorf("cannot prepare html report: %w", tmplErr)
@@ -188,6 +231,9 @@ func Render(w io.Writer, s *knocks.Summary, opts Options) error {
 	v := newView(s, d, opts)
 	v.CSP = "default-src 'none'; script-src " + hashes.echarts + " " + hashes.app +
 		"; style-src " + hashes.style + "; img-src data:; base-uri 'none'; form-action 'none'"
+	if live != nil {
+		v.CSP = live.CSP
+	}
 	v.Style = template.CSS(styleCSS) // our own constant stylesheet, not data
 
 	var buf bytes.Buffer
@@ -215,11 +261,17 @@ func Render(w io.Writer, s *knocks.Summary, opts Options) error {
 	if us != nil {
 		block("knocks-us", us)
 	}
-	out.WriteString("<script>")
-	out.Write(echartsJS)
-	out.WriteString("</script>\n<script>")
-	out.Write(appJS)
-	out.WriteString("</script>\n")
+	if live != nil {
+		for _, src := range live.Scripts {
+			out.WriteString(`<script src="` + template.HTMLEscapeString(src) + `"></script>` + "\n")
+		}
+	} else {
+		out.WriteString("<script>")
+		out.Write(echartsJS)
+		out.WriteString("</script>\n<script>")
+		out.Write(appJS)
+		out.WriteString("</script>\n")
+	}
 	out.Write(page[i:])
 	if _, err := w.Write(out.Bytes()); err != nil {
 		return fmt.Errorf("cannot write html report: %w", err)

@@ -228,5 +228,14 @@ func filterText(f knocks.Filter) string {
 	if f.ASN != 0 {
 		parts = append(parts, asnText(f.ASN))
 	}
+	if f.IP.IsValid() {
+		parts = append(parts, "address "+f.IP.String())
+	}
+	if f.User != "" {
+		parts = append(parts, "user "+report.Safe(f.User))
+	}
+	if f.Subnet != "" {
+		parts = append(parts, "subnet "+report.Safe(f.Subnet))
+	}
 	return strings.Join(parts, ", ")
 }

@@ -34,6 +34,15 @@ func penaltyWhere(f knocks.Filter) (string, []any) {
 	if f.ASN != 0 {
 		conds, args = append(conds, "ip IN (SELECT ip FROM ip_geo WHERE asn = ?)"), append(args, int64(f.ASN))
 	}
+	if f.IP.IsValid() {
+		conds, args = append(conds, "ip = ?"), append(args, f.IP.Unmap().String())
+	}
+	if f.User != "" {
+		conds, args = append(conds, "username = ?"), append(args, f.User)
+	}
+	if f.Subnet != "" {
+		conds = append(conds, "0") // no subnet is stored with a penalty
+	}
 	return strings.Join(conds, " AND "), args
 }
 

@@ -86,7 +86,20 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 		conds, args = append(conds, c), append(args, int64(f.ASN))
 		f2b, f2bArgs = append(f2b, c), append(f2bArgs, int64(f.ASN))
 	}
+	if f.IP.IsValid() {
+		conds, args = append(conds, "ip = ?"), append(args, f.IP.Unmap().String())
+		f2b, f2bArgs = append(f2b, "ip = ?"), append(f2bArgs, f.IP.Unmap().String())
+	}
+	if f.User != "" {
+		conds, args = append(conds, "username = ?"), append(args, f.User)
+	}
+	if f.Subnet != "" {
+		conds, args = append(conds, "subnet = ?"), append(args, f.Subnet)
+	}
 	s := selection{ranges: ranges, where: strings.Join(conds, " AND "), args: args, f2b: strings.Join(f2b, " AND "), f2bArgs: f2bArgs}
+	if f.User != "" || f.Subnet != "" {
+		s.f2b = "" // fail2ban.log lines name no user; their subnets are not stored
+	}
 	return s, nil
 }
 

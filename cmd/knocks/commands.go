@@ -42,6 +42,9 @@ var commands = []*command{
 	{name: "watch", args: "FILE...", summary: "follow logs as they are written (tail -F) and import them live",
 		about: "Follows log files as they grow, like tail -F, across logrotate's rotations (rename and create, or copytruncate), and stores every new line within a second or two. It resumes where it stopped after a restart or kill -9. SIGTERM or SIGINT commits what was read and exits 0; SIGHUP reopens the files. New shapes of unrecognised sshd lines are logged as they are met.",
 		new:   func(m *Main) runner { return &WatchCommand{m: m} }},
+	{name: "serve", summary: "serve the live dashboard, a JSON API and Prometheus metrics (127.0.0.1:8022)",
+		about: "Serves the HTML report made live (new attempts appear without a reload; filters; click an address, user, subnet, network or country to drill down), the JSON API under /api/ that the page uses (docs/api.md), and Prometheus metrics at /metrics. It only reads the database: run `knocks watch` (or `watch --serve ADDR`, both in one process) to import. It listens on loopback unless --auth or --insecure-public is given.",
+		new:   func(m *Main) runner { return &ServeCommand{m: m} }},
 	{name: "parse", args: "FILE...", summary: "print one JSON object per recognised event, like fail2ban-regex",
 		about: "Prints one JSON object per recognised event (and with --unmatched, per unrecognised sshd line). A line without an address gets the address of its connection from an earlier line.",
 		new:   func(m *Main) runner { return &ParseCommand{m: m} }},
@@ -194,7 +197,7 @@ var flagValues = map[string][]string{
 }
 
 // fileFlags take a file or directory name.
-var fileFlags = map[string]bool{"db": true, "html": true, "geoip": true, "out": true, "sshd-config": true, "log": true, "journal-dir": true, "sshd": true}
+var fileFlags = map[string]bool{"auth": true, "db": true, "html": true, "geoip": true, "out": true, "sshd-config": true, "log": true, "journal-dir": true, "sshd": true}
 
 // flagsOf returns the flags of a command, sorted by name.
 func flagsOf(m *Main, c *command) []*flag.Flag {

@@ -21,6 +21,7 @@ type WatchCommand struct {
 	wait  bool
 	geo   geoFlags
 	quiet bool
+	serve serveFlags
 }
 
 // FlagSet returns the flags of `knocks watch`.
@@ -32,6 +33,8 @@ func (c *WatchCommand) FlagSet() *flag.FlagSet {
 	fs.DurationVar(&c.poll, "poll", 200*time.Millisecond, "how often the files are checked for new lines")
 	fs.BoolVar(&c.wait, "wait", false, "wait for another running import instead of failing")
 	fs.BoolVar(&c.quiet, "q", false, "log only warnings and errors")
+	fs.StringVar(&c.serve.listen, "serve", "", "also serve the live dashboard, API and metrics at `address` (as knocks serve --listen)")
+	c.serve.register(fs, "")
 	c.geo.register(fs)
 	return fs
 }
@@ -53,6 +56,13 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	}
 	if c.poll <= 0 {
 		return usagef("--poll must be positive")
+	}
+	if c.serve.listen != "" {
+		if err := checkListen(c.serve); err != nil {
+			return err
+		}
+	} else if c.serve.auth != "" || c.serve.insecure {
+		return usagef("--auth and --insecure-public go with --serve")
 	}
 	store, err := c.m.openDB(ctx, c.db)
 	if err != nil {
@@ -89,7 +99,25 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 		}
 	}()
 	ing.Logger.Info("following", "inputs", len(names), "db", store.Path())
+	served := make(chan error, 1)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if c.serve.listen != "" {
+		go func() {
+			err := c.m.serve(sctx, store, c.serve, &c.geo, ing.Logger)
+			if err != nil {
+				ing.Logger.Error("the dashboard stopped", "err", err)
+			}
+			served <- err
+		}()
+	} else {
+		served <- nil
+	}
 	res, err := ing.Follow(ctx, names, ingest.FollowOptions{Poll: c.poll, Reopen: reopen})
+	stop()
+	if serr := <-served; err == nil && serr != nil {
+		err = serr
+	}
 	if res != nil && !c.quiet {
 		printIngest(c.m.Stderr, res)
 	}

@@ -42,9 +42,11 @@ type Data struct {
 // rules (the contract of Summary) are:
 //
 //   - A filter selects connections by start time (Since ≤ start < Until),
-//     host, and the country (or reserved label) or AS of their address.
-//     Fail2ban events are selected by time, address and host (the host
-//     that banned).
+//     host, the country (or reserved label) or AS of their address, and
+//     for a drill-down the address, the user name or the subnet (/24,
+//     /64). Fail2ban events are selected by time, address and host (the
+//     host that banned); none when User or Subnet is set (fail2ban.log
+//     names no user, and their subnets are not stored).
 //   - Attempts, Connections, Scans, Logins and HostileLines add up the
 //     selected connections by knocks.Connection's rules; UniqueIPs,
 //     UniqueHosts and UniqueUsers count the distinct addresses, the
@@ -114,6 +116,15 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		if !geoMatch(c.IP) {
 			continue
 		}
+		if f.IP.IsValid() && c.IP.Unmap() != f.IP.Unmap() {
+			continue
+		}
+		if f.User != "" && (!c.HasUser || c.User != f.User) {
+			continue
+		}
+		if f.Subnet != "" && Subnet(c.IP) != f.Subnet {
+			continue
+		}
 		sel = append(sel, c)
 	}
 
@@ -145,6 +156,9 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		t := e.Time.Unix()
 		if !f.Since.IsZero() && t < f.Since.Unix() || !f.Until.IsZero() && t >= f.Until.Unix() || !geoMatch(e.IP) ||
 			f.Host != "" && e.Host != f.Host {
+			continue
+		}
+		if f.IP.IsValid() && e.IP.Unmap() != f.IP.Unmap() || f.User != "" || f.Subnet != "" {
 			continue
 		}
 		widen(s, sec(e.Time), sec(e.Time))
@@ -567,6 +581,9 @@ func expectedPenalties(s *knocks.Summary, pen []knocks.PenaltyEvent, f knocks.Fi
 			continue
 		}
 		if f.Host != "" && e.Host != f.Host || (f.Country != "" || f.ASN != 0) && !geoMatch(e.IP) {
+			continue
+		}
+		if f.IP.IsValid() && e.IP.Unmap() != f.IP.Unmap() || f.User != "" && e.User != f.User || f.Subnet != "" {
 			continue
 		}
 		widen(s, sec(e.Time), sec(e.Time))

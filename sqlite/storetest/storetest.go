@@ -516,6 +516,14 @@ func testSummary(t *testing.T, s knocks.EventStore) {
 		{ASN: 4134},
 		{ASN: 64500, Since: at(10)},
 		{Since: base.AddDate(1, 0, 0)},
+		{IP: addr("198.51.100.23")},
+		{IP: addr("203.0.113.7"), Since: at(8)},
+		{IP: addr("192.0.2.255")},
+		{User: "admin"},
+		{User: "oracle"},
+		{User: "nosuchuser"},
+		{Subnet: "198.51.100.0/24"},
+		{Subnet: "203.0.113.0/24", User: "admin"},
 	}
 	for _, f := range filters {
 		got, err := s.Summary(ctx, f)

@@ -1,0 +1,158 @@
+// knocks serve: makes the HTML report live. It adds a filter form and a
+// drill-down panel, turns addresses, user names, subnets, networks and
+// countries of the tables into drill-down links, and on each change notice
+// of /api/events fetches the page again and puts its numbers, tables and
+// chart data in place (app.js draws the charts again on "knocks:data").
+// Every piece of data is set as text (textContent, URLSearchParams), never
+// as markup.
+(function () {
+  "use strict";
+
+  var params = new URLSearchParams(location.search);
+  var FIELDS = [["since", "since (7d, 2024-02-25)"], ["until", "until"], ["host", "host"], ["country", "country (CN)"],
+    ["asn", "AS number"], ["ip", "address"], ["user", "user name"], ["subnet", "subnet (/24, /64)"]];
+  var KINDS = ["ip", "user", "subnet", "asn", "country"];
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  // The filter form.
+  var header = document.querySelector("header");
+  var form = el("form", { method: "get", action: "/", id: "live-filter", "aria-label": "Filter" });
+  FIELDS.forEach(function (f) {
+    var label = el("label", {}, f[1] + " ");
+    var input = el("input", { name: f[0], size: "12", maxlength: "200" });
+    input.value = params.get(f[0]) || "";
+    label.appendChild(input);
+    form.appendChild(label);
+    form.appendChild(document.createTextNode(" "));
+  });
+  form.appendChild(el("button", { type: "submit" }, "Filter"));
+  form.appendChild(document.createTextNode(" "));
+  form.appendChild(el("a", { href: "/" }, "clear"));
+  form.addEventListener("submit", function () {
+    Array.prototype.forEach.call(form.elements, function (i) { if (i.name && !i.value) i.disabled = true; });
+  });
+  var status = el("p", { id: "live-status", "aria-live": "polite" }, "live: connecting…");
+  status.className = "period";
+  if (header) { header.appendChild(form); header.appendChild(status); }
+
+  function drillHref(kind, key) {
+    var q = new URLSearchParams(location.search);
+    q.set(kind, key);
+    return "/?" + q.toString();
+  }
+
+  // Drill-down links in the tables: [table id, column, kind, how to read the key].
+  var LINKS = [["table-ips", 1, "ip"], ["table-valid-users", 1, "user"], ["table-invalid-users", 1, "user"],
+    ["table-subnets", 1, "subnet"], ["table-asns", 1, "asn"], ["table-countries", 1, "country", "abbr"]];
+  function link() {
+    LINKS.forEach(function (l) {
+      var table = document.getElementById(l[0]);
+      if (!table) return;
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (tr) {
+        var td = tr.cells[l[1]];
+        if (!td || td.classList.contains("empty") || td.querySelector("a.drill")) return;
+        var src = l[3] ? td.querySelector(l[3]) : td;
+        var key = src ? src.textContent.trim() : "";
+        if (!key) return;
+        var a = el("a", { href: drillHref(l[2], key), "class": "drill", "data-kind": l[2] });
+        while (td.firstChild) a.appendChild(td.firstChild);
+        td.appendChild(a);
+      });
+    });
+  }
+
+  // The drill-down panel: first and last seen, ever logged in, geo.
+  function panel() {
+    var kind = null;
+    KINDS.forEach(function (k) { if (!kind && params.get(k)) kind = k; });
+    var old = document.getElementById("live-drill");
+    if (!kind) { if (old) old.remove(); return; }
+    var q = new URLSearchParams(location.search);
+    q.delete(kind);
+    fetch("/api/" + kind + "/" + encodeURIComponent(params.get(kind)) + "?" + q.toString(), { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        if (!d) return;
+        var sec = el("section", { id: "live-drill", "aria-label": "Drill-down" });
+        sec.appendChild(el("h2", {}, "Drill-down: " + d.kind + " " + d.key));
+        var dl = el("dl");
+        function row(k, v) { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, v)); }
+        row("first seen", d.first && d.first.indexOf("0001") !== 0 ? d.first : "never");
+        row("last seen", d.last && d.last.indexOf("0001") !== 0 ? d.last : "never");
+        row("ever logged in", d.ever_logged_in ? "yes (" + d.logins + " logins)" : "no");
+        row("attempts", String(d.attempts));
+        if (d.geo) row("where", [d.geo.country || "", d.geo.asn ? "AS" + d.geo.asn : "", d.geo.org || ""].join(" ").trim() || "unknown");
+        row("users tried", (d.users || []).map(function (u) { return u.user; }).join(", ") || "none");
+        row("ports", (d.ports || []).map(function (p) { return p.key; }).join(", ") || "none");
+        sec.appendChild(dl);
+        var cur = document.getElementById("live-drill");
+        if (cur) cur.replaceWith(sec);
+        else { var main = document.querySelector("main"); if (main) main.insertBefore(sec, main.firstChild); }
+      })
+      .catch(function () {});
+  }
+
+  // A change: fetch the page again and put the new parts in place.
+  var busy = false, again = false;
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(location.pathname + location.search, { cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+      .then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        ["headline"].forEach(function (id) {
+          var n = doc.getElementById(id), o = document.getElementById(id);
+          if (n && o) o.replaceWith(document.adoptNode(n));
+        });
+        Array.prototype.forEach.call(doc.querySelectorAll("main table[id]"), function (n) {
+          var o = document.getElementById(n.id);
+          if (o) o.replaceWith(document.adoptNode(n));
+        });
+        ["knocks-data"].forEach(function (id) {
+          var n = doc.getElementById(id), o = document.getElementById(id);
+          if (n && o) o.textContent = n.textContent;
+        });
+        var np = doc.querySelector("header .period"), op = document.querySelector("header .period");
+        if (np && op) op.textContent = np.textContent;
+        link();
+        document.dispatchEvent(new Event("knocks:data"));
+        panel();
+        status.textContent = "live: updated " + new Date().toLocaleTimeString();
+        window.knocksLive.updates++;
+      })
+      .catch(function (e) { status.textContent = "live: cannot update (" + e.message + ")"; })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  window.knocksLive = { updates: 0, connected: false };
+  link();
+  panel();
+  if ("EventSource" in window) {
+    var es = new EventSource("/api/events");
+    var seen = null;
+    es.addEventListener("hello", function (e) {
+      var g = JSON.parse(e.data).generation;
+      window.knocksLive.connected = true;
+      status.textContent = "live";
+      if (seen !== null && g !== seen) refresh();
+      seen = g;
+    });
+    es.addEventListener("change", function (e) {
+      seen = JSON.parse(e.data).generation;
+      refresh();
+    });
+    es.onerror = function () { status.textContent = "live: reconnecting…"; };
+  } else {
+    setInterval(refresh, 10000);
+  }
+})();

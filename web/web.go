@@ -1,0 +1,435 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"knocks"
+	"knocks/htmlreport"
+	"knocks/report"
+)
+
+// Store is what the server reads.
+type Store interface {
+	// Summary computes the report for a filter.
+	Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error)
+}
+
+// Config configures a Server.
+type Config struct {
+	// Store answers the summaries.
+	Store Store
+	// Generation returns a number that changes whenever the stored data
+	// changes; nil means the data never changes.
+	Generation func(ctx context.Context) (int64, error)
+	// Decorate, when set, completes each computed summary (the GeoIP
+	// attribution lines).
+	Decorate func(*knocks.Summary)
+	// Auth, when set, is required of every request.
+	Auth *Auth
+	// Metrics, when set, is served at /metrics.
+	Metrics http.Handler
+	// Logger receives errors; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock for relative filters (since=7d); nil is time.Now.
+	Now func() time.Time
+	// Title is the dashboard's title; "" is "knocks live".
+	Title string
+	// CheckEvery is how often the generation is read (default 500 ms).
+	CheckEvery time.Duration
+	// MinRecompute is the shortest time between two computations of the
+	// summary of one filter (default 1 s).
+	MinRecompute time.Duration
+	// MaxStreams bounds the open event streams (default 100).
+	MaxStreams int
+	// MaxFilters bounds the summaries kept, one per filter (default 64).
+	MaxFilters int
+}
+
+// Limits of what a request may ask.
+const (
+	// MaxQuery is the longest query string accepted, in bytes.
+	MaxQuery = 2048
+	// MaxTop is the largest top list a request may ask for.
+	MaxTop = 100
+	// computeTimeout bounds one computation of a summary.
+	computeTimeout = 60 * time.Second
+	// requestTimeout bounds the wait of one request for a summary.
+	requestTimeout = 30 * time.Second
+	// streamLife is how long one event stream stays open; the browser's
+	// EventSource connects again by itself.
+	streamLife = 10 * time.Minute
+)
+
+// Server serves the dashboard, the API and the metrics. Run must be
+// running for the summaries to follow changes.
+type Server struct {
+	cfg  Config
+	mux  *http.ServeMux
+	log  *slog.Logger
+	csp  string
+	sem  chan struct{} // bounds concurrent computations
+	strm chan struct{} // bounds open streams
+
+	mu      sync.Mutex
+	gen     int64
+	changed chan struct{} // closed and replaced when gen moves
+	cache   map[string]*entry
+	clock   int64 // counts uses, for the least recently used entry
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	if cfg.CheckEvery <= 0 {
+		cfg.CheckEvery = 500 * time.Millisecond
+	}
+	if cfg.MinRecompute <= 0 {
+		cfg.MinRecompute = time.Second
+	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = 100
+	}
+	if cfg.MaxFilters <= 0 {
+		cfg.MaxFilters = 64
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Title == "" {
+		cfg.Title = "knocks live"
+	}
+	s := &Server{
+		cfg:     cfg,
+		mux:     http.NewServeMux(),
+		log:     cfg.Logger,
+		sem:     make(chan struct{}, 2),
+		strm:    make(chan struct{}, cfg.MaxStreams),
+		changed: make(chan struct{}),
+		cache:   make(map[string]*entry),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.csp = "default-src 'none'; script-src 'self'; style-src " + htmlreport.StyleSource() +
+		"; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	s.mux.HandleFunc("GET /{$}", s.dashboard)
+	s.mux.HandleFunc("GET /static/{name}", s.static)
+	s.mux.HandleFunc("GET /api/summary", s.summary)
+	s.mux.HandleFunc("GET /api/events", s.events)
+	for _, kind := range []string{"ip", "user", "country", "asn", "subnet"} {
+		s.mux.HandleFunc("GET /api/"+kind+"/{key...}", s.drill(kind))
+	}
+	if cfg.Metrics != nil {
+		s.mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	return s
+}
+
+// Run reads the generation every CheckEvery until ctx ends, and tells the
+// open streams when it moved.
+func (s *Server) Run(ctx context.Context) {
+	if s.cfg.Generation == nil {
+		<-ctx.Done()
+		return
+	}
+	t := time.NewTicker(s.cfg.CheckEvery)
+	defer t.Stop()
+	for {
+		g, err := s.cfg.Generation(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("cannot read the database generation", "err", err)
+		} else {
+			s.setGeneration(g)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) setGeneration(g int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g == s.gen {
+		return
+	}
+	s.gen = g
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// generation returns the current generation and a channel closed when it
+// moves.
+func (s *Server) generation() (int64, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen, s.changed
+}
+
+// ServeHTTP serves a request: security headers, the bounds of a request,
+// authentication, then the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", s.csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		http.Error(w, "read-only: only GET and HEAD", http.StatusMethodNotAllowed)
+		return
+	}
+	if len(r.URL.RawQuery) > MaxQuery || len(r.URL.Path) > MaxQuery {
+		http.Error(w, "request too long", http.StatusRequestURITooLong)
+		return
+	}
+	if s.cfg.Auth != nil && !s.cfg.Auth.Allow(r) {
+		s.cfg.Auth.Challenge(w)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// badRequest is a client error with a message safe to show.
+type badRequest struct{ msg string }
+
+func (e *badRequest) Error() string { return e.msg }
+
+func badf(format string, args ...any) error {
+	return &badRequest{report.Safe(fmt.Sprintf(format, args...))}
+}
+
+// Filter reads a filter from query parameters: since, until, host,
+// country, asn, ip, user, subnet and top, with the meanings of the flags
+// of `knocks report`.
+func Filter(q map[string][]string, now time.Time) (knocks.Filter, error) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	f := knocks.Filter{Host: get("host"), Country: strings.ToUpper(get("country")), User: get("user"), Subnet: get("subnet"), Top: 10}
+	var err error
+	if f.Since, err = knocks.ParseWhen(get("since"), now); err != nil {
+		return f, badf("since: %v", err)
+	}
+	if f.Until, err = knocks.ParseWhen(get("until"), now); err != nil {
+		return f, badf("until: %v", err)
+	}
+	if v := get("asn"); v != "" {
+		n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(v), "AS"), 10, 32)
+		if err != nil {
+			return f, badf("asn: %q is not an AS number", v)
+		}
+		f.ASN = uint32(n)
+	}
+	if v := get("ip"); v != "" {
+		ip, err := netip.ParseAddr(v)
+		if err != nil {
+			return f, badf("ip: %q is not an address", v)
+		}
+		f.IP = ip.Unmap()
+	}
+	if v := get("subnet"); v != "" {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			return f, badf("subnet: %q is not a subnet such as 198.51.100.0/24", v)
+		}
+		f.Subnet = p.Masked().String()
+	}
+	if v := get("top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxTop {
+			return f, badf("top: %q is not a number from 1 to %d", v, MaxTop)
+		}
+		f.Top = n
+	}
+	if len(f.User) > knocks.MaxUserLen || len(f.Host) > 255 || len(f.Country) > 32 {
+		return f, badf("a filter value is too long")
+	}
+	return f, nil
+}
+
+// key is the cache key of a filter: its fields, with times to the second.
+func key(f knocks.Filter) string {
+	b, _ := json.Marshal([]any{f.Since.Unix(), f.Until.Unix(), f.Since.IsZero(), f.Until.IsZero(), f.Host, f.Country, f.ASN, f.IP.String(), f.User, f.Subnet, f.Top})
+	return string(b)
+}
+
+// entry is the cached summary of one filter.
+type entry struct {
+	filter knocks.Filter
+
+	mu       sync.Mutex
+	ready    chan struct{} // closed when the first computation ended
+	gen      int64         // the generation the summary was computed at
+	sum      *knocks.Summary
+	json     []byte
+	html     []byte // rendered on demand
+	err      error
+	busy     bool // a computation runs
+	computed time.Time
+	used     int64
+}
+
+// result is what a request gets of an entry.
+type result struct {
+	sum  *knocks.Summary
+	json []byte
+	e    *entry
+}
+
+// get returns the summary of f: the cached one when it is of the current
+// generation; else the cached one at once while a new one is computed
+// (stale while revalidating), or, the first time, the new one.
+func (s *Server) get(ctx context.Context, f knocks.Filter) (result, error) {
+	// Relative times (since=7d) are fixed to the minute, so that clients
+	// share one entry.
+	k := key(f)
+	s.mu.Lock()
+	gen := s.gen
+	e := s.cache[k]
+	if e == nil {
+		if len(s.cache) >= s.cfg.MaxFilters {
+			s.evict()
+		}
+		e = &entry{filter: f, ready: make(chan struct{})}
+		s.cache[k] = e
+	}
+	s.clock++
+	e.used = s.clock
+	s.mu.Unlock()
+
+	e.mu.Lock()
+	first := e.sum == nil && e.err == nil
+	stale := e.gen != gen || e.err != nil
+	if !e.busy && (first || stale && time.Since(e.computed) >= s.cfg.MinRecompute) {
+		e.busy = true
+		go s.compute(e, gen)
+	}
+	e.mu.Unlock()
+
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return result{}, ctx.Err()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sum == nil {
+		return result{}, e.err
+	}
+	return result{sum: e.sum, json: e.json, e: e}, nil
+}
+
+// evict drops the least recently used entry; s.mu is held.
+func (s *Server) evict() {
+	var oldest string
+	var used int64 = -1
+	for k, e := range s.cache {
+		if used < 0 || e.used < used {
+			oldest, used = k, e.used
+		}
+	}
+	delete(s.cache, oldest)
+}
+
+// compute computes the summary of e at generation gen.
+func (s *Server) compute(e *entry, gen int64) {
+	s.sem <- struct{}{}
+	defer func() { <-s.sem }()
+	ctx, cancel := context.WithTimeout(context.Background(), computeTimeout)
+	defer cancel()
+	sum, err := s.cfg.Store.Summary(ctx, e.filter)
+	var js bytes.Buffer
+	if err == nil {
+		if s.cfg.Decorate != nil {
+			s.cfg.Decorate(sum)
+		}
+		err = report.JSON(&js, sum)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.busy = false
+	e.computed = time.Now()
+	if err != nil {
+		s.log.Warn("cannot compute summary", "err", err)
+		e.err = errors.New("cannot compute the summary")
+	} else {
+		e.sum, e.json, e.html, e.err, e.gen = sum, js.Bytes(), nil, nil, gen
+	}
+	select {
+	case <-e.ready:
+	default:
+		close(e.ready)
+	}
+}
+
+// filterFrom reads the filter of a request, answering it when it is bad.
+func (s *Server) filterFrom(w http.ResponseWriter, r *http.Request) (knocks.Filter, bool) {
+	now := s.cfg.Now().UTC().Truncate(time.Minute)
+	f, err := Filter(r.URL.Query(), now)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return f, false
+	}
+	return f, true
+}
+
+// fail answers a request whose summary could not be had.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		http.Error(w, "the summary is still being computed; try again", http.StatusServiceUnavailable)
+		return
+	}
+	http.Error(w, "cannot compute the summary", http.StatusInternalServerError)
+}
+
+// summary serves /api/summary: the keys of `knocks report --format json`.
+func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.filterFrom(w, r)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	res, err := s.get(ctx, f)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSONBytes(w, res.json)
+}
+
+func writeJSONBytes(w http.ResponseWriter, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "cannot encode", http.StatusInternalServerError)
+		return
+	}
+	writeJSONBytes(w, append(b, '\n'))
+}
