@@ -157,7 +157,7 @@ func jsonBlock(v any) ([]byte, error) {
 
 // Render writes s as one self-contained HTML page to w.
 func Render(w io.Writer, s *knocks.Summary, opts Options) error {
-	return render(w, s, opts, nil)
+	return renderPage(w, s, opts, nil)
 }
 
 // Live is how a server (the dashboard of `knocks serve`) serves the page:
@@ -177,7 +177,7 @@ type Live struct {
 // draws the charts again from new data blocks when the document receives
 // the event "knocks:data".
 func RenderLive(w io.Writer, s *knocks.Summary, opts Options, live Live) error {
-	return render(w, s, opts, &live)
+	return renderPage(w, s, opts, &live)
 }
 
 // Script returns an embedded script of the page by name, "echarts.min.js"
@@ -199,7 +199,7 @@ func StyleSource() string {
 	return hashes.style
 }
 
-func render(w io.Writer, s *knocks.Summary, opts Options, live *Live) error {
+func renderPage(w io.Writer, s *knocks.Summary, opts Options, live *Live) error {
 	tmplOnce.Do(setup)
 	if tmplErr != nil {
 		return fmt.Errorf("cannot prepare html report: %w", tmplErr)

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"knocks/htmlreport"
 )
@@ -57,7 +58,10 @@ func (s *Server) page(res result) ([]byte, error) {
 	}
 	e.mu.Unlock()
 	var b bytes.Buffer
-	live := htmlreport.Live{CSP: s.csp, Scripts: []string{"/static/echarts.min.js", "/static/app.js", "/static/live.js"}}
+	// frame-ancestors works only as a header; in the page's <meta> it is
+	// ignored with a warning.
+	meta := strings.Replace(s.csp, "; frame-ancestors 'none'", "", 1)
+	live := htmlreport.Live{CSP: meta, Scripts: []string{"/static/echarts.min.js", "/static/app.js", "/static/live.js"}}
 	if err := htmlreport.RenderLive(&b, res.sum, htmlreport.Options{Title: s.cfg.Title}, live); err != nil {
 		return nil, err
 	}

@@ -25,18 +25,17 @@ type serveFlags struct {
 	insecure bool
 }
 
-func (s *serveFlags) register(fs *flag.FlagSet, listenDefault string) {
+func (s *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.auth, "auth", "", "require credentials listed in `FILE`: lines \"token SECRET\" (bearer) or \"USER:BCRYPT-HASH\" (basic auth, htpasswd -nB USER)")
 	fs.BoolVar(&s.insecure, "insecure-public", false, "allow a non-loopback listen address without --auth (anyone who can reach it reads the data)")
 }
 
 // ServeCommand serves the live dashboard, the JSON API and the metrics.
 type ServeCommand struct {
-	m    *Main
-	db   string
-	srv  serveFlags
-	geo  geoFlags
-	poll time.Duration
+	m   *Main
+	db  string
+	srv serveFlags
+	geo geoFlags
 }
 
 // FlagSet returns the flags of `knocks serve`.
@@ -44,7 +43,7 @@ func (c *ServeCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("serve")
 	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
 	fs.StringVar(&c.srv.listen, "listen", "127.0.0.1:8022", "the `address` to listen on; a non-loopback one needs --auth or --insecure-public")
-	c.srv.register(fs, "127.0.0.1:8022")
+	c.srv.register(fs)
 	c.geo.register(fs)
 	return fs
 }

@@ -34,7 +34,7 @@ func (c *WatchCommand) FlagSet() *flag.FlagSet {
 	fs.BoolVar(&c.wait, "wait", false, "wait for another running import instead of failing")
 	fs.BoolVar(&c.quiet, "q", false, "log only warnings and errors")
 	fs.StringVar(&c.serve.listen, "serve", "", "also serve the live dashboard, API and metrics at `address` (as knocks serve --listen)")
-	c.serve.register(fs, "")
+	c.serve.register(fs)
 	c.geo.register(fs)
 	return fs
 }
@@ -100,20 +100,20 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	}()
 	ing.Logger.Info("following", "inputs", len(names), "db", store.Path())
 	served := make(chan error, 1)
-	sctx, stop := context.WithCancel(ctx)
+	fctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if c.serve.listen != "" {
 		go func() {
-			err := c.m.serve(sctx, store, c.serve, &c.geo, ing.Logger)
+			err := c.m.serve(fctx, store, c.serve, &c.geo, ing.Logger)
 			if err != nil {
-				ing.Logger.Error("the dashboard stopped", "err", err)
+				stop() // the dashboard failed: stop following too, and say why
 			}
 			served <- err
 		}()
 	} else {
 		served <- nil
 	}
-	res, err := ing.Follow(ctx, names, ingest.FollowOptions{Poll: c.poll, Reopen: reopen})
+	res, err := ing.Follow(fctx, names, ingest.FollowOptions{Poll: c.poll, Reopen: reopen})
 	stop()
 	if serr := <-served; err == nil && serr != nil {
 		err = serr

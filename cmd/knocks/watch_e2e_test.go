@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -73,8 +74,11 @@ func waitAttempts(t *testing.T, dir, db string, want int64, w *watcher) time.Dur
 	start := time.Now()
 	var got summary
 	for time.Since(start) < 60*time.Second {
-		if _, err := os.Stat(db); err == nil {
-			got = jsonReport(t, dir, "--db", db)
+		if r := runKnocks(t, dir, nil, "report", "--format", "json", "--no-geoip", "--db", db); r.code == 0 {
+			got = summary{}
+			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+				t.Fatalf("report is not JSON: %v", err)
+			}
 			if got.Attempts == want {
 				return time.Since(start)
 			}
