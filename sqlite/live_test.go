@@ -55,7 +55,7 @@ func TestActivity(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: storetest.Clone(d.Connections), Penalties: d.Penalties,
-		Checkpoint: &knocks.Checkpoint{Fingerprint: "x", Name: "auth.log", Offset: 10, Lines: 1}}); err != nil {
+		Checkpoint: &knocks.Checkpoint{Fingerprint: "x", Name: "auth.log", Offset: 10, Lines: 1, New: true}}); err != nil {
 		t.Fatal(err)
 	}
 	locs := map[netip.Addr]knocks.Location{}

@@ -96,10 +96,10 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 	if f.Subnet != "" {
 		conds, args = append(conds, "subnet = ?"), append(args, f.Subnet)
 	}
-	s := selection{ranges: ranges, where: strings.Join(conds, " AND "), args: args, f2b: strings.Join(f2b, " AND "), f2bArgs: f2bArgs}
 	if f.User != "" || f.Subnet != "" {
-		s.f2b = "" // fail2ban.log lines name no user; their subnets are not stored
+		f2b = append(f2b, "0") // fail2ban.log lines name no user; their subnets are not stored
 	}
+	s := selection{ranges: ranges, where: strings.Join(conds, " AND "), args: args, f2b: strings.Join(f2b, " AND "), f2bArgs: f2bArgs}
 	return s, nil
 }
 

@@ -50,7 +50,8 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 	for _, e := range d.Fail2ban {
 		t := e.Time.Unix()
 		if !f.Since.IsZero() && t < f.Since.Unix() || !f.Until.IsZero() && t >= f.Until.Unix() ||
-			f.Host != "" && e.Host != f.Host || !geoMatch(e.IP) {
+			f.Host != "" && e.Host != f.Host || !geoMatch(e.IP) ||
+			f.IP.IsValid() && e.IP.Unmap() != f.IP.Unmap() || f.User != "" || f.Subnet != "" {
 			continue
 		}
 		evs = append(evs, e)
