@@ -7,9 +7,10 @@
 // common first, every connection is one sshd process with the multi-line
 // sequences that OpenSSH 8 and 9 write (invalid users with PAM lines,
 // root brute force with "message repeated", MaxAuthTries, keys-only
-// probes, scans of every kind, logins with their sessions), connections
-// interleave, and about a tenth of the lines come from other programs
-// (CRON, sudo, systemd-logind). Output is RFC 3164 or RFC 3339 syslog or
+// probes, scans of every kind, logins with their sessions; on OpenSSH 9.8+
+// hosts the listener's penalties and drops, RefuseConnection and
+// pam_faillock lockouts), connections interleave, and about a tenth of the
+// lines come from other programs (CRON, sudo, systemd-logind). Output is RFC 3164 or RFC 3339 syslog or
 // `journalctl -o json`, and the same seed always gives the same bytes.
 package gen
 
