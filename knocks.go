@@ -257,7 +257,7 @@ type PenaltyEvent struct {
 // Offset: inputs that share a first line (a blank line, a header) are told
 // apart by their Sums, and each has a checkpoint of its own.
 type Checkpoint struct {
-	Fingerprint string    // hex SHA-256 of the first line (at most FingerprintLen bytes)
+	Fingerprint string    // hex SHA-256 of the first line (at most FingerprintLen bytes); "journal:" and that for journalctl output
 	Name        string    // the name the input was last imported under
 	Offset      int64     // bytes of decompressed content consumed, through the last line read
 	Lines       int64     // lines consumed

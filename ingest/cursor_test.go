@@ -193,3 +193,22 @@ func (r *racer) Write(ctx context.Context, b *knocks.Batch) error {
 	}
 	return r.memStore.Write(ctx, b)
 }
+
+// TestJournalExportCutsConnection imports an export that ends inside a
+// connection, then one that starts long before that: the first chunks of
+// the second hold only entries imported before, and the first events
+// after them must still extend the cut connection, not start another.
+func TestJournalExportCutsConnection(t *testing.T) {
+	all := journalLog("aa", 300, 1)
+	s := newMemStore()
+	cut := 3*180 + 1 // after the invalid-user line of connection 180
+	if _, err := run(t, s, Options{ChunkLines: 50}, &memInput{name: "a", lines: all[:cut]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, s, Options{ChunkLines: 50}, &memInput{name: "b", lines: all[300:]}); err != nil {
+		t.Fatal(err)
+	}
+	if c, a := totals(t, s); c != 300 || a != 300 || len(s.conns) != 300 {
+		t.Errorf("%d connections, %d attempts, %d rows; want 300 each", c, a, len(s.conns))
+	}
+}
