@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -15,25 +14,6 @@ import (
 
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 )
-
-// runEnv runs the binary as runKnocks does, with extra environment
-// variables (later ones win).
-func runEnv(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(knocksBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "TZ=UTC", "XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "KNOCKS_DB=", "KNOCKS_GEOIP=", "NO_COLOR=", "LANG=C"), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("cannot run knocks: %v", err)
-	}
-	return result{out.String(), errb.String(), code}
-}
 
 // TestBashCompletion sources the script in bash and asks it to complete
 // what a user types.
@@ -224,7 +204,7 @@ func TestReportConventions(t *testing.T) {
 	if strings.Contains(color, "\x1b[31m") {
 		t.Errorf("the attacker's escape reached the terminal:\n%q", color)
 	}
-	if r := runEnv(t, dir, []string{"NO_COLOR=1"}, "report", "--color", "always", log); !strings.Contains(r.stdout, "\x1b[") {
+	if r := runKnocksEnv(t, dir, []string{"NO_COLOR=1"}, nil, "report", "--color", "always", log); !strings.Contains(r.stdout, "\x1b[") {
 		t.Errorf("--color always must win over NO_COLOR")
 	}
 	if r := runKnocks(t, dir, nil, "report", "--color", "sometimes", log); r.code != exitUsage {
@@ -311,7 +291,7 @@ func TestGeoIPFromEnvironment(t *testing.T) {
 	})
 	log := filepath.Join(dir, "auth.log")
 	writeFile(t, log, connLines("Feb  5 10:00:01", 101, "8.8.8.8", "admin"), time.Date(2024, 2, 5, 12, 0, 0, 0, time.UTC))
-	r := runEnv(t, dir, []string{"KNOCKS_GEOIP=" + city}, "report", "--format", "json", log)
+	r := runKnocksEnv(t, dir, []string{"KNOCKS_GEOIP=" + city}, nil, "report", "--format", "json", log)
 	if r.code != 0 || !strings.Contains(r.stdout, `"city": "Mountain View"`) {
 		t.Errorf("KNOCKS_GEOIP: exit %d\n%.400s\n%s", r.code, r.stdout, r.stderr)
 	}

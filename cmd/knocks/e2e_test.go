@@ -49,8 +49,9 @@ type result struct {
 	code           int
 }
 
-// knocks runs the binary with args in dir, with stdin, a fixed zone (UTC)
-// and a private state directory.
+// runKnocks runs the binary with args in dir, with stdin, a fixed zone
+// (UTC), a private state directory and none of knocks's environment
+// variables.
 func runKnocks(t *testing.T, dir string, stdin []byte, args ...string) result {
 	t.Helper()
 	return runKnocksEnv(t, dir, nil, stdin, args...)
@@ -62,11 +63,18 @@ func runKnocksEnv(t *testing.T, dir string, env []string, stdin []byte, args ...
 	t.Helper()
 	cmd := exec.Command(knocksBin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "KNOCKS_DB=", "LANG=C")
+	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_STATE_HOME="+filepath.Join(dir, "state"), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+		"KNOCKS_DB=", "KNOCKS_GEOIP=", "NO_COLOR=", "LANG=C")
 	cmd.Env = append(cmd.Env, env...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
+	return runCmd(t, cmd)
+}
+
+// runCmd runs cmd and returns its output and exit code.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
