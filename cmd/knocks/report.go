@@ -31,7 +31,6 @@ type selection struct {
 	asn     string
 	year    int
 	logTZ   string // the zone of syslog lines without one (one-shot)
-	tz      string // the zone of the times shown
 	f2bDB   string
 	geo     geoFlags
 }
@@ -46,7 +45,6 @@ func (s *selection) register(fs *flag.FlagSet, top int) {
 	fs.StringVar(&s.asn, "asn", "", "only addresses of this autonomous system `number` (e.g. 4134 or AS4134)")
 	fs.IntVar(&s.year, "year", 0, "one-shot: the `year` of the first syslog line (default: inferred)")
 	fs.StringVar(&s.logTZ, "log-tz", "", "one-shot: time `zone` of syslog lines without one (default: local)")
-	fs.StringVar(&s.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
 	fs.StringVar(&s.f2bDB, "fail2ban-db", "", "one-shot: also read the bans of fail2ban's database at `path` (e.g. /var/lib/fail2ban/fail2ban.sqlite3), read-only")
 	s.geo.register(fs)
 }
@@ -220,6 +218,7 @@ type ReportCommand struct {
 	html   string
 	flags  bool
 	color  string
+	tz     string // the zone of the times shown
 }
 
 // FlagSet returns the flags of `knocks report`.
@@ -228,6 +227,7 @@ func (c *ReportCommand) FlagSet() *flag.FlagSet {
 	c.sel.register(fs, 10)
 	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
 	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` instead of a report on stdout (--format is then not used)")
+	fs.StringVar(&c.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
 	fs.StringVar(&c.color, "color", "auto", "colour the text report: auto (when stdout is a terminal and $NO_COLOR is unset), always or never")
 	fs.BoolVar(&c.flags, "flags", strings.Contains(strings.ToUpper(c.m.Getenv("LC_ALL")+c.m.Getenv("LC_CTYPE")+c.m.Getenv("LANG")), "UTF-8") && c.m.Getenv("TERM") != "linux", "show flag emoji beside countries")
 	return fs
@@ -249,7 +249,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	zone, err := outputZone(c.sel.tz)
+	zone, err := outputZone(c.tz)
 	if err != nil {
 		return err
 	}
