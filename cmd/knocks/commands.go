@@ -34,7 +34,7 @@ type command struct {
 // commands are the commands of knocks in the order the help lists them.
 var commands = []*command{
 	{name: "ingest", args: "FILE...", summary: "import logs into the database (cron-safe; \"-\" is stdin)",
-		about: "Imports sshd logs (syslog, RFC 5424, journalctl -o json, fail2ban.log; plain or gzip; \"-\" is stdin). Running it again over the same files adds only what is new. It ends with a summary per input and the sshd lines it did not recognise, grouped by shape.",
+		about: "Imports sshd logs (syslog, RFC 5424, journalctl -o json, fail2ban.log; plain or gzip; \"-\" is stdin), or with --journal this machine's journal (by cursor). Running it again over the same files adds only what is new. It ends with a summary per input and the sshd lines it did not recognise, grouped by shape.",
 		new:   func(m *Main) runner { return &IngestCommand{m: m} }},
 	{name: "report", args: "[FILE...]", summary: "report from the database, or one-shot from FILEs (--html: an offline HTML report)",
 		about: "Without FILEs it reports from the database; with FILEs it reads them into a temporary store first. " + countingNote,

@@ -159,7 +159,7 @@ func (c *DoctorCommand) checkLogs() {
 		}
 		f.Close()
 		found++
-		c.ok("journald keeps logs in %s, readable by this user: `journalctl -u ssh -u sshd -o json | knocks ingest -`", report.Safe(dir))
+		c.ok("journald keeps logs in %s, readable by this user: `knocks ingest --journal`", report.Safe(dir))
 	}
 	switch {
 	case found > 0:

@@ -86,7 +86,7 @@ func writeMan(w io.Writer, m *Main) {
 		"knocks ingest /var/log/auth.log*",
 		"knocks report --since 7d --country China",
 		"knocks report --html report.html /var/log/auth.log*",
-		"journalctl -u ssh -o json | knocks ingest -",
+		"knocks ingest --journal",
 		"knocks doctor",
 	} {
 		fmt.Fprintln(w, roff(ex))
