@@ -385,7 +385,7 @@ func (c *DoctorCommand) checkGeoIP() {
 
 // checkDB reports the database's health and size and the last imports.
 func (c *DoctorCommand) checkDB(ctx context.Context) {
-	path, err := c.m.dbPath(c.db)
+	path, err := c.m.readDBPath(c.db)
 	if err != nil {
 		c.fail("%s", report.Safe(err.Error()))
 		return

@@ -62,7 +62,16 @@ type Main struct {
 	// Terminal says whether w is a terminal (colour on stdout, progress on
 	// stderr); nil means none is.
 	Terminal func(w io.Writer) bool
+	// Geteuid returns the effective user id; nil means not root.
+	Geteuid func() int
+	// SystemDir is the state directory of the shared, system-wide
+	// database; "" means DefaultSystemDir.
+	SystemDir string
 }
+
+// DefaultSystemDir is where the shared database lives when knocks runs as
+// a system service or as root: systemd's StateDirectory=knocks.
+const DefaultSystemDir = "/var/lib/knocks"
 
 // isTerminal says whether w is a terminal.
 func isTerminal(w io.Writer) bool {
@@ -90,7 +99,7 @@ func (m *Main) useColor(mode string) (bool, error) {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now, Terminal: isTerminal}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now, Terminal: isTerminal, Geteuid: os.Geteuid}
 	if path := os.Getenv("KNOCKS_CPUPROFILE"); path != "" { // for developers: go tool pprof
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {
@@ -179,17 +188,64 @@ func (m *Main) loggerAt(def string) *slog.Logger {
 // dbPath returns the database path: the flag, else $KNOCKS_DB, else the
 // per-user state directory.
 func (m *Main) dbPath(flagValue string) (string, error) {
+	p, _, err := m.dbPathFrom(flagValue)
+	return p, err
+}
+
+// dbPathFrom returns the database path and whether it is the per-user
+// default: the flag, else $KNOCKS_DB, else $STATE_DIRECTORY/knocks.db (a
+// systemd service with StateDirectory=knocks), else the per-user state
+// directory when $XDG_STATE_HOME is set, else the system directory
+// (/var/lib/knocks) for root, else ~/.local/state/knocks.
+func (m *Main) dbPathFrom(flagValue string) (path string, userDefault bool, err error) {
 	if flagValue != "" {
-		return flagValue, nil
+		return flagValue, false, nil
 	}
 	if p := m.Getenv("KNOCKS_DB"); p != "" {
-		return p, nil
+		return p, false, nil
+	}
+	if d := m.Getenv("STATE_DIRECTORY"); d != "" {
+		d, _, _ = strings.Cut(d, ":") // systemd lists several directories with colons
+		return filepath.Join(d, "knocks.db"), false, nil
+	}
+	if m.Getenv("XDG_STATE_HOME") == "" && m.Geteuid != nil && m.Geteuid() == 0 {
+		return filepath.Join(m.systemDir(), "knocks.db"), false, nil
 	}
 	dir, err := m.stateDir()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return filepath.Join(dir, "knocks.db"), nil
+	return filepath.Join(dir, "knocks.db"), true, nil
+}
+
+// systemDir returns the directory of the shared database.
+func (m *Main) systemDir() string {
+	if m.SystemDir != "" {
+		return m.SystemDir
+	}
+	return DefaultSystemDir
+}
+
+// readDBPath is dbPath for a reader: where the per-user default does not
+// exist but the shared database does (a service or root imports, a user
+// in the right group reports), it is the shared one.
+func (m *Main) readDBPath(flagValue string) (string, error) {
+	p, userDefault, err := m.dbPathFrom(flagValue)
+	if err != nil || !userDefault {
+		return p, err
+	}
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if shared := filepath.Join(m.systemDir(), "knocks.db"); fileExists(shared) {
+		return shared, nil
+	}
+	return p, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // stateDir returns $XDG_STATE_HOME/knocks, else ~/.local/state/knocks.

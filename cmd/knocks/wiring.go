@@ -161,7 +161,7 @@ func (m *Main) openDB(ctx context.Context, flagValue string) (*sqlite.EventStore
 // openReadDB opens the database that the --db flag value, $KNOCKS_DB or
 // the default path names, for reading only.
 func (m *Main) openReadDB(ctx context.Context, flagValue string) (*sqlite.EventStore, error) {
-	path, err := m.dbPath(flagValue)
+	path, err := m.readDBPath(flagValue)
 	if err != nil {
 		return nil, err
 	}
