@@ -1,0 +1,80 @@
+// Command load polls the JSON API of `knocks serve` with many concurrent
+// clients and prints the latency percentiles; scripts/load.sh runs it
+// against `knocks watch --serve` while lines are written to the log.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:8022/api/summary", "the `URL` to poll")
+	clients := flag.Int("clients", 200, "concurrent clients")
+	requests := flag.Int("requests", 4000, "requests in all")
+	flag.Parse()
+
+	tr := &http.Transport{MaxIdleConns: *clients, MaxIdleConnsPerHost: *clients}
+	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	var failed, locked int
+	var failures []string
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(*requests) {
+				t := time.Now()
+				resp, err := client.Get(*url)
+				var body []byte
+				if err == nil {
+					body, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+				}
+				d := time.Since(t)
+				mu.Lock()
+				lat = append(lat, d)
+				switch {
+				case err != nil:
+					failed++
+					failures = append(failures, err.Error())
+				case resp.StatusCode != 200:
+					failed++
+					failures = append(failures, fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body))))
+				}
+				if strings.Contains(string(body), "database is locked") {
+					locked++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	fmt.Printf("requests %d, clients %d, wall %v, %.0f req/s\n", len(lat), *clients, wall.Round(time.Millisecond), float64(len(lat))/wall.Seconds())
+	fmt.Printf("latency p50 %v, p90 %v, p99 %v, max %v\n", pct(0.50).Round(time.Millisecond), pct(0.90).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	fmt.Printf("failed %d, 'database is locked' %d\n", failed, locked)
+	for i, f := range failures {
+		if i == 5 {
+			break
+		}
+		fmt.Printf("  e.g. %s\n", f)
+	}
+	if failed > 0 || locked > 0 || pct(0.99) > 200*time.Millisecond {
+		os.Exit(1)
+	}
+}
