@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The fake journalctl: TestMain runs the test binary as journalctl when
@@ -38,6 +39,7 @@ func fakeJournalctl() int {
 		return 1
 	}
 	var json_, after string
+	follow := false
 	var groups [][][2]string // OR of groups; a group ANDs fields, ORs values of one field
 	groups = append(groups, nil)
 	for i := 0; i < len(args); i++ {
@@ -46,7 +48,9 @@ func fakeJournalctl() int {
 		case a == "-o" && i+1 < len(args):
 			i++
 			json_ = args[i]
-		case a == "--no-pager":
+		case a == "--no-pager", a == "--no-tail":
+		case a == "--follow", a == "-f":
+			follow = true
 		case strings.HasPrefix(a, "--after-cursor="):
 			after = strings.TrimPrefix(a, "--after-cursor=")
 		case a == "+":
@@ -83,33 +87,50 @@ func fakeJournalctl() int {
 	defer data.Close()
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
-	sc := bufio.NewScanner(data)
-	sc.Buffer(nil, 1<<20)
+	r := bufio.NewReader(data)
 	n := 0
-	for sc.Scan() {
-		var e map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			continue
+	var partial []byte // a line still being appended (--follow)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(partial) > 0 {
+			line, partial = append(partial, line...), nil
 		}
-		if after != "" {
-			c := cursorFields(fmt.Sprint(e["__CURSOR"]))
-			seq, _ := strconv.ParseInt(c["i"], 16, 64)
-			t, _ := strconv.ParseInt(c["t"], 16, 64)
-			if c["s"] == afterSID && seq <= afterSeq || c["s"] != afterSID && t <= afterT {
+		if len(line) > 0 && line[len(line)-1] != '\n' {
+			partial = line
+		}
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			var e map[string]any
+			if json.Unmarshal(line, &e) != nil {
 				continue
 			}
-		}
-		if !fakeMatch(e, groups) {
+			if after != "" {
+				c := cursorFields(fmt.Sprint(e["__CURSOR"]))
+				seq, _ := strconv.ParseInt(c["i"], 16, 64)
+				t, _ := strconv.ParseInt(c["t"], 16, 64)
+				if c["s"] == afterSID && seq <= afterSeq || c["s"] != afterSID && t <= afterT {
+					continue
+				}
+			}
+			if !fakeMatch(e, groups) {
+				continue
+			}
+			if os.Getenv(fakeJournalModeEnv) == "broken" && n == 3 {
+				out.Flush()
+				fmt.Fprintln(os.Stderr, "Failed to iterate through journal: Bad message")
+				return 1
+			}
+			out.Write(line)
+			n++
 			continue
 		}
-		if os.Getenv(fakeJournalModeEnv) == "broken" && n == 3 {
-			out.Flush()
-			fmt.Fprintln(os.Stderr, "Failed to iterate through journal: Bad message")
-			return 1
+		if err == nil {
+			continue
 		}
-		out.Write(sc.Bytes())
-		out.WriteByte('\n')
-		n++
+		if !follow { // --follow: wait for entries appended to the file, until killed
+			break
+		}
+		out.Flush()
+		time.Sleep(20 * time.Millisecond)
 	}
 	return 0
 }

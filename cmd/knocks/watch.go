@@ -2,26 +2,32 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"knocks/ingest"
+	"knocks/source"
+	"knocks/sqlite"
 )
 
 // WatchCommand follows logs as they are written and imports their lines.
 type WatchCommand struct {
-	m     *Main
-	db    string
-	year  int
-	tz    string
-	poll  time.Duration
-	wait  bool
-	geo   geoFlags
-	quiet bool
-	serve serveFlags
+	m       *Main
+	db      string
+	year    int
+	tz      string
+	poll    time.Duration
+	wait    bool
+	geo     geoFlags
+	quiet   bool
+	journal bool
+	serve   serveFlags
 }
 
 // FlagSet returns the flags of `knocks watch`.
@@ -34,6 +40,7 @@ func (c *WatchCommand) FlagSet() *flag.FlagSet {
 	fs.DurationVar(&c.poll, "poll", 200*time.Millisecond, "how often the files are checked for new lines")
 	fs.BoolVar(&c.wait, "wait", false, "wait for another running import instead of failing")
 	fs.BoolVar(&c.quiet, "q", false, "log only warnings and errors")
+	fs.BoolVar(&c.journal, "journal", false, "follow sshd's entries in this machine's journal (journalctl --follow, after the last entry imported); takes no FILE")
 	fs.StringVar(&c.serve.listen, "serve", "", "also serve the live dashboard, API and metrics at `address` (as knocks serve --listen)")
 	c.serve.register(fs)
 	c.geo.register(fs)
@@ -47,8 +54,11 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(names) == 0 {
-		return usagef("watch needs at least one FILE to follow")
+	switch {
+	case c.journal && len(names) > 0:
+		return usagef("--journal follows the journal and takes no FILE (follow files with another watch)")
+	case !c.journal && len(names) == 0:
+		return usagef("watch needs at least one FILE to follow, or --journal")
 	}
 	for _, n := range names {
 		if n == "-" {
@@ -114,7 +124,12 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	} else {
 		served <- nil
 	}
-	res, err := ing.Follow(fctx, names, ingest.FollowOptions{Poll: c.poll, Reopen: reopen})
+	var res *ingest.Result
+	if c.journal {
+		res, err = c.followJournal(fctx, ing, store)
+	} else {
+		res, err = ing.Follow(fctx, names, ingest.FollowOptions{Poll: c.poll, Reopen: reopen})
+	}
 	stop()
 	if serr := <-served; err == nil && serr != nil {
 		err = serr
@@ -123,4 +138,43 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 		printIngest(c.m.Stderr, res)
 	}
 	return err
+}
+
+// followJournal follows this machine's journal from the last entry stored
+// until ctx ends: one journalctl --follow whose lines go through the
+// pipeline of ingest, committed by time as they come (the journal reader
+// hands its lines on before each read that waits). When ctx ends,
+// journalctl is stopped and what was read is committed with its cursor.
+func (c *WatchCommand) followJournal(ctx context.Context, ing *ingest.Ingester, store *sqlite.EventStore) (*ingest.Result, error) {
+	after, err := ingest.AfterCursor(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	ing.Open = func(context.Context, string) (ingest.Input, error) {
+		j, err := source.OpenJournal(ctx, source.JournalOptions{After: after, Follow: true})
+		if err != nil {
+			return nil, err
+		}
+		return j, nil
+	}
+	ing.LocalJournal = true
+	// The store outlives ctx: the lines read are committed after it ends.
+	res, err := ing.Run(context.WithoutCancel(ctx), []string{source.JournalName})
+	if ctx.Err() != nil && res != nil {
+		// The end of journalctl that ctx caused is no error.
+		kept := res.Errors[:0]
+		for _, e := range res.Errors {
+			if !errors.Is(e, context.Canceled) && !strings.Contains(e.Error(), "signal: killed") {
+				kept = append(kept, e)
+			}
+		}
+		res.Errors = kept
+		for i := range res.Inputs {
+			res.Inputs[i].Error = ""
+		}
+	}
+	if err == nil && res != nil && len(res.Errors) > 0 && ctx.Err() == nil {
+		return res, fmt.Errorf("cannot follow the journal: %w", res.Errors[0])
+	}
+	return res, err
 }

@@ -225,3 +225,54 @@ func TestWatchLogsUnrecognisedShapes(t *testing.T) {
 		t.Errorf("the unrecognised line was not logged by shape:\n%s", out)
 	}
 }
+
+// watch --journal follows journalctl --follow (a fake one on PATH): entries
+// written while it runs are stored within the poll, SIGTERM commits them
+// with their cursor, and a restart goes on after that cursor.
+func TestWatchJournal(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	all := testJournal(400, 0x4e000)
+	part := all[:len(all)/2]
+	clean := func(name string, es []journalEntry) summary {
+		p := filepath.Join(dir, name)
+		mustOK(t, dir, []byte(journalText(es)), "ingest", "--db", p, "--no-geoip", "-")
+		return jsonReport(t, dir, "--db", p)
+	}
+	wantPart, want := clean("part.db", part), clean("all.db", all)
+	if wantPart.Attempts == 0 || wantPart.Attempts == want.Attempts {
+		t.Fatalf("test journal: %d and %d attempts", wantPart.Attempts, want.Attempts)
+	}
+	env, file, runs := fakeJournal(t, dir, part)
+	w := startWatch(t, dir, env, "--db", db, "--journal")
+	waitAttempts(t, dir, db, wantPart.Attempts, w)
+
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(journalText(all[len(part):]))
+	f.Close()
+	took := waitAttempts(t, dir, db, want.Attempts, w)
+	t.Logf("new journal entries in the database after %v", took)
+	if code := w.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("watch --journal exit %d after SIGTERM; log:\n%s", code, w.log())
+	}
+	sameSummary(t, jsonReport(t, dir, "--db", db), want)
+	if args := runs(); len(args) != 1 || !slicesContains(args[0], "--follow") || slicesContains(args[0], "--after-cursor") {
+		t.Fatalf("journalctl runs: %q, want one --follow without a cursor", args)
+	}
+
+	// A restart reads after the stored cursor and adds nothing.
+	w = startWatch(t, dir, env, "--db", db, "--journal")
+	wantAfter := "--after-cursor=" + lastSSHD(all).cursor()
+	for start := time.Now(); len(runs()) < 2 && time.Since(start) < time.Minute; time.Sleep(20 * time.Millisecond) {
+	}
+	if code := w.stop(t, os.Interrupt); code != 0 {
+		t.Fatalf("exit %d; log:\n%s", code, w.log())
+	}
+	if args := runs(); len(args) != 2 || !slicesContains(args[1], wantAfter) {
+		t.Fatalf("second journalctl run: %q, want %s", args, wantAfter)
+	}
+	sameSummary(t, jsonReport(t, dir, "--db", db), want)
+}
