@@ -88,7 +88,7 @@ func TestGeoIPAfterAKilledImport(t *testing.T) {
 	}
 	dir := t.TempDir()
 	log := filepath.Join(dir, "auth.log")
-	const n = 12000
+	const n = 5000
 	manyAddresses(t, log, n)
 	cleanDB := filepath.Join(dir, "clean.db")
 	began := time.Now()
@@ -97,7 +97,7 @@ func TestGeoIPAfterAKilledImport(t *testing.T) {
 	want := locatedReport(t, dir, cleanDB)
 	var countries []json.RawMessage
 	json.Unmarshal(want.TopCountries, &countries)
-	if want.Attempts != n || len(countries) < 20 || len(want.TopPrefixes) < 100 {
+	if want.Attempts != n || len(countries) < 20 || len(want.TopPrefixes) < 1000 {
 		t.Fatalf("clean import: %d attempts, %d countries, %d bytes of prefixes: the test needs many", want.Attempts, len(countries), len(want.TopPrefixes))
 	}
 
@@ -114,17 +114,17 @@ func TestGeoIPAfterAKilledImport(t *testing.T) {
 	})
 
 	// Kill points spread over the time a clean import took, so that some
-	// fall in the import and some in its GeoIP pass (the log says which).
+	// fall in the import and some in its GeoIP pass (the log says which;
+	// on a loaded machine a run may also end before its signal). The run
+	// that adds nothing above is the case that does not depend on timing.
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		frac float64
 	}{
-		{syscall.SIGKILL, 0.2},
-		{syscall.SIGKILL, 0.6},
-		{syscall.SIGKILL, 0.85},
-		{syscall.SIGKILL, 0.95},
+		{syscall.SIGKILL, 0.15},
+		{syscall.SIGKILL, 0.4},
+		{syscall.SIGKILL, 0.7},
 		{syscall.SIGTERM, 0.5},
-		{syscall.SIGTERM, 0.9},
 	} {
 		tc := tc
 		delay := time.Duration(float64(took) * tc.frac)
