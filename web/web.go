@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -282,6 +283,7 @@ type entry struct {
 	gen      int64         // the generation the summary was computed at
 	sum      *knocks.Summary
 	json     []byte
+	gz       []byte // json, gzip-compressed once for every client that accepts it
 	html     []byte // rendered on demand
 	err      error
 	busy     bool // a computation runs
@@ -293,6 +295,7 @@ type entry struct {
 type result struct {
 	sum  *knocks.Summary
 	json []byte
+	gz   []byte
 	e    *entry
 }
 
@@ -336,7 +339,7 @@ func (s *Server) get(ctx context.Context, f knocks.Filter) (result, error) {
 	if e.sum == nil {
 		return result{}, e.err
 	}
-	return result{sum: e.sum, json: e.json, e: e}, nil
+	return result{sum: e.sum, json: e.json, gz: e.gz, e: e}, nil
 }
 
 // evict drops the least recently used entry; s.mu is held.
@@ -358,12 +361,17 @@ func (s *Server) compute(e *entry, gen int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), computeTimeout)
 	defer cancel()
 	sum, err := s.cfg.Store.Summary(ctx, e.filter)
-	var js bytes.Buffer
+	var js, gz bytes.Buffer
 	if err == nil {
 		if s.cfg.Decorate != nil {
 			s.cfg.Decorate(sum)
 		}
 		err = report.JSON(&js, sum)
+	}
+	if err == nil {
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		zw.Write(js.Bytes())
+		err = zw.Close()
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -373,7 +381,7 @@ func (s *Server) compute(e *entry, gen int64) {
 		s.log.Warn("cannot compute summary", "err", err)
 		e.err = errors.New("cannot compute the summary")
 	} else {
-		e.sum, e.json, e.html, e.err, e.gen = sum, js.Bytes(), nil, nil, gen
+		e.sum, e.json, e.gz, e.html, e.err, e.gen = sum, js.Bytes(), gz.Bytes(), nil, nil, gen
 	}
 	select {
 	case <-e.ready:
@@ -415,7 +423,26 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	if res.gz != nil && acceptsGzip(r) {
+		h := w.Header()
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Vary", "Accept-Encoding")
+		writeJSONBytes(w, res.gz)
+		return
+	}
+	w.Header().Set("Vary", "Accept-Encoding")
 	writeJSONBytes(w, res.json)
+}
+
+// acceptsGzip reports whether the client takes a gzip-compressed answer.
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 func writeJSONBytes(w http.ResponseWriter, b []byte) {

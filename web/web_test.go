@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -113,6 +114,24 @@ func TestSummaryIsTheReportJSON(t *testing.T) {
 	report.JSON(&want, sum)
 	if !bytes.Equal(body, want.Bytes()) {
 		t.Errorf("body is not report --format json:\n%s\nwant:\n%s", body, want.Bytes())
+	}
+	// A client that takes gzip gets the same document compressed.
+	req, _ := http.NewRequest("GET", ts.URL+"/api/summary?since=2026-11-01&host=web1&top=5", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	zresp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zresp.Body.Close()
+	if zresp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q", zresp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(zresp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unz, _ := io.ReadAll(zr); !bytes.Equal(unz, want.Bytes()) {
+		t.Errorf("gzip body differs")
 	}
 	f := st.filters[0]
 	if f.Host != "web1" || f.Top != 5 || !f.Since.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
