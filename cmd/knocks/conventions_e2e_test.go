@@ -7,6 +7,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,6 +91,12 @@ func TestZshAndFishCompletion(t *testing.T) {
 			writeFile(t, script, out, time.Time{})
 			if b, err := exec.Command(path, "-n", script).CombinedOutput(); err != nil {
 				t.Errorf("%s -n: %v\n%s", shell, err, b)
+			}
+			if shell == "fish" { // fish completes on request: ask it
+				b, err := exec.Command(path, "--no-config", "-c", "source "+script+"; complete -C 'knocks report --format '; complete -C 'knocks geoip re'").CombinedOutput()
+				if got := strings.Fields(string(b)); err != nil || !slices.Contains(got, "csv") || !slices.Contains(got, "json") || !slices.Contains(got, "refresh") {
+					t.Errorf("fish completes %q, %v", b, err)
+				}
 			}
 		} else {
 			t.Logf("%s is not installed: its script is checked by content only", shell)
