@@ -34,12 +34,13 @@ type Summary struct {
 	TopPrefixes     []KeyCount   `json:"top_prefixes"`      // the announced prefixes of the ASN data; needs GeoIP
 	TopPorts        []KeyCount   `json:"top_ports"`         // source ports
 	TopHosts        []KeyCount   `json:"top_hosts"`         // the hosts that logged the attempts
-	TopCountries    []GeoCount   `json:"top_countries"`     // needs GeoIP
+	TopCountries    []GeoCount   `json:"top_countries"`     // countries only; needs GeoIP
+	Reserved        []GeoCount   `json:"reserved"`          // reserved address ranges ("private", "documentation", ...), apart from countries
 	TopASNs         []ASNCount   `json:"top_asns"`          // needs GeoIP
 	TopCities       []CityCount  `json:"top_cities"`        // needs a city database
 	PerDay          []TimeCount  `json:"per_day"`           // attempts per UTC day
 	PerHour         []TimeCount  `json:"per_hour"`          // attempts per UTC hour
-	PerCountryDay   []SeriesDay  `json:"per_country_day"`   // attempts per day of the top countries
+	PerCountryDay   []SeriesDay  `json:"per_country_day"`   // attempts per day of the top countries (no reserved range)
 	HourWeekday     [7][24]int64 `json:"hour_weekday"`      // attempts by weekday (0 = Sunday) and UTC hour
 	Countries       []GeoCount   `json:"countries"`         // every country, for maps
 	Cities          []CityCount  `json:"cities"`            // every located city, for maps
@@ -110,7 +111,7 @@ type KeyCount struct {
 
 // GeoCount is a country with its attempts and distinct addresses.
 type GeoCount struct {
-	Country  string  `json:"country"` // ISO 3166 alpha-2, or a reserved-range label such as "private"
+	Country  string  `json:"country"` // ISO 3166 alpha-2; in Summary.Reserved a reserved-range label such as "private"
 	Name     string  `json:"name"`
 	Attempts int64   `json:"attempts"`
 	IPs      int64   `json:"ips"`

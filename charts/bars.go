@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/text"
@@ -114,7 +115,24 @@ func countriesChart(s *knocks.Summary) *plot.Plot {
 	if len(s.TopCountries) == 0 {
 		return nil
 	}
-	return barChart("Top countries (GeoIP, nominal)", "country (ISO 3166)", countryBars(s), s)
+	p := barChart("Top countries (GeoIP, nominal)", "country (ISO 3166)", countryBars(s), s)
+	if r := reservedNote(s); r != "" {
+		p.X.Label.Text += "\n" + r
+	}
+	return p
+}
+
+// reservedNote tells the attempts from reserved address ranges, which are
+// not countries and are not ranked with them; "" when there are none.
+func reservedNote(s *knocks.Summary) string {
+	var parts []string
+	for _, r := range s.Reserved {
+		parts = append(parts, label(r.Country, 16)+" "+count(r.Attempts))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "not countries, left out: reserved address ranges " + strings.Join(parts, ", ")
 }
 
 func asnsChart(s *knocks.Summary) *plot.Plot {
@@ -132,19 +150,13 @@ func keyChart(title, what string, list []knocks.KeyCount, s *knocks.Summary) *pl
 }
 
 // barChart draws rows as horizontal bars, largest on top, with the count
-// at the end of each bar; on a log axis when the counts are skewed (see
-// skewed), else on a linear axis from 0.
+// at the end of each bar, on a linear axis from 0: bar lengths compare as
+// the counts do.
 func barChart(title, what string, rows []bar, s *knocks.Summary) *plot.Plot {
 	p := newPlot(title, s)
-	hb := &hbars{rows: rows, log: skewed(rows)}
-	if hb.log {
-		p.X.Label.Text = "failed attempts (log scale)"
-		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = logTicks{}
-	} else {
-		p.X.Label.Text = "failed attempts"
-		p.X.Tick.Marker = countTicks{}
-	}
+	hb := &hbars{rows: rows}
+	p.X.Label.Text = "failed attempts"
+	p.X.Tick.Marker = countTicks{}
 	p.Y.Label.Text = what
 	names := make([]string, len(rows))
 	for i, r := range rows {
@@ -158,31 +170,9 @@ func barChart(title, what string, rows []bar, s *knocks.Summary) *plot.Plot {
 	return p
 }
 
-// skewed reports whether bars need a log axis: the largest count is more
-// than 20 times the smallest.
-func skewed(rows []bar) bool {
-	lo, hi := int64(math.MaxInt64), int64(0)
-	for _, r := range rows {
-		lo, hi = min(lo, max(r.Value, 1)), max(hi, r.Value)
-	}
-	return len(rows) > 1 && hi > 20*lo
-}
-
-// logBase is where bars start on a log axis: below 1, the smallest count.
-const logBase = 0.7
-
-// clampLog returns v as a value a log axis can take: at least logBase.
-func clampLog(v float64) float64 {
-	if !(v >= logBase) { // also NaN
-		return logBase
-	}
-	return v
-}
-
-// hbars draws horizontal bars from logBase to each row's value.
+// hbars draws horizontal bars from 0 to each row's value.
 type hbars struct {
 	rows []bar
-	log  bool // on a log axis: bars start at logBase, not 0
 }
 
 // Plot implements plot.Plotter.
@@ -195,13 +185,7 @@ func (b *hbars) Plot(c draw.Canvas, p *plot.Plot) {
 	sty.Color = colText
 	for i, r := range b.rows {
 		y := trY(float64(n - 1 - i))
-		var x0, x1 vg.Length
-		if b.log {
-			// Never 0 on a log axis: gonum/plot panics on it.
-			x0, x1 = trX(logBase), trX(clampLog(float64(r.Value)))
-		} else {
-			x0, x1 = trX(0), trX(float64(r.Value))
-		}
+		x0, x1 := trX(0), trX(float64(r.Value))
 		col := colBar
 		if r.Valid {
 			col = colValid
@@ -224,17 +208,14 @@ func (b *hbars) isUsers() bool {
 	return false
 }
 
-// DataRange implements plot.DataRanger: from 0 (logBase on a log axis) to
-// beyond the largest value, leaving room for the count labels.
+// DataRange implements plot.DataRanger: from 0 to beyond the largest
+// value, leaving room for the count labels.
 func (b *hbars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	max := 1.0
 	for _, r := range b.rows {
 		max = math.Max(max, float64(r.Value))
 	}
-	if !b.log {
-		return 0, max * 1.12, -0.5, float64(len(b.rows)) - 0.5
-	}
-	return logBase, max * 4, -0.5, float64(len(b.rows)) - 0.5
+	return 0, max * 1.12, -0.5, float64(len(b.rows)) - 0.5
 }
 
 // gridX draws light vertical lines at the major ticks of the x axis.
@@ -259,37 +240,4 @@ type swatch struct{ c color.Color }
 // Thumbnail implements plot.Thumbnailer.
 func (s swatch) Thumbnail(c *draw.Canvas) {
 	c.FillPolygon(s.c, []vg.Point{c.Min, {X: c.Max.X, Y: c.Min.Y}, c.Max, {X: c.Min.X, Y: c.Max.Y}})
-}
-
-// logTicks puts labelled ticks at the powers of ten (and at 2 and 5 when
-// the range is short) and minor ticks between; labels are counts (1, 10,
-// 100, 1k, ...), never exponents. It tolerates min <= 0.
-type logTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (logTicks) Ticks(min, max float64) []plot.Tick {
-	if !(min > 0) {
-		min = logBase
-	}
-	if !(max > min) {
-		max = min * 10
-	}
-	short := math.Log10(max/min) < 2
-	var ticks []plot.Tick
-	for dec := math.Pow10(int(math.Floor(math.Log10(min)))); dec <= max; dec *= 10 {
-		for m := 1; m <= 9; m++ {
-			v := float64(m) * dec
-			if v < min || v > max {
-				continue
-			}
-			t := plot.Tick{Value: v}
-			if m == 1 || short && (m == 2 || m == 5) {
-				if v >= 1 {
-					t.Label = compact(v)
-				}
-			}
-			ticks = append(ticks, t)
-		}
-	}
-	return ticks
 }

@@ -73,8 +73,8 @@ func WriteAll(dir string, s *knocks.Summary, opts Options) ([]string, error) {
 }
 
 // Build returns the charts that s has data for, in the order WriteAll
-// writes them: attempts over time, users, ips, subnets, asns, countries,
-// ports, heatmap, world, cities, us, banned-map.
+// writes them: attempts over time, countries over time, users, ips,
+// subnets, asns, countries, ports, heatmap, world, cities, us, banned-map.
 func Build(s *knocks.Summary) []Chart { return build(s, false) }
 
 // build is Build; with anonymized, titles say what Anonymize masked.
@@ -87,6 +87,7 @@ func build(s *knocks.Summary, anonymized bool) []Chart {
 		}
 	}
 	add("attempts-over-time", timeSeries(s))
+	add("countries-over-time", countryTimeSeries(s))
 	add("users", usersChart(s))
 	add("ips", ipsChart(s, anonymized))
 	add("subnets", keyChart("Top source subnets", "subnet", s.TopSubnets, s))
@@ -132,11 +133,16 @@ func newPlot(title string, s *knocks.Summary) *plot.Plot {
 
 // period describes the time a summary covers, for titles.
 func period(s *knocks.Summary) string {
+	return periodOf(s, count(s.Attempts)+" failed attempts")
+}
+
+// periodOf is the period of s and what the chart counts in it.
+func periodOf(s *knocks.Summary, what string) string {
 	if s.First.IsZero() {
 		return "no events"
 	}
-	return fmt.Sprintf("%s – %s (UTC) · %s failed attempts · knocks",
-		s.First.UTC().Format("2006-01-02"), s.Last.UTC().Format("2006-01-02"), count(s.Attempts))
+	return fmt.Sprintf("%s – %s (UTC) · %s · knocks",
+		s.First.UTC().Format("2006-01-02"), s.Last.UTC().Format("2006-01-02"), what)
 }
 
 // styleFonts sets every text of p to the sans-serif variant.

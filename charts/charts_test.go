@@ -16,6 +16,7 @@ import (
 	"knocks"
 	"knocks/charts/chartstest"
 	"knocks/data/maps"
+	"knocks/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -148,26 +149,48 @@ func TestHeatData(t *testing.T) {
 }
 
 func TestTimeData(t *testing.T) {
-	s := chartstest.Summary(chartstest.Config{Seed: 2, Connections: 3000, Days: 20})
-	step, lines := timeData(s)
-	if step != 24*time.Hour || len(lines) != 1+len(s.PerCountryDay) {
-		t.Fatalf("step %v, %d lines", step, len(lines))
+	// Logs that end at 14:00 on 1 March: the last day is partial.
+	end := time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
+	s := chartstest.Summary(chartstest.Config{Seed: 2, Connections: 3000, Days: 20, End: end})
+	step, total, last := timeData(s)
+	if step != 24*time.Hour || len(total.Points) != len(s.PerDay) {
+		t.Fatalf("step %v, %d points, want a day and %d", step, len(total.Points), len(s.PerDay))
 	}
 	var sum float64
-	for _, p := range lines[0].Points {
+	for _, p := range total.Points {
 		sum += p.Y
 	}
-	if int64(sum) != s.Attempts || !lines[0].Total {
+	if int64(sum) != s.Attempts {
 		t.Errorf("per-day total %v, want %d", sum, s.Attempts)
 	}
-	if !strings.HasPrefix(lines[1].Name, s.PerCountryDay[0].Country+" ") {
-		t.Errorf("first country line %q", lines[1].Name)
+	day := end.Truncate(24 * time.Hour)
+	if last == nil || !last.Start.Equal(day) || !last.Until.Equal(s.Last) || !s.Last.Before(end) {
+		t.Errorf("partial last day = %+v, want the day of %v (last event %v)", last, end, s.Last)
 	}
-	// A short period is drawn per hour, without country lines.
+	// The per-country chart: the busiest countriesShown countries, in
+	// order, reserved ranges left out.
+	lines := countryData(s)
+	if len(lines) != countriesShown {
+		t.Fatalf("%d country lines, want %d", len(lines), countriesShown)
+	}
+	for i, l := range lines {
+		if c := s.TopCountries[i].Country; !strings.HasPrefix(l.Name, c+" ") {
+			t.Errorf("country line %d is %q, want %s", i, l.Name, c)
+		}
+		if strings.HasPrefix(l.Name, "private") {
+			t.Errorf("a reserved range is drawn as a country: %q", l.Name)
+		}
+	}
+	// Logs that end just before midnight: the last day is whole.
+	s = chartstest.Summary(chartstest.Config{Seed: 2, Connections: 3000, Days: 20})
+	if _, _, last := timeData(s); last != nil && s.Last.Hour() == 23 {
+		t.Errorf("the last day ends at %v and is drawn as partial", s.Last)
+	}
+	// A short period is drawn per hour.
 	s = chartstest.Summary(chartstest.Config{Seed: 2, Connections: 300, Days: 2})
-	step, lines = timeData(s)
-	if step != time.Hour || len(lines) != 1 || len(lines[0].Points) != len(s.PerHour) {
-		t.Errorf("short period: step %v, %d lines", step, len(lines))
+	step, total, _ = timeData(s)
+	if step != time.Hour || len(total.Points) != len(s.PerHour) {
+		t.Errorf("short period: step %v, %d points", step, len(total.Points))
 	}
 }
 
@@ -187,34 +210,9 @@ func TestLabelsAndBars(t *testing.T) {
 	if got := countryLabel("private", "private"); got != "private" {
 		t.Errorf("countryLabel(private) = %q", got)
 	}
-	if skewed([]bar{{Value: 100}, {Value: 30}}) || !skewed([]bar{{Value: 2100}, {Value: 100}}) || !skewed([]bar{{Value: 50}, {Value: 0}}) {
-		t.Error("skewed")
-	}
 }
 
-func TestLogTicks(t *testing.T) {
-	labels := func(min, max float64) []string {
-		var out []string
-		for _, tk := range (logTicks{}).Ticks(min, max) {
-			if tk.Label != "" {
-				out = append(out, tk.Label)
-			}
-		}
-		return out
-	}
-	if got, want := labels(logBase, 40000), []string{"1", "10", "100", "1k", "10k"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("labels = %q, want %q", got, want)
-	}
-	if got, want := labels(logBase, 30), []string{"1", "2", "5", "10", "20"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("short labels = %q, want %q", got, want)
-	}
-	// Zero and negative bounds, on which gonum's own log ticker panics.
-	if len(labels(0, 0)) == 0 || len(labels(-5, 100)) == 0 {
-		t.Error("no ticks for a zero range")
-	}
-	if clampLog(0) != logBase || clampLog(math.NaN()) != logBase || clampLog(5) != 5 {
-		t.Error("clampLog")
-	}
+func TestCompact(t *testing.T) {
 	for v, want := range map[float64]string{0: "0", 950: "950", 1000: "1k", 1234: "1.2k", 12345: "12k", 3.4e6: "3.4M", 2e9: "2G"} {
 		if got := compact(v); got != want {
 			t.Errorf("compact(%v) = %q, want %q", v, got, want)
@@ -295,6 +293,13 @@ func TestAnonymize(t *testing.T) {
 func TestWriteAll(t *testing.T) {
 	s := chartstest.Summary(chartstest.Config{Seed: 1, Connections: 8000, Days: 30, Users: []string{"<b>x</b>", "\x1b[31mred"}, UserTries: 3000})
 	dir := t.TempDir()
+	if d := os.Getenv("KNOCKS_SCREENSHOTS"); d != "" {
+		// Full-size pictures of a realistic summary, to look at.
+		full := chartstest.Summary(chartstest.Config{Seed: 1, Connections: 30000, Days: 40, End: time.Date(2026, 3, 1, 15, 20, 0, 0, time.UTC)})
+		if _, err := WriteAll(filepath.Join(d, "plots"), full, Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	paths, err := WriteAll(dir, s, Options{Width: 800, Height: 450, SVG: true, Anonymize: true})
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +310,7 @@ func TestWriteAll(t *testing.T) {
 			names = append(names, strings.TrimSuffix(filepath.Base(p), ".png"))
 		}
 	}
-	want := []string{"attempts-over-time", "users", "ips", "subnets", "asns", "countries", "ports", "heatmap", "world", "cities", "us"}
+	want := []string{"attempts-over-time", "countries-over-time", "users", "ips", "subnets", "asns", "countries", "ports", "heatmap", "world", "cities", "us"}
 	if !reflect.DeepEqual(names, want) || len(paths) != 2*len(want) {
 		t.Fatalf("charts %q, want %q", names, want)
 	}
@@ -378,11 +383,16 @@ type chartData struct {
 	StateBins []maps.Bin       `json:"us_bins"`
 	Cities    int              `json:"cities"`
 	Heat      int64            `json:"heat_max"`
-	Skewed    map[string]bool  `json:"log_axis"`
+	TimeStep  string           `json:"time_step"`
+	TimeN     int              `json:"time_points"`
+	Partial   *report.Partial  `json:"partial_last"`
+	CountryTS []string         `json:"country_lines"`
+	Reserved  string           `json:"reserved_note"`
+	USTotal   string           `json:"us_total"`
 }
 
 func TestGoldenChartData(t *testing.T) {
-	s := chartstest.Summary(chartstest.Config{Seed: 11, Connections: 5000, Days: 14})
+	s := chartstest.Summary(chartstest.Config{Seed: 11, Connections: 5000, Days: 14, End: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)})
 	shapes, points := countryValues(s)
 	var max int64
 	for _, v := range shapes {
@@ -401,7 +411,12 @@ func TestGoldenChartData(t *testing.T) {
 		Users: userBars(s), IPs: ipBars(s), Countries: countryBars(s),
 		Shapes: shapes, Points: points, Bins: maps.LogBins(max), States: states, StateBins: maps.LogBins(smax),
 		Cities: len(cityPoints(s, false)), Heat: heatMax,
-		Skewed: map[string]bool{"users": skewed(userBars(s)), "ips": skewed(ipBars(s)), "countries": skewed(countryBars(s)), "ports": skewed(keyBars(s.TopPorts))},
+		Reserved: reservedNote(s), USTotal: usTotal(s),
+	}
+	step, total, last := timeData(s)
+	d.TimeStep, d.TimeN, d.Partial = stepName(step), len(total.Points), last
+	for _, l := range countryData(s) {
+		d.CountryTS = append(d.CountryTS, l.Name)
 	}
 	got, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {

@@ -3,6 +3,7 @@ package charts
 import (
 	"image/color"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -168,7 +169,11 @@ func cityMap(s *knocks.Summary) *plot.Plot {
 		m.dots = append(m.dots, dot{x: x, y: y, r: bubbleRadius(c.Value, cities[0].Value, m.bubbleR),
 			fill: color.NRGBA{0xc0, 0x39, 0x2b, 0x88}, stroke: color.RGBA{0x7f, 0x1d, 0x12, 0xff}})
 	}
-	m.note = "bubble area proportional to attempts · Equal Earth projection · IP geolocation is nominal"
+	for _, c := range cities[:min(cityLabels, len(cities))] {
+		x, y := maps.EqualEarth(c.Lon, c.Lat)
+		m.labels = append(m.labels, mapLabel{x: x, y: y, r: bubbleRadius(c.Value, cities[0].Value, m.bubbleR), text: label(c.Name, 24)})
+	}
+	m.note = "bubble area proportional to attempts · the busiest cities named · Equal Earth projection · IP geolocation is nominal"
 	p := newPlot("Failed attempts by city", s)
 	p.HideAxes()
 	p.Add(m)
@@ -204,11 +209,44 @@ func usMap(s *knocks.Summary) *plot.Plot {
 		m.dots = append(m.dots, dot{x: x, y: y, r: bubbleRadius(c.Value, cities[0].Value, m.bubbleR),
 			fill: color.NRGBA{0x1b, 0x6f, 0xb5, 0x70}, stroke: color.RGBA{0x0b, 0x3a, 0x66, 0xff}})
 	}
+	for _, c := range cities[:min(usCityLabels, len(cities))] {
+		x, y := maps.USProject(c.Region, c.Lon, c.Lat)
+		m.labels = append(m.labels, mapLabel{x: x, y: y, r: bubbleRadius(c.Value, cities[0].Value, m.bubbleR), text: label(c.Name, 24)})
+	}
 	m.note = "states coloured by the attempts of their located cities · bubble area proportional to attempts · Alaska and Hawaii as insets, Alaska at 0.35 scale"
 	p := newPlot("Failed attempts from the United States", s)
+	p.Title.Text = "Failed attempts from the United States\n" + periodOf(s, usTotal(s))
 	p.HideAxes()
 	p.Add(m)
 	return p
+}
+
+// How many of the busiest cities the city maps name.
+const (
+	cityLabels   = 8
+	usCityLabels = 6
+)
+
+// usTotal says the attempts from the United States: the country's count
+// when GeoIP located it, else the sum of its located cities.
+func usTotal(s *knocks.Summary) string {
+	for _, c := range s.Countries {
+		if strings.EqualFold(c.Country, "US") {
+			return count(c.Attempts) + " failed attempts from the US (of " + count(s.Attempts) + ")"
+		}
+	}
+	var n int64
+	for _, c := range cityPoints(s, true) {
+		n += c.Value
+	}
+	return count(n) + " failed attempts from located US cities (of " + count(s.Attempts) + ")"
+}
+
+// mapLabel names a bubble: the text goes right of its circle.
+type mapLabel struct {
+	x, y float64
+	r    vg.Length
+	text string
 }
 
 // shape is a projected feature and its fill.
@@ -232,6 +270,7 @@ type mapPlot struct {
 	outline     maps.Ring
 	shapes      []shape
 	dots        []dot
+	labels      []mapLabel
 	legendTitle string
 	bins        []maps.Bin
 	bubbleMax   int64
@@ -311,6 +350,27 @@ func (m *mapPlot) Plot(c draw.Canvas, p *plot.Plot) {
 	sort.SliceStable(dots, func(i, j int) bool { return dots[i].r > dots[j].r })
 	for _, d := range dots {
 		circle(c, tr(maps.Point{d.x, d.y}), d.r, d.fill, d.stroke)
+	}
+	// Names beside the busiest bubbles, on a light box so that they read
+	// over land, sea and other bubbles; a name that would cover a busier
+	// city's name is left out.
+	lsty := sty
+	lsty.Font.Size = sty.Font.Size * 0.9
+	lsty.XAlign, lsty.YAlign = text.XLeft, text.YCenter
+	var taken []vg.Rectangle
+	for _, l := range m.labels {
+		pt := tr(maps.Point{l.x, l.y})
+		at := vg.Point{X: pt.X + max(l.r, vg.Points(1.5)) + vg.Points(3), Y: pt.Y}
+		w, h := lsty.Width(l.text), lsty.Height(l.text)
+		box := vg.Rectangle{Min: vg.Point{X: at.X - vg.Points(1.5), Y: at.Y - h/2}, Max: vg.Point{X: at.X + w + vg.Points(1.5), Y: at.Y + h/2}}
+		if slices.ContainsFunc(taken, func(r vg.Rectangle) bool {
+			return r.Min.X < box.Max.X && box.Min.X < r.Max.X && r.Min.Y < box.Max.Y && box.Min.Y < r.Max.Y
+		}) {
+			continue
+		}
+		taken = append(taken, box)
+		c.FillPolygon(color.NRGBA{0xff, 0xff, 0xff, 0xc8}, []vg.Point{box.Min, {X: box.Max.X, Y: box.Min.Y}, box.Max, {X: box.Min.X, Y: box.Max.Y}})
+		c.FillText(lsty, at, l.text)
 	}
 
 	// The legend: a column on the right, or in a bottom corner that the map

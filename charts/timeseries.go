@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 	"time"
@@ -12,97 +13,186 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"knocks"
+	"knocks/report"
 )
 
-// series is one line of the time series chart.
+// series is one line of a time series chart.
 type series struct {
 	Name   string
 	Points plotter.XYs // x: Unix seconds, y: attempts
-	Total  bool        // the all-countries line
 }
 
-// timeData returns the lines of the time series chart: the attempts per
-// day (per hour for a period of a week or less) and, per day, one line
-// for each country of s.PerCountryDay.
-func timeData(s *knocks.Summary) (step time.Duration, lines []series) {
+// timeData returns the total of the time chart: the attempts per day (per
+// hour for a period of a week or less), and its last bucket when the logs
+// end inside it.
+func timeData(s *knocks.Summary) (step time.Duration, total series, last *report.Partial) {
 	list, step := s.PerDay, 24*time.Hour
 	if len(s.PerDay) <= 7 && len(s.PerHour) > 0 {
 		list, step = s.PerHour, time.Hour
 	}
-	if len(list) == 0 {
-		return step, nil
-	}
-	total := series{Name: "all sources", Total: true}
+	total.Name = "all sources"
 	for _, t := range list {
 		total.Points = append(total.Points, plotter.XY{X: float64(t.Time.Unix()), Y: float64(t.Attempts)})
 	}
-	lines = append(lines, total)
-	if step != 24*time.Hour {
-		return step, lines
+	if p, ok := report.LastPartial(s, list, step); ok {
+		last = &p
 	}
+	return step, total, last
+}
+
+// countriesShown is how many countries the per-country chart draws: more
+// lines than this do not read apart.
+const countriesShown = 5
+
+// countryData returns a line per day for each of the busiest
+// countriesShown countries of s.PerCountryDay.
+func countryData(s *knocks.Summary) []series {
 	names := map[string]string{}
 	for _, c := range s.Countries {
 		names[c.Country] = c.Name
 	}
-	for _, cs := range s.PerCountryDay {
+	var lines []series
+	for _, cs := range s.PerCountryDay[:min(countriesShown, len(s.PerCountryDay))] {
 		l := series{Name: countryLabel(cs.Country, names[cs.Country])}
 		for _, t := range cs.Days {
 			l.Points = append(l.Points, plotter.XY{X: float64(t.Time.Unix()), Y: float64(t.Attempts)})
 		}
 		lines = append(lines, l)
 	}
-	return step, lines
+	return lines
 }
 
+// stepName is "day" or "hour".
+func stepName(step time.Duration) string {
+	if step == time.Hour {
+		return "hour"
+	}
+	return "day"
+}
+
+// timeSeries draws the total over time as one line. A partial last bucket
+// is shaded and its segment dashed, so that it does not read as a drop.
 func timeSeries(s *knocks.Summary) *plot.Plot {
-	step, lines := timeData(s)
-	if len(lines) == 0 {
+	step, total, last := timeData(s)
+	if len(total.Points) == 0 {
 		return nil
 	}
-	what := "per day"
-	if step == time.Hour {
-		what = "per hour"
-	}
-	p := newPlot("Failed SSH authentication attempts "+what, s)
+	unit := stepName(step)
+	p := newPlot("Failed SSH authentication attempts per "+unit, s)
 	p.X.Label.Text = "time (UTC)"
-	p.Y.Label.Text = "failed attempts " + what
+	p.Y.Label.Text = "failed attempts per " + unit
 	p.X.Tick.Marker = timeTicks{}
 	p.Y.Tick.Marker = countTicks{}
 	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
-	// Countries first, the total last so it stays on top.
-	for i := len(lines) - 1; i >= 0; i-- {
-		ln, err := plotter.NewLine(lines[i].Points)
-		if err != nil {
-			continue // NaN or Inf: cannot happen with counts
+	pts := total.Points
+	if last != nil && len(pts) > 1 {
+		p.Add(&shade{from: pts[len(pts)-2].X, to: pts[len(pts)-1].X, label: "partial " + unit})
+		tail, err := plotter.NewLine(pts[len(pts)-2:])
+		if err == nil {
+			tail.Color = colMuted
+			tail.Width = vg.Points(2)
+			tail.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			p.Add(tail)
+			p.Legend.Add(fmt.Sprintf("partial %s: the logs end at %s UTC", unit, last.Until.Format("2006-01-02 15:04")), tail)
 		}
-		if lines[i].Total {
-			ln.Color = colText
-			ln.Width = vg.Points(2)
-		} else {
-			ln.Color = seriesColors[(i-1)%len(seriesColors)]
-			ln.Width = vg.Points(1.3)
-		}
-		p.Add(ln)
+		pts = pts[:len(pts)-1]
 	}
-	for i, l := range lines {
-		col := colText
-		if !l.Total {
-			col = seriesColors[(i-1)%len(seriesColors)]
-		}
-		p.Legend.Add(l.Name, swatch{col})
+	if ln, err := plotter.NewLine(pts); err == nil {
+		ln.Color = colText
+		ln.Width = vg.Points(2)
+		p.Add(ln)
 	}
 	p.Legend.Top = true
 	p.Legend.XOffs = -vg.Points(10)
 	p.Legend.YOffs = -vg.Points(4)
+	p.Y.Max = maxY([]series{total}) * 1.12
+	return p
+}
+
+// countryTimeSeries draws the attempts per day of the busiest countries, a
+// line each, with headroom above the lines for the legend so that it
+// covers no data.
+func countryTimeSeries(s *knocks.Summary) *plot.Plot {
+	lines := countryData(s)
+	if len(lines) == 0 || len(lines[0].Points) < 2 {
+		return nil
+	}
+	p := newPlot(fmt.Sprintf("Failed attempts per day of the %d busiest countries", len(lines)), s)
+	p.X.Label.Text = "time (UTC)"
+	p.Y.Label.Text = "failed attempts per day"
+	p.X.Tick.Marker = timeTicks{}
+	p.Y.Tick.Marker = countTicks{}
+	p.Y.Min = 0
+	p.Add(plotter.NewGrid())
+	// A partial last day: its segment dashed and shaded.
+	_, partial := report.LastPartial(s, s.PerDay, 24*time.Hour)
+	partial = partial && len(lines[0].Points) > 1
+	if partial {
+		pts := lines[0].Points
+		p.Add(&shade{from: pts[len(pts)-2].X, to: pts[len(pts)-1].X, label: "partial day"})
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		pts := lines[i].Points
+		if partial {
+			if tail, err := plotter.NewLine(pts[len(pts)-2:]); err == nil {
+				tail.Color = seriesColors[i%len(seriesColors)]
+				tail.Width = vg.Points(1.6)
+				tail.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+				p.Add(tail)
+			}
+			pts = pts[:len(pts)-1]
+		}
+		ln, err := plotter.NewLine(pts)
+		if err != nil {
+			continue // NaN or Inf: cannot happen with counts
+		}
+		ln.Color = seriesColors[i%len(seriesColors)]
+		ln.Width = vg.Points(1.6)
+		p.Add(ln)
+	}
+	for i, l := range lines {
+		p.Legend.Add(l.Name, swatch{seriesColors[i%len(seriesColors)]})
+	}
+	p.Legend.Top = true
+	p.Legend.XOffs = -vg.Points(10)
+	p.Legend.YOffs = -vg.Points(4)
+	// The legend's rows take about 4 % of the height each: keep the lines
+	// below them.
+	p.Y.Max = maxY(lines) * (1.1 + 0.05*float64(len(lines)))
+	return p
+}
+
+// maxY returns the largest y of the lines.
+func maxY(lines []series) float64 {
 	var max float64
 	for _, l := range lines {
 		for _, pt := range l.Points {
 			max = math.Max(max, pt.Y)
 		}
 	}
-	p.Y.Max = max * 1.08
-	return p
+	return max
+}
+
+// shade fills a time range from top to bottom in a light grey and names
+// it at its top: the partial last bucket.
+type shade struct {
+	from, to float64
+	label    string
+}
+
+// Plot implements plot.Plotter.
+func (sh *shade) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	x0, x1 := trX(sh.from), trX(math.Min(sh.to, p.X.Max))
+	if x1 <= x0 {
+		return
+	}
+	c.FillPolygon(color.NRGBA{0x59, 0x63, 0x6e, 0x1c}, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}})
+	sty := p.X.Tick.Label
+	sty.Color = colMuted
+	sty.XAlign, sty.YAlign = text.XRight, text.YBottom
+	c.FillText(sty, vg.Point{X: x1 - vg.Points(3), Y: c.Min.Y + vg.Points(4)}, sh.label)
 }
 
 // timeTicks labels a time axis in Unix seconds at whole hours, days, weeks
@@ -207,6 +297,7 @@ func heatmap(s *knocks.Summary) *plot.Plot {
 	p.X.Tick.Marker = plot.ConstantTicks(xt)
 	p.Y.Tick.Marker = plot.ConstantTicks(yt)
 	p.Add(&heatPlot{cells: cells, max: max})
+	p.X.LineStyle.Width = 0 // the axis would run under the colour legend too
 	return p
 }
 
@@ -235,10 +326,41 @@ func (h *heatPlot) Plot(c draw.Canvas, p *plot.Plot) {
 		}
 		c.FillText(sty, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, compact(float64(cell.Value)))
 	}
+	h.legend(c, p)
 }
 
-// DataRange implements plot.DataRanger.
-func (h *heatPlot) DataRange() (xmin, xmax, ymin, ymax float64) { return 0, 24, 0, 7 }
+// heatLegendX is where the colour legend of the heatmap starts, in hours
+// of the x axis: right of the 24 columns.
+const heatLegendX = 24.6
+
+// DataRange implements plot.DataRanger: the 24 × 7 cells and, right of
+// them, the colour legend.
+func (h *heatPlot) DataRange() (xmin, xmax, ymin, ymax float64) { return 0, 27.5, 0, 7 }
+
+// legend draws the colour scale beside the cells: a bar from 0 at the
+// bottom to the largest count at the top, labelled in counts.
+func (h *heatPlot) legend(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	x0, x1 := trX(heatLegendX), trX(heatLegendX+0.6)
+	const steps = 70
+	for i := 0; i < steps; i++ {
+		y0, y1 := trY(7*float64(i)/steps), trY(7*float64(i+1)/steps)
+		f := (float64(i) + 0.5) / steps
+		c.FillPolygon(heatColor(f), []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1 + vg.Points(0.3)}, {X: x0, Y: y1 + vg.Points(0.3)}})
+	}
+	c.StrokeLines(draw.LineStyle{Color: colMuted, Width: vg.Points(0.5)}, []vg.Point{{X: x0, Y: trY(0)}, {X: x1, Y: trY(0)}, {X: x1, Y: trY(7)}, {X: x0, Y: trY(7)}, {X: x0, Y: trY(0)}})
+	sty := p.X.Tick.Label
+	sty.Color = colText
+	sty.XAlign, sty.YAlign = text.XLeft, text.YCenter
+	for _, f := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		y := trY(7 * f)
+		c.StrokeLine2(draw.LineStyle{Color: colMuted, Width: vg.Points(0.5)}, x1, y, x1+vg.Points(3), y)
+		c.FillText(sty, vg.Point{X: x1 + vg.Points(5), Y: y}, compact(math.Round(f*float64(h.max))))
+	}
+	head := sty
+	head.XAlign, head.YAlign = text.XCenter, text.YBottom
+	c.FillText(head, vg.Point{X: (x0 + x1) / 2, Y: trY(7) + vg.Points(6)}, "attempts")
+}
 
 // heatColor interpolates the YlOrRd scale: 0 is pale, 1 is dark red.
 func heatColor(f float64) color.RGBA {

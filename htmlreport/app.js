@@ -38,24 +38,22 @@
     for (var i = bins.length - 1; i >= 0; i--) if (n >= bins[i].lo) return bins[i].color;
     return null;
   }
-  // A log axis when the counts are skewed (the largest more than 20 times
-  // the smallest), as in the PNG charts.
-  function skewed(rows) {
-    if (rows.length < 2) return false;
-    var lo = Infinity, hi = 0;
-    rows.forEach(function (r) { lo = Math.min(lo, Math.max(r.n, 1)); hi = Math.max(hi, r.n); });
-    return hi > 20 * lo;
-  }
-
   var dark = false;
+  // Every chart instance ever made, one per element. An instance is never
+  // disposed: a change of colours (dark mode, printing) draws the same
+  // instance again with notMerge, which also stops a paint that is still
+  // going on over several frames. Disposing an instance mid-paint made its
+  // pending frame read a painter that was gone ("reading 'layerStack'").
   var charts = [];
+  // The draw function of each chart drawn so far, by element id.
+  var drawn = {};
   // A week or less reads better per hour.
   var step = D.day.length <= 7 && D.hour.length ? "hour" : "day";
 
   function palette() {
     return dark
-      ? { fg: "#e6edf3", muted: "#9198a1", line: "#30363d", land: "#2d333b", border: "#0d1117", ocean: "#111820", total: "#e6edf3", bar: "#ff7b72", valid: "#58a6ff", invalid: "#f0883e" }
-      : { fg: "#1f2328", muted: "#59636e", line: "#d1d9e0", land: "#e4e4e0", border: "#ffffff", ocean: "#f3f7fb", total: "#1f2328", bar: "#c0392b", valid: "#1b6fb5", invalid: "#d95f02" };
+      ? { fg: "#e6edf3", muted: "#9198a1", line: "#30363d", land: "#2d333b", border: "#0d1117", ocean: "#111820", total: "#e6edf3", bar: "#ff7b72", valid: "#58a6ff", invalid: "#f0883e", tip: "#161b22", partial: "rgba(145,152,161,.16)" }
+      : { fg: "#1f2328", muted: "#59636e", line: "#d1d9e0", land: "#e4e4e0", border: "#ffffff", ocean: "#f3f7fb", total: "#1f2328", bar: "#c0392b", valid: "#1b6fb5", invalid: "#d95f02", tip: "#ffffff", partial: "rgba(89,99,110,.10)" };
   }
 
   function base(P) {
@@ -63,16 +61,31 @@
       animation: false,
       backgroundColor: "transparent",
       textStyle: { color: P.fg, fontFamily: "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, DejaVu Sans, sans-serif" },
-      tooltip: { confine: true, renderMode: "html", className: "knocks-tip" }
+      tooltip: { confine: true, renderMode: "html", className: "knocks-tip", backgroundColor: P.tip, borderColor: P.line, textStyle: { color: P.fg } }
     };
   }
 
+  // init returns the chart instance of an element, made on first use.
   function init(id) {
     var el = document.getElementById(id);
     if (!el) return null;
-    var c = echarts.init(el, dark ? "dark" : null, { renderer: "canvas" });
-    charts.push(c);
+    var c = echarts.getInstanceByDom(el);
+    if (!c) {
+      c = echarts.init(el, null, { renderer: "canvas" });
+      charts.push(c);
+    }
     return c;
+  }
+
+  // The slider under the time charts, in the palette's colours.
+  function slider(P) {
+    return {
+      type: "slider", height: 24, bottom: 8, filterMode: "none", borderColor: P.line, backgroundColor: "transparent",
+      fillerColor: dark ? "rgba(88,166,255,.18)" : "rgba(27,111,181,.14)", textStyle: { color: P.muted },
+      dataBackground: { lineStyle: { color: P.muted }, areaStyle: { color: P.line } },
+      selectedDataBackground: { lineStyle: { color: P.fg }, areaStyle: { color: P.muted } },
+      handleStyle: { color: P.tip, borderColor: P.muted }, moveHandleStyle: { color: P.line }
+    };
   }
 
   function merge(a, b) {
@@ -88,7 +101,6 @@
     var c = init(id);
     if (!c) return;
     var P = palette();
-    var log = skewed(rows);
     c.setOption(merge(base(P), {
       grid: { left: 8, right: 64, top: 8, bottom: 28, containLabel: true },
       tooltip: merge(base(P).tooltip, {
@@ -98,14 +110,15 @@
           return tip(r.name, [r.info, fmt(r.n) + " attempts", r.valid === undefined ? "" : r.valid ? "valid account" : "invalid user name"]);
         }
       }),
+      // A linear axis from 0, so that bar lengths compare as counts do.
       xAxis: {
-        type: log ? "log" : "value", min: log ? 1 : 0, max: function (e) { return log ? e.max * 3 : Math.ceil(e.max * 1.12); }, name: log ? "attempts (log)" : "attempts", nameLocation: "middle", nameGap: 22,
+        type: "value", min: 0, max: function (e) { return Math.ceil(e.max * 1.15); }, name: "attempts", nameLocation: "middle", nameGap: 22,
         axisLabel: { formatter: function (v) { return compact(v); }, color: P.muted, showMaxLabel: false },
         splitLine: { lineStyle: { color: P.line } }
       },
       yAxis: {
         type: "category", inverse: true, data: rows.map(function (r) { return r.name; }),
-        axisLabel: { width: 190, overflow: "truncate", color: P.fg, fontFamily: "ui-monospace, DejaVu Sans Mono, monospace" },
+        axisLabel: { width: narrow() ? 110 : 190, overflow: "truncate", color: P.fg, fontFamily: "ui-monospace, DejaVu Sans Mono, monospace" },
         axisTick: { show: false }
       },
       series: [{
@@ -113,41 +126,123 @@
         data: rows.map(function (r) { return { value: r.n, itemStyle: { color: colorOf ? colorOf(r, P) : P.bar } }; }),
         label: { show: true, position: "right", color: P.fg, formatter: function (p) { return fmt(p.value); } }
       }]
-    }));
+    }), true);
   }
 
+  // narrow reports a phone-sized screen.
+  function narrow() {
+    return window.innerWidth < 600;
+  }
+
+  function stamp(t, hourly) {
+    var s = new Date(t).toISOString();
+    return hourly ? s.slice(0, 13).replace("T", " ") + ":00 UTC" : s.slice(0, 10);
+  }
+
+  // The series of the time charts at the chosen step, and where its last,
+  // partial bucket starts (null when the last bucket is complete).
+  function timeSeries() {
+    var hourly = step === "hour" && D.hour.length > 0;
+    return { hourly: hourly, total: hourly ? D.hour : D.day, partial: hourly ? D.partialHour : D.partialDay };
+  }
+
+  // The total over time: one line, its last bucket dashed and shaded when
+  // it is partial (the logs end inside it), so that it does not read as a
+  // sudden drop.
   function timeChart() {
     var c = init("chart-time");
     if (!c) return;
     var P = palette();
-    var total = step === "hour" && D.hour.length ? D.hour : D.day;
+    var T = timeSeries();
+    var data = T.total, tail = [];
+    if (T.partial && data.length > 1 && data[data.length - 1][0] === T.partial.start) {
+      tail = data.slice(data.length - 2);
+      data = data.slice(0, data.length - 1);
+    }
+    var unit = T.hourly ? "hour" : "day";
     var series = [{
-      name: "all sources", type: "line", data: total, showSymbol: false, lineStyle: { width: 2, color: P.total }, itemStyle: { color: P.total },
+      name: "attempts", type: "line", data: data, showSymbol: false, lineStyle: { width: 2, color: P.total }, itemStyle: { color: P.total },
       sampling: "lttb", z: 3
     }];
-    if (step === "day" || !D.hour.length) {
-      (D.countryDays || []).forEach(function (s) {
-        series.push({ name: s.name, type: "line", data: s.days, showSymbol: false, lineStyle: { width: 1.3 } });
+    if (tail.length) {
+      series.push({
+        name: "partial " + unit, type: "line", data: tail, showSymbol: true, symbolSize: 5, z: 3,
+        lineStyle: { width: 2, type: "dashed", color: P.muted }, itemStyle: { color: P.muted },
+        markArea: {
+          silent: true, itemStyle: { color: P.partial },
+          label: { show: true, position: "insideTop", color: P.muted, formatter: "partial " + unit },
+          data: [[{ xAxis: T.partial.start }, { xAxis: T.partial.end }]]
+        }
       });
     }
     c.setOption(merge(base(P), {
-      color: ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"],
-      legend: { type: "scroll", top: 0, left: 0, right: 0, textStyle: { color: P.fg } },
-      grid: { left: 8, right: 24, top: 40, bottom: 64, containLabel: true },
+      grid: { left: 8, right: 24, top: 24, bottom: 64, containLabel: true },
       tooltip: merge(base(P).tooltip, {
         trigger: "axis",
         formatter: function (ps) {
           if (!ps.length) return "";
-          var t = new Date(ps[0].value[0]);
-          var head = step === "hour" ? t.toISOString().slice(0, 13).replace("T", " ") + ":00 UTC" : t.toISOString().slice(0, 10);
-          return tip(head, ps.map(function (p) { return p.seriesName + ": " + fmt(p.value[1]); }));
+          var t = ps[0].value[0];
+          var last = T.partial && t === T.partial.start;
+          return tip(stamp(t, T.hourly), [fmt(ps[0].value[1]) + " attempts", last ? "partial " + unit + ": the logs end at " + T.partial.until : ""]);
         }
       }),
       xAxis: { type: "time", axisLabel: { color: P.muted, hideOverlap: true }, axisLine: { lineStyle: { color: P.line } } },
-      yAxis: { type: "value", min: 0, axisLabel: { color: P.muted, formatter: function (v) { return compact(v); } }, splitLine: { lineStyle: { color: P.line } } },
-      dataZoom: [{ type: "inside", filterMode: "none" }, { type: "slider", height: 24, bottom: 8, filterMode: "none" }],
+      yAxis: { type: "value", min: 0, name: "attempts per " + unit, nameTextStyle: { color: P.muted, align: "left" }, axisLabel: { color: P.muted, formatter: function (v) { return compact(v); } }, splitLine: { lineStyle: { color: P.line } } },
+      dataZoom: [{ type: "inside", filterMode: "none" }, slider(P)],
       series: series
-    }));
+    }), true);
+  }
+
+  // countriesShown is how many country lines are on at first; the legend
+  // turns the others on.
+  var countriesShown = 5;
+
+  // The attempts per day of the top countries, a line each: the legend
+  // picks which to compare. Reserved ranges are not countries and are not
+  // in it.
+  function countryTimeChart() {
+    var c = init("chart-country-time");
+    if (!c || !D.countryDays || !D.countryDays.length) return;
+    var P = palette();
+    var selected = {};
+    var series = D.countryDays.map(function (s, i) {
+      selected[s.name] = i < countriesShown;
+      return { name: s.name, type: "line", data: s.days, showSymbol: false, lineStyle: { width: 1.6 }, emphasis: { focus: "series" } };
+    });
+    if (D.partialDay) {
+      series.push({
+        name: "partial day", type: "line", data: [], silent: true,
+        markArea: {
+          silent: true, itemStyle: { color: P.partial },
+          label: { show: true, position: "insideTop", color: P.muted, formatter: "partial day" },
+          data: [[{ xAxis: D.partialDay.start }, { xAxis: D.partialDay.end }]]
+        }
+      });
+    }
+    c.setOption(merge(base(P), {
+      color: ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"],
+      legend: {
+        type: "scroll", top: 0, left: 0, right: 0, selected: selected, textStyle: { color: P.fg },
+        data: D.countryDays.map(function (s) { return s.name; }),
+        pageTextStyle: { color: P.muted }, pageIconColor: P.fg, pageIconInactiveColor: P.line, inactiveColor: P.muted
+      },
+      grid: { left: 8, right: 24, top: 64, bottom: 64, containLabel: true },
+      tooltip: merge(base(P).tooltip, {
+        trigger: "axis",
+        formatter: function (ps) {
+          if (!ps.length) return "";
+          var t = ps[0].value[0];
+          var last = D.partialDay && t === D.partialDay.start;
+          var lines = ps.slice().sort(function (a, b) { return b.value[1] - a.value[1]; }).map(function (p) { return p.seriesName + ": " + fmt(p.value[1]); });
+          if (last) lines.push("partial day: the logs end at " + D.partialDay.until);
+          return tip(stamp(t, false), lines);
+        }
+      }),
+      xAxis: { type: "time", axisLabel: { color: P.muted, hideOverlap: true }, axisLine: { lineStyle: { color: P.line } } },
+      yAxis: { type: "value", min: 0, name: "attempts per day", nameTextStyle: { color: P.muted, align: "left" }, axisLabel: { color: P.muted, formatter: function (v) { return compact(v); } }, splitLine: { lineStyle: { color: P.line } } },
+      dataZoom: [{ type: "inside", filterMode: "none" }, slider(P)],
+      series: series
+    }), true);
   }
 
   function heatChart() {
@@ -176,7 +271,7 @@
         label: { show: true, fontSize: 10, formatter: function (p) { return compact(p.value[2]); } },
         itemStyle: { borderColor: dark ? "#0d1117" : "#fff", borderWidth: 1 }
       }]
-    }));
+    }), true);
   }
 
   // A piecewise legend that reads in counts: one piece per bin.
@@ -216,10 +311,10 @@
       });
     }
     if (M.bubbles && M.bubbles.length) {
-      series.push(bubbleSeries(M.bubbles, M.bubbleMax, 40, "rgba(192,57,43,.55)", dark ? "#ffa198" : "#7f1d12", "bans"));
+      series.push(bubbleSeries(M.bubbles, M.bubbleMax, 40, "rgba(192,57,43,.55)", dark ? "#ffa198" : "#7f1d12", P, "bans"));
     }
     if (M.points && M.points.length && map === "knocks-us") {
-      series.push(bubbleSeries(M.points, M.max, 36, dark ? "rgba(88,166,255,.55)" : "rgba(27,111,181,.45)", dark ? "#a5d6ff" : "#0b3a66"));
+      series.push(bubbleSeries(M.points, M.max, 36, dark ? "rgba(88,166,255,.55)" : "rgba(27,111,181,.45)", dark ? "#a5d6ff" : "#0b3a66", P));
     }
     c.setOption(merge(base(P), {
       tooltip: merge(base(P).tooltip, {
@@ -238,10 +333,13 @@
         outOfRange: { color: P.land }
       },
       series: series
-    }));
+    }), true);
   }
 
-  function bubbleSeries(points, max, maxSize, fill, stroke, what) {
+  // cityLabels is how many of the busiest cities are named on the maps.
+  var cityLabels = 8;
+
+  function bubbleSeries(points, max, maxSize, fill, stroke, P, what) {
     what = what || "attempts";
     return {
       type: "scatter", coordinateSystem: "geo", name: "cities", z: 5,
@@ -249,7 +347,15 @@
       // proportional to attempts.
       symbolSize: function (v) { return Math.max(3, maxSize * Math.sqrt(v[2] / max)); },
       itemStyle: { color: fill, borderColor: stroke, borderWidth: 0.8 },
-      data: points.map(function (p) { return [p.x, p.y, p.n]; }),
+      // The busiest cities are named beside their bubbles.
+      data: points.map(function (p, i) {
+        var d = { value: [p.x, p.y, p.n] };
+        if (i < cityLabels) {
+          d.label = { show: true, position: "right", formatter: p.name, color: P.fg, fontSize: 11, textBorderColor: P.border, textBorderWidth: 2 };
+        }
+        return d;
+      }),
+      labelLayout: { hideOverlap: true },
       tooltip: { formatter: function (p) { var q = points[p.dataIndex]; return tip(q.name, [q.info, fmt(q.n) + " " + what]); } }
     };
   }
@@ -271,18 +377,22 @@
       tooltip: merge(base(P).tooltip, { trigger: "item" }),
       geo: geoBase("knocks-world", P, { tooltip: { show: false } }),
       // The size legend: reference bubbles with their counts.
+      // Each row is a box of the largest bubble's size, with the label
+      // centred on its bubble, so no label depends on its bubble's size
+      // for room.
       graphic: refs.map(function (v, i) {
         var d = Math.max(3, maxSize * Math.sqrt(v / D.cities.max));
         return {
           type: "group", left: 12, bottom: 12 + i * (maxSize + 6),
           children: [
+            { type: "rect", shape: { x: 0, y: 0, width: maxSize + 80, height: maxSize }, style: { fill: "transparent" }, silent: true },
             { type: "circle", shape: { cx: maxSize / 2, cy: maxSize / 2, r: d / 2 }, style: { fill: "rgba(192,57,43,.35)", stroke: P.muted } },
-            { type: "text", left: maxSize + 8, top: maxSize / 2 - 7, style: { text: fmt(v), fill: P.fg, font: "12px sans-serif" } }
+            { type: "text", x: maxSize + 8, y: maxSize / 2, style: { text: fmt(v), fill: P.fg, font: "12px sans-serif", verticalAlign: "middle" } }
           ]
         };
       }),
-      series: [bubbleSeries(D.cities.points, D.cities.max, maxSize, "rgba(192,57,43,.55)", dark ? "#ffa198" : "#7f1d12")]
-    }));
+      series: [bubbleSeries(D.cities.points, D.cities.max, maxSize, "rgba(192,57,43,.55)", dark ? "#ffa198" : "#7f1d12", P)]
+    }), true);
   }
 
   // Charts are drawn when they come near the viewport, so that the page
@@ -296,6 +406,7 @@
     if (!fn) return;
     delete pending[id];
     if (io) io.unobserve(document.getElementById(id));
+    drawn[id] = fn;
     fn();
   }
   function renderAll() {
@@ -311,11 +422,8 @@
   }
 
   function build() {
-    charts.forEach(function (c) { c.dispose(); });
-    charts = [];
-    Object.keys(pending).forEach(function (id) { if (io) io.unobserve(document.getElementById(id)); });
-    pending = {};
     schedule("chart-time", timeChart);
+    schedule("chart-country-time", countryTimeChart);
     schedule("chart-users", function () { bars("chart-users", D.users, "attempts", function (r, P) { return r.valid ? P.valid : P.invalid; }); });
     schedule("chart-ips", function () { bars("chart-ips", D.ips, "attempts"); });
     schedule("chart-subnets", function () { bars("chart-subnets", D.subnets, "attempts"); });
@@ -329,6 +437,20 @@
     if (D.us) schedule("chart-us", function () { choropleth("chart-us", "knocks-us", D.us, "attempts"); });
   }
 
+  // recolour draws every chart drawn so far again, on the same instance,
+  // in the current palette; the others are drawn in it when they come
+  // into view.
+  function recolour() {
+    Object.keys(drawn).forEach(function (id) { drawn[id](); });
+  }
+  // A change of colour scheme is drawn once, at the next frame, however
+  // often it is asked for before then.
+  var recolourFrame = 0;
+  function recolourSoon() {
+    if (recolourFrame) return;
+    recolourFrame = requestAnimationFrame(function () { recolourFrame = 0; recolour(); });
+  }
+
   document.querySelectorAll(".seg button").forEach(function (b) {
     b.setAttribute("aria-pressed", String(b.getAttribute("data-step") === step));
   });
@@ -340,32 +462,39 @@
     b.addEventListener("click", function () {
       step = b.getAttribute("data-step");
       document.querySelectorAll(".seg button").forEach(function (o) { o.setAttribute("aria-pressed", String(o === b)); });
-      var old = echarts.getInstanceByDom(document.getElementById("chart-time"));
-      if (old) { charts.splice(charts.indexOf(old), 1); old.dispose(); }
-      timeChart();
+      if (drawn["chart-time"]) timeChart();
     });
   });
+  var printing = false;
   if (mq && mq.addEventListener) {
-    mq.addEventListener("change", function (e) { dark = e.matches; build(); });
+    mq.addEventListener("change", function (e) {
+      if (printing) return; // the print handlers set the colours
+      if (dark !== e.matches) { dark = e.matches; recolourSoon(); }
+    });
   }
   var resizeTimer = 0;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 100);
   });
-  // Print: light colours, open details, charts resized to the page.
-  var wasDark = false, closed = [];
+  // Print: light colours, open details, charts resized to the page. The
+  // page is printed as it is when beforeprint returns, so this one draws
+  // at once; afterprint draws at the next frame.
+  var closed = [];
   window.addEventListener("beforeprint", function () {
-    wasDark = dark;
+    printing = true;
     closed = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
     closed.forEach(function (d) { d.open = true; });
-    if (dark) { dark = false; build(); }
+    if (dark) { dark = false; recolour(); }
     renderAll();
     charts.forEach(function (c) { c.resize(); });
   });
   window.addEventListener("afterprint", function () {
+    printing = false;
     closed.forEach(function (d) { d.open = false; });
-    if (wasDark) { dark = true; build(); }
+    closed = [];
+    var wantDark = !!(mq && mq.matches);
+    if (wantDark !== dark) { dark = wantDark; recolourSoon(); }
     charts.forEach(function (c) { c.resize(); });
   });
   // The live dashboard (knocks serve) puts new data blocks in the page and

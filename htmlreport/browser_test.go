@@ -110,6 +110,13 @@ func openPage(t *testing.T, parent context.Context, path string, dark bool) (con
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(parent)
 	t.Cleanup(cancel)
+	return openPageIn(t, ctx, path, dark)
+}
+
+// openPageIn is openPage in a tab that is already open (e.g. one whose
+// viewport was set).
+func openPageIn(t *testing.T, ctx context.Context, path string, dark bool) (context.Context, *browserLog) {
+	t.Helper()
 	l := &browserLog{dialogsCh: make(chan struct{}, 16)}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
@@ -188,9 +195,9 @@ func openPage(t *testing.T, parent context.Context, path string, dark bool) (con
 	return ctx, l
 }
 
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t *testing.T, ctx context.Context, expr string, opts ...chromedp.EvaluateOption) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, opts...))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
@@ -244,8 +251,14 @@ func TestBrowser(t *testing.T) {
 				var o = echarts.getInstanceByDom(document.getElementById("chart-time")).getOption();
 				return [o.series.length, o.series[0].data.length];
 			})()`)
-			if hourly[0] != 1 || hourly[1] != len(s.PerHour) {
-				t.Errorf("per hour: %d series of %d points, want 1 of %d", hourly[0], hourly[1], len(s.PerHour))
+			// One line of the total; a partial last hour is a dashed
+			// segment of its own.
+			wantSeries, wantPoints := 1, len(s.PerHour)
+			if _, ok := report.LastPartial(s, s.PerHour, time.Hour); ok {
+				wantSeries, wantPoints = 2, len(s.PerHour)-1
+			}
+			if hourly[0] != wantSeries || hourly[1] != wantPoints {
+				t.Errorf("per hour: %d series, the first of %d points, want %d of %d", hourly[0], hourly[1], wantSeries, wantPoints)
 			}
 
 			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -344,7 +357,7 @@ func checkPage(t *testing.T, ctx context.Context, s *knocks.Summary, path string
 		}
 	}
 	// Every section drew a chart: a canvas inside an ECharts instance.
-	for _, id := range []string{"time", "users", "ips", "subnets", "asns", "countries", "ports", "heatmap", "world", "cities", "us"} {
+	for _, id := range []string{"time", "country-time", "users", "ips", "subnets", "asns", "countries", "ports", "heatmap", "world", "cities", "us"} {
 		ok := eval[bool](t, ctx, fmt.Sprintf(`(function () {
 			var el = document.getElementById("chart-%s");
 			if (!el || !echarts.getInstanceByDom(el)) return false;
@@ -376,6 +389,47 @@ func checkPage(t *testing.T, ctx context.Context, s *knocks.Summary, path string
 	}
 	if got := bars("ips"); len(got.N) != len(s.TopIPs) || got.N[0] != s.TopIPs[0].Attempts {
 		t.Errorf("ips chart = %+v", got)
+	}
+	// Bars are on a linear axis from 0: lengths compare as counts do.
+	for _, id := range []string{"users", "ips", "subnets", "asns", "countries", "ports"} {
+		if typ := eval[string](t, ctx, fmt.Sprintf(`(function () { var a = echarts.getInstanceByDom(document.getElementById("chart-%s")).getOption().xAxis[0]; return a.type + " " + a.min; })()`, id)); typ != "value 0" {
+			t.Errorf("%s chart: x axis %q, want a linear one from 0", id, typ)
+		}
+	}
+	// The countries over time: a line per top country (no reserved
+	// range), the five busiest shown at first.
+	type legend struct {
+		Names    []string        `json:"names"`
+		Selected map[string]bool `json:"selected"`
+	}
+	lg := eval[legend](t, ctx, `(function () {
+		var o = echarts.getInstanceByDom(document.getElementById("chart-country-time")).getOption();
+		return { names: o.legend[0].data, selected: o.legend[0].selected };
+	})()`)
+	if len(lg.Names) != len(s.PerCountryDay) {
+		t.Errorf("country time legend %q, want %d countries", lg.Names, len(s.PerCountryDay))
+	}
+	on := 0
+	for i, n := range lg.Names {
+		if lg.Selected[n] {
+			on++
+			if i >= countriesShown {
+				t.Errorf("country %q (rank %d) shown at first", n, i+1)
+			}
+		}
+		if strings.HasPrefix(n, "private") {
+			t.Errorf("a reserved range in the country timeline: %q", n)
+		}
+	}
+	if on != min(countriesShown, len(lg.Names)) {
+		t.Errorf("%d countries shown at first, want %d", on, countriesShown)
+	}
+	// Reserved ranges are listed apart, not ranked as countries.
+	if got := eval[int](t, ctx, `document.querySelectorAll("#table-reserved tbody tr").length`); got != len(s.Reserved) {
+		t.Errorf("%d reserved ranges listed, want %d", got, len(s.Reserved))
+	}
+	if strings.Contains(eval[string](t, ctx, `document.getElementById("table-countries").textContent`), "private") {
+		t.Error("a reserved range is ranked with the countries")
 	}
 
 	// The world map's legend reads in counts: the bins of the largest
@@ -505,5 +559,120 @@ func TestBrowserLarge(t *testing.T) {
 	defer l.mu.Unlock()
 	if len(l.console) > 0 || len(l.requests) != 1 {
 		t.Errorf("console %q, requests %q", l.console, l.requests)
+	}
+}
+
+// TestBrowserPrintWhileDrawing prints from dark mode again and again while
+// the charts are still being painted (a large report paints its maps over
+// several frames), as a user who prints right after opening the page
+// does. Switching colours must never break a chart that is mid-paint.
+func TestBrowserPrintWhileDrawing(t *testing.T) {
+	bctx := newBrowser(t)
+	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 120_000, Days: 200, Top: 30, ExtraCities: 3000})
+	path := filepath.Join(t.TempDir(), "report-print.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(f, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx, l := openPage(t, bctx, path, true)
+	// Each round: beforeprint (light colours), one frame, afterprint (dark
+	// again), a few frames; then wait for every chart to settle.
+	n := eval[int](t, ctx, `(async function () {
+		function frames(k) { return new Promise(function (r) { (function f() { if (k-- <= 0) r(); else requestAnimationFrame(f); })(); }); }
+		for (var i = 0; i < 12; i++) {
+			window.dispatchEvent(new Event("beforeprint"));
+			await frames(1 + i % 3);
+			window.dispatchEvent(new Event("afterprint"));
+			await frames(i % 2);
+		}
+		window.knocksReport.renderAll();
+		await frames(60);
+		return window.knocksReport.charts().length;
+	})()`, chromedp.EvalAwaitPromise)
+	if n < 11 {
+		t.Errorf("%d charts after printing, want at least 11", n)
+	}
+	// Dark again: the world map is drawn in the dark palette.
+	if got := eval[string](t, ctx, `echarts.getInstanceByDom(document.getElementById("chart-world")).getOption().geo[0].itemStyle.areaColor`); got != "#2d333b" {
+		t.Errorf("world map land after printing = %q, want the dark palette's", got)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.console) > 0 {
+		t.Errorf("console errors while printing: %q", l.console)
+	}
+}
+
+// TestBrowserPhone opens the report at the width of a phone (390 CSS
+// pixels, as an iPhone 12 to 15) and checks that nothing is wider than the
+// screen: the page does not scroll sideways and every chart fits.
+func TestBrowserPhone(t *testing.T) {
+	bctx := newBrowser(t)
+	s := hostileSummary()
+	dir := shotDir(t)
+	path := filepath.Join(dir, "report-phone.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(f, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx, cancel := chromedp.NewContext(bctx)
+	t.Cleanup(cancel)
+	const width = 390
+	if _, err := chromedp.Run(ctx, chromedp.EmulateViewport(width, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, l := openPageIn(t, ctx, path, false)
+	type box struct {
+		ID    string  `json:"id"`
+		Right float64 `json:"right"`
+		Width float64 `json:"width"`
+	}
+	got := eval[struct {
+		Scroll int   `json:"scroll"`
+		Inner  int   `json:"inner"`
+		Charts []box `json:"charts"`
+	}](t, ctx, `(function () {
+		var out = { scroll: document.documentElement.scrollWidth, inner: window.innerWidth, charts: [] };
+		document.querySelectorAll(".chart").forEach(function (el) {
+			var c = el.querySelector("canvas"), r = (c || el).getBoundingClientRect();
+			out.charts.push({ id: el.id, right: r.right, width: r.width });
+		});
+		return out;
+	})()`)
+	if got.Inner != width {
+		t.Fatalf("viewport is %d px wide, want %d", got.Inner, width)
+	}
+	if got.Scroll > width {
+		t.Errorf("the page is %d px wide on a %d px screen: it scrolls sideways", got.Scroll, width)
+	}
+	if len(got.Charts) < 12 {
+		t.Errorf("%d charts, want 12", len(got.Charts))
+	}
+	for _, c := range got.Charts {
+		if c.Right > width+0.5 || c.Width < 200 {
+			t.Errorf("chart %s: %.0f px wide, right edge at %.0f on a %d px screen", c.ID, c.Width, c.Right, width)
+		}
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "report-phone.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", shot)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.console) > 0 {
+		t.Errorf("console errors: %q", l.console)
 	}
 }

@@ -65,6 +65,10 @@ type Options struct {
 // DefaultMaxCities is the default of Options.MaxCities.
 const DefaultMaxCities = 2000
 
+// countriesShown is how many country lines the per-country chart shows
+// at first; app.js has the same number.
+const countriesShown = 5
+
 // DefaultMaxHours is the default of Options.MaxHours: about 400 days.
 const DefaultMaxHours = 400 * 24
 
@@ -337,21 +341,39 @@ func usGeo() []byte    { geoOnce.Do(projectGeo); return usGeoBytes }
 // data is the JSON the page's script draws from. Every string in it has
 // passed through report.Safe.
 type data struct {
-	Hour      [][2]int64     `json:"hour"` // [Unix ms, attempts]
-	HourCut   bool           `json:"hourCut"`
-	Day       [][2]int64     `json:"day"`
-	Countries []countrySerie `json:"countryDays"`
-	Users     []userRow      `json:"users"`
-	IPs       []namedRow     `json:"ips"`
-	Subnets   []namedRow     `json:"subnets"`
-	ASNs      []namedRow     `json:"asns"`
-	TopCC     []namedRow     `json:"countries"`
-	Ports     []namedRow     `json:"ports"`
-	Heat      [][3]int64     `json:"heat"` // [hour, row (0 = Monday), attempts]
-	World     *choropleth    `json:"world"`
-	Cities    *bubbles       `json:"cities"`
-	US        *choropleth    `json:"us"`
-	Banned    *banMap        `json:"banned"`
+	Hour    [][2]int64 `json:"hour"` // [Unix ms, attempts]
+	HourCut bool       `json:"hourCut"`
+	Day     [][2]int64 `json:"day"`
+	// The last day or hour when the logs end inside it; nil when whole.
+	PartialDay  *partial       `json:"partialDay"`
+	PartialHour *partial       `json:"partialHour"`
+	Countries   []countrySerie `json:"countryDays"`
+	Users       []userRow      `json:"users"`
+	IPs         []namedRow     `json:"ips"`
+	Subnets     []namedRow     `json:"subnets"`
+	ASNs        []namedRow     `json:"asns"`
+	TopCC       []namedRow     `json:"countries"`
+	Ports       []namedRow     `json:"ports"`
+	Heat        [][3]int64     `json:"heat"` // [hour, row (0 = Monday), attempts]
+	World       *choropleth    `json:"world"`
+	Cities      *bubbles       `json:"cities"`
+	US          *choropleth    `json:"us"`
+	Banned      *banMap        `json:"banned"`
+}
+
+// partial is a bucket of a time series that the logs end inside.
+type partial struct {
+	Start int64  `json:"start"` // Unix ms
+	End   int64  `json:"end"`
+	Until string `json:"until"` // the last event, "2006-01-02 15:04 UTC"
+}
+
+func partialOf(s *knocks.Summary, list []knocks.TimeCount, width time.Duration) *partial {
+	p, ok := report.LastPartial(s, list, width)
+	if !ok {
+		return nil
+	}
+	return &partial{Start: ms(p.Start), End: ms(p.End), Until: fmtTime(p.Until, "2006-01-02 15:04") + " UTC"}
 }
 
 type countrySerie struct {
@@ -435,7 +457,8 @@ func countryName(code, name string) string {
 }
 
 func buildData(s *knocks.Summary, opts Options) *data {
-	d := &data{Hour: series(s.PerHour), Day: series(s.PerDay)}
+	d := &data{Hour: series(s.PerHour), Day: series(s.PerDay),
+		PartialDay: partialOf(s, s.PerDay, 24*time.Hour), PartialHour: partialOf(s, s.PerHour, time.Hour)}
 	if len(d.Hour) > opts.MaxHours {
 		d.Hour, d.HourCut = d.Hour[len(d.Hour)-opts.MaxHours:], true
 	}

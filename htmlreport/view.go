@@ -28,6 +28,7 @@ type view struct {
 	ASNs           []asnView
 	TopCountries   []countryView
 	AllCountries   []countryView
+	Reserved       []countryView // reserved address ranges, apart from the countries
 	Cities         []cityView
 	CitiesShown    int
 	CitiesCut      int
@@ -47,6 +48,9 @@ type view struct {
 	HasTime, HasGeo, HasCities, HasUS bool
 	Bans                              *banView // nil when no ban event was read
 	HasBanMap                         bool
+	HasCountryTime                    bool
+	CountriesShown                    int    // country lines shown at first
+	PartialDay                        string // when the last day is partial: the time the logs end
 	HourCut                           bool
 	Sources, Attribution              []string
 }
@@ -154,6 +158,9 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 	for _, g := range s.TopCountries {
 		v.TopCountries = append(v.TopCountries, country(g))
 	}
+	for _, g := range s.Reserved {
+		v.Reserved = append(v.Reserved, country(g))
+	}
 	for _, g := range s.Countries {
 		v.AllCountries = append(v.AllCountries, country(g))
 		if _, ok := maps.Lookup(g.Country); ok {
@@ -195,6 +202,11 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.Bins = d.World.Bins
 	}
 	v.HasTime = len(d.Day) > 0 || len(d.Hour) > 0
+	v.HasCountryTime = len(d.Countries) > 0
+	v.CountriesShown = min(len(d.Countries), countriesShown)
+	if d.PartialDay != nil {
+		v.PartialDay = d.PartialDay.Until
+	}
 	v.HasGeo = d.World != nil
 	v.HasCities = d.Cities != nil
 	v.HasUS = d.US != nil

@@ -52,7 +52,8 @@ var csvHeader = []string{"section", "rank", "key", "attempts", "share", "valid",
 // (section "total", key the name of the count), then one row per entry of
 // each top list and of the per-day series. The sections of the top lists
 // are user, ip, subnet (/24 and /64), subnet48 (IPv6 /48), prefix
-// (announced prefixes of the ASN data), port, host, country and asn; then
+// (announced prefixes of the ASN data), port, host, country, reserved
+// (reserved address ranges, apart from the countries) and asn; then
 // what sshd blocked by itself: penalty (key the reason; drops, penalties,
 // and the addresses in ips), penalised (key the address; drops, penalties,
 // first, last) and locked_user (key the user; lockouts). The ban sections follow (see
@@ -107,6 +108,9 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 	keyed("host", s.TopHosts)
 	for i, c := range s.TopCountries {
 		write("country", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", c.Country, "", "", c.Name)
+	}
+	for i, c := range s.Reserved {
+		write("reserved", itoa(int64(i+1)), c.Country, itoa(c.Attempts), ftoa(c.Share), "", itoa(c.IPs), "", "", "", "", "", c.Name)
 	}
 	for i, a := range s.TopASNs {
 		asn := strconv.FormatUint(uint64(a.ASN), 10)
@@ -179,7 +183,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 	users("Top users (valid)", s.TopValidUsers)
 	users("Top users (invalid)", s.TopInvalidUsers)
 
-	geo := len(s.TopCountries) > 0 || len(s.TopASNs) > 0
+	geo := len(s.TopCountries) > 0 || len(s.Reserved) > 0 || len(s.TopASNs) > 0
 	if len(s.TopIPs) > 0 {
 		head := []string{"ip", "attempts", "share", "first seen", "last seen"}
 		if geo {
@@ -213,6 +217,12 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		p.table("Top countries", []string{"country", "name", "attempts", "share", "ips"}, len(s.TopCountries), func(i int) []string {
 			c := s.TopCountries[i]
 			return []string{country(c.Country, o.Flags), Safe(c.Name), group(c.Attempts), pct(c.Share), group(c.IPs)}
+		})
+	}
+	if len(s.Reserved) > 0 {
+		p.table("Reserved address ranges (not countries)", []string{"range", "attempts", "share", "ips"}, len(s.Reserved), func(i int) []string {
+			c := s.Reserved[i]
+			return []string{Safe(c.Country), group(c.Attempts), pct(c.Share), group(c.IPs)}
 		})
 	}
 	if len(s.TopASNs) > 0 {

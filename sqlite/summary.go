@@ -585,9 +585,10 @@ type cityAcc struct {
 // cities, every country and located city, the attempts per day of the top
 // countries, and the sources of the locations. Addresses without a stored
 // location (or prefix) are left out; reserved addresses count under their
-// label in TopCountries and nowhere else.
+// label in Reserved and nowhere else.
 func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, top int) {
 	sum.TopCountries, sum.TopASNs, sum.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
+	sum.Reserved = []knocks.GeoCount{}
 	sum.TopPrefixes = []knocks.KeyCount{}
 	sum.Countries, sum.Cities, sum.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
 	if len(locs) == 0 {
@@ -666,21 +667,22 @@ func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, to
 
 	for _, c := range countries {
 		c.Share = share(c.Attempts, a.attempts)
-		sum.TopCountries = append(sum.TopCountries, *c)
-	}
-	sort.Slice(sum.TopCountries, func(i, j int) bool {
-		x, y := sum.TopCountries[i], sum.TopCountries[j]
-		if x.Attempts != y.Attempts {
-			return x.Attempts > y.Attempts
-		}
-		return x.Country < y.Country
-	})
-	for _, c := range sum.TopCountries {
-		if c.Name != reservedName {
-			sum.Countries = append(sum.Countries, c)
+		if c.Name == reservedName {
+			sum.Reserved = append(sum.Reserved, *c)
+		} else {
+			sum.Countries = append(sum.Countries, *c)
 		}
 	}
-	sum.TopCountries = sum.TopCountries[:min(top, len(sum.TopCountries))]
+	for _, l := range [][]knocks.GeoCount{sum.Countries, sum.Reserved} {
+		sort.Slice(l, func(i, j int) bool {
+			x, y := l[i], l[j]
+			if x.Attempts != y.Attempts {
+				return x.Attempts > y.Attempts
+			}
+			return x.Country < y.Country
+		})
+	}
+	sum.TopCountries = append(sum.TopCountries, sum.Countries[:min(top, len(sum.Countries))]...)
 
 	for n, c := range asns {
 		c.Org = mostOf(asnOrgs[n])

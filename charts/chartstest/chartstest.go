@@ -455,9 +455,15 @@ func Aggregate(conns []Conn, top int) *knocks.Summary {
 	if s.Attempts > 0 {
 		s.TopHosts = []knocks.KeyCount{{Key: "gateway", Attempts: s.Attempts, Share: 1}}
 	}
+	// Reserved ranges are kept apart from the countries, as the store does.
 	for _, g := range geo {
 		g.IPs = int64(len(g.ips))
 		g.Share = share(g.Attempts)
+		if g.Country == "private" {
+			g.Name = "reserved address range"
+			s.Reserved = append(s.Reserved, g.GeoCount)
+			continue
+		}
 		s.Countries = append(s.Countries, g.GeoCount)
 	}
 	sort.Slice(s.Countries, func(i, j int) bool {
@@ -511,8 +517,8 @@ func Aggregate(conns []Conn, top int) *knocks.Summary {
 	}
 	s.PerDay = series(perDay, 24*time.Hour)
 	s.PerHour = series(perHour, time.Hour)
-	for i := 0; i < 5 && i < len(s.Countries); i++ {
-		code := s.Countries[i].Country
+	for _, c := range s.TopCountries {
+		code := c.Country
 		days := make([]knocks.TimeCount, len(s.PerDay))
 		for j, d := range s.PerDay {
 			days[j] = knocks.TimeCount{Time: d.Time, Attempts: perCountryDay[code][d.Time]}

@@ -337,6 +337,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 func expectedGeo(s *knocks.Summary, sel []*knocks.Connection, loc func(netip.Addr) (Located, bool), top int) {
 	s.TopCountries, s.TopASNs, s.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
 	s.Countries, s.Cities, s.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
+	s.Reserved = []knocks.GeoCount{}
 	perIP := map[netip.Addr]int64{}
 	for _, c := range sel {
 		if a := c.Attempts(); a > 0 && c.IP.IsValid() {
@@ -411,25 +412,27 @@ func expectedGeo(s *knocks.Summary, sel []*knocks.Connection, loc func(netip.Add
 			}
 		}
 	}
+	var byCount []knocks.GeoCount
 	for _, c := range countries {
 		c.Share = share(c.Attempts, s.Attempts)
-		s.TopCountries = append(s.TopCountries, *c)
+		byCount = append(byCount, *c)
 	}
-	sort.Slice(s.TopCountries, func(i, j int) bool {
-		a, b := s.TopCountries[i], s.TopCountries[j]
+	sort.Slice(byCount, func(i, j int) bool {
+		a, b := byCount[i], byCount[j]
 		if a.Attempts != b.Attempts {
 			return a.Attempts > b.Attempts
 		}
 		return a.Country < b.Country
 	})
-	for _, c := range s.TopCountries {
-		if c.Name != ReservedName {
+	s.Reserved = []knocks.GeoCount{}
+	for _, c := range byCount {
+		if c.Name == ReservedName {
+			s.Reserved = append(s.Reserved, c)
+		} else {
 			s.Countries = append(s.Countries, c)
 		}
 	}
-	if len(s.TopCountries) > top {
-		s.TopCountries = s.TopCountries[:top]
-	}
+	s.TopCountries = append(s.TopCountries, s.Countries[:min(top, len(s.Countries))]...)
 	for n, c := range asns {
 		best, bestN := "", int64(-1)
 		for o, k := range orgs[n] {

@@ -695,11 +695,16 @@ func testGeo(t *testing.T, s knocks.EventStore) {
 	var private bool
 	for _, c := range sum.TopCountries {
 		if c.Country == "private" {
+			t.Errorf("TopCountries = %+v: a reserved range is ranked as a country", sum.TopCountries)
+		}
+	}
+	for _, c := range sum.Reserved {
+		if c.Country == "private" {
 			private = c.Name == ReservedName && c.Attempts == 1
 		}
 	}
 	if !private {
-		t.Errorf("TopCountries = %+v: want the private address under its label", sum.TopCountries)
+		t.Errorf("Reserved = %+v: want the private address under its label", sum.Reserved)
 	}
 	if len(sum.GeoIPSources) != 3 {
 		t.Errorf("GeoIPSources = %v", sum.GeoIPSources)
