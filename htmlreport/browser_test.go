@@ -568,7 +568,7 @@ func TestBrowserLarge(t *testing.T) {
 // does. Switching colours must never break a chart that is mid-paint.
 func TestBrowserPrintWhileDrawing(t *testing.T) {
 	bctx := newBrowser(t)
-	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 120_000, Days: 200, Top: 30, ExtraCities: 3000})
+	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 40_000, Days: 120, Top: 30, ExtraCities: 2500})
 	path := filepath.Join(t.TempDir(), "report-print.html")
 	f, err := os.Create(path)
 	if err != nil {
