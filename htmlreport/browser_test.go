@@ -568,7 +568,7 @@ func TestBrowserLarge(t *testing.T) {
 // does. Switching colours must never break a chart that is mid-paint.
 func TestBrowserPrintWhileDrawing(t *testing.T) {
 	bctx := newBrowser(t)
-	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 40_000, Days: 120, Top: 30, ExtraCities: 2500})
+	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 20_000, Days: 60, Top: 20, ExtraCities: 500})
 	path := filepath.Join(t.TempDir(), "report-print.html")
 	f, err := os.Create(path)
 	if err != nil {
@@ -583,7 +583,7 @@ func TestBrowserPrintWhileDrawing(t *testing.T) {
 	// again), a few frames; then wait for every chart to settle.
 	n := eval[int](t, ctx, `(async function () {
 		function frames(k) { return new Promise(function (r) { (function f() { if (k-- <= 0) r(); else requestAnimationFrame(f); })(); }); }
-		for (var i = 0; i < 12; i++) {
+		for (var i = 0; i < 4; i++) {
 			window.dispatchEvent(new Event("beforeprint"));
 			await frames(1 + i % 3);
 			window.dispatchEvent(new Event("afterprint"));
