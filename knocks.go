@@ -314,16 +314,29 @@ type Import struct {
 
 // Batch is what the ingest pipeline writes in one transaction: the
 // connections it created or changed, fail2ban events, penalty events, the
-// checkpoint of the input it read them from, and the new cursors of the
-// journals whose entries they came from. The store writes all of it or
-// nothing.
+// lines read per host and hour, the checkpoint of the input it read them
+// from, and the new cursors of the journals whose entries they came from.
+// The store writes all of it or nothing.
 type Batch struct {
 	ImportID    int64
 	Connections []*Connection // ID 0: insert (the store sets ID); else update
 	Fail2ban    []Fail2banEvent
 	Penalties   []PenaltyEvent
+	Lines       []LineCount    // lines read up to the checkpoint, added to the stored counts
 	Checkpoint  *Checkpoint    // may be nil
 	Cursors     []CursorUpdate // at most one per seqnum ID; may be empty
+}
+
+// LineCount is a number of lines read of one host in one UTC hour: what a
+// report narrowed by time or host divides its hostile lines by. A line
+// counts in the hour and host of its own header when it is an sshd line,
+// else in those of the sshd line before it (of the first one after it, at
+// the start of an input). A zero Hour counts lines that have no hour: those
+// of an input without a dated sshd line.
+type LineCount struct {
+	Host  string    // "" for lines without a host (fail2ban.log, some journals)
+	Hour  time.Time // the start of the UTC hour; zero: lines without an hour
+	Lines int64
 }
 
 // Filter narrows a report. Zero fields do not filter.

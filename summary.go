@@ -21,8 +21,9 @@ type Summary struct {
 	First        time.Time `json:"first"`            // first event of any kind
 	Last         time.Time `json:"last"`             // last event of any kind
 	LinesRead    int64     `json:"lines_read"`       // all lines of all imports
-	HostileLines int64     `json:"hostile_lines"`    // failure and scan lines
-	HostileShare float64   `json:"hostile_share"`    // HostileLines / LinesRead
+	HostileLines int64     `json:"hostile_lines"`    // failure and scan lines of the selection
+	Lines        *int64    `json:"lines_selected"`   // lines read in the selection's time and host; nil when the selection cannot tell
+	HostileShare *float64  `json:"hostile_share"`    // HostileLines / Lines, at most 1; nil when Lines is
 	Top3Share    float64   `json:"top3_share"`       // share of attempts made by the 3 top IPs
 
 	TopUsers        []UserCount  `json:"top_users"`         // valid and invalid together

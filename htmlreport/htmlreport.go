@@ -85,6 +85,13 @@ func setup() {
 	tmpl, tmplErr = template.New("page").Funcs(template.FuncMap{
 		"count": maps.FormatCount,
 		"pct":   func(f float64) string { return fmt.Sprintf("%.1f %%", f*100) },
+		"sharePct": func(f *float64) string {
+			if f == nil {
+				return "n/a"
+			}
+			return fmt.Sprintf("%.1f %%", *f*100)
+		},
+		"deref": func(p *int64) int64 { return *p },
 		"flag":  knocks.Flag,
 		"day":   func(t time.Time) string { return fmtTime(t, "2006-01-02") },
 		"ts":    func(t time.Time) string { return fmtTime(t, "2006-01-02 15:04") },

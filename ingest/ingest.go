@@ -158,6 +158,7 @@ type Result struct {
 type chunk struct {
 	events []knocks.Event
 	lines  int64
+	counts map[lineKey]int64 // lines per host and hour
 	cp     *knocks.Checkpoint
 	first  bool // the first chunk of its input
 	final  bool // the last chunk of its input
@@ -293,6 +294,35 @@ type reading struct {
 	first    bool              // nothing handed on yet: the first chunk loads recent connections
 	new      bool              // no checkpoint of the input is stored yet
 	siblings int               // the checkpoints stored with fp when the input was looked up
+	at       lineKey           // the host and hour that lines count in: those of the last dated sshd line
+	dated    bool              // at is set
+	early    int64             // lines read before the first dated sshd line
+}
+
+// lineKey is a host and an hour (unix seconds; 0 for lines in no hour).
+type lineKey struct {
+	host string
+	hour int64
+}
+
+// count counts one line read: in the host and hour of the sshd line ev
+// when it has a time of its own (status is not NotSSHD and the time has a
+// year), else in those of the last one; the lines before the first dated
+// line wait in early for it.
+func (r *reading) count(c *chunk, ev *knocks.Event, status Status) {
+	if status != NotSSHD && status != Invalid && !ev.Time.IsZero() && !ev.NoYear {
+		r.at = lineKey{ev.Host, ev.Time.Unix() - ev.Time.Unix()%3600}
+		if !r.dated {
+			r.dated = true
+			c.addLines(r.at, r.early)
+			r.early = 0
+		}
+	}
+	if r.dated {
+		c.addLines(r.at, 1)
+	} else {
+		r.early++
+	}
 }
 
 // lookupFunc returns the stored checkpoints of a fingerprint.
@@ -390,6 +420,8 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 	}
 	for inp.Next() {
 		c.lines++
+		var ev knocks.Event
+		status := NotSSHD
 		if err := inp.LineErr(); err != nil {
 			st.Lines++
 			st.Skipped++
@@ -399,7 +431,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 			st.Known++ // a journal entry imported before
 		} else {
 			st.Lines++
-			ev, status := p.Parse(line)
+			ev, status = p.Parse(line)
 			if status == Recognised {
 				p.Resolve(&ev)
 				if !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
@@ -435,6 +467,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 				}
 			}
 		}
+		r.count(c, &ev, status)
 		if c.lines >= int64(o.ChunkLines) {
 			if err := send(); err != nil {
 				return err
@@ -459,7 +492,22 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 		return nil
 	}
 	c.final = final
+	if final && !r.dated && r.early > 0 {
+		c.addLines(lineKey{}, r.early) // an input without a dated sshd line: lines in no hour
+		r.early = 0
+	}
 	return send()
+}
+
+// addLines adds n lines of a host and hour to the chunk's counts.
+func (c *chunk) addLines(k lineKey, n int64) {
+	if n == 0 {
+		return
+	}
+	if c.counts == nil {
+		c.counts = map[lineKey]int64{}
+	}
+	c.counts[k] += n
 }
 
 // newEntry reports whether a line is to be read: any line but a journal
@@ -512,6 +560,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 	var cp, from *knocks.Checkpoint
 	cursors := map[string]knocks.CursorUpdate{} // the latest position of each journal not yet written
 	needLoad := false                           // the input's first events are still to come
+	counts := map[lineKey]int64{}               // lines read per host and hour, not yet written
 	lastCommit := time.Now()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -525,13 +574,20 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 			}
 		}
 		pen := acc.TakePenalties()
-		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil && len(cursors) == 0 {
+		if len(conns) == 0 && len(f2b) == 0 && len(pen) == 0 && cp == nil && len(cursors) == 0 && len(counts) == 0 {
 			return nil
 		}
 		if cp != nil {
 			cp.Prev, cp.PrevSum, cp.New, cp.Siblings = from.Prev, from.PrevSum, from.New, from.Siblings
 		}
 		b := &knocks.Batch{ImportID: id, Connections: conns, Fail2ban: f2b, Penalties: pen, Checkpoint: cp}
+		for k, n := range counts {
+			lc := knocks.LineCount{Host: k.host, Lines: n}
+			if k != (lineKey{}) {
+				lc.Hour = time.Unix(k.hour, 0).UTC()
+			}
+			b.Lines = append(b.Lines, lc)
+		}
 		for sid, u := range cursors {
 			u.Prev = committed[sid]
 			b.Cursors = append(b.Cursors, u)
@@ -546,6 +602,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 			committed[u.SeqnumID] = u.Seqnum
 		}
 		clear(cursors)
+		clear(counts)
 		if cp != nil {
 			log.Debug("committed", "input", cp.Name, "lines", pending, "connections", len(conns), "offset", cp.Offset)
 		}
@@ -601,6 +658,9 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 			acc.Add(&c.events[i])
 		}
 		pending += c.lines
+		for k, n := range c.counts {
+			counts[k] += n
+		}
 		if c.cp != nil {
 			if cp == nil {
 				from = c.cp

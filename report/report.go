@@ -83,6 +83,9 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 	total("unique_hostnames", s.UniqueHosts)
 	total("unique_users", s.UniqueUsers)
 	total("lines_read", s.LinesRead)
+	if s.Lines != nil {
+		total("lines_selected", *s.Lines)
+	}
 	total("hostile_lines", s.HostileLines)
 	total("dropped", s.Dropped)
 	total("lockouts", s.Lockouts)
@@ -165,8 +168,15 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		p.f("%-16s %s (sources known only by a host name, UseDNS)\n", "Unique hostnames", group(s.UniqueHosts))
 	}
 	p.f("%-16s %s\n", "Unique users", group(s.UniqueUsers))
-	if s.LinesRead > 0 {
-		p.f("%-16s %s of %s log lines (%s)\n", "Hostile lines", group(s.HostileLines), group(s.LinesRead), pct(s.HostileShare))
+	switch {
+	case s.Lines != nil && *s.Lines > 0:
+		of := "log lines"
+		if *s.Lines != s.LinesRead {
+			of = "log lines of this time and host"
+		}
+		p.f("%-16s %s of %s %s (%s)\n", "Hostile lines", group(s.HostileLines), group(*s.Lines), of, SharePct(s.HostileShare))
+	case s.LinesRead > 0:
+		p.f("%-16s %s (share n/a: %s)\n", "Hostile lines", group(s.HostileLines), noShareReason(s.Filter))
 	}
 	if len(s.TopIPs) >= 3 {
 		p.f("%-16s the top 3 IPs made %s of attempts\n", "Concentration", pct(s.Top3Share))

@@ -105,7 +105,7 @@ func TestMigrations(t *testing.T) {
 	if _, err := s.DB().Exec(`DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events;
 		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
-		DROP TABLE import_lock; DROP TABLE checkpoints;
+		DROP TABLE import_lock; DROP TABLE checkpoints; DROP TABLE line_counts; DROP TABLE lines_unbucketed;
 		CREATE TABLE checkpoints (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, byte_offset INTEGER NOT NULL,
 			lines INTEGER NOT NULL, last_time INTEGER, updated INTEGER NOT NULL);
 		INSERT INTO checkpoints VALUES ('f', 'auth.log', 10, 1, NULL, 1700000000), ('g', 'auth.log.1', 20, 2, 1700000000, 1700000001);
@@ -127,6 +127,15 @@ func TestMigrations(t *testing.T) {
 			cps[0].Sum != "" || !cps[0].LastTime.Equal(want.LastTime) {
 			t.Errorf("checkpoint %s after migration: %+v, %v", want.Fingerprint, cps, err)
 		}
+	}
+	// The lines read before line counts existed are in no hour: a report
+	// narrowed by time cannot tell its hostile share.
+	var unbucketed int64
+	if err := s.DB().QueryRow("SELECT lines FROM lines_unbucketed").Scan(&unbucketed); err != nil || unbucketed != 3 {
+		t.Errorf("lines in no hour after migration = %d, %v; want the checkpoints' 3", unbucketed, err)
+	}
+	if sum, err := s.Summary(ctx, knocks.Filter{Since: time.Unix(0, 0)}); err != nil || sum.HostileShare != nil {
+		t.Errorf("share of a narrowed report after migration: %v, %v; want none", sum.HostileShare, err)
 	}
 	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != sqlite.SchemaVersion() {
 		t.Errorf("user_version after migration = %d, %v", v, err)

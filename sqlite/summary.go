@@ -133,6 +133,9 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(SUM(lines), 0) FROM checkpoints").Scan(&sum.LinesRead); err != nil {
 			return err
 		}
+		if sum.Lines, err = selectedLines(ctx, conn, f, sum.LinesRead); err != nil {
+			return err
+		}
 		locs, err := locations(ctx, conn, a)
 		if err != nil {
 			return err
@@ -145,6 +148,80 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
 	return sum, nil
+}
+
+// selectedLines returns the lines read in the time and host of a filter:
+// all lines without a filter; nil for a filter by country or AS (lines are
+// not counted by address) and while some lines read are in no hour (see
+// migration 7); else the sum of the counts of the host's hours in the
+// range, those at either end in proportion to the part of the hour the
+// range covers.
+func selectedLines(ctx context.Context, conn *sql.Conn, f knocks.Filter, all int64) (*int64, error) {
+	if f.Since.IsZero() && f.Until.IsZero() && f.Host == "" && f.Country == "" && f.ASN == 0 {
+		return &all, nil
+	}
+	if f.Country != "" || f.ASN != 0 {
+		return nil, nil
+	}
+	var unbucketed int64
+	if err := conn.QueryRowContext(ctx, "SELECT lines FROM lines_unbucketed WHERE id = 1").Scan(&unbucketed); err != nil {
+		return nil, err
+	}
+	if unbucketed > 0 {
+		return nil, nil
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !f.Since.IsZero() {
+		lo = f.Since.Unix()
+	}
+	if !f.Until.IsZero() {
+		hi = f.Until.Unix()
+	}
+	q := "SELECT hour, lines FROM line_counts WHERE hour > ? AND hour < ?"
+	args := []any{max(lo, math.MinInt64+3600) - 3600, hi}
+	if f.Host != "" {
+		q += " AND host = ?"
+		args = append(args, f.Host)
+	}
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var sum float64
+	for rows.Next() {
+		var hour, n int64
+		if err := rows.Scan(&hour, &n); err != nil {
+			return nil, err
+		}
+		sum += float64(n) * hourOverlap(hour, lo, hi)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	lines := int64(math.Round(sum))
+	return &lines, nil
+}
+
+// hourOverlap returns the part of the hour starting at hour (unix seconds)
+// that the range [lo, hi) covers, from 0 to 1.
+func hourOverlap(hour, lo, hi int64) float64 {
+	from, to := max(hour, lo), min(hour+3600, hi)
+	if to <= from {
+		return 0
+	}
+	return float64(to-from) / 3600
+}
+
+// hostileShare returns hostile lines as a share of lines, at most 1 (a
+// "message repeated N times" line counts N hostile lines); nil when lines
+// is nil, 0 when it is 0.
+func hostileShare(hostile int64, lines *int64) *float64 {
+	if lines == nil {
+		return nil
+	}
+	v := min(share(hostile, *lines), 1)
+	return &v
 }
 
 // share returns n as a fraction of total, 0 when total is 0.
@@ -343,7 +420,7 @@ func period(ctx context.Context, tx *sql.Conn, sel selection, a *accumulator) er
 func (a *accumulator) fill(sum *knocks.Summary, top int) {
 	sum.Attempts, sum.Connections, sum.Scans, sum.Logins = a.attempts, a.conns, a.scans, a.logins
 	sum.UniqueIPs, sum.UniqueHosts, sum.UniqueUsers, sum.HostileLines = a.uniqueIPs, a.uniqueHosts, a.uniqueUsers, a.hostile
-	sum.HostileShare = share(sum.HostileLines, sum.LinesRead)
+	sum.HostileShare = hostileShare(sum.HostileLines, sum.Lines)
 	if a.first <= a.last {
 		sum.First, sum.Last = fromUnix(a.first), fromUnix(a.last)
 	}

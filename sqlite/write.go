@@ -280,6 +280,11 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 			return knocks.Errorf(knocks.EINVALID, "penalty event with count %d", b.Penalties[i].Count)
 		}
 	}
+	for _, l := range b.Lines {
+		if l.Lines < 0 || !l.Hour.IsZero() && !knocks.ValidTime(l.Hour) {
+			return knocks.Errorf(knocks.EINVALID, "bad line count: %d lines at %v", l.Lines, l.Hour)
+		}
+	}
 	if b.Checkpoint != nil && b.Checkpoint.Fingerprint == "" {
 		return knocks.Errorf(knocks.EINVALID, "checkpoint without a fingerprint")
 	}
@@ -442,6 +447,9 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			return 0, err
 		}
 	}
+	if err := writeLines(ctx, conn, b.Lines); err != nil {
+		return 0, err
+	}
 	if err := s.writeCursors(ctx, conn, b.Cursors); err != nil {
 		return 0, err
 	}
@@ -479,6 +487,27 @@ func (s *EventStore) writeCheckpoint(ctx context.Context, conn *sql.Conn, cp *kn
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		cp.Fingerprint, cp.Name, cp.Offset, cp.Lines, nullString(cp.Sum), nullUnix(cp.LastTime), s.now().Unix()); err != nil {
 		return fmt.Errorf("cannot write checkpoint: %w", err)
+	}
+	return nil
+}
+
+// writeLines adds line counts to the stored ones: per host and hour, and
+// the lines without an hour.
+func writeLines(ctx context.Context, conn *sql.Conn, lines []knocks.LineCount) error {
+	for _, l := range lines {
+		if l.Lines == 0 {
+			continue
+		}
+		var err error
+		if l.Hour.IsZero() {
+			_, err = conn.ExecContext(ctx, "UPDATE lines_unbucketed SET lines = lines + ? WHERE id = 1", l.Lines)
+		} else {
+			_, err = conn.ExecContext(ctx, `INSERT INTO line_counts (host, hour, lines) VALUES (?, ?, ?)
+				ON CONFLICT (host, hour) DO UPDATE SET lines = lines + excluded.lines`, l.Host, l.Hour.Truncate(time.Hour).Unix(), l.Lines)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot write line counts: %w", err)
+		}
 	}
 	return nil
 }

@@ -402,7 +402,8 @@ func Aggregate(conns []Conn, top int) *knocks.Summary {
 	s.UniqueIPs = int64(len(failIPs))
 	s.UniqueUsers = int64(len(users))
 	if s.LinesRead > 0 {
-		s.HostileShare = float64(s.HostileLines) / float64(s.LinesRead)
+		lines, share := s.LinesRead, min(float64(s.HostileLines)/float64(s.LinesRead), 1)
+		s.Lines, s.HostileShare = &lines, &share
 	}
 	for _, u := range users {
 		u.Share = share(u.Attempts)

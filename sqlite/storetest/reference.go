@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"math"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -34,6 +35,47 @@ type Data struct {
 	Penalties   []knocks.PenaltyEvent
 	Locations   map[netip.Addr]Located
 	LinesRead   int64 // the sum of the lines of every checkpoint
+	// Lines are the line counts written with the batches, per host and
+	// hour; a zero Hour counts lines in no hour.
+	Lines []knocks.LineCount
+}
+
+// expectedLines is what a store answers for the lines of a filter's time
+// and host: all lines without a filter; unknown (nil) with a country or AS
+// filter, or when some lines are in no hour; else the counts of the host's
+// hours, those that the range covers in part counted in proportion.
+func expectedLines(d Data, f knocks.Filter) *int64 {
+	if f == (knocks.Filter{Top: f.Top}) {
+		n := d.LinesRead
+		return &n
+	}
+	if f.Country != "" || f.ASN != 0 {
+		return nil
+	}
+	var sum float64
+	for _, l := range d.Lines {
+		if l.Hour.IsZero() {
+			if l.Lines > 0 {
+				return nil
+			}
+			continue
+		}
+		if f.Host != "" && l.Host != f.Host {
+			continue
+		}
+		start, end := l.Hour, l.Hour.Add(time.Hour)
+		if !f.Since.IsZero() && f.Since.After(start) {
+			start = f.Since
+		}
+		if !f.Until.IsZero() && f.Until.Before(end) {
+			end = f.Until
+		}
+		if end.After(start) {
+			sum += float64(l.Lines) * end.Sub(start).Hours()
+		}
+	}
+	n := int64(math.Round(sum))
+	return &n
 }
 
 // Expected computes the Summary that a conforming store returns for data
@@ -163,7 +205,10 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		}
 		widen(s, sec(e.Time), sec(e.Time))
 	}
-	s.HostileShare = share(s.HostileLines, s.LinesRead)
+	if s.Lines = expectedLines(d, f); s.Lines != nil {
+		v := math.Min(share(s.HostileLines, *s.Lines), 1)
+		s.HostileShare = &v
+	}
 	expectedPenalties(s, d.Penalties, f, geoMatch, top)
 
 	// Users.

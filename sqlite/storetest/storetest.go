@@ -8,6 +8,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/netip"
 	"reflect"
@@ -36,6 +37,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("RecentConnections", func(t *testing.T) { testRecent(t, open(t)) })
 	t.Run("Counting", func(t *testing.T) { testCounting(t, open(t)) })
 	t.Run("Summary", func(t *testing.T) { testSummary(t, open(t)) })
+	t.Run("LineCounts", func(t *testing.T) { testLineCounts(t, open(t)) })
 	t.Run("Geo", func(t *testing.T) { testGeo(t, open(t)) })
 	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
 	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
@@ -463,7 +465,7 @@ func testCounting(t *testing.T, s knocks.EventStore) {
 	if got != want {
 		t.Errorf("counts (attempts, connections, scans, logins, unique ips, unique users, hostile lines) = %v, want %v", got, want)
 	}
-	if sum.HostileShare != 0.2 || sum.LinesRead != 100 {
+	if sum.HostileShare == nil || *sum.HostileShare != 0.2 || sum.LinesRead != 100 {
 		t.Errorf("hostile share %v of %d lines, want 0.2 of 100", sum.HostileShare, sum.LinesRead)
 	}
 	wantUsers := []knocks.UserCount{
@@ -486,12 +488,111 @@ func testCounting(t *testing.T, s knocks.EventStore) {
 	}
 }
 
+// testLineCounts checks the hostile share of a narrowed report against
+// numbers worked out by hand: a week of logs where the last day is a
+// flood, as `--since 1d` shows it.
+func testLineCounts(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	day0 := base.Truncate(24 * time.Hour)
+	// Six quiet days of 1,000 lines per hour on host "gw" (cron, systemd,
+	// a few logins), then a day of 4,000 lines per hour, 3,000 of them the
+	// failed passwords of one connection per hour.
+	var lines []knocks.LineCount
+	var cs []*knocks.Connection
+	var total int64
+	for h := 0; h < 7*24; h++ {
+		hour := day0.Add(time.Duration(h) * time.Hour)
+		n := int64(1000)
+		if h >= 6*24 {
+			n = 4000
+			cs = append(cs, &knocks.Connection{Host: "gw", PID: 100 + h, Start: hour.Add(time.Minute), End: hour.Add(50 * time.Minute),
+				IP: addr("203.0.113.9"), User: "root", HasUser: true, Method: "password", Failed: 3000, FailureLines: 3000})
+		}
+		lines = append(lines, knocks.LineCount{Host: "gw", Hour: hour, Lines: n})
+		total += n
+	}
+	// Another host's quiet hour.
+	lines = append(lines, knocks.LineCount{Host: "db", Hour: day0, Lines: 500})
+	total += 500
+	write(t, s, cs, nil, &knocks.Checkpoint{Fingerprint: "lc", Name: "auth.log", Offset: 1, Lines: total, New: true})
+	if err := s.Write(ctx, &knocks.Batch{Lines: lines}); err != nil {
+		t.Fatal(err)
+	}
+	last := day0.Add(6 * 24 * time.Hour)
+	for _, tc := range []struct {
+		Name   string
+		Filter knocks.Filter
+		Lines  int64 // -1: the store cannot tell
+		Share  float64
+	}{
+		{"everything", knocks.Filter{}, total, 72000.0 / float64(total)},
+		{"the last day", knocks.Filter{Since: last}, 96000, 0.75},
+		{"the last day, by host", knocks.Filter{Since: last, Host: "gw"}, 96000, 0.75},
+		{"from the middle of an hour", knocks.Filter{Since: last.Add(90 * time.Minute)}, 90000, 66000.0 / 90000},
+		{"the quiet days", knocks.Filter{Until: last}, 144500, 0},
+		{"the other host", knocks.Filter{Host: "db"}, 500, 0},
+		{"by country", knocks.Filter{Country: "NL"}, -1, 0},
+		{"by AS", knocks.Filter{ASN: 64500, Since: last}, -1, 0},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			sum, err := s.Summary(ctx, tc.Filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.Lines < 0 {
+				if sum.Lines != nil || sum.HostileShare != nil {
+					t.Errorf("lines %v, share %v: want none (the selection cannot tell)", sum.Lines, sum.HostileShare)
+				}
+				return
+			}
+			if sum.Lines == nil || *sum.Lines != tc.Lines || sum.HostileShare == nil || math.Abs(*sum.HostileShare-tc.Share) > 1e-9 {
+				t.Errorf("lines %v, share %v; want %d, %v", ptrText(sum.Lines), ptrText(sum.HostileShare), tc.Lines, tc.Share)
+			}
+		})
+	}
+	// Lines in no hour (an input without a dated sshd line): a narrowed
+	// report can no longer tell its share; the whole one still can.
+	if err := s.Write(ctx, &knocks.Batch{Lines: []knocks.LineCount{{Lines: 25}}, Checkpoint: &knocks.Checkpoint{Fingerprint: "nodate", Name: "kern.log", Offset: 1, Lines: 25, New: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := s.Summary(ctx, knocks.Filter{Since: last}); err != nil || sum.Lines != nil || sum.HostileShare != nil {
+		t.Errorf("with undated lines: lines %v, share %v, %v; want none", ptrText(sum.Lines), ptrText(sum.HostileShare), err)
+	}
+	if sum, err := s.Summary(ctx, knocks.Filter{}); err != nil || sum.Lines == nil || *sum.Lines != total+25 {
+		t.Errorf("with undated lines, unfiltered: lines %v, %v; want %d", ptrText(sum.Lines), err, total+25)
+	}
+	if err := s.Write(ctx, &knocks.Batch{Lines: []knocks.LineCount{{Host: "gw", Hour: last, Lines: -1}}}); knocks.ErrorCode(err) != knocks.EINVALID {
+		t.Errorf("a negative line count: %v, want EINVALID", err)
+	}
+}
+
+// ptrText shows a pointer's value, or "none".
+func ptrText[T any](p *T) string {
+	if p == nil {
+		return "none"
+	}
+	return fmt.Sprint(*p)
+}
+
 func testSummary(t *testing.T, s knocks.EventStore) {
 	ctx := context.Background()
 	d := Dataset()
-	d.LinesRead = 5000
-	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: 5000, New: true})
-	if err := s.Write(ctx, &knocks.Batch{Penalties: d.Penalties}); err != nil {
+	// The lines read: each connection's lines and a few of other programs
+	// in its host's hour, and a busy hour of cron lines on web1.
+	type bucket struct {
+		host string
+		hour time.Time
+	}
+	counts := map[bucket]int64{{"web1", at(300).Truncate(time.Hour)}: 1200}
+	for _, c := range d.Connections {
+		counts[bucket{c.Host, c.Start.Truncate(time.Hour)}] += c.FailureLines + c.ScanLines + c.Logins + 7
+	}
+	for b, n := range counts {
+		d.Lines = append(d.Lines, knocks.LineCount{Host: b.host, Hour: b.hour, Lines: n})
+		d.LinesRead += n
+	}
+	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: d.LinesRead, New: true})
+	if err := s.Write(ctx, &knocks.Batch{Penalties: d.Penalties, Lines: d.Lines}); err != nil {
 		t.Fatal(err)
 	}
 	if gs, ok := s.(knocks.GeoStore); ok {
