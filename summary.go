@@ -10,6 +10,7 @@ import (
 // docs/report-json.md and are stable.
 type Summary struct {
 	Filter       Filter    `json:"-"`
+	Anonymized   bool      `json:"anonymized,omitempty"` // addresses masked and account names hidden (report.Anonymize)
 	Generated    time.Time `json:"generated"`
 	Attempts     int64     `json:"attempts"`         // failed authentications
 	Connections  int64     `json:"connections"`      // connections with at least one failure line

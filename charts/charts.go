@@ -29,7 +29,7 @@ import (
 type Options struct {
 	Width, Height int  // image size in pixels; 0 means 1600 × 900
 	SVG           bool // also write an SVG beside each PNG
-	Anonymize     bool // mask addresses and valid user names first (see Anonymize)
+	Anonymize     bool // mask addresses and valid user names first (see report.Anonymize)
 }
 
 // Chart is one picture of a summary, before it is written.
@@ -47,7 +47,7 @@ func WriteAll(dir string, s *knocks.Summary, opts Options) ([]string, error) {
 		opts.Width, opts.Height = 1600, 900
 	}
 	if opts.Anonymize {
-		s = Anonymize(s)
+		s = report.Anonymize(s)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create chart directory: %w", err)
@@ -56,7 +56,7 @@ func WriteAll(dir string, s *knocks.Summary, opts Options) ([]string, error) {
 	w := vg.Length(opts.Width) * vg.Inch / 96
 	h := vg.Length(opts.Height) * vg.Inch / 96
 	var paths []string
-	for _, c := range build(s, opts.Anonymize) {
+	for _, c := range build(s, s.Anonymized) {
 		exts := []string{".png"}
 		if opts.SVG {
 			exts = append(exts, ".svg")

@@ -37,7 +37,8 @@ type view struct {
 	Bins           []bin // the world map's legend
 	USBins         []bin
 
-	Filter string // the report's filter in words, "" for none
+	Filter         string // the report's filter in words, "" for none
+	AnonymizedNote string // what an anonymized summary hides
 
 	// What sshd blocked by itself (drops, penalties, lockouts).
 	HasBlocked bool
@@ -118,7 +119,7 @@ type heatRow struct {
 }
 
 func newView(s *knocks.Summary, d *data, opts Options) *view {
-	v := &view{Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut, Filter: filterText(s.Filter)}
+	v := &view{AnonymizedNote: report.AnonymizedNote, Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut, Filter: filterText(s.Filter)}
 	v.Bans, v.HasBanMap = newBanView(s), d.Banned != nil
 	safe := report.Safe
 	for _, u := range s.TopValidUsers {

@@ -151,6 +151,9 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		p.f("No events stored for this selection.\n")
 		return p.err
 	}
+	if s.Anonymized {
+		p.f("%-16s %s\n", "Anonymized", AnonymizedNote)
+	}
 	p.f("%-16s %s → %s\n", "Period", s.First.In(zone).Format("2006-01-02 15:04"), s.Last.In(zone).Format("2006-01-02 15:04 MST"))
 	if zone != time.UTC {
 		p.f("%-16s %s\n", "Times in", Safe(zone.String()))

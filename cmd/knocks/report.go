@@ -219,6 +219,7 @@ type ReportCommand struct {
 	flags  bool
 	color  string
 	tz     string // the zone of the times shown
+	anon   bool
 }
 
 // FlagSet returns the flags of `knocks report`.
@@ -228,6 +229,7 @@ func (c *ReportCommand) FlagSet() *flag.FlagSet {
 	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
 	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` instead of a report on stdout (--format is then not used)")
 	fs.StringVar(&c.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
+	fs.BoolVar(&c.anon, "anonymize", false, "mask the last octet of IPv4 addresses (IPv6 to /48), hide the names of valid accounts, the hosts and the paths of GeoIP files, in every format and in --html, for publishing")
 	fs.StringVar(&c.color, "color", "auto", "colour the text report: auto (when stdout is a terminal and $NO_COLOR is unset), always or never")
 	fs.BoolVar(&c.flags, "flags", strings.Contains(strings.ToUpper(c.m.Getenv("LC_ALL")+c.m.Getenv("LC_CTYPE")+c.m.Getenv("LANG")), "UTF-8") && c.m.Getenv("TERM") != "linux", "show flag emoji beside countries")
 	return fs
@@ -259,6 +261,9 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	sum, partial, err := c.m.summary(ctx, &c.sel, files)
 	if err != nil {
 		return err
+	}
+	if c.anon {
+		sum = report.Anonymize(sum)
 	}
 	if c.html == "" && c.format != "text" {
 		inZone(sum, zone)

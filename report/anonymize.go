@@ -1,8 +1,9 @@
-package charts
+package report
 
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -15,11 +16,21 @@ import (
 // /48 and merged; the names of valid accounts replaced by "(valid user 1)",
 // "(valid user 2)", ... in order of attempts; the addresses penalised by
 // sshd masked the same way and merged; the names of locked accounts
-// replaced by "(locked user 1)", ...; and the list of the hosts that logged
-// the attempts left out. Totals, countries, networks and cities are
-// kept. s is not changed.
+// replaced by "(locked user 1)", ...; the list of the hosts that logged
+// the attempts left out; and the GeoIP data named by file name only, not
+// by its path on this machine. Totals, countries, networks and cities are
+// kept, and Anonymized is set so that every output says so. Every output
+// (text, JSON, CSV, HTML, plots) takes its result alike. s is not changed.
 func Anonymize(s *knocks.Summary) *knocks.Summary {
 	a := *s
+	a.Anonymized = true
+	a.GeoIPSources = make([]string, len(s.GeoIPSources))
+	for i, src := range s.GeoIPSources {
+		a.GeoIPSources[i] = hidePaths(src)
+	}
+	if a.Filter.Host != "" {
+		a.Filter.Host = "(a host)"
+	}
 	a.TopIPs = anonIPs(s.TopIPs)
 	a.TopSubnets = anonSubnets(s.TopSubnets)
 	names := map[string]string{}
@@ -48,11 +59,37 @@ func Anonymize(s *knocks.Summary) *knocks.Summary {
 	a.TopInvalidUsers = append([]knocks.UserCount(nil), s.TopInvalidUsers...)
 	a.TopHosts = nil
 	a.TopPenalised = anonPenalised(s.TopPenalised)
+	// What fail2ban or SSHGuard banned: the same masks (entries of banned
+	// addresses that become equal are kept apart, each with its jails).
+	a.Bans.TopNeverBanned = anonIPs(s.Bans.TopNeverBanned)
+	a.Bans.TopBanned = make([]knocks.BannedIP, len(s.Bans.TopBanned))
+	for i, b := range s.Bans.TopBanned {
+		b.IP = MaskAddr(b.IP)
+		a.Bans.TopBanned[i] = b
+	}
 	a.TopLockedUsers = make([]knocks.LockedUser, len(s.TopLockedUsers))
 	for i, u := range s.TopLockedUsers {
 		a.TopLockedUsers[i] = knocks.LockedUser{User: fmt.Sprintf("(locked user %d)", i+1), Lockouts: u.Lockouts}
 	}
 	return &a
+}
+
+// AnonymizedNote says what Anonymize hides, for the outputs to show.
+const AnonymizedNote = "last IPv4 octet masked, IPv6 cut to /48; names of valid and locked accounts, hosts and GeoIP file paths hidden"
+
+// pathRE matches a file path in parentheses, as the GeoIP sources name
+// the files given with --geoip: "GeoLite2-City (/home/u/GeoLite2-City.mmdb)".
+var pathRE = regexp.MustCompile(`\(([^()]*[/\\][^()]*)\)`)
+
+// hidePaths replaces each file path in parentheses by its base name.
+func hidePaths(s string) string {
+	return pathRE.ReplaceAllStringFunc(s, func(m string) string {
+		p := m[1 : len(m)-1]
+		if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+			p = p[i+1:]
+		}
+		return "(" + p + ")"
+	})
 }
 
 func anonPenalised(list []knocks.PenalisedIP) []knocks.PenalisedIP {
