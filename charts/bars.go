@@ -12,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"knocks"
+	"knocks/data/flags"
 	"knocks/data/maps"
 )
 
@@ -19,7 +20,8 @@ import (
 type bar struct {
 	Label string
 	Value int64
-	Valid bool // drawn in the colour of valid user names
+	Valid bool   // drawn in the colour of valid user names
+	Flag  string // a country code whose flag is drawn after the bar (knocks/data/flags)
 }
 
 // userBars returns the rows of the users chart: the top user names, valid
@@ -52,7 +54,7 @@ func ipBars(s *knocks.Summary) []bar {
 func countryBars(s *knocks.Summary) []bar {
 	var out []bar
 	for _, c := range s.TopCountries {
-		out = append(out, bar{Label: countryLabel(c.Country, c.Name), Value: c.Attempts})
+		out = append(out, bar{Label: countryLabel(c.Country, c.Name), Value: c.Attempts, Flag: c.Country})
 	}
 	return out
 }
@@ -193,7 +195,17 @@ func (b *hbars) Plot(c draw.Canvas, p *plot.Plot) {
 			col = colInvalid
 		}
 		c.FillPolygon(col, []vg.Point{{X: x0, Y: y - thick/2}, {X: x1, Y: y - thick/2}, {X: x1, Y: y + thick/2}, {X: x0, Y: y + thick/2}})
-		c.FillText(sty, vg.Point{X: x1 + vg.Points(4), Y: y}, count(r.Value))
+		at := x1 + vg.Points(4)
+		if img, ok := flags.Image(r.Flag); ok && r.Flag != "" {
+			// The flag after the bar, then the count: 4 × 3, as tall as
+			// the text or the bar allows.
+			h := min(thick*0.8, vg.Points(15))
+			w := h * 4 / 3
+			c.DrawImage(vg.Rectangle{Min: vg.Point{X: at, Y: y - h/2}, Max: vg.Point{X: at + w, Y: y + h/2}}, img)
+			c.StrokeLines(draw.LineStyle{Color: color.Gray{0xbb}, Width: vg.Points(0.4)}, []vg.Point{{X: at, Y: y - h/2}, {X: at + w, Y: y - h/2}, {X: at + w, Y: y + h/2}, {X: at, Y: y + h/2}, {X: at, Y: y - h/2}})
+			at += w + vg.Points(4)
+		}
+		c.FillText(sty, vg.Point{X: at, Y: y}, count(r.Value))
 	}
 }
 
@@ -215,7 +227,7 @@ func (b *hbars) DataRange() (xmin, xmax, ymin, ymax float64) {
 	for _, r := range b.rows {
 		max = math.Max(max, float64(r.Value))
 	}
-	return 0, max * 1.12, -0.5, float64(len(b.rows)) - 0.5
+	return 0, max * 1.16, -0.5, float64(len(b.rows)) - 0.5
 }
 
 // gridX draws light vertical lines at the major ticks of the x axis.

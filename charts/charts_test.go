@@ -200,7 +200,7 @@ func TestLabelsAndBars(t *testing.T) {
 		{User: strings.Repeat("a", 50), Attempts: 3}, {User: "", Attempts: 1},
 	}}
 	got := userBars(s)
-	want := []bar{{`\x1b[31mred`, 5, false}, {"root", 4, true}, {strings.Repeat("a", 31) + "…", 3, false}, {`""`, 1, false}}
+	want := []bar{{Label: `\x1b[31mred`, Value: 5}, {Label: "root", Value: 4, Valid: true}, {Label: strings.Repeat("a", 31) + "…", Value: 3}, {Label: `""`, Value: 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("userBars = %+v, want %+v", got, want)
 	}

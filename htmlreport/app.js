@@ -93,7 +93,8 @@
     return a;
   }
 
-  // Horizontal bars, the busiest on top; rows are {name, n, info?, valid?}.
+  // Horizontal bars, the busiest on top; rows are {name, n, info?, valid?,
+  // flag?}. A row's flag (a data: URI of our own) is drawn before its name.
   function bars(id, rows, what, colorOf) {
     if (!rows || !rows.length) return;
     var el = document.getElementById(id);
@@ -118,7 +119,7 @@
       },
       yAxis: {
         type: "category", inverse: true, data: rows.map(function (r) { return r.name; }),
-        axisLabel: { width: narrow() ? 110 : 190, overflow: "truncate", color: P.fg, fontFamily: "ui-monospace, DejaVu Sans Mono, monospace" },
+        axisLabel: flagLabels(rows, { width: narrow() ? 110 : 190, overflow: "truncate", color: P.fg, fontFamily: "ui-monospace, DejaVu Sans Mono, monospace" }),
         axisTick: { show: false }
       },
       series: [{
@@ -127,6 +128,22 @@
         label: { show: true, position: "right", color: P.fg, formatter: function (p) { return fmt(p.value); } }
       }]
     }), true);
+  }
+
+  // flagLabels adds the rows' flags to an axis label style: a rich-text
+  // style per flag, its picture as the background of an empty box.
+  function flagLabels(rows, style) {
+    var rich = {}, any = false;
+    rows.forEach(function (r, i) {
+      if (r.flag) {
+        any = true;
+        rich["f" + i] = { width: 20, height: 15, backgroundColor: { image: r.flag } };
+      }
+    });
+    if (!any) return style;
+    style.rich = rich;
+    style.formatter = function (v, i) { return rows[i] && rows[i].flag ? "{f" + i + "|} " + v : v; };
+    return style;
   }
 
   // narrow reports a phone-sized screen.

@@ -1,6 +1,7 @@
 package htmlreport
 
 import (
+	"html/template"
 	"math"
 	"strings"
 
@@ -69,10 +70,11 @@ type banView struct {
 }
 
 type bannedRow struct {
-	IP, Flag, Country, ASN, Org, Jails string
-	Bans, Attempts                     int64
-	First, Last                        string
-	Permanent                          bool
+	IP, Country, ASN, Org, Jails string
+	Flag                         template.URL
+	Bans, Attempts               int64
+	First, Last                  string
+	Permanent                    bool
 }
 
 // newBanView makes the strings of the bans part safe for the page.
@@ -87,16 +89,16 @@ func newBanView(s *knocks.Summary) *banView {
 		v.Jails = append(v.Jails, j)
 	}
 	for _, r := range b.TopBanned {
-		v.Top = append(v.Top, bannedRow{IP: report.Safe(r.IP), Flag: knocks.Flag(r.Country), Country: report.Safe(r.Country),
+		v.Top = append(v.Top, bannedRow{IP: report.Safe(r.IP), Flag: flagURI(r.Country), Country: report.Safe(r.Country),
 			ASN: asnText(r.ASN), Org: report.Safe(r.Org), Jails: report.Safe(r.Jails), Bans: r.Bans, Attempts: r.Attempts,
 			First: fmtTime(r.FirstBan, "2006-01-02 15:04"), Last: fmtTime(r.LastBan, "2006-01-02 15:04"), Permanent: r.Permanent})
 	}
 	for _, r := range b.TopNeverBanned {
-		v.Never = append(v.Never, ipView{IP: report.Safe(r.IP), Flag: knocks.Flag(r.Country), Country: report.Safe(r.Country),
+		v.Never = append(v.Never, ipView{IP: report.Safe(r.IP), Flag: flagURI(r.Country), Country: report.Safe(r.Country),
 			ASN: asnText(r.ASN), Org: report.Safe(r.Org), Attempts: r.Attempts, Connections: r.Connections, Share: r.Share, First: r.First, Last: r.Last})
 	}
 	for _, c := range b.BannedCountries {
-		v.Countries = append(v.Countries, countryView{Flag: knocks.Flag(c.Country), Code: report.Safe(c.Country),
+		v.Countries = append(v.Countries, countryView{Flag: flagURI(c.Country), Code: report.Safe(c.Country),
 			Name: countryName(c.Country, c.Name), Attempts: c.Attempts, IPs: c.IPs, Share: c.Share})
 	}
 	return v

@@ -25,6 +25,7 @@ import (
 
 	"knocks"
 	"knocks/charts/chartstest"
+	"knocks/data/flags"
 	"knocks/data/maps"
 	"knocks/report"
 )
@@ -337,8 +338,31 @@ func checkPage(t *testing.T, ctx context.Context, s *knocks.Summary, path string
 	if csp := eval[[]string](t, ctx, `window.__csp`); len(csp) > 0 {
 		t.Errorf("CSP violations: %q", csp)
 	}
-	if n := eval[int](t, ctx, `document.querySelectorAll("img, svg[onload], b").length`); n != 0 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("img:not(.flag), svg[onload], b").length`); n != 0 {
 		t.Errorf("%d elements made from data (img, svg, b)", n)
+	}
+	// Flags are pictures of our own, inlined: one per top country that has
+	// one, each a PNG data: URI that loaded.
+	type flagInfo struct {
+		N, Loaded, Foreign int
+		Chart              int
+	}
+	fl := eval[flagInfo](t, ctx, `(function () {
+		var imgs = document.querySelectorAll("#table-countries img.flag"), out = { N: imgs.length, Loaded: 0, Foreign: 0, Chart: 0 };
+		imgs.forEach(function (i) { if (i.complete && i.naturalWidth === 40) out.Loaded++; });
+		document.querySelectorAll("img.flag").forEach(function (i) { if (i.getAttribute("src").indexOf("data:image/png;base64,") !== 0) out.Foreign++; });
+		var rich = echarts.getInstanceByDom(document.getElementById("chart-countries")).getOption().yAxis[0].axisLabel.rich || {};
+		out.Chart = Object.keys(rich).length;
+		return out;
+	})()`)
+	var withFlag int
+	for _, c := range s.TopCountries {
+		if flags.DataURI(c.Country) != "" {
+			withFlag++
+		}
+	}
+	if fl.N != withFlag || fl.Loaded != withFlag || fl.Foreign != 0 || fl.Chart != withFlag {
+		t.Errorf("flags: %+v, want %d in the table, loaded, none from elsewhere, and %d in the chart", fl, withFlag, withFlag)
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll("script").length`); n != 5 {
 		t.Errorf("%d script elements, want 5 (3 data blocks, echarts, app)", n)

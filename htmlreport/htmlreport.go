@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"knocks"
+	"knocks/data/flags"
 	"knocks/data/maps"
 	"knocks/report"
 )
@@ -398,6 +399,7 @@ type namedRow struct {
 	Name string `json:"name"`
 	N    int64  `json:"n"`
 	Info string `json:"info,omitempty"` // a second line for the tooltip
+	Flag string `json:"flag,omitempty"` // the country's flag as a data: URI (knocks/data/flags)
 }
 
 // choropleth is a map coloured by the bins of a log scale.
@@ -493,11 +495,8 @@ func buildData(s *knocks.Summary, opts Options) *data {
 		d.ASNs = append(d.ASNs, namedRow{Name: asnText(a.ASN), N: a.Attempts, Info: report.Safe(a.Org)})
 	}
 	for _, c := range s.TopCountries {
-		name := report.Safe(c.Country)
-		if f := knocks.Flag(c.Country); f != "" {
-			name = f + " " + name
-		}
-		d.TopCC = append(d.TopCC, namedRow{Name: name, N: c.Attempts, Info: countryName(c.Country, c.Name)})
+		d.TopCC = append(d.TopCC, namedRow{Name: report.Safe(c.Country), N: c.Attempts, Info: countryName(c.Country, c.Name),
+			Flag: flags.DataURI(c.Country)})
 	}
 	for row, wd := range weekdays {
 		for h := 0; h < 24; h++ {

@@ -70,8 +70,14 @@ func TestRenderSafe(t *testing.T) {
 	if !bytes.Contains(page, []byte("<style>"+styleCSS+"</style>")) {
 		t.Error("the style element is not the embedded stylesheet verbatim")
 	}
-	// No reference to anything outside the file.
+	// No reference to anything outside the file: the only images are the
+	// flags, PNGs inlined as data: URIs.
 	markup := scriptRE.ReplaceAll(page, nil)
+	flagRE := regexp.MustCompile(`<img class="flag" src="data:image/png;base64,([A-Za-z0-9/=]|&#43;)+" alt="" width="20" height="15">`)
+	if len(flagRE.FindAll(markup, -1)) == 0 {
+		t.Error("the page has no flag")
+	}
+	markup = flagRE.ReplaceAll(markup, nil)
 	for _, re := range []string{`(?i)<[^>]*\ssrc\s*=`, `(?i)<link`, `(?i)<iframe`, `(?i)<img`, `(?i)url\(`, `(?i)@import`, `(?i)<[^>]*href="[^#]`} {
 		if loc := regexp.MustCompile(re).FindIndex(markup); loc != nil {
 			t.Errorf("markup matches %s: %q", re, markup[max(0, loc[0]-40):min(len(markup), loc[1]+40)])

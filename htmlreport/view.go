@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"knocks"
+	"knocks/data/flags"
 	"knocks/data/maps"
 	"knocks/report"
 )
@@ -79,10 +80,11 @@ type userView struct {
 }
 
 type ipView struct {
-	IP, Flag, Country, ASN, Org string
-	Attempts, Connections       int64
-	Share                       float64
-	First, Last                 time.Time
+	IP, Country, ASN, Org string
+	Flag                  template.URL
+	Attempts, Connections int64
+	Share                 float64
+	First, Last           time.Time
 }
 
 type keyView struct {
@@ -98,14 +100,16 @@ type asnView struct {
 }
 
 type countryView struct {
-	Flag, Code, Name string
-	Attempts, IPs    int64
-	Share            float64
+	Code, Name    string
+	Flag          template.URL
+	Attempts, IPs int64
+	Share         float64
 }
 
 type cityView struct {
-	City, Region, Country, Flag string
-	Attempts, IPs               int64
+	City, Region, Country string
+	Flag                  template.URL
+	Attempts, IPs         int64
 }
 
 type stateView struct {
@@ -129,7 +133,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.Invalid = append(v.Invalid, userView{safe(u.User), u.Attempts, u.Share})
 	}
 	for _, ip := range s.TopIPs {
-		v.IPs = append(v.IPs, ipView{IP: safe(ip.IP), Flag: knocks.Flag(ip.Country), Country: safe(ip.Country), ASN: asnText(ip.ASN), Org: safe(ip.Org),
+		v.IPs = append(v.IPs, ipView{IP: safe(ip.IP), Flag: flagURI(ip.Country), Country: safe(ip.Country), ASN: asnText(ip.ASN), Org: safe(ip.Org),
 			Attempts: ip.Attempts, Connections: ip.Connections, Share: ip.Share, First: ip.First, Last: ip.Last})
 	}
 	keys := func(l []knocks.KeyCount) []keyView {
@@ -154,7 +158,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 		v.ASNs = append(v.ASNs, asnView{asnText(a.ASN), safe(a.Org), a.Attempts, a.IPs, a.Share})
 	}
 	country := func(g knocks.GeoCount) countryView {
-		return countryView{Flag: knocks.Flag(g.Country), Code: safe(g.Country), Name: countryName(g.Country, g.Name), Attempts: g.Attempts, IPs: g.IPs, Share: g.Share}
+		return countryView{Flag: flagURI(g.Country), Code: safe(g.Country), Name: countryName(g.Country, g.Name), Attempts: g.Attempts, IPs: g.IPs, Share: g.Share}
 	}
 	for _, g := range s.TopCountries {
 		v.TopCountries = append(v.TopCountries, country(g))
@@ -170,7 +174,7 @@ func newView(s *knocks.Summary, d *data, opts Options) *view {
 	}
 	cities, _ := cityPoints(s, false, 50)
 	for _, c := range cities {
-		v.Cities = append(v.Cities, cityView{City: safe(c.City), Region: safe(c.Region), Country: safe(c.Country), Flag: knocks.Flag(c.Country), Attempts: c.Attempts, IPs: c.IPs})
+		v.Cities = append(v.Cities, cityView{City: safe(c.City), Region: safe(c.Region), Country: safe(c.Country), Flag: flagURI(c.Country), Attempts: c.Attempts, IPs: c.IPs})
 	}
 	if d.Cities != nil {
 		v.CitiesShown, v.CitiesCut = len(d.Cities.Points), d.Cities.Cut
@@ -251,4 +255,12 @@ func filterText(f knocks.Filter) string {
 		parts = append(parts, "subnet "+report.Safe(f.Subnet))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// flagURI returns the picture of the flag of a country code as a data:
+// URI (knocks/data/flags), "" for a code without a flag (a reserved range).
+// The URI is made of our own embedded file, never of data; the page's
+// Content-Security-Policy allows images from data: only.
+func flagURI(code string) template.URL {
+	return template.URL(flags.DataURI(code))
 }
