@@ -21,8 +21,9 @@
 // and Summary reads the selected rows once and adds them up in memory,
 // inside one read transaction so that its numbers agree with each other.
 //
-// Importers serialise on an advisory lock file beside the database (see
-// EventStore.LockImport); readers need no lock, and OpenReadOnly opens the
+// Importers serialise on a lock on the database file itself (see
+// EventStore.LockImport), and checkpoints are written as a compare-and-swap
+// besides; readers need no lock, and OpenReadOnly opens the
 // file without write access. Every knocks database is marked with
 // ApplicationID; both opens refuse another program's SQLite file.
 package sqlite

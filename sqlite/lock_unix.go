@@ -4,12 +4,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"knocks"
@@ -18,64 +16,82 @@ import (
 // lockPoll is how often a waiting LockImport tries again.
 const lockPoll = 200 * time.Millisecond
 
-// LockImport takes the importer's lock of the database: an exclusive
-// flock(2) on the file <db>.lock, into which it writes its pid. Only one
-// importer may write a database at a time (readers need no lock). With
-// wait set it waits until the lock is free or ctx is done; without, it
-// returns ECONFLICT naming the pid of the holder. The lock is released by
-// calling unlock, or when the process ends. For an in-memory database it
-// does nothing.
+// LockImport takes the importer's lock of the database: a lock on the
+// database file itself (not on a name beside it), so that every path that
+// reaches the file, through a symlink, a hard link or another mount, sees
+// it. Only one importer may write a database at a time (readers need no
+// lock); the checkpoints' compare-and-swap keeps two writers from storing
+// the same lines even without it. The holder's pid is recorded in the
+// database (table import_lock). With wait set LockImport waits until the
+// lock is free or ctx is done; without, it returns ECONFLICT naming the pid
+// of the holder. The lock is released by calling unlock, or by Close, or
+// when the process ends. For an in-memory database it does nothing.
 func (s *EventStore) LockImport(ctx context.Context, wait bool) (unlock func(), err error) {
 	if s.path == Memory {
 		return func() {}, nil
 	}
-	name := s.path + ".lock"
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("cannot lock db: %w", err)
-	}
-	fd := int(f.Fd())
-	for {
-		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
+	if s.lockFile == nil {
+		// The descriptor stays open until Close, after SQLite's own:
+		// closing any descriptor of the file drops the process's POSIX
+		// locks on it, SQLite's included.
+		f, err := os.OpenFile(s.path, os.O_RDWR, 0)
+		if err != nil {
 			return nil, fmt.Errorf("cannot lock db: %w", err)
+		}
+		s.lockFile = f
+	}
+	for {
+		ok, err := tryLock(s.lockFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot lock db: %w", err)
+		}
+		if ok {
+			break
 		}
 		if !wait {
 			holder := ""
-			if b, err := os.ReadFile(name); err == nil {
-				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-					holder = fmt.Sprintf(" (pid %d)", pid)
-				}
+			var pid sql.NullInt64
+			if err := s.db.QueryRowContext(ctx, "SELECT pid FROM import_lock WHERE id = 1").Scan(&pid); err == nil && pid.Valid {
+				holder = fmt.Sprintf(" (pid %d)", pid.Int64)
 			}
-			f.Close()
 			return nil, knocks.Errorf(knocks.ECONFLICT, "another knocks ingest is running on %s%s; try again later or use --wait", s.path, holder)
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
 			return nil, fmt.Errorf("cannot lock db: %w", ctx.Err())
 		case <-time.After(lockPoll):
 		}
 	}
 	// Ours now: record who holds it, for the message of the next one.
-	if err := f.Truncate(0); err == nil {
-		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	host, _ := os.Hostname()
+	if _, err := s.db.ExecContext(ctx, "UPDATE import_lock SET pid = ?, host = ?, since = ? WHERE id = 1", os.Getpid(), host, s.now().Unix()); err != nil {
+		_ = unlockFile(s.lockFile)
+		return nil, fmt.Errorf("cannot lock db: %w", err)
 	}
+	// Into the file itself: SQLite names the WAL after the path, so that
+	// an importer that comes through a hard link reads the main file only.
+	_, _ = s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	var done bool
 	return func() {
 		if done {
 			return
 		}
 		done = true
-		_ = f.Truncate(0)
-		_ = syscall.Flock(fd, syscall.LOCK_UN)
-		f.Close()
+		_, _ = s.db.Exec("UPDATE import_lock SET pid = NULL, host = NULL, since = NULL WHERE id = 1 AND pid = ?", os.Getpid())
+		_ = unlockFile(s.lockFile)
 	}, nil
+}
+
+// closeLock closes the descriptor that LockImport holds, which releases the
+// lock; Close calls it after the database is closed.
+func (s *EventStore) closeLock() error {
+	if s.lockFile == nil {
+		return nil
+	}
+	err := s.lockFile.Close()
+	s.lockFile = nil
+	if err != nil && !errors.Is(err, os.ErrClosed) {
+		return fmt.Errorf("cannot close db: %w", err)
+	}
+	return nil
 }

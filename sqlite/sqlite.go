@@ -53,7 +53,8 @@ type EventStore struct {
 
 	db       *sql.DB
 	path     string
-	readOnly bool // opened by OpenReadOnly
+	readOnly bool     // opened by OpenReadOnly
+	lockFile *os.File // the database file opened by LockImport, closed by Close
 }
 
 // ApplicationID is the value of PRAGMA application_id that marks an SQLite
@@ -324,16 +325,17 @@ func (s *EventStore) Path() string { return s.path }
 // Writing through it bypasses the rules that EventStore keeps.
 func (s *EventStore) DB() *sql.DB { return s.db }
 
-// Close lets SQLite refresh its query planner statistics and closes the
-// database.
+// Close lets SQLite refresh its query planner statistics, closes the
+// database and releases the importer's lock (see LockImport).
 func (s *EventStore) Close() error {
 	if !s.readOnly {
 		_, _ = s.db.Exec("PRAGMA optimize")
 	}
 	if err := s.db.Close(); err != nil {
+		s.closeLock()
 		return fmt.Errorf("cannot close db: %w", err)
 	}
-	return nil
+	return s.closeLock()
 }
 
 // now returns the store's current time in UTC.

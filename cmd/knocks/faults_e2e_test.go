@@ -5,6 +5,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,5 +204,85 @@ func TestFilesWithTheSameFirstLineAreBothImported(t *testing.T) {
 			mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db2, pa, pb, pb+".gz")
 			sameCounts(t, "one run", jsonReport(t, dir, "--db", db2), want)
 		})
+	}
+}
+
+// waitForLock waits until an importer holds the lock of the database at
+// db: until another importer (of an empty file, that would add nothing) is
+// refused.
+func waitForLock(t *testing.T, dir, db string) {
+	t.Helper()
+	empty := filepath.Join(t.TempDir(), "empty.log")
+	writeFile(t, empty, "", time.Time{})
+	for i := 0; i < 400; i++ {
+		if r := runKnocks(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, empty); r.code != 0 && strings.Contains(r.stderr, "another knocks ingest") {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the first importer never took the lock")
+}
+
+func TestImportersThroughSymlinkAndHardLinkStoreEachEventOnce(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	logA := manyConns(start, 60)
+	logB := manyConns(start.Add(48*time.Hour), 30)
+	pa, pb := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	writeFile(t, pa, logA, start.Add(72*time.Hour))
+	writeFile(t, pb, logB, start.Add(72*time.Hour))
+	want := jsonReport(t, dir, pa, pb)
+
+	db := filepath.Join(dir, "db", "knocks.db")
+	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, pa)
+	// The same database by three paths.
+	sym := filepath.Join(dir, "sym.db")
+	hard := filepath.Join(dir, "hard.db")
+	if err := os.Symlink(db, sym); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(db, hard); err != nil {
+		t.Fatal(err)
+	}
+	// The first importer holds the lock while it reads stdin.
+	cmd := exec.Command(knocksBin, "ingest", "--no-geoip", "--db", db, pb, "-")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill() // only matters when the test fails early
+	waitForLock(t, dir, db)
+	for _, p := range []string{sym, hard} {
+		r := runKnocks(t, dir, nil, "ingest", "--no-geoip", "--db", p, pa, pb)
+		if r.code != 1 || !strings.Contains(r.stderr, "another knocks ingest") || !strings.Contains(r.stderr, fmt.Sprintf("pid %d", cmd.Process.Pid)) {
+			t.Errorf("second importer through %s: exit %d, want 1 naming pid %d\n%s", filepath.Base(p), r.code, cmd.Process.Pid, r.stderr)
+		}
+	}
+	// One through the hard link waits its turn.
+	waiter := exec.Command(knocksBin, "ingest", "--wait", "--no-geoip", "--db", hard, pa, pb)
+	waiter.Dir = dir
+	waiter.Env = cmd.Env
+	var werr strings.Builder
+	waiter.Stderr = &werr
+	if err := waiter.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("first importer: %v\n%s", err, stderr.String())
+	}
+	if err := waiter.Wait(); err != nil {
+		t.Fatalf("waiting importer: %v\n%s", err, werr.String())
+	}
+	for _, p := range []string{db, sym, hard} {
+		sameCounts(t, "read through "+filepath.Base(p), jsonReport(t, dir, "--db", p), want)
 	}
 }

@@ -101,13 +101,7 @@ func TestReportWhileImportingAndSecondImporter(t *testing.T) {
 		fmt.Fprint(stdin, connLines(start.Add(time.Duration(i)*time.Second).Format(time.RFC3339), 2000+i, fmt.Sprintf("198.51.100.%d", i+1), "admin"))
 	}
 	// Wait until it holds the importer's lock.
-	lock := db + ".lock"
-	for i := 0; i < 200; i++ {
-		if b, err := os.ReadFile(lock); err == nil && strings.TrimSpace(string(b)) == fmt.Sprint(cmd.Process.Pid) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForLock(t, dir, db)
 	// A report runs while the import is under way.
 	if s := jsonReport(t, dir, "--db", db); s.Attempts < 1 {
 		t.Errorf("report during import: %+v", s)
