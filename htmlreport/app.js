@@ -400,11 +400,12 @@
       graphic: refs.map(function (v, i) {
         var d = Math.max(3, maxSize * Math.sqrt(v / D.cities.max));
         return {
-          type: "group", left: 12, bottom: 12 + i * (maxSize + 6),
+          // Above the map, whose ocean would otherwise cover the rows.
+          type: "group", left: 12, bottom: 12 + i * (maxSize + 6), z: 100,
           children: [
-            { type: "rect", shape: { x: 0, y: 0, width: maxSize + 80, height: maxSize }, style: { fill: "transparent" }, silent: true },
-            { type: "circle", shape: { cx: maxSize / 2, cy: maxSize / 2, r: d / 2 }, style: { fill: "rgba(192,57,43,.35)", stroke: P.muted } },
-            { type: "text", x: maxSize + 8, y: maxSize / 2, style: { text: fmt(v), fill: P.fg, font: "12px sans-serif", verticalAlign: "middle" } }
+            { type: "rect", z: 100, shape: { x: 0, y: 0, width: maxSize + 80, height: maxSize }, style: { fill: "transparent" }, silent: true },
+            { type: "circle", z: 101, shape: { cx: maxSize / 2, cy: maxSize / 2, r: d / 2 }, style: { fill: "rgba(192,57,43,.35)", stroke: P.muted } },
+            { type: "text", z: 102, x: maxSize + 8, y: maxSize / 2, style: { text: fmt(v), fill: P.fg, font: "12px sans-serif", verticalAlign: "middle" } }
           ]
         };
       }),
