@@ -102,7 +102,7 @@ func TestMigrations(t *testing.T) {
 	}
 	// A database of version 1 (checkpoints keyed by fingerprint alone) is
 	// brought to the current version, its checkpoints kept.
-	if _, err := s.DB().Exec(`DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events;
+	if _, err := s.DB().Exec(`DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events; DROP TABLE alerts_shown;
 		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
 		DROP TABLE import_lock; DROP TABLE checkpoints; DROP TABLE line_counts; DROP TABLE lines_unbucketed;

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"knocks"
+)
+
+// alertsLog returns an auth.log of 2024-03-10 with known alerts: deploy
+// logs in from 45.83.1.7, which failed 3 times before (failed_before, the
+// address); alice logs in from 45.83.1.99, whose /24 failed (failed_before,
+// the subnet); root is tried 25 times, then logs in from 81.2.69.160
+// (many_failures); bob logs in twice from one address, which is no alert.
+func alertsLog(extra string) string {
+	var b strings.Builder
+	pid := 100
+	line := func(hm, msg string) {
+		pid++
+		fmt.Fprintf(&b, "Mar 10 %s:00 gw sshd[%d]: %s\n", hm, pid, msg)
+	}
+	for i := 0; i < 3; i++ {
+		line("09:0"+fmt.Sprint(i), "Failed password for deploy from 45.83.1.7 port 4000 ssh2")
+	}
+	line("09:30", "Accepted publickey for deploy from 45.83.1.7 port 4001 ssh2")
+	line("09:40", "Accepted publickey for alice from 45.83.1.99 port 4002 ssh2")
+	for i := 0; i < 25; i++ {
+		line(fmt.Sprintf("10:%02d", i), fmt.Sprintf("Failed password for root from 91.240.118.%d port 4000 ssh2", i+1))
+	}
+	line("11:00", "Accepted password for root from 81.2.69.160 port 4003 ssh2")
+	line("12:00", "Accepted publickey for bob from 2a06:4880::5 port 4004 ssh2")
+	line("12:30", "Accepted publickey for bob from 2a06:4880::5 port 4005 ssh2")
+	b.WriteString(extra)
+	return b.String()
+}
+
+func TestAlerts(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "knocks.db")
+	log := filepath.Join(dir, "auth.log")
+	if err := os.WriteFile(log, []byte(alertsLog("")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// No database yet: a clean failure, not an alert.
+	if r := runKnocks(t, dir, nil, "alerts", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no database") {
+		t.Errorf("alerts without a database: exit %d, %s", r.code, r.stderr)
+	}
+	mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, "--year", "2024", log)
+
+	// The first run shows three alerts and exits 1, for cron.
+	r := runKnocks(t, dir, nil, "alerts", "--db", db, "--format", "json")
+	if r.code != 1 {
+		t.Fatalf("first alerts: exit %d, want 1\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var as []knocks.Alert
+	if err := json.Unmarshal([]byte(r.stdout), &as); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	var got []string
+	for _, a := range as {
+		got = append(got, fmt.Sprintf("%s %s %s %d", a.Kind, a.User, a.IP, a.Failed))
+	}
+	want := []string{"failed_before deploy 45.83.1.7 3", "failed_before alice 45.83.1.99 3", "many_failures root 81.2.69.160 25"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+	// The second run has nothing new: no output, exit 0.
+	if r := runKnocks(t, dir, nil, "alerts", "--db", db); r.code != 0 || r.stdout != "" {
+		t.Errorf("second alerts: exit %d, output %q", r.code, r.stdout)
+	}
+	// --all lists them all again, marks nothing, exits 0.
+	if r := runKnocks(t, dir, nil, "alerts", "--db", db, "--all"); r.code != 0 || strings.Count(r.stdout, "\n") != 3 || !strings.Contains(r.stdout, "login of deploy on gw from 45.83.1.7: the address failed 3 times before") {
+		t.Errorf("alerts --all: exit %d, output %q", r.code, r.stdout)
+	}
+	// A new login from an address that failed: one new alert, exit 1.
+	more := "Mar 10 13:00:00 gw sshd[900]: Failed password for carol from 45.83.2.2 port 4000 ssh2\n" +
+		"Mar 10 13:05:00 gw sshd[901]: Accepted password for carol from 45.83.2.2 port 4001 ssh2\n"
+	if err := os.WriteFile(log, []byte(alertsLog(more)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, "--year", "2024", log)
+	if r := runKnocks(t, dir, nil, "alerts", "--db", db); r.code != 1 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, "carol") {
+		t.Errorf("alerts after a new login: exit %d, output %q", r.code, r.stdout)
+	}
+	if r := runKnocks(t, dir, nil, "alerts", "--db", db, "--failures", "0"); r.code != 2 {
+		t.Errorf("--failures 0: exit %d, want 2", r.code)
+	}
+}
