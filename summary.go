@@ -57,6 +57,9 @@ type Summary struct {
 	GeoIPAttributed []string `json:"geoip_attribution"` // attribution lines of that data
 
 	Bans Bans `json:"bans"` // what fail2ban or SSHGuard banned, and how it lines up with the attempts
+	// Alerts are the successful logins that matter (see `knocks alerts`),
+	// filled in by the caller of the store's Summary.
+	Alerts []Alert `json:"alerts"`
 }
 
 // PenaltyCount is what sshd's listener did for one penalty reason (OpenSSH

@@ -49,6 +49,7 @@ type view struct {
 
 	HasTime, HasGeo, HasCities, HasUS bool
 	Bans                              *banView // nil when no ban event was read
+	Alerts                            []alertRow
 	HasBanMap                         bool
 	HasCountryTime                    bool
 	CountriesShown                    int    // country lines shown at first
@@ -124,7 +125,7 @@ type heatRow struct {
 
 func newView(s *knocks.Summary, d *data, opts Options) *view {
 	v := &view{AnonymizedNote: report.AnonymizedNote, Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut, Filter: filterText(s.Filter)}
-	v.Bans, v.HasBanMap = newBanView(s), d.Banned != nil
+	v.Bans, v.HasBanMap, v.Alerts = newBanView(s), d.Banned != nil, alertRows(s)
 	safe := report.Safe
 	for _, u := range s.TopValidUsers {
 		v.Valid = append(v.Valid, userView{safe(u.User), u.Attempts, u.Share})

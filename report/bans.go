@@ -110,3 +110,23 @@ func Duration(secs float64) string {
 	}
 	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
+
+// textAlerts prints the alerts of a report: the successful logins that
+// matter.
+func textAlerts(p *printer, as []knocks.Alert, o Options) {
+	if len(as) == 0 {
+		return
+	}
+	zone := o.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	p.table("Alerts: successful logins that matter (knocks alerts)", []string{"time", "alert", "user", "host", "from", "why"}, len(as), func(i int) []string {
+		a := as[i]
+		from := Safe(a.IP)
+		if a.Country != "" {
+			from += " " + country(a.Country, o.Flags)
+		}
+		return []string{a.Time.In(zone).Format("2006-01-02 15:04"), a.Kind, Safe(a.User), Safe(a.Host), from, Safe(a.Why)}
+	})
+}

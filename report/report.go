@@ -271,6 +271,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 			return []string{d.Time.UTC().Format("2006-01-02 Mon"), group(d.Attempts), strings.Repeat("█", n)}
 		})
 	}
+	textAlerts(p, s.Alerts, o)
 	textBans(p, &s.Bans, o)
 	keyed("Top source ports (chosen at random by clients)", "port", s.TopPorts)
 	p.f("\n%s\n", p.paint(sgrDim, Definition))

@@ -111,3 +111,20 @@ func alertLine(a knocks.Alert) string {
 	}
 	return report.Safe(fmt.Sprintf("%s  %s  login of %s on %s from %s: %s", a.Time.UTC().Format("2006-01-02 15:04 UTC"), a.Kind, a.User, a.Host, where, a.Why))
 }
+
+// reportAlerts returns the alerts of the logins that the filter selects
+// by time and host, for the report.
+func reportAlerts(ctx context.Context, store *sqlite.EventStore, f knocks.Filter) ([]knocks.Alert, error) {
+	as, err := store.Alerts(ctx, sqlite.AlertOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := []knocks.Alert{}
+	for _, a := range as {
+		if !f.Since.IsZero() && a.Time.Before(f.Since) || !f.Until.IsZero() && !a.Time.Before(f.Until) || f.Host != "" && a.Host != f.Host {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}

@@ -86,6 +86,22 @@ func TestAlerts(t *testing.T) {
 	if r := runKnocks(t, dir, nil, "alerts", "--db", db); r.code != 1 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, "carol") {
 		t.Errorf("alerts after a new login: exit %d, output %q", r.code, r.stdout)
 	}
+	// The report shows them: JSON, text, and highlighted in the HTML page.
+	var sum knocks.Summary
+	if err := json.Unmarshal([]byte(mustOK(t, dir, nil, "report", "--db", db, "--format", "json").stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Alerts) != 4 || sum.Alerts[3].User != "carol" || sum.Alerts[3].New {
+		t.Errorf("report alerts = %+v", sum.Alerts)
+	}
+	if out := mustOK(t, dir, nil, "report", "--db", db).stdout; !strings.Contains(out, "Alerts: successful logins that matter") || !strings.Contains(out, "many_failures") {
+		t.Errorf("text report without alerts:\n%s", out)
+	}
+	html := filepath.Join(dir, "report.html")
+	mustOK(t, dir, nil, "report", "--db", db, "--html", html)
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), `id="table-alerts"`) || !strings.Contains(string(b), "the address failed 3 times before") {
+		t.Errorf("the HTML report does not show the alerts (%v)", err)
+	}
 	if r := runKnocks(t, dir, nil, "alerts", "--db", db, "--failures", "0"); r.code != 2 {
 		t.Errorf("--failures 0: exit %d, want 2", r.code)
 	}

@@ -111,6 +111,9 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	if err != nil {
 		return nil, false, err
 	}
+	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {
+		return nil, false, err
+	}
 	if !sel.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
 		loc, err := m.locator(&sel.geo)
 		if err != nil {
