@@ -1,4 +1,4 @@
--- knocks schema, version 7: the alerts that `knocks alerts` has shown, so
+-- knocks schema, version 8: the alerts that `knocks alerts` has shown, so
 -- that it shows each once (and exits 1 only when it showed a new one).
 CREATE TABLE alerts_shown (
 	kind     TEXT    NOT NULL,  -- failed_before, new_country or many_failures
