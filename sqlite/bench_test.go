@@ -10,7 +10,7 @@ import (
 
 	"knocks"
 	"knocks/sqlite"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 var benchStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)

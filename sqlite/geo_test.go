@@ -10,7 +10,7 @@ import (
 
 	"knocks"
 	"knocks/sqlite"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 // fakeLocator locates every address in the country named by its first

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"knocks"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 // The generation moves when a write commits, and not otherwise.

@@ -9,7 +9,7 @@ import (
 
 	"knocks"
 	"knocks/sqlite"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 // pruneData is a year of old and a month of recent events: connections,

@@ -13,7 +13,7 @@ import (
 
 	"knocks"
 	"knocks/sqlite"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 // filled makes a knocks database holding the conformance dataset at

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"knocks"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 // TestSchemaDoc runs every query of docs/schema.md against a store with

@@ -15,7 +15,7 @@ import (
 
 	"knocks"
 	"knocks/sqlite"
-	"knocks/sqlite/storetest"
+	"knocks/storetest"
 )
 
 // open opens a new store in a temporary directory, closed at the end of

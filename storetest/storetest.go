@@ -3,6 +3,11 @@
 // SQLite one and count the same. It also holds the reference model of a
 // report (Expected), a realistic dataset (Dataset) and a generator of
 // connections for benchmarks (Generate).
+//
+// It is store-neutral: it imports the knocks package and the standard
+// library only, so that every store's tests (sqlite's today) call the same
+// suite unchanged, and the reference model is the one independent oracle
+// of the counting rules.
 package storetest
 
 import (
