@@ -4,16 +4,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"knocks/gen"
+	"knocks/sqlite"
 )
 
 // genLog writes n generated lines (RFC 3339 stamps: the year is in every
@@ -84,15 +85,19 @@ func TestPrune(t *testing.T) {
 
 	// While an importer holds the lock, prune fails rather than delete
 	// the connections that the importer may still extend.
-	lock, err := os.OpenFile(db+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	holder, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+	unlock, err := holder.LockImport(context.Background(), false)
+	if err != nil {
 		t.Fatal(err)
 	}
 	r := runKnocks(t, dir, nil, "prune", "--db", db, "--older-than", "365d")
-	lock.Close() // releases the lock
+	unlock()
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if r.code != 1 || !strings.Contains(r.stderr, "another knocks ingest is running") {
 		t.Errorf("prune under an importer's lock: exit %d, %s", r.code, r.stderr)
 	}
