@@ -110,9 +110,18 @@ func TestPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An alert shown for an old login, and one for a recent login.
+	if _, err := s.DB().Exec(`INSERT INTO alerts_shown (kind, login_id, shown) VALUES ('failed_before', ?, 1), ('failed_before', ?, 1)`,
+		count(t, s, "SELECT max(id) FROM connections"), count(t, s, "SELECT min(id) FROM connections")); err != nil {
+		t.Fatal(err)
+	}
+
 	st, err := s.Prune(ctx, cut)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM alerts_shown WHERE login_id NOT IN (SELECT id FROM connections)"); n != 0 || count(t, s, "SELECT count(*) FROM alerts_shown") != 1 {
+		t.Errorf("%d alerts of deleted logins left; want only the recent one kept", n)
 	}
 	if st.Connections != int64(len(d.old)+200) || st.Fail2ban != int64(len(d.oldF2B)) || st.Penalties != int64(len(d.oldPen)) {
 		t.Errorf("pruned %d connections, %d bans, %d penalties; want %d, %d, %d",
