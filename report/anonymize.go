@@ -67,6 +67,20 @@ func Anonymize(s *knocks.Summary) *knocks.Summary {
 		b.IP = MaskAddr(b.IP)
 		a.Bans.TopBanned[i] = b
 	}
+	// Alerts are about logins: of valid accounts, from addresses that got
+	// in, to hosts that are hidden like the hosts list.
+	a.Alerts = make([]knocks.Alert, len(s.Alerts))
+	for i, al := range s.Alerts {
+		al.IP = MaskAddr(al.IP)
+		n, ok := names[al.User]
+		if !ok {
+			n = fmt.Sprintf("(valid user %d)", len(names)+1)
+			names[al.User] = n
+		}
+		al.User = n
+		al.Host = "(a host)"
+		a.Alerts[i] = al
+	}
 	a.TopLockedUsers = make([]knocks.LockedUser, len(s.TopLockedUsers))
 	for i, u := range s.TopLockedUsers {
 		a.TopLockedUsers[i] = knocks.LockedUser{User: fmt.Sprintf("(locked user %d)", i+1), Lockouts: u.Lockouts}

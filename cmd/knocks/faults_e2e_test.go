@@ -220,7 +220,8 @@ func waitForLock(t *testing.T, dir, db string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("the first importer never took the lock")
+	r := runKnocks(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, empty)
+	t.Fatalf("the first importer never took the lock: a second import exits %d\n%s", r.code, r.stderr)
 }
 
 func TestImportersThroughSymlinkAndHardLinkStoreEachEventOnce(t *testing.T) {
@@ -258,6 +259,11 @@ func TestImportersThroughSymlinkAndHardLinkStoreEachEventOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill() // only matters when the test fails early
+	defer func() {
+		if t.Failed() {
+			t.Logf("first importer:\n%s", stderr.String())
+		}
+	}()
 	waitForLock(t, dir, db)
 	for _, p := range []string{sym, hard} {
 		r := runKnocks(t, dir, nil, "ingest", "--no-geoip", "--db", p, pa, pb)
