@@ -85,19 +85,9 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 	// The store outlives ctx: what was read is committed after ctx ends.
 	wctx, wcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer wcancel()
-	id, err := in.Store.BeginImport(wctx, now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, len(names))}
-	stored, err := in.Store.JournalCursors(wctx)
+	res, journals, committed, err := in.beginImport(wctx, now, len(names))
 	if err != nil {
 		return res, err
-	}
-	journals := NewJournals(stored)
-	committed := make(map[string]int64, len(stored)) // the writer's view: seqnum ID → stored seqnum
-	for _, c := range stored {
-		committed[c.SeqnumID] = c.Seqnum
 	}
 	rctx, rcancel := context.WithCancel(ctx)
 	defer rcancel()
@@ -109,7 +99,7 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 		return in.Enricher.Enrich(wctx)
 	}
 	go func() {
-		err := in.write(wctx, id, chunks, free, o, res, committed, afterCommit)
+		err := in.write(wctx, res.ImportID, chunks, free, o, res, committed, afterCommit)
 		if err != nil {
 			rcancel()
 		}
@@ -129,7 +119,7 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 	for _, t := range tails {
 		t.st.Shapes = t.shapes.list()
 	}
-	if err := in.Store.FinishImport(wctx, id, now().UTC(), res.Inputs); err != nil && werr == nil {
+	if err := in.Store.FinishImport(wctx, res.ImportID, now().UTC(), res.Inputs); err != nil && werr == nil {
 		werr = err
 	}
 	if werr != nil {

@@ -182,19 +182,9 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	if now == nil {
 		now = time.Now
 	}
-	id, err := in.Store.BeginImport(ctx, now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, len(names))}
-	stored, err := in.Store.JournalCursors(ctx)
+	res, journals, committed, err := in.beginImport(ctx, now, len(names))
 	if err != nil {
 		return res, err
-	}
-	journals := NewJournals(stored)
-	committed := make(map[string]int64, len(stored)) // the writer's view: seqnum ID → stored seqnum
-	for _, c := range stored {
-		committed[c.SeqnumID] = c.Seqnum
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -203,7 +193,7 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	go func() {
-		err := in.write(ctx, id, chunks, free, o, res, committed, nil)
+		err := in.write(ctx, res.ImportID, chunks, free, o, res, committed, nil)
 		if err != nil {
 			cancel()
 		}
@@ -219,11 +209,11 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 		return res, readErr
 	}
 	for _, db := range dbs {
-		if err := in.readDatabase(ctx, id, db, o, res); err != nil {
+		if err := in.readDatabase(ctx, res.ImportID, db, o, res); err != nil {
 			return res, err
 		}
 	}
-	if err := in.Store.FinishImport(ctx, id, now().UTC(), res.Inputs); err != nil {
+	if err := in.Store.FinishImport(ctx, res.ImportID, now().UTC(), res.Inputs); err != nil {
 		return res, err
 	}
 	// Every run, even one that added nothing, looks up what is pending:
@@ -708,4 +698,25 @@ func (in *Ingester) load(ctx context.Context, acc *Accountant, evs []knocks.Even
 	}
 	acc.Load(cs)
 	return nil
+}
+
+// beginImport records the start of an import of n inputs and reads the stored
+// journal cursors: the reader's Journals, and the writer's view of them
+// (seqnum ID → stored seqnum). The result is nil when the import could not
+// be begun.
+func (in *Ingester) beginImport(ctx context.Context, now func() time.Time, n int) (*Result, *Journals, map[string]int64, error) {
+	id, err := in.Store.BeginImport(ctx, now().UTC())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res := &Result{ImportID: id, Inputs: make([]knocks.InputStats, n)}
+	stored, err := in.Store.JournalCursors(ctx)
+	if err != nil {
+		return res, nil, nil, err
+	}
+	committed := make(map[string]int64, len(stored))
+	for _, c := range stored {
+		committed[c.SeqnumID] = c.Seqnum
+	}
+	return res, NewJournals(stored), committed, nil
 }
