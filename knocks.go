@@ -203,6 +203,12 @@ type Connection struct {
 	Logins       int64  // sum of the counts of its login lines
 }
 
+// The counting rules of a connection are the methods below: Attempts,
+// IsFailure, IsScan and HostileLines. They are written here only. A store
+// writes their values as derived columns with every connection it stores
+// (see docs/schema.md), so that a report only adds up and groups stored
+// columns and every store counts the same.
+
 // Attempts returns the failed authentications the connection counts for:
 // its Failed lines (× N), or exactly 1 when it has failure lines but no
 // Failed line (the user name probe of a keys-only server), else 0.
@@ -222,6 +228,16 @@ func (c *Connection) IsFailure() bool { return c.FailureLines > 0 }
 // IsScan reports whether the connection is a scan: scan lines and no
 // failure or login line.
 func (c *Connection) IsScan() bool { return c.ScanLines > 0 && c.FailureLines == 0 && c.Logins == 0 }
+
+// HostileLines returns the lines of the connection that show an attacker:
+// its failure and scan lines (× N), what a report's hostile share is made
+// of.
+func (c *Connection) HostileLines() int64 { return c.FailureLines + c.ScanLines }
+
+// HasEvent reports whether the connection holds an event at all (a row of
+// a "Connection from" line alone holds none): only such connections set
+// the first and last time of a report.
+func (c *Connection) HasEvent() bool { return c.FailureLines+c.ScanLines+c.Logins > 0 }
 
 // Fail2banEvent is one Found, Ban or Unban line of fail2ban.log, one ban of
 // fail2ban's database, or one SSHGuard block (a ban in jail JailSSHGuard).

@@ -32,7 +32,7 @@ func (s *EventStore) Activity(ctx context.Context, topCountries int) (*knocks.Ac
 			return g
 		}
 		rows, err := conn.QueryContext(ctx, `SELECT COALESCE(c.host, ''), COALESCE(g.country, g.reserved, 'unknown'),
-			SUM(c.attempts), SUM(c.failure_lines > 0), SUM(c.scan_lines > 0 AND c.failure_lines = 0 AND c.logins = 0), SUM(c.logins)
+			SUM(c.attempts), SUM(c.failure), SUM(c.scan), SUM(c.logins)
 			FROM connections c LEFT JOIN ip_geo g ON g.ip = c.ip GROUP BY 1, 2`)
 		if err != nil {
 			return err

@@ -10,7 +10,8 @@
 //
 // A connection (one sshd process) is one row of the connections table;
 // every count of a report is made of those rows, with the derived columns
-// (attempts, subnet) computed on write by the rules of the knocks package.
+// (attempts, failure, scan, hostile_lines, subnet) computed on write by the
+// rules of the knocks package, so that a report only adds up stored columns.
 // Times are stored as unix seconds: anything finer is dropped.
 // Attacker-written text (user names, host names) is stored as the exact
 // bytes given and only ever passed as SQL parameters.

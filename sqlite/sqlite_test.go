@@ -106,6 +106,9 @@ func TestMigrations(t *testing.T) {
 		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
 		DROP TABLE import_lock; DROP TABLE checkpoints; DROP TABLE line_counts; DROP TABLE lines_unbucketed;
+		ALTER TABLE connections DROP COLUMN attempts; ALTER TABLE connections DROP COLUMN failure;
+		ALTER TABLE connections DROP COLUMN scan; ALTER TABLE connections DROP COLUMN hostile_lines;
+		ALTER TABLE connections ADD COLUMN attempts INTEGER GENERATED ALWAYS AS (failed) VIRTUAL;
 		CREATE TABLE checkpoints (fingerprint TEXT PRIMARY KEY, name TEXT NOT NULL, byte_offset INTEGER NOT NULL,
 			lines INTEGER NOT NULL, last_time INTEGER, updated INTEGER NOT NULL);
 		INSERT INTO checkpoints VALUES ('f', 'auth.log', 10, 1, NULL, 1700000000), ('g', 'auth.log.1', 20, 2, 1700000000, 1700000001);
@@ -120,6 +123,23 @@ func TestMigrations(t *testing.T) {
 	var progress int64
 	if err := s.DB().QueryRow("SELECT connections FROM geo_progress").Scan(&progress); err != nil {
 		t.Errorf("migration from version 1: %v", err)
+	}
+	// The rows of version 1 get the derived columns by the rules of the
+	// knocks package.
+	stored, err := s.RecentConnections(ctx, time.Unix(0, 0), time.Now())
+	if err != nil || len(stored) != len(cs) {
+		t.Fatalf("after migration: %d connections (%v), want %d", len(stored), err, len(cs))
+	}
+	for _, c := range stored {
+		var attempts, hostile int64
+		var failure, scan bool
+		if err := s.DB().QueryRow("SELECT attempts, failure, scan, hostile_lines FROM connections WHERE id = ?", c.ID).
+			Scan(&attempts, &failure, &scan, &hostile); err != nil {
+			t.Fatal(err)
+		}
+		if attempts != c.Attempts() || failure != c.IsFailure() || scan != c.IsScan() || hostile != c.HostileLines() {
+			t.Errorf("connection %+v after migration: attempts %d, failure %v, scan %v, hostile lines %d", c, attempts, failure, scan, hostile)
+		}
 	}
 	for _, want := range []knocks.Checkpoint{{Fingerprint: "f", Name: "auth.log", Offset: 10, Lines: 1}, {Fingerprint: "g", Name: "auth.log.1", Offset: 20, Lines: 2, LastTime: time.Unix(1700000000, 0)}} {
 		cps, err := s.Checkpoints(ctx, want.Fingerprint)
@@ -249,8 +269,8 @@ func TestReaderDuringWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(`INSERT INTO connections (host, start_time, end_time, invalid_user, failed, failure_lines, scan_lines, logins)
-		VALUES ('x', 1704067200, 1704067200, 0, 50, 50, 0, 0)`); err != nil {
+	if _, err := tx.Exec(`INSERT INTO connections (host, start_time, end_time, invalid_user, failed, failure_lines, scan_lines, logins, attempts, failure, hostile_lines)
+		VALUES ('x', 1704067200, 1704067200, 0, 50, 50, 0, 0, 50, 1, 50)`); err != nil {
 		t.Fatal(err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -429,8 +449,8 @@ func TestSpans(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2024, 1, 1+d, 0, 0, 0, 0, time.UTC) }
 	var ids [][]*knocks.Connection
 	byHand := func(attempts int) {
-		if _, err := s.DB().Exec(`INSERT INTO connections (host, start_time, end_time, invalid_user, failed, failure_lines, scan_lines, logins)
-			VALUES ('byhand', ?, ?, 0, ?, ?, 0, 0)`, day(2).Unix(), day(2).Unix(), attempts, attempts); err != nil {
+		if _, err := s.DB().Exec(`INSERT INTO connections (host, start_time, end_time, invalid_user, failed, failure_lines, scan_lines, logins, attempts, failure, hostile_lines)
+			VALUES ('byhand', ?1, ?1, 0, ?2, ?2, 0, 0, ?2, 1, ?2)`, day(2).Unix(), attempts); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -277,8 +277,8 @@ func newAccumulator() *accumulator {
 
 // The bits of the packed column of scan.
 const (
-	bitFailure = 1 << iota // failure_lines > 0
-	bitScan                // scan_lines > 0
+	bitFailure = 1 << iota // failure: the connection counts in connections
+	bitScan                // scan: the connection is a scan
 	bitHasUser             // username IS NOT NULL
 	bitInvalid             // invalid_user
 	bitIP                  // the source is an address, not a host name
@@ -290,9 +290,9 @@ const (
 // its low byte, the port in the next two and the logins above them (in
 // SQLite, | and << bind equally tightly: hence the parentheses).
 const scanQuery = `SELECT host, start_time, end_time, COALESCE(ip, rhost), username,
-	(failure_lines > 0) | ((scan_lines > 0) << 1) | ((username IS NOT NULL) << 2) | ((invalid_user != 0) << 3)
+	failure | (scan << 1) | ((username IS NOT NULL) << 2) | ((invalid_user != 0) << 3)
 		| ((ip IS NOT NULL) << 4) | ((COALESCE(port, 0) & 65535) << 8) | (logins << 24),
-	attempts, failure_lines + scan_lines
+	attempts, hostile_lines
 	FROM connections WHERE `
 
 // scan reads the selected connections and adds them up. It reads the rows
@@ -353,7 +353,7 @@ func (a *accumulator) add(host string, start, end int64, key, user string, packe
 	if hostile+logins > 0 {
 		a.first, a.last = min(a.first, start), max(a.last, end)
 	}
-	if !failure && packed&bitScan != 0 && logins == 0 {
+	if packed&bitScan != 0 {
 		a.scans++
 	}
 	var src *source

@@ -27,10 +27,10 @@ func TestSummaryLeavesOutRowsOutOfRange(t *testing.T) {
 	}
 	far := time.UnixMicro(299999999999999999).Unix() // 11476
 	for _, q := range []string{
-		`INSERT INTO connections (host, pid, start_time, end_time, ip, invalid_user, failed, failure_lines, scan_lines, logins)
-			VALUES ('web1', 2, ?, ?, '198.51.100.7', 0, 5, 5, 0, 0)`,
-		`INSERT INTO connections (host, pid, start_time, end_time, ip, invalid_user, failed, failure_lines, scan_lines, logins)
-			VALUES ('web1', 3, -?, -?, '198.51.100.8', 0, 7, 7, 0, 0)`,
+		`INSERT INTO connections (host, pid, start_time, end_time, ip, invalid_user, failed, failure_lines, scan_lines, logins, attempts, failure, hostile_lines)
+			VALUES ('web1', 2, ?, ?, '198.51.100.7', 0, 5, 5, 0, 0, 5, 1, 5)`,
+		`INSERT INTO connections (host, pid, start_time, end_time, ip, invalid_user, failed, failure_lines, scan_lines, logins, attempts, failure, hostile_lines)
+			VALUES ('web1', 3, -?, -?, '198.51.100.8', 0, 7, 7, 0, 0, 7, 1, 7)`,
 		`INSERT INTO fail2ban_events (time, kind, jail, ip) VALUES (?, 'f2b_ban', 'sshd', '198.51.100.7')`,
 	} {
 		args := []any{far, far}

@@ -178,14 +178,14 @@ func scanConnection(rows *sql.Rows) (*knocks.Connection, error) {
 
 // connArgs is the number of values written per connection; the import id
 // is one more value, ?1, shared by all rows of a statement.
-const connArgs = 15
+const connArgs = 19
 
 // insertConnSQL returns an INSERT of n connections. OR FAIL rather than
 // the default ABORT: a failing statement need not undo its own rows, since
 // Write rolls back the whole transaction on any error, and so SQLite keeps
 // no statement journal (which cost a tenth of the time of an insert).
 func insertConnSQL(n int) string {
-	return multiInsert("INSERT OR FAIL INTO connections (import_id, host, pid, start_time, end_time, ip, rhost, port, username, invalid_user, method, failed, failure_lines, scan_lines, logins, subnet) VALUES ", connArgs, n)
+	return multiInsert("INSERT OR FAIL INTO connections (import_id, host, pid, start_time, end_time, ip, rhost, port, username, invalid_user, method, failed, failure_lines, scan_lines, logins, subnet, attempts, failure, scan, hostile_lines) VALUES ", connArgs, n)
 }
 
 // f2bArgs is the number of values written per fail2ban event, with the
@@ -380,8 +380,8 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 		up, err := conn.PrepareContext(ctx, `UPDATE connections SET import_id = ?1,
 			host = ?2, pid = ?3, start_time = ?4, end_time = ?5, ip = ?6, rhost = ?7, port = ?8, username = ?9,
 			invalid_user = ?10, method = ?11, failed = ?12, failure_lines = ?13, scan_lines = ?14, logins = ?15,
-			subnet = ?16
-			WHERE id = ?17`)
+			subnet = ?16, attempts = ?17, failure = ?18, scan = ?19, hostile_lines = ?20
+			WHERE id = ?21`)
 		if err != nil {
 			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
@@ -604,6 +604,11 @@ func setConn(v []driver.NamedValue, c *knocks.Connection, ips addrCache) {
 	v[12].Value = c.ScanLines
 	v[13].Value = c.Logins
 	v[14].Value = sub
+	// The derived columns: the counting rules of the knocks package.
+	v[15].Value = c.Attempts()
+	v[16].Value = boolInt(c.IsFailure())
+	v[17].Value = boolInt(c.IsScan())
+	v[18].Value = c.HostileLines()
 }
 
 // widenSpan makes the span of the updated connection c cover its times,

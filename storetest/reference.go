@@ -174,7 +174,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 	for _, c := range sel {
 		s.Attempts += c.Attempts()
 		s.Logins += c.Logins
-		s.HostileLines += c.FailureLines + c.ScanLines
+		s.HostileLines += c.HostileLines()
 		if c.IsFailure() {
 			s.Connections++
 			if c.IP.IsValid() {
@@ -189,7 +189,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		if c.IsScan() {
 			s.Scans++
 		}
-		if c.FailureLines+c.ScanLines+c.Logins > 0 {
+		if c.HasEvent() {
 			widen(s, sec(c.Start), sec(c.End))
 		}
 	}
