@@ -186,9 +186,8 @@ func (r *report) totals() error {
 	s := r.sum
 	var first, last *int64
 	err := r.tx.QueryRow(r.ctx, `SELECT COALESCE(SUM(attempts), 0)::bigint, count(*) FILTER (WHERE is_failure),
-		count(*) FILTER (WHERE is_scan), COALESCE(SUM(logins), 0)::bigint, COALESCE(SUM(failure_lines + scan_lines), 0)::bigint,
-		MIN(start_time) FILTER (WHERE failure_lines + scan_lines + logins > 0),
-		MAX(end_time) FILTER (WHERE failure_lines + scan_lines + logins > 0),
+		count(*) FILTER (WHERE is_scan), COALESCE(SUM(logins), 0)::bigint, COALESCE(SUM(hostile_lines), 0)::bigint,
+		MIN(start_time) FILTER (WHERE has_event), MAX(end_time) FILTER (WHERE has_event),
 		count(DISTINCT ip) FILTER (WHERE is_failure),
 		count(DISTINCT rhost) FILTER (WHERE is_failure AND ip IS NULL),
 		count(DISTINCT username) FILTER (WHERE is_failure)

@@ -294,7 +294,7 @@ func (s *EventStore) write(ctx context.Context, tx pgx.Tx, b *knocks.Batch, inse
 			q.Queue(`UPDATE connections SET host_id = $2, import_id = $3, host = $4, pid = $5, start_time = $6, end_time = $7,
 				ip = $8, rhost = $9, port = $10, username = $11, invalid_user = $12, method = $13, failed = $14,
 				failure_lines = $15, scan_lines = $16, logins = $17, subnet = $18, subnet48 = $19, attempts = $20,
-				is_failure = $21, is_scan = $22
+				is_failure = $21, is_scan = $22, hostile_lines = $23, has_event = $24
 				WHERE id = $1`, v...)
 		}
 		br := tx.SendBatch(ctx, q)
@@ -347,7 +347,7 @@ func (s *EventStore) write(ctx context.Context, tx pgx.Tx, b *knocks.Batch, inse
 // connCopyColumns are the columns of connValues.
 var connCopyColumns = []string{"id", "host_id", "import_id", "host", "pid", "start_time", "end_time", "ip", "rhost", "port",
 	"username", "invalid_user", "method", "failed", "failure_lines", "scan_lines", "logins", "subnet", "subnet48",
-	"attempts", "is_failure", "is_scan"}
+	"attempts", "is_failure", "is_scan", "hostile_lines", "has_event"}
 
 // connValues returns the values of connCopyColumns of c. The derived
 // columns come from the domain's counting rules.
@@ -363,7 +363,7 @@ func (s *EventStore) connValues(id int64, importID any, c *knocks.Connection, ip
 	a := ips.get(c.IP)
 	return []any{id, s.hostID, importID, nullBytes(c.Host), nullInt32(c.PID), c.Start.Unix(), c.End.Unix(), a.text, nullBytes(c.RHost), nullInt32(c.Port),
 		user, c.Invalid, nullBytes(c.Method), c.Failed, c.FailureLines, c.ScanLines, c.Logins, a.sub, a.sub48,
-		c.Attempts(), c.IsFailure(), c.IsScan()}
+		c.Attempts(), c.IsFailure(), c.IsScan(), c.HostileLines(), c.HasEvent()}
 }
 
 // writeCheckpoint stores cp as a compare-and-swap, under the advisory lock

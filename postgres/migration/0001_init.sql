@@ -58,9 +58,9 @@ CREATE TABLE checkpoints (
 CREATE INDEX checkpoints_input ON checkpoints (host_id, fingerprint);
 
 -- One row per sshd connection (one sshd process): the unit every count is
--- made of. attempts, is_failure and is_scan are derived at write time by
--- the domain's counting rules (knocks.Connection): reports only sum and
--- group stored columns.
+-- made of. attempts, is_failure, is_scan, hostile_lines and has_event are
+-- derived at write time by the domain's counting rules (knocks.Connection):
+-- reports only sum and group stored columns.
 CREATE TABLE connections (
 	id            bigint PRIMARY KEY,
 	host_id       text COLLATE "C" NOT NULL,  -- the importer that wrote it
@@ -84,6 +84,8 @@ CREATE TABLE connections (
 	attempts      bigint NOT NULL,  -- knocks.Connection.Attempts
 	is_failure    boolean NOT NULL, -- knocks.Connection.IsFailure
 	is_scan       boolean NOT NULL, -- knocks.Connection.IsScan
+	hostile_lines bigint NOT NULL,  -- knocks.Connection.HostileLines
+	has_event     boolean NOT NULL, -- knocks.Connection.HasEvent
 	CHECK (end_time >= start_time AND failed >= 0 AND failure_lines >= 0 AND scan_lines >= 0 AND logins >= 0)
 );
 CREATE SEQUENCE connections_id OWNED BY connections.id;
