@@ -60,6 +60,11 @@ type Summary struct {
 	// Alerts are the successful logins that matter (see `knocks alerts`),
 	// filled in by the caller of the store's Summary.
 	Alerts []Alert `json:"alerts"`
+	// Campaigns are the bursts and coordinated groups of FindCampaigns,
+	// filled in by the caller of the store's Summary; CampaignsFound
+	// counts them all, listed or not.
+	Campaigns      []Campaign `json:"campaigns"`
+	CampaignsFound int64      `json:"campaigns_found"`
 }
 
 // PenaltyCount is what sshd's listener did for one penalty reason (OpenSSH

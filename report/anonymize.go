@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -80,6 +81,39 @@ func Anonymize(s *knocks.Summary) *knocks.Summary {
 		al.User = n
 		al.Host = "(a host)"
 		a.Alerts[i] = al
+	}
+	// Campaigns: addresses and subnets masked alike; of the names tried,
+	// only those known as invalid are kept (a name of the campaign may
+	// be a valid account that no top list shows).
+	invalid := map[string]bool{}
+	for _, u := range s.TopInvalidUsers {
+		invalid[u.User] = true
+	}
+	a.Campaigns = make([]knocks.Campaign, len(s.Campaigns))
+	for i, c := range s.Campaigns {
+		ips := []string{}
+		for _, ip := range c.IPs {
+			if m := MaskAddr(ip); !slices.Contains(ips, m) {
+				ips = append(ips, m)
+			}
+		}
+		c.IPs = ips
+		if c.Subnet != "" {
+			c.Subnet = anonSubnets([]knocks.KeyCount{{Key: c.Subnet}})[0].Key
+		}
+		users := make([]string, len(c.Users))
+		for j, u := range c.Users {
+			switch n, ok := names[u]; {
+			case ok:
+				users[j] = n
+			case invalid[u]:
+				users[j] = u
+			default:
+				users[j] = "(a user)"
+			}
+		}
+		c.Users = users
+		a.Campaigns[i] = c
 	}
 	a.TopLockedUsers = make([]knocks.LockedUser, len(s.TopLockedUsers))
 	for i, u := range s.TopLockedUsers {

@@ -272,6 +272,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 		})
 	}
 	textAlerts(p, s.Alerts, o)
+	textCampaigns(p, s, o)
 	textBans(p, &s.Bans, o)
 	keyed("Top source ports (chosen at random by clients)", "port", s.TopPorts)
 	p.f("\n%s\n", p.paint(sgrDim, Definition))

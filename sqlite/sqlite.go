@@ -355,6 +355,11 @@ func (s *EventStore) read(ctx context.Context, f func(*sql.Conn) error) error {
 		return err
 	}
 	defer conn.Close()
+	return s.readOn(ctx, conn, f)
+}
+
+// readOn is read on a connection of the caller's.
+func (s *EventStore) readOn(ctx context.Context, conn *sql.Conn, f func(*sql.Conn) error) error {
 	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
 		return err
 	}

@@ -123,52 +123,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 	}
 	f.Top = top
 	s := &knocks.Summary{Filter: f, LinesRead: d.LinesRead}
-	loc := func(ip netip.Addr) (Located, bool) {
-		if !ip.IsValid() {
-			return Located{}, false
-		}
-		l, ok := d.Locations[ip.Unmap()]
-		return l, ok
-	}
-	geoMatch := func(ip netip.Addr) bool {
-		if f.Country == "" && f.ASN == 0 {
-			return true
-		}
-		l, ok := loc(ip)
-		if !ok {
-			return false
-		}
-		if f.Country != "" && l.Country != strings.ToUpper(f.Country) && (l.Reserved == "" || l.Reserved != strings.ToLower(f.Country)) {
-			return false
-		}
-		if f.ASN != 0 && l.ASN != f.ASN {
-			return false
-		}
-		return true
-	}
-	var sel []*knocks.Connection
-	for _, c := range d.Connections {
-		st := c.Start.Unix()
-		if !f.Since.IsZero() && st < f.Since.Unix() || !f.Until.IsZero() && st >= f.Until.Unix() {
-			continue
-		}
-		if f.Host != "" && c.Host != f.Host {
-			continue
-		}
-		if !geoMatch(c.IP) {
-			continue
-		}
-		if f.IP.IsValid() && c.IP.Unmap() != f.IP.Unmap() {
-			continue
-		}
-		if f.User != "" && (!c.HasUser || c.User != f.User) {
-			continue
-		}
-		if f.Subnet != "" && Subnet(c.IP) != f.Subnet {
-			continue
-		}
-		sel = append(sel, c)
-	}
+	sel, loc, geoMatch := selected(d, f)
 
 	ips, hosts, users := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, c := range sel {
@@ -560,6 +515,58 @@ func expectedGeo(s *knocks.Summary, sel []*knocks.Connection, loc func(netip.Add
 		}
 		s.PerCountryDay = append(s.PerCountryDay, knocks.SeriesDay{Country: c.Country, Days: days})
 	}
+}
+
+// selected returns the connections of d that f selects, with the
+// location of an address and whether an address matches f's country and
+// AS.
+func selected(d Data, f knocks.Filter) (sel []*knocks.Connection, loc func(netip.Addr) (Located, bool), geoMatch func(netip.Addr) bool) {
+	loc = func(ip netip.Addr) (Located, bool) {
+		if !ip.IsValid() {
+			return Located{}, false
+		}
+		l, ok := d.Locations[ip.Unmap()]
+		return l, ok
+	}
+	geoMatch = func(ip netip.Addr) bool {
+		if f.Country == "" && f.ASN == 0 {
+			return true
+		}
+		l, ok := loc(ip)
+		if !ok {
+			return false
+		}
+		if f.Country != "" && l.Country != strings.ToUpper(f.Country) && (l.Reserved == "" || l.Reserved != strings.ToLower(f.Country)) {
+			return false
+		}
+		if f.ASN != 0 && l.ASN != f.ASN {
+			return false
+		}
+		return true
+	}
+	for _, c := range d.Connections {
+		st := c.Start.Unix()
+		if !f.Since.IsZero() && st < f.Since.Unix() || !f.Until.IsZero() && st >= f.Until.Unix() {
+			continue
+		}
+		if f.Host != "" && c.Host != f.Host {
+			continue
+		}
+		if !geoMatch(c.IP) {
+			continue
+		}
+		if f.IP.IsValid() && c.IP.Unmap() != f.IP.Unmap() {
+			continue
+		}
+		if f.User != "" && (!c.HasUser || c.User != f.User) {
+			continue
+		}
+		if f.Subnet != "" && Subnet(c.IP) != f.Subnet {
+			continue
+		}
+		sel = append(sel, c)
+	}
+	return sel, loc, geoMatch
 }
 
 // Subnet returns the /24 of an IPv4 address or the /64 of an IPv6 address

@@ -46,6 +46,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Geo", func(t *testing.T) { testGeo(t, open(t)) })
 	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
 	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
+	t.Run("Campaigns", func(t *testing.T) { testCampaigns(t, open(t)) })
 }
 
 func testEmpty(t *testing.T, s knocks.EventStore) {

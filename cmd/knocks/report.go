@@ -33,6 +33,7 @@ type selection struct {
 	logTZ   string // the zone of syslog lines without one (one-shot)
 	f2bDB   string
 	geo     geoFlags
+	camp    knocks.CampaignOptions // the rules of the campaigns (report's flags; defaults elsewhere)
 }
 
 func (s *selection) register(fs *flag.FlagSet, top int) {
@@ -111,7 +112,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	if err != nil {
 		return nil, false, err
 	}
-	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {
+	if err := complete(ctx, store, f, sel.camp, sum); err != nil {
 		return nil, false, err
 	}
 	if !sel.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
@@ -229,6 +230,7 @@ type ReportCommand struct {
 func (c *ReportCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("report")
 	c.sel.register(fs, 10)
+	registerCampaigns(fs, &c.sel.camp)
 	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
 	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` instead of a report on stdout (--format is then not used)")
 	fs.StringVar(&c.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
@@ -249,6 +251,9 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	case "text", "json", "csv":
 	default:
 		return usagef("unknown --format %q (text, json or csv)", c.format)
+	}
+	if err := checkCampaigns(c.sel.camp); err != nil {
+		return err
 	}
 	color, err := c.m.useColor(c.color)
 	if err != nil {

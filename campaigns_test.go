@@ -1,0 +1,337 @@
+package knocks_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"knocks"
+	"knocks/storetest"
+)
+
+// rows is a CampaignSource over connections in memory: it sorts them as a
+// store's SQL would.
+type rows struct {
+	conns []row
+}
+
+type row struct {
+	ip         string
+	asn        uint32
+	start, end time.Time
+	attempts   int64
+	user       string // "-": none
+}
+
+func (s rows) CampaignRows(ctx context.Context, f knocks.Filter, q knocks.CampaignQuery, fn func(*knocks.CampaignRow) error) error {
+	var out []knocks.CampaignRow
+	for _, c := range s.conns {
+		if c.attempts == 0 {
+			continue
+		}
+		ip := netip.MustParseAddr(c.ip)
+		out = append(out, knocks.CampaignRow{IP: ip, Subnet: storetest.Subnet(ip), ASN: c.asn, Start: c.start, End: c.end,
+			Attempts: c.attempts, User: strings.TrimPrefix(c.user, "-"), HasUser: c.user != "-"})
+	}
+	switch q.Order {
+	case knocks.ByAddressTime:
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].IP != out[j].IP {
+				return out[i].IP.Less(out[j].IP)
+			}
+			return out[i].Start.Before(out[j].Start)
+		})
+	case knocks.BySubnetTime:
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].Subnet != out[j].Subnet {
+				return out[i].Subnet < out[j].Subnet
+			}
+			return out[i].Start.Before(out[j].Start)
+		})
+	case knocks.ByASNAddress:
+		out = slices.DeleteFunc(out, func(r knocks.CampaignRow) bool { return r.ASN == 0 })
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].ASN != out[j].ASN {
+				return out[i].ASN < out[j].ASN
+			}
+			return out[i].IP.Less(out[j].IP)
+		})
+	case knocks.ByUserList:
+		by := map[netip.Addr]*knocks.CampaignRow{}
+		names := map[netip.Addr]map[string]bool{}
+		for _, r := range out {
+			if !r.HasUser {
+				continue
+			}
+			if by[r.IP] == nil {
+				by[r.IP], names[r.IP] = &knocks.CampaignRow{IP: r.IP, Start: r.Start, End: r.End}, map[string]bool{}
+			}
+			b := by[r.IP]
+			b.Attempts += r.Attempts
+			b.Start, b.End = minTime(b.Start, r.Start), maxTime(b.End, r.End)
+			names[r.IP][r.User] = true
+		}
+		out = nil
+		for ip, b := range by {
+			for u := range names[ip] {
+				b.Users = append(b.Users, u)
+			}
+			sort.Strings(b.Users)
+			if len(b.Users) >= q.MinUsers && len(b.Users) <= q.MaxUsers {
+				out = append(out, *b)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool {
+			if c := slices.Compare(out[i].Users, out[j].Users); c != 0 {
+				return c < 0
+			}
+			return out[i].IP.Less(out[j].IP)
+		})
+	}
+	for i := range out {
+		if err := fn(&out[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// every returns n connections of ip, one every step from start, each
+// lasting dur with attempts attempts as user.
+func every(ip string, n int, start time.Time, step, dur time.Duration, attempts int64, user string) []row {
+	var out []row
+	for i := 0; i < n; i++ {
+		s := start.Add(time.Duration(i) * step)
+		out = append(out, row{ip: ip, start: s, end: s.Add(dur), attempts: attempts, user: user})
+	}
+	return out
+}
+
+func join(ls ...[]row) []row { return slices.Concat(ls...) }
+
+// describe is a campaign in one line: reason, key, addresses, attempts,
+// the period from t0, names.
+func describe(c knocks.Campaign) string {
+	key := c.Subnet
+	if c.ASN != 0 {
+		key = "AS" + strconv.FormatUint(uint64(c.ASN), 10)
+	}
+	return fmt.Sprintf("%s %s %s %s/%d %d %v-%v %q/%d", c.Kind, c.Reason, key, strings.Join(c.IPs, ","), c.IPCount, c.Attempts,
+		c.Start.Sub(t0), c.End.Sub(t0), c.Users, c.UserCount)
+}
+
+func TestFindCampaigns(t *testing.T) {
+	asn := func(rs []row, n uint32) []row {
+		for i := range rs {
+			rs[i].asn = n
+		}
+		return rs
+	}
+	groupOf := func(prefix string, n int, users ...string) []row {
+		var out []row
+		for i := 1; i <= n; i++ {
+			for j, u := range users {
+				s := t0.Add(time.Duration(i)*time.Hour + time.Duration(j)*time.Minute)
+				out = append(out, row{ip: prefix + strconv.Itoa(i), start: s, end: s.Add(time.Second), attempts: 1, user: u})
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		Name  string
+		Input []row
+		Opts  knocks.CampaignOptions
+		Top   int
+		Want  []string
+		Found int64
+		Err   string
+	}{
+		{
+			Name:  "one address, 1,960 attempts in 1 h 15 min",
+			Input: every("198.51.100.9", 392, t0, 11*time.Second+500*time.Millisecond, 10*time.Second, 5, "root"),
+			Want:  []string{`burst address  198.51.100.9/1 1960 0s-1h15m6.5s ["root"]/1`},
+		},
+		{
+			Name:  "below the threshold",
+			Input: every("198.51.100.9", 33, t0, time.Minute, 0, 3, "root"),
+			Want:  nil,
+		},
+		{
+			Name:  "exactly the threshold",
+			Input: every("198.51.100.9", 20, t0, time.Minute, 0, 5, "root"),
+			Want:  []string{`burst address  198.51.100.9/1 100 0s-19m0s ["root"]/1`},
+		},
+		{
+			Name:  "a gap of exactly 5 min does not split",
+			Input: every("198.51.100.9", 20, t0, 5*time.Minute, 0, 5, "root"),
+			Want:  []string{`burst address  198.51.100.9/1 100 0s-1h35m0s ["root"]/1`},
+		},
+		{
+			Name:  "a gap longer than 5 min splits: two halves too small",
+			Input: join(every("198.51.100.9", 10, t0, time.Minute, 0, 5, "root"), every("198.51.100.9", 10, t0.Add(15*time.Minute), time.Minute, 0, 5, "root")),
+			Want:  nil,
+		},
+		{
+			Name:  "the gap counts from the end of the longest connection so far",
+			Input: join(every("198.51.100.9", 1, t0, 0, 20*time.Minute, 50, "root"), every("198.51.100.9", 1, t0.Add(time.Minute), 0, 0, 1, "x"), every("198.51.100.9", 1, t0.Add(24*time.Minute), 0, time.Minute, 50, "admin")),
+			Want:  []string{`burst address  198.51.100.9/1 101 0s-25m0s ["admin" "root" "x"]/3`},
+		},
+		{
+			Name:  "a wider gap option joins",
+			Input: join(every("198.51.100.9", 10, t0, time.Minute, 0, 5, "root"), every("198.51.100.9", 10, t0.Add(15*time.Minute), time.Minute, 0, 5, "root")),
+			Opts:  knocks.CampaignOptions{Gap: 10 * time.Minute},
+			Want:  []string{`burst address  198.51.100.9/1 100 0s-24m0s ["root"]/1`},
+		},
+		{
+			Name:  "two bursts of one address",
+			Input: join(every("198.51.100.9", 20, t0, time.Minute, 0, 5, "root"), every("198.51.100.9", 30, t0.Add(2*time.Hour), time.Minute, 0, 5, "admin")),
+			Want:  []string{`burst address  198.51.100.9/1 150 2h0m0s-2h29m0s ["admin"]/1`, `burst address  198.51.100.9/1 100 0s-19m0s ["root"]/1`},
+		},
+		{
+			Name: "a subnet of two addresses, neither a burst alone",
+			Input: join(every("203.0.113.1", 30, t0, 2*time.Minute, 0, 2, "root"),
+				every("203.0.113.200", 30, t0.Add(time.Minute), 2*time.Minute, 0, 2, "admin"),
+				every("203.0.114.1", 30, t0.Add(time.Minute), 2*time.Minute, 0, 2, "admin")),
+			Want: []string{`burst subnet 203.0.113.0/24 203.0.113.1,203.0.113.200/2 120 0s-59m0s ["admin" "root"]/2`},
+		},
+		{
+			Name:  "a subnet burst of one address is not reported twice",
+			Input: every("2001:db8::1", 30, t0, time.Minute, 0, 5, "-"),
+			Want:  []string{`burst address  2001:db8::1/1 150 0s-29m0s []/0`},
+		},
+		{
+			Name:  "an address burst inside a larger subnet burst",
+			Input: join(every("2001:db8::1", 30, t0, time.Minute, 0, 5, "root"), every("2001:db8::2", 1, t0.Add(10*time.Minute), 0, 0, 1, "root")),
+			Want: []string{`burst subnet 2001:db8::/64 2001:db8::1,2001:db8::2/2 151 0s-29m0s ["root"]/1`,
+				`burst address  2001:db8::1/1 150 0s-29m0s ["root"]/1`},
+		},
+		{
+			Name:  "ten addresses with the same list of names",
+			Input: join(groupOf("192.0.2.", 10, "oracle", "postgres"), groupOf("198.51.100.", 9, "git", "deploy")),
+			Want:  []string{`group same_users  192.0.2.1,192.0.2.2,192.0.2.3,192.0.2.4,192.0.2.5,192.0.2.6,192.0.2.7,192.0.2.8,192.0.2.9,192.0.2.10/10 20 1h0m0s-10h1m1s ["oracle" "postgres"]/2`},
+		},
+		{
+			Name:  "one name is not a list",
+			Input: groupOf("192.0.2.", 30, "root"),
+			Want:  nil,
+		},
+		{
+			Name:  "names that would collide if joined with a separator",
+			Input: join(groupOf("192.0.2.", 5, "a\x00b", "c"), groupOf("198.51.100.", 5, "a", "b\x00c")),
+			Opts:  knocks.CampaignOptions{MinIPs: 6},
+			Want:  nil,
+		},
+		{
+			Name:  "one AS over eleven addresses",
+			Input: asn(groupOf("192.0.2.", 11, "root"), 64500),
+			Want:  []string{`group asn AS64500 192.0.2.1,192.0.2.2,192.0.2.3,192.0.2.4,192.0.2.5,192.0.2.6,192.0.2.7,192.0.2.8,192.0.2.9,192.0.2.10/11 11 1h0m0s-11h0m1s ["root"]/1`},
+		},
+		{
+			Name:  "an AS of nine addresses is no group",
+			Input: asn(groupOf("192.0.2.", 9, "root"), 64500),
+			Want:  nil,
+		},
+		{
+			Name: "top 1 of each kind, all counted",
+			Input: join(every("198.51.100.9", 20, t0, time.Minute, 0, 5, "root"), every("203.0.113.10", 30, t0, time.Minute, 0, 5, "root"),
+				asn(groupOf("192.0.2.", 11, "root"), 64500), asn(groupOf("192.0.3.", 12, "root"), 64501)),
+			Top: 1,
+			Want: []string{`burst address  203.0.113.10/1 150 0s-29m0s ["root"]/1`,
+				`group asn AS64501 192.0.3.1,192.0.3.2,192.0.3.3,192.0.3.4,192.0.3.5,192.0.3.6,192.0.3.7,192.0.3.8,192.0.3.9,192.0.3.10/12 12 1h0m0s-12h0m1s ["root"]/1`},
+			Found: 4,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			got, err := knocks.FindCampaigns(context.Background(), rows{tt.Input}, knocks.Filter{Top: tt.Top}, tt.Opts)
+			if tt.Err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.Err) {
+					t.Fatalf("err = %v, want %q", err, tt.Err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d []string
+			for _, c := range got.List {
+				d = append(d, describe(c))
+			}
+			if !slices.Equal(d, tt.Want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(d, "\n"), strings.Join(tt.Want, "\n"))
+			}
+			found := tt.Found
+			if found == 0 {
+				found = int64(len(tt.Want))
+			}
+			if got.Found != found {
+				t.Errorf("Found = %d, want %d", got.Found, found)
+			}
+		})
+	}
+}
+
+// unordered is a source whose rows of one address go back in time.
+type unordered struct{}
+
+func (unordered) CampaignRows(ctx context.Context, f knocks.Filter, q knocks.CampaignQuery, fn func(*knocks.CampaignRow) error) error {
+	ip := netip.MustParseAddr("192.0.2.1")
+	for _, s := range []time.Time{t0.Add(time.Minute), t0} {
+		if err := fn(&knocks.CampaignRow{IP: ip, Subnet: "192.0.2.0/24", Start: s, End: s, Attempts: 1}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestFindCampaignsOrder(t *testing.T) {
+	_, err := knocks.FindCampaigns(context.Background(), unordered{}, knocks.Filter{}, knocks.CampaignOptions{})
+	if knocks.ErrorCode(err) != knocks.EINTERNAL || !strings.Contains(err.Error(), "out of order") {
+		t.Errorf("err = %v, want rows out of order", err)
+	}
+}
+
+// TestFindCampaignsBounded feeds one burst of more distinct names and one
+// /64 of more distinct addresses than a campaign tracks: the counts stop
+// at the bound, say so, and every attempt is still counted.
+func TestFindCampaignsBounded(t *testing.T) {
+	var in []row
+	for i := 0; i < 3*knocks.MaxCampaignTracked; i++ {
+		s := t0.Add(time.Duration(i) * time.Second)
+		in = append(in, row{ip: fmt.Sprintf("2001:db8::%x", i+1), start: s, end: s, attempts: 1, user: "u" + strconv.Itoa(i)})
+	}
+	got, err := knocks.FindCampaigns(context.Background(), rows{in}, knocks.Filter{}, knocks.CampaignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.List) != 1 {
+		t.Fatalf("campaigns = %+v, want one subnet burst", got.List)
+	}
+	c := got.List[0]
+	if c.Attempts != 3*knocks.MaxCampaignTracked || c.IPCount != knocks.MaxCampaignTracked || c.UserCount != knocks.MaxCampaignTracked ||
+		!c.Capped || len(c.IPs) != knocks.MaxCampaignIPs || len(c.Users) != knocks.MaxCampaignUsers {
+		t.Errorf("campaign = %s capped %v", describe(c), c.Capped)
+	}
+}

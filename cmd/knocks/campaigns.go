@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"knocks"
+	"knocks/sqlite"
+)
+
+// registerCampaigns adds the flags that tune the rules of campaigns.
+func registerCampaigns(fs *flag.FlagSet, o *knocks.CampaignOptions) {
+	fs.DurationVar(&o.Gap, "burst-gap", knocks.DefaultBurstGap, "campaigns: the longest quiet `time` inside a burst of one address or subnet")
+	fs.Int64Var(&o.MinAttempts, "burst-min", knocks.DefaultBurstAttempts, "campaigns: the fewest `attempts` that make a burst")
+	fs.Int64Var(&o.MinIPs, "group-min", knocks.DefaultGroupIPs, "campaigns: the fewest `addresses` that make a group (the same user names, or one AS)")
+}
+
+// checkCampaigns refuses rules that would make every attempt a campaign
+// or none.
+func checkCampaigns(o knocks.CampaignOptions) error {
+	switch {
+	case o.Gap <= 0:
+		return usagef("--burst-gap must be positive, e.g. 5m")
+	case o.MinAttempts < 1:
+		return usagef("--burst-min must be at least 1")
+	case o.MinIPs < 2:
+		return usagef("--group-min must be at least 2")
+	}
+	return nil
+}
+
+// complete fills in the parts of a summary that the store's Summary
+// leaves to its caller: the alerts and the campaigns of the selection.
+func complete(ctx context.Context, store *sqlite.EventStore, f knocks.Filter, o knocks.CampaignOptions, sum *knocks.Summary) error {
+	var err error
+	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {
+		return err
+	}
+	f.Top = sum.Filter.Top
+	cs, err := knocks.FindCampaigns(ctx, store, f, o)
+	if err != nil {
+		return err
+	}
+	sum.Campaigns, sum.CampaignsFound = cs.List, cs.Found
+	return nil
+}
