@@ -23,3 +23,12 @@ type Alert struct {
 	Failed  int64     `json:"failed"` // the failed attempts behind the alert
 	New     bool      `json:"new"`    // not shown before by knocks alerts
 }
+
+// AlertOptions tune a store's Alerts.
+type AlertOptions struct {
+	// ManyFailures is how many failed attempts for a user in Window before
+	// a login of that user make an alert; 0 means 20.
+	ManyFailures int64
+	// Window is how far back the failures for a user count; 0 means 24 h.
+	Window time.Duration
+}

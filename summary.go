@@ -210,3 +210,11 @@ type GeoStore interface {
 	// addresses it looked up.
 	LocatePending(ctx context.Context, refresh bool, batch int, loc Locator) (int, error)
 }
+
+// GeoSource is one set of GeoIP databases that stored locations were
+// looked up in (`knocks geoip status`).
+type GeoSource struct {
+	Source    string    // the databases with their build dates, as SaveLocations stored them
+	Addresses int64     // the stored addresses looked up in them
+	LookedUp  time.Time // the last of those lookups
+}

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -80,28 +79,23 @@ func (s *EventStore) saveLocations(ctx context.Context, tx pgx.Tx, locs map[neti
 			nullString(l.City), nullString(l.Region), lat, lon, l.HasCoords, nullInt(int64(l.ASN)), nullString(l.Org), nullString(l.Prefix),
 			source, now)
 	}
-	return tx.SendBatch(ctx, b).Close()
-}
-
-// GeoSource is one set of GeoIP databases that stored locations were
-// looked up in.
-type GeoSource struct {
-	Source    string    // the databases with their build dates, as SaveLocations stored them
-	Addresses int64     // the stored addresses looked up in them
-	LookedUp  time.Time // the last of those lookups
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	return s.bump(ctx, tx)
 }
 
 // GeoSources returns the databases behind the stored locations, the most
 // used first.
-func (s *EventStore) GeoSources(ctx context.Context) ([]GeoSource, error) {
+func (s *EventStore) GeoSources(ctx context.Context) ([]knocks.GeoSource, error) {
 	rows, err := s.pool.Query(ctx, "SELECT source, count(*), max(looked_up) FROM ip_geo GROUP BY source ORDER BY count(*) DESC, source")
 	if err != nil {
 		return nil, fmt.Errorf("cannot read geoip sources: %w", err)
 	}
 	defer rows.Close()
-	var out []GeoSource
+	var out []knocks.GeoSource
 	for rows.Next() {
-		var g GeoSource
+		var g knocks.GeoSource
 		var t int64
 		if err := rows.Scan(&g.Source, &g.Addresses, &t); err != nil {
 			return nil, fmt.Errorf("cannot read geoip sources: %w", err)

@@ -68,6 +68,9 @@ func (s *EventStore) Prune(ctx context.Context, cut time.Time) (*knocks.PruneSta
 				return err
 			}
 		}
+		if err := s.bump(ctx, tx); err != nil {
+			return err
+		}
 		if st.Connections+st.Fail2ban+st.Penalties == 0 {
 			return nil
 		}

@@ -49,7 +49,10 @@ func (s *EventStore) FinishImport(ctx context.Context, id int64, finished time.T
 					id, i, []byte(sh.Shape), sh.Count, nullBytes(sh.Example))
 			}
 		}
-		return tx.SendBatch(ctx, b).Close()
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		return s.bump(ctx, tx)
 	})
 	if err != nil {
 		if knocks.ErrorCode(err) == knocks.ENOTFOUND {
@@ -341,7 +344,7 @@ func (s *EventStore) write(ctx context.Context, tx pgx.Tx, b *knocks.Batch, inse
 	if err := s.writeLines(ctx, tx, b.Lines); err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return ids, s.bump(ctx, tx)
 }
 
 // connCopyColumns are the columns of connValues.

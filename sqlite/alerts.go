@@ -13,13 +13,7 @@ import (
 )
 
 // AlertOptions tune Alerts.
-type AlertOptions struct {
-	// ManyFailures is how many failed attempts for a user in Window before
-	// a login of that user make an alert; 0 means 20.
-	ManyFailures int64
-	// Window is how far back the failures for a user count; 0 means 24 h.
-	Window time.Duration
-}
+type AlertOptions = knocks.AlertOptions
 
 // failure is a failed connection as Alerts needs it.
 type failure struct {

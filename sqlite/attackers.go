@@ -7,15 +7,12 @@ import (
 	"math"
 	"net/netip"
 	"time"
+
+	"knocks"
 )
 
 // Attacker is what Attackers knows of one source address.
-type Attacker struct {
-	IP          netip.Addr
-	Attempts    int64     // failed authentications of connections that started at or after since
-	First, Last time.Time // the first start and last end of those connections
-	LoggedIn    bool      // the address logged in successfully at any time
-}
+type Attacker = knocks.Attacker
 
 // Attackers calls f with every stored address that made an attempt since
 // since (zero: ever) or that ever logged in, in no particular order. It

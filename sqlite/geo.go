@@ -198,11 +198,7 @@ func (s *EventStore) saveLocations(ctx context.Context, tx *sql.Tx, locs map[net
 
 // GeoSource is one set of GeoIP databases that stored locations were
 // looked up in.
-type GeoSource struct {
-	Source    string    // the databases with their build dates, as SaveLocations stored them
-	Addresses int64     // the stored addresses looked up in them
-	LookedUp  time.Time // the last of those lookups
-}
+type GeoSource = knocks.GeoSource
 
 // GeoSources returns the databases behind the stored locations, the most
 // used first. `knocks geoip status` shows them next to the data in use.

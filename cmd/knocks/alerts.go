@@ -9,7 +9,6 @@ import (
 
 	"knocks"
 	"knocks/report"
-	"knocks/sqlite"
 )
 
 // AlertsCommand lists the successful logins that matter, once each: made
@@ -62,7 +61,7 @@ func (c *AlertsCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	as, err := store.Alerts(ctx, sqlite.AlertOptions{ManyFailures: c.failures, Window: c.window})
+	as, err := store.Alerts(ctx, knocks.AlertOptions{ManyFailures: c.failures, Window: c.window})
 	if err != nil {
 		return err
 	}
@@ -114,8 +113,8 @@ func alertLine(a knocks.Alert) string {
 
 // reportAlerts returns the alerts of the logins that the filter selects
 // by time and host, for the report.
-func reportAlerts(ctx context.Context, store *sqlite.EventStore, f knocks.Filter) ([]knocks.Alert, error) {
-	as, err := store.Alerts(ctx, sqlite.AlertOptions{})
+func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter) ([]knocks.Alert, error) {
+	as, err := store.Alerts(ctx, knocks.AlertOptions{})
 	if err != nil {
 		return nil, err
 	}

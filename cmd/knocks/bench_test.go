@@ -90,7 +90,7 @@ func BenchmarkIngestPipeline(b *testing.B) {
 // a new SQLite database.
 func BenchmarkIngestSQLite(b *testing.B) {
 	benchIngest(b, 200_000, func(b *testing.B) knocks.EventStore {
-		s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "k.db"))
+		s, err := openStore(context.Background(), filepath.Join(b.TempDir(), "k.db"), "")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,10 +10,10 @@ import (
 	"os"
 	"strings"
 
+	"knocks"
 	"knocks/blocklist"
 	"knocks/mmdb"
 	"knocks/report"
-	"knocks/sqlite"
 )
 
 // BlocklistCommand writes the addresses that crossed a rule, in a format
@@ -84,7 +84,7 @@ func (c *BlocklistCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	var as []blocklist.Attacker
-	if err := store.Attackers(ctx, since, func(a sqlite.Attacker) error {
+	if err := store.Attackers(ctx, since, func(a knocks.Attacker) error {
 		as = append(as, blocklist.Attacker{IP: a.IP, Attempts: a.Attempts, First: a.First, Last: a.Last, LoggedIn: a.LoggedIn})
 		return nil
 	}); err != nil {

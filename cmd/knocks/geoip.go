@@ -15,7 +15,6 @@ import (
 	"knocks/ingest"
 	"knocks/mmdb"
 	"knocks/report"
-	"knocks/sqlite"
 )
 
 // geoFlags are the GeoIP flags that ingest, report and geoip share.
@@ -155,7 +154,7 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 
 // storedSources prints the databases behind the stored results, the city
 // database first, and says when they are not the data in use.
-func (c *GeoIPCommand) storedSources(ctx context.Context, store *sqlite.EventStore, inUse []string) error {
+func (c *GeoIPCommand) storedSources(ctx context.Context, store dbStore, inUse []string) error {
 	srcs, err := store.GeoSources(ctx)
 	if err != nil {
 		return err

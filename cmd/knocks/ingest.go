@@ -19,6 +19,7 @@ import (
 type IngestCommand struct {
 	m       *Main
 	db      string
+	hostID  string
 	year    int
 	tz      string
 	quiet   bool
@@ -31,6 +32,7 @@ type IngestCommand struct {
 
 func (c *IngestCommand) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
+	fs.StringVar(&c.hostID, "host-id", "", "the `name` this machine imports under into a PostgreSQL --db: its inputs, checkpoints and importer's lock are its own (default: the host name)")
 	fs.IntVar(&c.year, "year", 0, "the `year` of the first line of syslog files that have none (default: inferred from the file's modification time)")
 	fs.StringVar(&c.tz, "log-tz", "", "time `zone` that syslog lines without a zone were written in, e.g. Europe/Berlin (default: local)")
 	fs.StringVar(&c.tz, "tz", "", "the same as --log-tz (its older name)")
@@ -64,7 +66,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if names, err = withFail2banDB(names, c.f2bDB); err != nil {
 		return err
 	}
-	store, err := c.m.openDB(ctx, c.db)
+	store, err := c.m.openImportDB(ctx, c.db, c.hostID)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 type PruneCommand struct {
 	m         *Main
 	db        string
+	hostID    string
 	olderThan string
 	wait      bool
 	quiet     bool
@@ -25,6 +26,7 @@ type PruneCommand struct {
 func (c *PruneCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("prune")
 	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
+	fs.StringVar(&c.hostID, "host-id", "", "the `name` this machine imports under into a PostgreSQL --db: its inputs, checkpoints and importer's lock are its own (default: the host name)")
 	fs.StringVar(&c.olderThan, "older-than", "", "delete the events older than this `age`: days (365d), weeks (52w) or hours (8760h); required")
 	fs.BoolVar(&c.wait, "wait", false, "wait for a running import (ingest, watch) instead of failing")
 	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
@@ -47,7 +49,7 @@ func (c *PruneCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := c.m.openDB(ctx, c.db)
+	store, err := c.m.openImportDB(ctx, c.db, c.hostID)
 	if err != nil {
 		return err
 	}

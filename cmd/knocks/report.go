@@ -16,7 +16,6 @@ import (
 	"knocks/internal/atomicfile"
 	"knocks/mmdb"
 	"knocks/report"
-	"knocks/sqlite"
 )
 
 // selection is what a report is made of: the database or one-shot files,
@@ -58,7 +57,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	if err != nil {
 		return nil, false, err
 	}
-	var store *sqlite.EventStore
+	var store dbStore
 	if files, err = withFail2banDB(files, sel.f2bDB); err != nil {
 		return nil, false, err
 	}
@@ -77,7 +76,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			geo = m.geoOpener(&sel.geo)
 		}
 		open := func(ctx context.Context, path string) (ingest.Store, error) {
-			s, err := openStore(ctx, path)
+			s, err := openStore(ctx, path, "")
 			store = s
 			return s, err
 		}
@@ -185,7 +184,7 @@ func countryFilter(v string) (string, error) {
 
 // checkHost returns the host of a --host flag as stored (matched without
 // regard to case), or a usage error that lists the known hosts.
-func checkHost(ctx context.Context, store *sqlite.EventStore, host string) (string, error) {
+func checkHost(ctx context.Context, store dbStore, host string) (string, error) {
 	hosts, err := store.Hosts(ctx)
 	if err != nil {
 		return "", err

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"knocks"
-	"knocks/sqlite"
 	"knocks/web"
 )
 
@@ -91,7 +90,7 @@ func loopback(host string) bool {
 }
 
 // serve serves the dashboard of store at s.listen until ctx ends.
-func (m *Main) serve(ctx context.Context, store *sqlite.EventStore, s serveFlags, g *geoFlags, log *slog.Logger) error {
+func (m *Main) serve(ctx context.Context, store dbStore, s serveFlags, g *geoFlags, log *slog.Logger) error {
 	var auth *web.Auth
 	if s.auth != "" {
 		f, err := os.Open(s.auth)
@@ -104,7 +103,7 @@ func (m *Main) serve(ctx context.Context, store *sqlite.EventStore, s serveFlags
 			return knocks.Errorf(knocks.EINVALID, "%s: %v", s.auth, err)
 		}
 	}
-	changes, err := store.Changes(ctx)
+	changes, err := watchChanges(ctx, store)
 	if err != nil {
 		return err
 	}

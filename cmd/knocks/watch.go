@@ -13,13 +13,13 @@ import (
 
 	"knocks/ingest"
 	"knocks/source"
-	"knocks/sqlite"
 )
 
 // WatchCommand follows logs as they are written and imports their lines.
 type WatchCommand struct {
 	m       *Main
 	db      string
+	hostID  string
 	year    int
 	tz      string
 	poll    time.Duration
@@ -34,6 +34,7 @@ type WatchCommand struct {
 func (c *WatchCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("watch")
 	fs.StringVar(&c.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db)")
+	fs.StringVar(&c.hostID, "host-id", "", "the `name` this machine imports under into a PostgreSQL --db: its inputs, checkpoints and importer's lock are its own (default: the host name)")
 	fs.IntVar(&c.year, "year", 0, "the `year` of the first line of syslog files that have none (default: inferred)")
 	fs.StringVar(&c.tz, "log-tz", "", "time `zone` that syslog lines without a zone were written in (default: local)")
 	fs.StringVar(&c.tz, "tz", "", "the same as --log-tz (its older name)")
@@ -75,7 +76,7 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	} else if c.serve.auth != "" || c.serve.insecure {
 		return usagef("--auth and --insecure-public go with --serve")
 	}
-	store, err := c.m.openDB(ctx, c.db)
+	store, err := c.m.openImportDB(ctx, c.db, c.hostID)
 	if err != nil {
 		return err
 	}
@@ -145,7 +146,7 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 // pipeline of ingest, committed by time as they come (the journal reader
 // hands its lines on before each read that waits). When ctx ends,
 // journalctl is stopped and what was read is committed with its cursor.
-func (c *WatchCommand) followJournal(ctx context.Context, ing *ingest.Ingester, store *sqlite.EventStore) (*ingest.Result, error) {
+func (c *WatchCommand) followJournal(ctx context.Context, ing *ingest.Ingester, store dbStore) (*ingest.Result, error) {
 	after, err := ingest.AfterCursor(ctx, store)
 	if err != nil {
 		return nil, err

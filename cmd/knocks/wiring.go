@@ -13,6 +13,7 @@ import (
 	"knocks"
 	"knocks/ingest"
 	"knocks/parse"
+	"knocks/postgres"
 	"knocks/report"
 	"knocks/source"
 	"knocks/sqlite"
@@ -64,9 +65,38 @@ func openJournal(ctx context.Context, after string) (ingest.Input, error) {
 // orderInputs puts rotated sets oldest first.
 func orderInputs(names []string) ([]string, error) { return source.Order(names) }
 
+// dbStore is what the commands use of a store: the SQLite one
+// (sqlite.EventStore) or the PostgreSQL one (postgres.EventStore).
+type dbStore interface {
+	ingest.Store
+	knocks.Pruner
+	// Path names the database for messages: a file, or a URL without
+	// its password.
+	Path() string
+	// LockImport takes the importer's lock (of the file; of the host id
+	// in PostgreSQL).
+	LockImport(ctx context.Context, wait bool) (unlock func(), err error)
+	Hosts(ctx context.Context) ([]string, error)
+	Activity(ctx context.Context, topCountries int) (*knocks.Activity, error)
+	Alerts(ctx context.Context, o knocks.AlertOptions) ([]knocks.Alert, error)
+	MarkAlerts(ctx context.Context, as []knocks.Alert) error
+	Attackers(ctx context.Context, since time.Time, f func(knocks.Attacker) error) error
+	GeoSources(ctx context.Context) ([]knocks.GeoSource, error)
+}
+
+var (
+	_ dbStore = (*sqlite.EventStore)(nil)
+	_ dbStore = (*postgres.EventStore)(nil)
+)
+
 // openStore opens the store that a --db value names for reading and
-// writing, creating an SQLite database when there is none.
-func openStore(ctx context.Context, db string) (*sqlite.EventStore, error) {
+// writing: a PostgreSQL database for a postgres:// URL (importing as
+// hostID, "" for this machine's name), else an SQLite file, made when
+// there is none.
+func openStore(ctx context.Context, db, hostID string) (dbStore, error) {
+	if postgres.IsURL(db) {
+		return openPostgres(ctx, db, hostID)
+	}
 	path, err := storePath(db)
 	if err != nil {
 		return nil, err
@@ -75,8 +105,12 @@ func openStore(ctx context.Context, db string) (*sqlite.EventStore, error) {
 }
 
 // openReadStore opens the store that a --db value names for reading only:
-// it never needs write access (see sqlite.OpenReadOnly).
-func openReadStore(ctx context.Context, db string) (*sqlite.EventStore, error) {
+// an SQLite file is opened so that it never needs write access (see
+// sqlite.OpenReadOnly).
+func openReadStore(ctx context.Context, db string) (dbStore, error) {
+	if postgres.IsURL(db) {
+		return openPostgres(ctx, db, "")
+	}
 	path, err := storePath(db)
 	if err != nil {
 		return nil, err
@@ -84,14 +118,53 @@ func openReadStore(ctx context.Context, db string) (*sqlite.EventStore, error) {
 	return sqlite.OpenReadOnly(ctx, path)
 }
 
+// openPostgres opens a PostgreSQL store; a host id "" is this machine's
+// name.
+func openPostgres(ctx context.Context, db, hostID string) (dbStore, error) {
+	if hostID == "" {
+		hostID = postgres.DefaultHostID()
+	}
+	s, err := postgres.Open(ctx, db, hostID)
+	if err != nil {
+		if knocks.ErrorCode(err) == knocks.EINVALID && strings.Contains(knocks.ErrorMessage(err), "URL") {
+			return nil, usagef("--db %s: %s", report.Safe(postgres.Redact(db)), knocks.ErrorMessage(err))
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// changes is what `knocks serve` polls to know when the stored data
+// changed.
+type changes interface {
+	Generation(ctx context.Context) (int64, error)
+	Close() error
+}
+
+// noClose is a changes without anything to close.
+type noClose struct{ *postgres.EventStore }
+
+func (noClose) Close() error { return nil }
+
+// watchChanges returns the changes of a store.
+func watchChanges(ctx context.Context, s dbStore) (changes, error) {
+	switch s := s.(type) {
+	case *sqlite.EventStore:
+		return s.Changes(ctx)
+	case *postgres.EventStore:
+		return noClose{s}, nil
+	}
+	return nil, knocks.Errorf(knocks.EINTERNAL, "no change watch for %T", s)
+}
+
 // urlScheme matches the scheme of a URL ("postgres://"), not a Windows
 // drive ("C:\").
 var urlScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
 // storePath returns the SQLite file that a --db value names: a path, or a
-// file:// URL. It is the one place that reads the form of a --db value:
-// a URL of any other scheme is refused here, as a bad argument, until
-// knocks can store there.
+// file:// URL. With postgres.IsURL, it is the one place that reads the
+// form of a --db value: a URL of any other scheme is refused here, as a
+// bad argument.
 func storePath(db string) (string, error) {
 	m := urlScheme.FindStringSubmatch(db)
 	if m == nil {
@@ -104,10 +177,10 @@ func storePath(db string) (string, error) {
 			return "", usagef("--db %s: a file URL is file:///path/to/knocks.db", report.Safe(db))
 		}
 		return u.Path, nil
-	case "postgres", "postgresql", "mysql", "mariadb", "sqlserver", "mongodb", "redis":
-		return "", usagef("--db %s: knocks cannot store in %s databases; give the path of an SQLite file (e.g. --db /var/lib/knocks/knocks.db)", report.Safe(redactURL(db)), scheme)
+	case "mysql", "mariadb", "sqlserver", "mongodb", "redis":
+		return "", usagef("--db %s: knocks cannot store in %s databases; give the path of an SQLite file (e.g. --db /var/lib/knocks/knocks.db) or a postgres:// URL", report.Safe(redactURL(db)), scheme)
 	default:
-		return "", usagef("--db %s: knocks cannot store at %s: URLs; give the path of an SQLite file (e.g. --db /var/lib/knocks/knocks.db)", report.Safe(redactURL(db)), report.Safe(scheme))
+		return "", usagef("--db %s: knocks cannot store at %s: URLs; give the path of an SQLite file (e.g. --db /var/lib/knocks/knocks.db) or a postgres:// URL", report.Safe(redactURL(db)), report.Safe(scheme))
 	}
 }
 
@@ -150,17 +223,24 @@ func (p *parser) Cursor(line []byte) []byte { return parse.JournalCursor(line) }
 
 // openDB opens the database that the --db flag value, $KNOCKS_DB or the
 // default path names, for reading and writing.
-func (m *Main) openDB(ctx context.Context, flagValue string) (*sqlite.EventStore, error) {
+func (m *Main) openDB(ctx context.Context, flagValue string) (dbStore, error) {
+	return m.openImportDB(ctx, flagValue, "")
+}
+
+// openImportDB is openDB for an importer of the host id hostID (--host-id;
+// "" for this machine's name), which a PostgreSQL store keeps the inputs,
+// checkpoints and lock of.
+func (m *Main) openImportDB(ctx context.Context, flagValue, hostID string) (dbStore, error) {
 	path, err := m.dbPath(flagValue)
 	if err != nil {
 		return nil, err
 	}
-	return openStore(ctx, path)
+	return openStore(ctx, path, hostID)
 }
 
 // openReadDB opens the database that the --db flag value, $KNOCKS_DB or
 // the default path names, for reading only.
-func (m *Main) openReadDB(ctx context.Context, flagValue string) (*sqlite.EventStore, error) {
+func (m *Main) openReadDB(ctx context.Context, flagValue string) (dbStore, error) {
 	path, err := m.readDBPath(flagValue)
 	if err != nil {
 		return nil, err
