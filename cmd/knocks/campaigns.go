@@ -5,7 +5,6 @@ import (
 	"flag"
 
 	"knocks"
-	"knocks/sqlite"
 )
 
 // registerCampaigns adds the flags that tune the rules of campaigns.
@@ -31,7 +30,7 @@ func checkCampaigns(o knocks.CampaignOptions) error {
 
 // complete fills in the parts of a summary that the store's Summary
 // leaves to its caller: the alerts and the campaigns of the selection.
-func complete(ctx context.Context, store *sqlite.EventStore, f knocks.Filter, o knocks.CampaignOptions, sum *knocks.Summary) error {
+func complete(ctx context.Context, store dbStore, f knocks.Filter, o knocks.CampaignOptions, sum *knocks.Summary) error {
 	var err error
 	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {
 		return err

@@ -70,6 +70,7 @@ func orderInputs(names []string) ([]string, error) { return source.Order(names) 
 type dbStore interface {
 	ingest.Store
 	knocks.Pruner
+	knocks.CampaignSource
 	// Path names the database for messages: a file, or a URL without
 	// its password.
 	Path() string
