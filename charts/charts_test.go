@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"knocks"
-	"knocks/charts/chartstest"
 	"knocks/data/maps"
 	"knocks/report"
+	"knocks/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -151,7 +151,7 @@ func TestHeatData(t *testing.T) {
 func TestTimeData(t *testing.T) {
 	// Logs that end at 14:00 on 1 March: the last day is partial.
 	end := time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
-	s := chartstest.Summary(chartstest.Config{Seed: 2, Connections: 3000, Days: 20, End: end})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 2, Connections: 3000, Days: 20, End: end})
 	step, total, last := timeData(s)
 	if step != 24*time.Hour || len(total.Points) != len(s.PerDay) {
 		t.Fatalf("step %v, %d points, want a day and %d", step, len(total.Points), len(s.PerDay))
@@ -182,12 +182,12 @@ func TestTimeData(t *testing.T) {
 		}
 	}
 	// Logs that end just before midnight: the last day is whole.
-	s = chartstest.Summary(chartstest.Config{Seed: 2, Connections: 3000, Days: 20})
+	s = storetest.WorldSummary(storetest.WorldConfig{Seed: 2, Connections: 3000, Days: 20})
 	if _, _, last := timeData(s); last != nil && s.Last.Hour() == 23 {
 		t.Errorf("the last day ends at %v and is drawn as partial", s.Last)
 	}
 	// A short period is drawn per hour.
-	s = chartstest.Summary(chartstest.Config{Seed: 2, Connections: 300, Days: 2})
+	s = storetest.WorldSummary(storetest.WorldConfig{Seed: 2, Connections: 300, Days: 2})
 	step, total, _ = timeData(s)
 	if step != time.Hour || len(total.Points) != len(s.PerHour) {
 		t.Errorf("short period: step %v, %d points", step, len(total.Points))
@@ -224,11 +224,11 @@ func TestCompact(t *testing.T) {
 // files: one PNG (and SVG) per chart at the asked size, the maps left out
 // without GeoIP, and nothing of what Anonymize hides in the SVG text.
 func TestWriteAll(t *testing.T) {
-	s := chartstest.Summary(chartstest.Config{Seed: 1, Connections: 8000, Days: 30, Users: []string{"<b>x</b>", "\x1b[31mred"}, UserTries: 3000})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 1, Connections: 8000, Days: 30, Users: []string{"<b>x</b>", "\x1b[31mred"}, UserTries: 3000})
 	dir := t.TempDir()
 	if d := os.Getenv("KNOCKS_SCREENSHOTS"); d != "" {
 		// Full-size pictures of a realistic summary, to look at.
-		full := chartstest.Summary(chartstest.Config{Seed: 1, Connections: 30000, Days: 40, End: time.Date(2026, 3, 1, 15, 20, 0, 0, time.UTC)})
+		full := storetest.WorldSummary(storetest.WorldConfig{Seed: 1, Connections: 30000, Days: 40, End: time.Date(2026, 3, 1, 15, 20, 0, 0, time.UTC)})
 		if _, err := WriteAll(filepath.Join(d, "plots"), full, Options{}); err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +274,7 @@ func TestWriteAll(t *testing.T) {
 		}
 	}
 	// Without GeoIP: no maps, no country or network charts.
-	s = chartstest.Summary(chartstest.Config{Seed: 1, Connections: 2000, Days: 5, NoGeo: true})
+	s = storetest.WorldSummary(storetest.WorldConfig{Seed: 1, Connections: 2000, Days: 5, NoGeo: true})
 	paths, err = WriteAll(t.TempDir(), s, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -325,7 +325,7 @@ type chartData struct {
 }
 
 func TestGoldenChartData(t *testing.T) {
-	s := chartstest.Summary(chartstest.Config{Seed: 11, Connections: 5000, Days: 14, End: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 11, Connections: 5000, Days: 14, End: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)})
 	shapes, points := countryValues(s)
 	var max int64
 	for _, v := range shapes {

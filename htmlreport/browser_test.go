@@ -24,10 +24,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"knocks"
-	"knocks/charts/chartstest"
 	"knocks/data/flags"
 	"knocks/data/maps"
 	"knocks/report"
+	"knocks/storetest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -45,10 +45,10 @@ var hostile = []string{
 }
 
 // hostileSummary is a realistic summary (made up from connections and
-// aggregated, see chartstest) with hostile strings in every place an
+// aggregated, see storetest.World) with hostile strings in every place an
 // attacker or a GeoIP database can put text.
 func hostileSummary() *knocks.Summary {
-	s := chartstest.Summary(chartstest.Config{Seed: 7, Connections: 30000, Days: 45, Top: 20, Users: hostile, UserTries: 2600})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 7, Connections: 30000, Days: 45, Top: 20, Users: hostile, UserTries: 2600})
 	s.TopASNs[0].Org = "<script>window.__pwned='org'</script>"
 	s.TopIPs[0].Org = `"><img src=x onerror="window.__pwned='iporg'">`
 	s.Cities[0].City = `<svg onload="window.__pwned='city'">`
@@ -577,7 +577,7 @@ func loadAvg() string {
 // it takes to show its first charts and then all of them.
 func TestBrowserLarge(t *testing.T) {
 	bctx := newBrowser(t)
-	s := chartstest.Summary(chartstest.Config{Seed: 3, Connections: 250_000, Days: 365, Top: 50, ExtraCities: 6000})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 3, Connections: 250_000, Days: 365, Top: 50, ExtraCities: 6000})
 	path := filepath.Join(shotDir(t), "report-large.html")
 	f, err := os.Create(path)
 	if err != nil {
@@ -615,7 +615,7 @@ func TestBrowserLarge(t *testing.T) {
 // does. Switching colours must never break a chart that is mid-paint.
 func TestBrowserPrintWhileDrawing(t *testing.T) {
 	bctx := newBrowser(t)
-	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 20_000, Days: 60, Top: 20, ExtraCities: 500})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 5, Connections: 20_000, Days: 60, Top: 20, ExtraCities: 500})
 	path := filepath.Join(t.TempDir(), "report-print.html")
 	f, err := os.Create(path)
 	if err != nil {

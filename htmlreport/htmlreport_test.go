@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"knocks"
-	"knocks/charts/chartstest"
 	"knocks/data/maps"
+	"knocks/storetest"
 )
 
 func render(t *testing.T, s *knocks.Summary, opts Options) []byte {
@@ -150,7 +150,7 @@ func TestRenderLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large summary skipped in -short mode")
 	}
-	s := chartstest.Summary(chartstest.Config{Seed: 3, Connections: 250_000, Days: 365, Top: 50, ExtraCities: 6000})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 3, Connections: 250_000, Days: 365, Top: 50, ExtraCities: 6000})
 	// Every country of the table, as a database of a busy server has.
 	seen := map[string]bool{}
 	for _, c := range s.Countries {
@@ -193,7 +193,7 @@ func TestRenderLarge(t *testing.T) {
 }
 
 func TestRenderWithoutGeoIP(t *testing.T) {
-	s := chartstest.Summary(chartstest.Config{Seed: 5, Connections: 2000, Days: 10, NoGeo: true})
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 5, Connections: 2000, Days: 10, NoGeo: true})
 	page := string(render(t, s, Options{}))
 	for _, id := range []string{`id="world"`, `id="cities"`, `id="us"`, `id="knocks-us"`} {
 		if strings.Contains(page, id) {
@@ -206,7 +206,7 @@ func TestRenderWithoutGeoIP(t *testing.T) {
 		}
 	}
 	// Without US cities there is no US map.
-	s = chartstest.Summary(chartstest.Config{Seed: 5, Connections: 2000, Days: 10, NoUS: true})
+	s = storetest.WorldSummary(storetest.WorldConfig{Seed: 5, Connections: 2000, Days: 10, NoUS: true})
 	page = string(render(t, s, Options{}))
 	if strings.Contains(page, `id="us"`) || !strings.Contains(page, `id="world"`) {
 		t.Error("page without US cities: want a world map and no US map")

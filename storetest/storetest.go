@@ -47,6 +47,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
 	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
 	t.Run("Campaigns", func(t *testing.T) { testCampaigns(t, open(t)) })
+	t.Run("World", func(t *testing.T) { testWorld(t, open(t)) })
 }
 
 func testEmpty(t *testing.T, s knocks.EventStore) {
@@ -1029,4 +1030,44 @@ func normal(s *knocks.Summary) *knocks.Summary {
 	}
 	c.TopIPs = ips
 	return &c
+}
+
+// testWorld stores the data that the picture outputs are tested with
+// (World) and checks that the store's summaries are the reference model's
+// (WorldSummary), whole and narrowed, with locations when the store keeps
+// them.
+func testWorld(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	cfg := WorldConfig{Seed: 4, Connections: 3000, Days: 20, End: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC), Top: 15,
+		Users: []string{EvilUser}, ExtraCities: 40}
+	d := World(cfg)
+	id, err := s.BeginImport(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: Clone(d.Connections), Lines: d.Lines,
+		Checkpoint: &knocks.Checkpoint{Fingerprint: "w0", Name: "auth.log", Offset: 1, Lines: d.LinesRead, New: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if gs, ok := s.(knocks.GeoStore); ok {
+		saveLocations(t, gs, d.Locations)
+	} else {
+		d.Locations = nil
+	}
+	for _, f := range []knocks.Filter{
+		{Top: cfg.Top},
+		{Top: 5, Country: "cn"},
+		{Top: 5, Since: cfg.End.AddDate(0, 0, -3)},
+		{Top: 5, User: "root"},
+	} {
+		got, err := s.Summary(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Expected(d, f)
+		if want.Attempts == 0 || len(want.TopIPs) == 0 {
+			t.Fatalf("filter %+v selects nothing of the world: the test tests nothing", f)
+		}
+		compare(t, f, got, want)
+	}
 }

@@ -9,18 +9,22 @@ import (
 	"time"
 
 	"knocks"
+	"knocks/ecs"
 	"knocks/ingest"
 	"knocks/parse"
 	"knocks/report"
 )
 
 // ParseCommand prints one JSON object per recognised event, like
-// fail2ban-regex: it shows what knocks makes of each line.
+// fail2ban-regex: it shows what knocks makes of each line. With
+// --fields ecs the objects are Elastic Common Schema documents, for log
+// pipelines (Vector, Fluent Bit, Loki, Elastic).
 type ParseCommand struct {
 	m         *Main
 	unmatched bool
 	year      int
 	tz        string
+	fields    string
 }
 
 // parsedEvent is the JSON form of one event in `knocks parse` output.
@@ -52,10 +56,6 @@ type unmatchedLine struct {
 	Text      string `json:"text"`
 }
 
-var classNames = map[knocks.Class]string{
-	knocks.ClassFailure: "failure", knocks.ClassScan: "scan", knocks.ClassLogin: "login", knocks.ClassFail2ban: "fail2ban",
-	knocks.ClassPenalty: "penalty",
-}
 
 // FlagSet returns the flags of `knocks parse`.
 func (c *ParseCommand) FlagSet() *flag.FlagSet {
@@ -64,6 +64,7 @@ func (c *ParseCommand) FlagSet() *flag.FlagSet {
 	fs.IntVar(&c.year, "year", 0, "the `year` of the first syslog line (default: inferred from the file's modification time)")
 	fs.StringVar(&c.tz, "log-tz", "", "time `zone` of syslog lines without one (default: local); the output is in UTC")
 	fs.StringVar(&c.tz, "tz", "", "the same as --log-tz (its older name)")
+	fs.StringVar(&c.fields, "fields", "knocks", "field `names` of the output: knocks, or ecs (Elastic Common Schema, for log pipelines)")
 	return fs
 }
 
@@ -76,6 +77,10 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 	if len(names) == 0 {
 		return usagef("parse needs at least one FILE (or - for stdin)")
 	}
+	if c.fields != "knocks" && c.fields != "ecs" {
+		return usagef("--fields must be knocks or ecs, not %q", c.fields)
+	}
+	asECS := c.fields == "ecs"
 	loc, err := zone(c.tz)
 	if err != nil {
 		return err
@@ -111,7 +116,9 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 			ev, st := p.Parse(in.Bytes())
 			switch st {
 			case ingest.Unrecognised:
-				if c.unmatched {
+				if c.unmatched && asECS {
+					_ = enc.Encode(ecs.Unmatched(name, in.LineNo(), p.Shape(in.Bytes()), string(in.Bytes())))
+				} else if c.unmatched {
 					_ = enc.Encode(unmatchedLine{File: name, Line: in.LineNo(), Unmatched: true, Shape: p.Shape(in.Bytes()), Text: string(in.Bytes())})
 				}
 				continue
@@ -129,7 +136,11 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 			if ev.Kind == knocks.KindConnect {
 				continue
 			}
-			_ = enc.Encode(jsonEvent(name, &ev))
+			if asECS {
+				_ = enc.Encode(ecs.FromEvent(name, &ev))
+			} else {
+				_ = enc.Encode(jsonEvent(name, &ev))
+			}
 		}
 		if err := in.Err(); err != nil {
 			fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(err.Error()))
@@ -160,7 +171,7 @@ func jsonEvent(file string, ev *knocks.Event) parsedEvent {
 	}
 	return parsedEvent{
 		File: file, Line: ev.Line, Time: t, Host: ev.Host, PID: ev.PID, Kind: string(ev.Kind),
-		Class: classNames[ev.Kind.Class()], IP: ev.Source(), Port: ev.Port, User: ev.User, HasUser: ev.HasUser,
+		Class: ecs.ClassName(ev.Kind.Class()), IP: ev.Source(), Port: ev.Port, User: ev.User, HasUser: ev.HasUser,
 		InvalidUser: ev.Invalid, Method: ev.Method, Count: ev.Count, Jail: ev.Jail, Reason: ev.Reason,
 	}
 }
