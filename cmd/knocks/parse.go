@@ -56,7 +56,6 @@ type unmatchedLine struct {
 	Text      string `json:"text"`
 }
 
-
 // FlagSet returns the flags of `knocks parse`.
 func (c *ParseCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("parse")
