@@ -50,6 +50,7 @@ type view struct {
 	HasTime, HasGeo, HasCities, HasUS bool
 	Bans                              *banView // nil when no ban event was read
 	Alerts                            []alertRow
+	Campaigns                         []campaignRow
 	HasBanMap                         bool
 	HasCountryTime                    bool
 	CountriesShown                    int    // country lines shown at first
@@ -126,6 +127,7 @@ type heatRow struct {
 func newView(s *knocks.Summary, d *data, opts Options) *view {
 	v := &view{AnonymizedNote: report.AnonymizedNote, Title: opts.Title, S: s, Generated: s.Generated, HourCut: d.HourCut, Filter: filterText(s.Filter)}
 	v.Bans, v.HasBanMap, v.Alerts = newBanView(s), d.Banned != nil, alertRows(s)
+	v.Campaigns = campaignRows(s)
 	safe := report.Safe
 	for _, u := range s.TopValidUsers {
 		v.Valid = append(v.Valid, userView{safe(u.User), u.Attempts, u.Share})

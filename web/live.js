@@ -107,10 +107,25 @@
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
       .then(function (text) {
         var doc = new DOMParser().parseFromString(text, "text/html");
+        var seenAlerts = alertKeys(document);
         ["headline"].forEach(function (id) {
           var n = doc.getElementById(id), o = document.getElementById(id);
           if (n && o) o.replaceWith(document.adoptNode(n));
         });
+        // Alerts and campaigns come and go as a whole: put them in, take
+        // them out, and the section links with them.
+        [["alerts", null], ["campaigns", "headline"]].forEach(function (s) {
+          var n = doc.getElementById(s[0]), o = document.getElementById(s[0]);
+          if (n && o) o.replaceWith(document.adoptNode(n));
+          else if (o) o.remove();
+          else if (n) {
+            var main = document.querySelector("main"), after = s[1] && document.getElementById(s[1]);
+            if (after) after.after(document.adoptNode(n));
+            else if (main) main.insertBefore(document.adoptNode(n), main.firstChild);
+          }
+        });
+        var nn = doc.querySelector("header nav"), on = document.querySelector("header nav");
+        if (nn && on) on.replaceWith(document.adoptNode(nn));
         Array.prototype.forEach.call(doc.querySelectorAll("main table[id]"), function (n) {
           var o = document.getElementById(n.id);
           if (o) o.replaceWith(document.adoptNode(n));
@@ -122,6 +137,7 @@
         var np = doc.querySelector("header .period"), op = document.querySelector("header .period");
         if (np && op) op.textContent = np.textContent;
         link();
+        markAlerts(seenAlerts);
         document.dispatchEvent(new Event("knocks:data"));
         panel();
         status.textContent = "live: updated " + new Date().toLocaleTimeString();
@@ -134,7 +150,25 @@
       });
   }
 
-  window.knocksLive = { updates: 0, connected: false };
+  // Alerts: their number in the tab's title, and the rows that came with
+  // an update highlighted until the next one.
+  var baseTitle = document.title;
+  function alertKeys(d) {
+    var keys = {};
+    Array.prototype.forEach.call(d.querySelectorAll("#table-alerts tbody tr"), function (tr) { keys[tr.textContent] = true; });
+    return keys;
+  }
+  function markAlerts(seen) {
+    var rows = document.querySelectorAll("#table-alerts tbody tr");
+    Array.prototype.forEach.call(rows, function (tr) {
+      if (seen && !seen[tr.textContent]) tr.classList.add("fresh");
+    });
+    document.title = rows.length ? "(" + rows.length + " alert" + (rows.length > 1 ? "s" : "") + ") " + baseTitle : baseTitle;
+    window.knocksLive.alerts = rows.length;
+  }
+
+  window.knocksLive = { updates: 0, connected: false, alerts: 0 };
+  markAlerts(null);
   link();
   panel();
   if ("EventSource" in window) {

@@ -43,3 +43,22 @@ func complete(ctx context.Context, store dbStore, f knocks.Filter, o knocks.Camp
 	sum.Campaigns, sum.CampaignsFound = cs.List, cs.Found
 	return nil
 }
+
+// reportStore is a store whose summaries are those of a report: with
+// their alerts and campaigns (for the dashboard and its API).
+type reportStore struct {
+	*sqlite.EventStore
+	camp knocks.CampaignOptions
+}
+
+// Summary computes the summary of f and completes it.
+func (s reportStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
+	sum, err := s.EventStore.Summary(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if err := complete(ctx, s.EventStore, f, s.camp, sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}

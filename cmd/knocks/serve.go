@@ -22,11 +22,13 @@ type serveFlags struct {
 	listen   string
 	auth     string
 	insecure bool
+	camp     knocks.CampaignOptions
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.auth, "auth", "", "require credentials listed in `FILE`: lines \"token SECRET\" (bearer) or \"USER:BCRYPT-HASH\" (basic auth, htpasswd -nB USER)")
 	fs.BoolVar(&s.insecure, "insecure-public", false, "allow a non-loopback listen address without --auth (anyone who can reach it reads the data)")
+	registerCampaigns(fs, &s.camp)
 }
 
 // ServeCommand serves the live dashboard, the JSON API and the metrics.
@@ -74,6 +76,9 @@ func checkListen(s serveFlags) error {
 	if err != nil {
 		return usagef("--listen %q: %v (e.g. 127.0.0.1:8022)", s.listen, err)
 	}
+	if err := checkCampaigns(s.camp); err != nil {
+		return err
+	}
 	if loopback(host) || s.auth != "" || s.insecure {
 		return nil
 	}
@@ -116,7 +121,7 @@ func (m *Main) serve(ctx context.Context, store dbStore, s serveFlags, g *geoFla
 		}
 	}
 	srv := web.New(web.Config{
-		Store:      store,
+		Store:      reportStore{store, s.camp},
 		Generation: changes.Generation,
 		Decorate: func(sum *knocks.Summary) {
 			if len(sum.TopCountries)+len(sum.TopASNs) == 0 {
