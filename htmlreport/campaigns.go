@@ -11,8 +11,8 @@ import (
 // safe, then escaped by html/template.
 type campaignRow struct {
 	Kind, Reason, Subject, Start, Lasted, IPs, IPCount, Users, UserCount string
-	Attempts                                                            int64
-	MoreIPs, MoreUsers                                                  bool
+	Attempts                                                             int64
+	MoreIPs, MoreUsers                                                   bool
 }
 
 // campaignRows makes the campaigns of s safe for the page.
