@@ -224,7 +224,8 @@ func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o Campaign
 		return nil, err
 	}
 	g.flush()
-	return &Campaigns{List: append(bursts.sorted(), groups.sorted()...), Found: found}, nil
+	list := append(append([]Campaign{}, bursts.sorted()...), groups.sorted()...)
+	return &Campaigns{List: list, Found: found}, nil
 }
 
 // burstRun finds the bursts of one stream ordered by key (address or

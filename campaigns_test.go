@@ -275,6 +275,9 @@ func TestFindCampaigns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.List == nil {
+				t.Error("List is nil: JSON null instead of []")
+			}
 			var d []string
 			for _, c := range got.List {
 				d = append(d, describe(c))

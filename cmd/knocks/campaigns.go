@@ -29,14 +29,18 @@ func checkCampaigns(o knocks.CampaignOptions) error {
 }
 
 // complete fills in the parts of a summary that the store's Summary
-// leaves to its caller: the alerts and the campaigns of the selection.
-func complete(ctx context.Context, store dbStore, f knocks.Filter, o knocks.CampaignOptions, sum *knocks.Summary) error {
+// leaves to its caller: the alerts and, unless o is nil, the campaigns of
+// the selection.
+func complete(ctx context.Context, store dbStore, f knocks.Filter, o *knocks.CampaignOptions, sum *knocks.Summary) error {
 	var err error
 	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {
 		return err
 	}
+	if o == nil {
+		return nil
+	}
 	f.Top = sum.Filter.Top
-	cs, err := knocks.FindCampaigns(ctx, store, f, o)
+	cs, err := knocks.FindCampaigns(ctx, store, f, *o)
 	if err != nil {
 		return err
 	}
@@ -47,17 +51,17 @@ func complete(ctx context.Context, store dbStore, f knocks.Filter, o knocks.Camp
 // reportStore is a store whose summaries are those of a report: with
 // their alerts and campaigns (for the dashboard and its API).
 type reportStore struct {
-	*sqlite.EventStore
+	dbStore
 	camp knocks.CampaignOptions
 }
 
 // Summary computes the summary of f and completes it.
 func (s reportStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
-	sum, err := s.EventStore.Summary(ctx, f)
+	sum, err := s.dbStore.Summary(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := complete(ctx, s.EventStore, f, s.camp, sum); err != nil {
+	if err := complete(ctx, s.dbStore, f, &s.camp, sum); err != nil {
 		return nil, err
 	}
 	return sum, nil

@@ -32,7 +32,7 @@ type selection struct {
 	logTZ   string // the zone of syslog lines without one (one-shot)
 	f2bDB   string
 	geo     geoFlags
-	camp    knocks.CampaignOptions // the rules of the campaigns (report's flags; defaults elsewhere)
+	camp    *knocks.CampaignOptions // the rules of the campaigns (report's flags); nil: none are found (plot draws none)
 }
 
 func (s *selection) register(fs *flag.FlagSet, top int) {
@@ -229,7 +229,8 @@ type ReportCommand struct {
 func (c *ReportCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("report")
 	c.sel.register(fs, 10)
-	registerCampaigns(fs, &c.sel.camp)
+	c.sel.camp = &knocks.CampaignOptions{}
+	registerCampaigns(fs, c.sel.camp)
 	fs.StringVar(&c.format, "format", "text", "output `format`: text, json or csv")
 	fs.StringVar(&c.html, "html", "", "write a self-contained offline HTML report with charts and maps to `FILE` instead of a report on stdout (--format is then not used)")
 	fs.StringVar(&c.tz, "tz", "UTC", "show times in this time `zone`: UTC, Local, or a name such as Europe/Berlin (days per day stay UTC days)")
@@ -251,7 +252,7 @@ func (c *ReportCommand) Run(ctx context.Context, args []string) error {
 	default:
 		return usagef("unknown --format %q (text, json or csv)", c.format)
 	}
-	if err := checkCampaigns(c.sel.camp); err != nil {
+	if err := checkCampaigns(*c.sel.camp); err != nil {
 		return err
 	}
 	color, err := c.m.useColor(c.color)
