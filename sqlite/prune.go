@@ -75,20 +75,11 @@ func (s *EventStore) Prune(ctx context.Context, cut time.Time) (*knocks.PruneSta
 
 // pruneTx runs the deletes of Prune in one write transaction on conn.
 func (s *EventStore) pruneTx(ctx context.Context, conn *sql.Conn, cut int64, st *knocks.PruneStats) error {
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	tx, err := begin(ctx, conn, "BEGIN IMMEDIATE")
+	if err != nil {
 		return fmt.Errorf("cannot prune db: %w", err)
 	}
-	committed := false
-	defer func() {
-		if committed {
-			return
-		}
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-			// The transaction may still be open: the connection must
-			// not go back to the pool.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
+	defer tx.end()
 	exec := func(n *int64, query string, args ...any) error {
 		res, err := conn.ExecContext(ctx, query, args...)
 		if err != nil {
@@ -145,7 +136,7 @@ func (s *EventStore) pruneTx(ctx context.Context, conn *sql.Conn, cut int64, st 
 		return err
 	}
 	if st.Connections+st.Fail2ban+st.Penalties == 0 {
-		return s.commit(ctx, conn, &committed)
+		return commitPrune(tx)
 	}
 	// The next row of a table gets its greatest id plus one: ids of
 	// deleted rows may come again, and must then be located again.
@@ -173,15 +164,14 @@ func (s *EventStore) pruneTx(ctx context.Context, conn *sql.Conn, cut int64, st 
 		UNION SELECT ip FROM penalty_events WHERE ip IS NOT NULL)`); err != nil {
 		return err
 	}
-	return s.commit(ctx, conn, &committed)
+	return commitPrune(tx)
 }
 
-// commit commits the transaction open on conn and records that it did.
-func (s *EventStore) commit(ctx context.Context, conn *sql.Conn, committed *bool) error {
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+// commitPrune commits the transaction of a prune.
+func commitPrune(tx *txn) error {
+	if err := tx.commit(); err != nil {
 		return fmt.Errorf("cannot prune db: %w", err)
 	}
-	*committed = true
 	return nil
 }
 

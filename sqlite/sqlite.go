@@ -360,17 +360,58 @@ func (s *EventStore) read(ctx context.Context, f func(*sql.Conn) error) error {
 
 // readOn is read on a connection of the caller's.
 func (s *EventStore) readOn(ctx context.Context, conn *sql.Conn, f func(*sql.Conn) error) error {
-	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+	tx, err := begin(ctx, conn, "BEGIN DEFERRED")
+	if err != nil {
 		return err
 	}
-	defer func() {
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-			// The transaction may still be open: the connection must
-			// not go back to the pool.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
+	defer tx.end()
 	return f(conn)
+}
+
+// txn is a transaction run by hand on one connection (BEGIN IMMEDIATE
+// cannot be had through database/sql's Tx).
+type txn struct {
+	conn      *sql.Conn
+	committed bool
+}
+
+// begin runs stmt (BEGIN IMMEDIATE or BEGIN DEFERRED) on conn. The caller
+// defers end. A BEGIN cut short by the context may still have begun the
+// transaction, so on an error the connection never goes back to the pool.
+func begin(ctx context.Context, conn *sql.Conn, stmt string) (*txn, error) {
+	if _, err := conn.ExecContext(ctx, stmt); err != nil {
+		discard(conn)
+		return nil, err
+	}
+	return &txn{conn: conn}, nil
+}
+
+// commit commits the transaction. It is not cut short by the context:
+// once asked, a commit either stores everything or says why not, never
+// "canceled" for what is in fact stored.
+func (t *txn) commit() error {
+	if _, err := t.conn.ExecContext(context.Background(), "COMMIT"); err != nil {
+		return err
+	}
+	t.committed = true
+	return nil
+}
+
+// end rolls the transaction back unless it was committed.
+func (t *txn) end() {
+	if t.committed {
+		return
+	}
+	if _, err := t.conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		// The transaction may still be open.
+		discard(t.conn)
+	}
+}
+
+// discard makes conn close instead of going back to the pool when it is
+// released.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 // migration is one embedded schema change.

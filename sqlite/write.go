@@ -301,28 +301,18 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	tx, err := begin(ctx, conn, "BEGIN IMMEDIATE")
+	if err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
-	committed := false
-	defer func() {
-		if committed {
-			return
-		}
-		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-			// The transaction may still be open: the connection must
-			// not go back to the pool.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
+	defer tx.end()
 	first, err := s.write(ctx, conn, b, inserts, updates)
 	if err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if err := tx.commit(); err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
-	committed = true
 	for i, c := range inserts {
 		c.ID = first + int64(i)
 	}
