@@ -39,7 +39,7 @@ func (r *report) bans() error {
 		return err
 	}
 	if first == nil {
-		return r.neverBanned(nil)
+		return r.setNeverBanned()
 	}
 	r.first, r.last = min(r.first, *first), max(r.last, *last)
 
@@ -83,7 +83,7 @@ func (r *report) bans() error {
 		return b.Jails[i].Jail < b.Jails[k].Jail
 	})
 	if b.Bans+b.Unbans == 0 {
-		return r.neverBanned(nil)
+		return r.setNeverBanned()
 	}
 
 	joined, err := r.joinBans(events)
@@ -129,31 +129,14 @@ func (r *report) bans() error {
 	if err != nil {
 		return err
 	}
-	banned := make([]string, 0, len(joined))
-	for ip := range joined {
-		banned = append(banned, ip)
-	}
-	return r.neverBanned(banned)
+	return r.setNeverBanned()
 }
 
-// neverBanned sets TopNeverBanned: the addresses with the most attempts
-// that no selected ban names, as in TopIPs.
-func (r *report) neverBanned(banned []string) error {
+// setNeverBanned sets TopNeverBanned: the addresses with the most attempts
+// that no selected ban names, as in TopIPs (found with them).
+func (r *report) setNeverBanned() error {
 	b := &r.sum.Bans
-	if banned == nil {
-		banned = []string{}
-	}
-	err := r.query(r.sel.conns, r.sourceSQL(" AND ip IS NOT NULL AND ip <> ALL("+arg(r.sel.conns, 0)+")")+arg(r.sel.conns, 1), []any{banned, r.top}, func(rows pgx.Rows) error {
-		c, _, err := ipCount(rows, r.sum.Attempts)
-		if err != nil {
-			return err
-		}
-		b.TopNeverBanned = append(b.TopNeverBanned, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
+	b.TopNeverBanned = r.neverBanned
 	if b.Bans+b.Unbans == 0 {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
 	}

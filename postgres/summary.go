@@ -21,6 +21,10 @@ const maxDense = 100_000
 // label.
 const reservedName = "reserved address range"
 
+// reportWorkMem is the memory that each sort or hash of a report may take
+// in the server before it spills to disk.
+const reportWorkMem = "64MB"
+
 // maxReasons bounds the penalty reasons a summary lists.
 const maxReasons = 100
 
@@ -130,6 +134,11 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 	}
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
 	err := s.read(ctx, func(tx pgx.Tx) error {
+		// The groupings of a report hash or sort every selected row:
+		// more memory than PostgreSQL's default lets them stay off disk.
+		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '"+reportWorkMem+"'"); err != nil {
+			return err
+		}
 		sel := newSelection(f)
 		r := &report{ctx: ctx, tx: tx, sel: sel, f: f, top: f.Top, sum: sum}
 		for _, step := range []func() error{r.totals, r.users, r.sources, r.keys, r.series, r.geo, r.countryDays, r.penalties, r.lines, r.bans} {
@@ -157,6 +166,9 @@ type report struct {
 	top         int
 	sum         *knocks.Summary
 	first, last int64 // the period so far; last < first when empty
+	// neverBanned are the addresses with the most attempts that no
+	// selected ban names, found with the top IPs.
+	neverBanned []knocks.IPCount
 }
 
 // query runs a query over the arguments of the clause w and more, and
@@ -180,19 +192,19 @@ func (r *report) query(w clause, q string, more []any, scan func(pgx.Rows) error
 // query over the clause w.
 func arg(w clause, i int) string { return "$" + strconv.Itoa(len(w.args)+1+i) }
 
-// totals sets the counts, the unique counts and the period of the
-// connections.
+// totals sets the counts, the unique user names and the period of the
+// connections (the unique addresses and host names come with the
+// sources).
 func (r *report) totals() error {
 	s := r.sum
 	var first, last *int64
 	err := r.tx.QueryRow(r.ctx, `SELECT COALESCE(SUM(attempts), 0)::bigint, count(*) FILTER (WHERE is_failure),
 		count(*) FILTER (WHERE is_scan), COALESCE(SUM(logins), 0)::bigint, COALESCE(SUM(hostile_lines), 0)::bigint,
 		MIN(start_time) FILTER (WHERE has_event), MAX(end_time) FILTER (WHERE has_event),
-		count(DISTINCT ip) FILTER (WHERE is_failure),
-		count(DISTINCT rhost) FILTER (WHERE is_failure AND ip IS NULL),
-		count(DISTINCT username) FILTER (WHERE is_failure)
+		(SELECT count(*) FROM (SELECT username FROM connections WHERE is_failure AND username IS NOT NULL AND `+r.sel.conns.sql+`
+			GROUP BY username) u)
 		FROM connections WHERE `+r.sel.conns.sql, r.sel.conns.args...).
-		Scan(&s.Attempts, &s.Connections, &s.Scans, &s.Logins, &s.HostileLines, &first, &last, &s.UniqueIPs, &s.UniqueHosts, &s.UniqueUsers)
+		Scan(&s.Attempts, &s.Connections, &s.Scans, &s.Logins, &s.HostileLines, &first, &last, &s.UniqueUsers)
 	if err != nil {
 		return err
 	}
@@ -237,49 +249,52 @@ func (r *report) users() error {
 	})
 }
 
-// sourceSQL groups the selected connections by source (the address, else
-// the host name) and yields key, whether it is an address, attempts,
-// failure connections, first start and last end, for the sources with
-// attempts, most first. extra narrows the connections further.
-func (r *report) sourceSQL(extra string) string {
-	return `SELECT COALESCE(convert_to(ip, 'UTF8'), rhost) AS key, bool_or(ip IS NOT NULL), SUM(attempts)::bigint AS n,
-			count(*) FILTER (WHERE is_failure), MIN(start_time), MAX(end_time)
-		FROM connections WHERE (ip IS NOT NULL OR rhost IS NOT NULL) AND ` + r.sel.conns.sql + extra + `
-		GROUP BY 1 HAVING SUM(attempts) > 0 ORDER BY n DESC, key LIMIT `
-}
-
-// ipCount reads a row of sourceSQL.
-func ipCount(rows pgx.Rows, total int64) (knocks.IPCount, bool, error) {
-	var key []byte
-	var isIP bool
-	var c knocks.IPCount
-	var first, last int64
-	if err := rows.Scan(&key, &isIP, &c.Attempts, &c.Connections, &first, &last); err != nil {
-		return c, false, err
-	}
-	c.IP, c.Share, c.First, c.Last = string(key), share(c.Attempts, total), fromUnix(first), fromUnix(last)
-	return c, isIP, nil
-}
-
-// sources sets the top IPs (addresses and host names) and the share of
-// the top three.
+// sources sets the top IPs (addresses and host names), the share of the
+// top three, the unique addresses and host names of failure connections,
+// and the addresses with the most attempts that no selected ban names (for
+// Bans.TopNeverBanned), in one grouping of the selected connections by
+// source.
 func (r *report) sources() error {
 	s := r.sum
-	s.TopIPs = []knocks.IPCount{}
+	s.TopIPs, r.neverBanned = []knocks.IPCount{}, []knocks.IPCount{}
+	rows, err := r.tx.Query(r.ctx, `SELECT DISTINCT ip FROM fail2ban_events WHERE kind = 'f2b_ban' AND ip IS NOT NULL AND `+r.sel.f2b.sql, r.sel.f2b.args...)
+	if err != nil {
+		return err
+	}
+	banned, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if banned == nil {
+		banned = []string{}
+	}
 	var top3 int64
-	n := 0
-	err := r.query(r.sel.conns, r.sourceSQL("")+arg(r.sel.conns, 0), []any{max(r.top, 3)}, func(rows pgx.Rows) error {
-		c, _, err := ipCount(rows, s.Attempts)
-		if err != nil {
+	w := r.sel.conns
+	err = r.query(w, `SELECT key, isip, n, fails, first, last, ips, hosts, rank, never, rank_never FROM (
+			SELECT *, count(*) FILTER (WHERE fails > 0 AND isip) OVER () AS ips, count(*) FILTER (WHERE fails > 0 AND NOT isip) OVER () AS hosts,
+				row_number() OVER (ORDER BY n DESC, key) AS rank, row_number() OVER (PARTITION BY never ORDER BY n DESC, key) AS rank_never
+			FROM (SELECT COALESCE(convert_to(ip, 'UTF8'), rhost) AS key, bool_or(ip IS NOT NULL) AS isip, SUM(attempts)::bigint AS n,
+					count(*) FILTER (WHERE is_failure) AS fails, MIN(start_time) AS first, MAX(end_time) AS last,
+					COALESCE(MIN(ip) <> ALL(`+arg(w, 1)+`), false) AS never
+				FROM connections WHERE (ip IS NOT NULL OR rhost IS NOT NULL) AND `+w.sql+` GROUP BY 1 HAVING SUM(attempts) > 0) g) t
+		WHERE rank <= `+arg(w, 0)+` OR (never AND rank_never <= `+arg(w, 2)+`) ORDER BY rank`, []any{max(r.top, 3), banned, r.top}, func(rows pgx.Rows) error {
+		var key []byte
+		var isIP, never bool
+		var c knocks.IPCount
+		var first, last, rank, rankNever int64
+		if err := rows.Scan(&key, &isIP, &c.Attempts, &c.Connections, &first, &last, &s.UniqueIPs, &s.UniqueHosts, &rank, &never, &rankNever); err != nil {
 			return err
 		}
-		if n < 3 {
+		c.IP, c.Share, c.First, c.Last = string(key), share(c.Attempts, s.Attempts), fromUnix(first), fromUnix(last)
+		if rank <= 3 {
 			top3 += c.Attempts
 		}
-		if n < r.top {
+		if rank <= int64(r.top) {
 			s.TopIPs = append(s.TopIPs, c)
 		}
-		n++
+		if never && rankNever <= int64(r.top) {
+			r.neverBanned = append(r.neverBanned, c)
+		}
 		return nil
 	})
 	s.Top3Share = share(top3, s.Attempts)
@@ -375,6 +390,10 @@ func (r *report) geo() error {
 	s := r.sum
 	s.TopCountries, s.TopASNs, s.TopCities, s.Reserved = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}, []knocks.GeoCount{}
 	s.TopPrefixes, s.Countries, s.Cities, s.PerCountryDay = []knocks.KeyCount{}, []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
+	var located bool
+	if err := r.tx.QueryRow(r.ctx, "SELECT EXISTS (SELECT 1 FROM ip_geo)").Scan(&located); err != nil || !located {
+		return err // nothing located: every geo list is empty
+	}
 	if err := r.locateIPs(s.TopIPs); err != nil {
 		return err
 	}
