@@ -92,7 +92,9 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 	rctx, rcancel := context.WithCancel(ctx)
 	defer rcancel()
 
-	chunks := make(chan *chunk, 16)
+	chunks := make(chan *chunk, chunksQueued)
+	// A followed log comes in small pieces: a few buffers are enough, and
+	// a watch that runs for days does not keep a full queue's worth.
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
 	afterCommit := func(acc *Accountant) error {

@@ -21,9 +21,8 @@ import (
 // realParser is the parse package as an ingest.Parser, as knocks wires it.
 type realParser struct{ clock parse.Clock }
 
-func (p *realParser) Parse(line []byte) (knocks.Event, Status) {
-	ev, st := parse.Line(line)
-	return ev, Status(st)
+func (p *realParser) Parse(line []byte, ev *knocks.Event) Status {
+	return Status(parse.LineInto(line, ev))
 }
 func (p *realParser) Resolve(ev *knocks.Event)      { p.clock.Resolve(ev) }
 func (p *realParser) Reset(modTime, prev time.Time) { p.clock.Reset(modTime, prev) }

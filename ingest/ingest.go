@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"time"
 
@@ -48,8 +49,10 @@ type Input interface {
 // Parser parses one line: the event, its status and, for sshd lines that
 // were not recognised, the message for grouping by shape.
 type Parser interface {
-	// Parse parses one line.
-	Parse(line []byte) (ev knocks.Event, st Status)
+	// Parse parses one line into ev, setting every field of it (the
+	// caller reuses events: nothing of an earlier line may remain). ev
+	// must not be kept.
+	Parse(line []byte, ev *knocks.Event) Status
 	// Resolve gives ev its year (RFC 3164) and UTC time, in line order.
 	Resolve(ev *knocks.Event)
 	// Reset starts a new input with its modification time and the last
@@ -154,11 +157,19 @@ type Result struct {
 	Skipped  bool    // something was skipped: the exit status is non-zero
 }
 
+// chunksQueued is how many chunks the reader may be ahead of the writer.
+// The free list of their event buffers holds that many and the two being
+// filled and accounted for, so that once the queue was full no chunk
+// allocates its buffer afresh: memory is what the queue holds in any case.
+const chunksQueued = 16
+
 // chunk is a run of parsed events of one input and the checkpoint after it.
 type chunk struct {
 	events []knocks.Event
 	lines  int64
-	counts map[lineKey]int64 // lines per host and hour
+	counts map[lineKey]int64 // lines per host and hour (see addLines)
+	run    lineKey           // the host and hour of the last lines added, not yet in counts
+	runN   int64             // how many
 	cp     *knocks.Checkpoint
 	first  bool // the first chunk of its input
 	final  bool // the last chunk of its input
@@ -189,8 +200,8 @@ func (in *Ingester) Run(ctx context.Context, names []string) (*Result, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan *chunk, 16)
-	free := make(chan []knocks.Event, 4)
+	chunks := make(chan *chunk, chunksQueued)
+	free := make(chan []knocks.Event, chunksQueued+2)
 	writeErr := make(chan error, 1)
 	go func() {
 		err := in.write(ctx, res.ImportID, chunks, free, o, res, committed, nil)
@@ -385,6 +396,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 	last := r.cp.LastTime
 	c := &chunk{first: r.first, events: take(free, o.ChunkLines)}
 	send := func() error {
+		c.flushLines()
 		c.cp = &knocks.Checkpoint{Fingerprint: r.fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), Sum: inp.Sum(), LastTime: last,
 			Prev: r.cp.Offset, PrevSum: r.cp.Sum, New: r.new, Siblings: r.siblings}
 		c.cursors = journals.Take()
@@ -408,22 +420,30 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 		})
 		defer w.OnWait(nil)
 	}
+	var none knocks.Event // the event of a line that was not parsed
 	for inp.Next() {
 		c.lines++
-		var ev knocks.Event
+		// The line is parsed into the next element of the chunk, kept
+		// only for a recognised event: no event is allocated per line.
+		if len(c.events) == cap(c.events) {
+			c.events = slices.Grow(c.events, 1)
+		}
+		ev := &c.events[:len(c.events)+1][len(c.events)]
 		status := NotSSHD
 		if err := inp.LineErr(); err != nil {
+			ev = &none
 			st.Lines++
 			st.Skipped++
 			res.Skipped = true
 			res.Errors = append(res.Errors, err)
 		} else if line := inp.Bytes(); !in.newEntry(p, line, journals) {
+			ev = &none
 			st.Known++ // a journal entry imported before
 		} else {
 			st.Lines++
-			ev, status = p.Parse(line)
+			status = p.Parse(line, ev)
 			if status == Recognised {
-				p.Resolve(&ev)
+				p.Resolve(ev)
 				if !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
 					status = Invalid
 				}
@@ -444,7 +464,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 				if ev.Time.After(last) {
 					last = ev.Time
 				}
-				c.events = append(c.events, ev)
+				c.events = c.events[:len(c.events)+1]
 			case Ignored:
 				st.SSHDLines++
 				st.Recognised++
@@ -457,7 +477,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 				}
 			}
 		}
-		r.count(c, &ev, status)
+		r.count(c, ev, status)
 		if c.lines >= int64(o.ChunkLines) {
 			if err := send(); err != nil {
 				return err
@@ -489,15 +509,31 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 	return send()
 }
 
-// addLines adds n lines of a host and hour to the chunk's counts.
+// addLines adds n lines of a host and hour to the chunk's counts. Lines
+// come in runs of one host and hour: a run is counted apart and added to
+// counts when another begins (see flushLines), not line by line.
 func (c *chunk) addLines(k lineKey, n int64) {
 	if n == 0 {
+		return
+	}
+	if c.runN > 0 && k == c.run {
+		c.runN += n
+		return
+	}
+	c.flushLines()
+	c.run, c.runN = k, n
+}
+
+// flushLines adds the run of lines being counted to counts.
+func (c *chunk) flushLines() {
+	if c.runN == 0 {
 		return
 	}
 	if c.counts == nil {
 		c.counts = map[lineKey]int64{}
 	}
-	c.counts[k] += n
+	c.counts[c.run] += c.runN
+	c.runN = 0
 }
 
 // newEntry reports whether a line is to be read: any line but a journal

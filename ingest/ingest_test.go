@@ -183,7 +183,13 @@ func (m *memInput) Close() error   { return nil }
 // journal entry starts with its cursor: "s=ID;i=SEQNUM SECONDS PID ...".
 type wordParser struct{}
 
-func (wordParser) Parse(line []byte) (knocks.Event, Status) {
+func (w wordParser) Parse(line []byte, ev *knocks.Event) Status {
+	e, st := w.words(line)
+	*ev = e
+	return st
+}
+
+func (wordParser) words(line []byte) (knocks.Event, Status) {
 	f := strings.Fields(string(line))
 	if len(f) > 0 && strings.HasPrefix(f[0], "s=") { // a journal entry's cursor
 		f = f[1:]

@@ -78,19 +78,31 @@ type Header struct {
 // left 0 for the caller to set. Count is at least 1 for a Recognised line.
 func Line(b []byte) (knocks.Event, Status) {
 	var ev knocks.Event
-	st := parseLine(b, &ev)
+	st := LineInto(b, &ev)
+	return ev, st
+}
+
+// LineInto is Line that parses into an event the caller holds, such as the
+// next element of a slice that is reused for many lines: every field of
+// *ev is set (to zero where the line says nothing), and nothing of ev
+// escapes, so a caller that parses into memory it owns allocates nothing
+// per line but the event's strings.
+func LineInto(b []byte, ev *knocks.Event) Status {
+	*ev = knocks.Event{}
+	st := parseLine(b, ev)
 	if st != NotSSHD && !ev.NoYear && !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
 		st = Invalid
 	}
-	if st != Recognised {
-		if st == NotSSHD {
-			return knocks.Event{}, st
-		}
+	switch st {
+	case Recognised:
+	case NotSSHD:
+		*ev = knocks.Event{}
+	default:
 		// Keep the header of an Ignored or Unrecognised sshd line, drop
 		// what the message parser may have half filled in.
-		ev = knocks.Event{Time: ev.Time, NoYear: ev.NoYear, Host: ev.Host, Program: ev.Program, PID: ev.PID}
+		*ev = knocks.Event{Time: ev.Time, NoYear: ev.NoYear, Host: ev.Host, Program: ev.Program, PID: ev.PID}
 	}
-	return ev, st
+	return st
 }
 
 // Message splits a log line into its header and its sshd message. ok is

@@ -106,13 +106,14 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 		}
 		p.Reset(in.ModTime(), time.Time{})
 		var tracker parse.Tracker // a line without an address takes its connection's
+		var ev knocks.Event
 		for in.Next() {
 			if err := in.LineErr(); err != nil {
 				fmt.Fprintf(c.m.Stderr, "error: %s\n", report.Safe(err.Error()))
 				skipped = true
 				continue
 			}
-			ev, st := p.Parse(in.Bytes())
+			st := p.Parse(in.Bytes(), &ev)
 			switch st {
 			case ingest.Unrecognised:
 				if c.unmatched && asECS {

@@ -205,9 +205,8 @@ func newParser(loc *time.Location, year int, now func() time.Time) *parser {
 	return &parser{clock: parse.Clock{Loc: loc, Year: year, Now: now()}, now: now}
 }
 
-func (p *parser) Parse(line []byte) (knocks.Event, ingest.Status) {
-	ev, st := parse.Line(line)
-	return ev, ingest.Status(st)
+func (p *parser) Parse(line []byte, ev *knocks.Event) ingest.Status {
+	return ingest.Status(parse.LineInto(line, ev))
 }
 
 func (p *parser) Resolve(ev *knocks.Event) { p.clock.Resolve(ev) }
