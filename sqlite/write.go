@@ -185,8 +185,12 @@ const connArgs = 19
 // Write rolls back the whole transaction on any error, and so SQLite keeps
 // no statement journal (which cost a tenth of the time of an insert).
 func insertConnSQL(n int) string {
-	return multiInsert("INSERT OR FAIL INTO connections (import_id, host, pid, start_time, end_time, ip, rhost, port, username, invalid_user, method, failed, failure_lines, scan_lines, logins, subnet, attempts, failure, scan, hostile_lines) VALUES ", connArgs, n)
+	return multiInsert("INSERT OR FAIL INTO connections ("+connColumnsWritten+") VALUES ", connArgs, n)
 }
+
+// connColumnsWritten are the columns that an insert of a connection
+// writes, the import id first.
+const connColumnsWritten = "import_id, host, pid, start_time, end_time, ip, rhost, port, username, invalid_user, method, failed, failure_lines, scan_lines, logins, subnet, attempts, failure, scan, hostile_lines"
 
 // f2bArgs is the number of values written per fail2ban event, with the
 // import id as ?1.
@@ -215,6 +219,22 @@ func insertPenaltySQL(n int) string {
 // the second ?4, ?5; only ?1 has a name to look up when binding.
 func multiInsert(head string, cols, n int) string {
 	group := "(?1" + strings.Repeat(",?", cols) + ")"
+	var b strings.Builder
+	b.Grow(len(head) + n*(len(group)+1))
+	b.WriteString(head)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(group)
+	}
+	return b.String()
+}
+
+// multiInsertValues returns head followed by n groups of cols anonymous
+// parameters, "(?,?),(?,?)": the rows of a VALUES table.
+func multiInsertValues(head string, cols, n int) string {
+	group := "(?" + strings.Repeat(",?", cols-1) + ")"
 	var b strings.Builder
 	b.Grow(len(head) + n*(len(group)+1))
 	b.WriteString(head)
@@ -340,10 +360,7 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM connections").Scan(&last); err != nil {
 			return 0, fmt.Errorf("cannot write batch: %w", err)
 		}
-		ips := addrCache{}
-		if err := insertRows(ctx, conn, len(inserts), connArgs, importID, insertConnSQL, func(v []driver.NamedValue, i int) {
-			setConn(v, inserts[i], ips)
-		}); err != nil {
+		if err := insertConns(ctx, conn, importID, inserts); err != nil {
 			return 0, s.writeErr(err)
 		}
 		var now int64
@@ -508,47 +525,173 @@ func writeLines(ctx context.Context, conn *sql.Conn, lines []knocks.LineCount) e
 // values go to the driver as they are: they must be driver.Values (int64,
 // string, nil...).
 func insertRows(ctx context.Context, conn *sql.Conn, n, cols int, shared any, query func(int) string, setRow func([]driver.NamedValue, int)) error {
+	return insertGroups(ctx, conn, n, shared, []rowShape{{cols, query, setRow}}, nil)
+}
+
+// rowShape is one form of a multi-row INSERT: cols values a row, the
+// statement of n rows, and the function that sets the values of row i.
+type rowShape struct {
+	cols  int
+	query func(n int) string
+	set   func(v []driver.NamedValue, i int)
+}
+
+// insertGroups inserts n rows in groups of rowsPerInsert (and one group
+// of the rest), each group in the shape (an index into shapes) that pick
+// returns for its rows [from, to); with a nil pick, in shapes[0]. Each
+// statement is prepared once per shape and group size. shared is the value
+// of ?1.
+func insertGroups(ctx context.Context, conn *sql.Conn, n int, shared any, shapes []rowShape, pick func(from, to int) int) error {
 	return conn.Raw(func(dc any) error {
 		pc, ok := dc.(driver.ConnPrepareContext)
 		if !ok {
 			return fmt.Errorf("driver %T cannot prepare with a context", dc)
 		}
-		exec := func(q string, rows, from int) error {
-			st, err := pc.PrepareContext(ctx, q)
-			if err != nil {
-				return err
+		type prepared struct {
+			st driver.StmtExecContext
+			v  []driver.NamedValue
+		}
+		type key struct{ shape, rows int }
+		stmts := map[key]prepared{}
+		defer func() {
+			for _, p := range stmts {
+				p.st.(driver.Stmt).Close()
 			}
-			defer st.Close()
+		}()
+		get := func(k key) (prepared, error) {
+			if p, ok := stmts[k]; ok {
+				return p, nil
+			}
+			st, err := pc.PrepareContext(ctx, shapes[k.shape].query(k.rows))
+			if err != nil {
+				return prepared{}, err
+			}
 			se, ok := st.(driver.StmtExecContext)
 			if !ok {
-				return fmt.Errorf("driver statement %T cannot execute with a context", st)
+				st.Close()
+				return prepared{}, fmt.Errorf("driver statement %T cannot execute with a context", st)
 			}
-			v := make([]driver.NamedValue, 1+rows*cols)
+			v := make([]driver.NamedValue, 1+k.rows*shapes[k.shape].cols)
 			for i := range v {
 				v[i].Ordinal = i + 1
 			}
 			v[0].Value = shared
-			for i := from; i+rows <= n; i += rows {
-				for j := 0; j < rows; j++ {
-					setRow(v[1+j*cols:1+(j+1)*cols], i+j)
-				}
-				if _, err := se.ExecContext(ctx, v); err != nil {
-					return err
-				}
-			}
-			return nil
+			p := prepared{se, v}
+			stmts[k] = p
+			return p, nil
 		}
-		full := n / rowsPerInsert * rowsPerInsert
-		if full > 0 {
-			if err := exec(query(rowsPerInsert), rowsPerInsert, 0); err != nil {
+		for from := 0; from < n; from += rowsPerInsert {
+			to := min(from+rowsPerInsert, n)
+			k := key{rows: to - from}
+			if pick != nil {
+				k.shape = pick(from, to)
+			}
+			p, err := get(k)
+			if err != nil {
+				return err
+			}
+			sh := shapes[k.shape]
+			for j := 0; j < k.rows; j++ {
+				sh.set(p.v[1+j*sh.cols:1+(j+1)*sh.cols], from+j)
+			}
+			if _, err := p.st.ExecContext(ctx, p.v); err != nil {
 				return err
 			}
 		}
-		if full < n {
-			return exec(query(n-full), n-full, full)
-		}
 		return nil
 	})
+}
+
+// insertConns inserts the new connections cs in their order, so that they
+// get consecutive ids. Binding a value costs the driver (its call into
+// SQLite takes the connection's mutex, a string is copied into C memory)
+// about eight times what SQLite takes to unpack a number with a shift and
+// a mask, so the nine counts and flags of a row go in as one packed value
+// (see packConn) where they fit: 11 values a row, not 19. A group of rows
+// where one does not fit goes in as it is.
+func insertConns(ctx context.Context, conn *sql.Conn, importID any, cs []*knocks.Connection) error {
+	packed := make([]int64, len(cs))
+	for i, c := range cs {
+		packed[i] = packCounts(c)
+	}
+	ips := addrCache{}
+	shapes := []rowShape{
+		{packedArgs, insertPackedSQL, func(v []driver.NamedValue, i int) { setPacked(v, cs[i], packed[i], ips) }},
+		{connArgs, insertConnSQL, func(v []driver.NamedValue, i int) { setConn(v, cs[i], ips) }},
+	}
+	return insertGroups(ctx, conn, len(cs), importID, shapes, func(from, to int) int {
+		for _, n := range packed[from:to] {
+			if n < 0 {
+				return 1
+			}
+		}
+		return 0
+	})
+}
+
+// packedArgs is the number of values of a connection in packed form.
+const packedArgs = 11
+
+// packBits is the width of each count in a packed value: a count below
+// 1,024 fits.
+const packBits = 10
+
+// packCounts returns the counts and flags of c packed into one value, 10
+// bits each: failed, failure_lines, scan_lines, logins, attempts,
+// hostile_lines, and then one bit each for invalid_user, failure and scan;
+// -1 when a count does not fit.
+func packCounts(c *knocks.Connection) int64 {
+	var n int64
+	for i, x := range [...]int64{c.Failed, c.FailureLines, c.ScanLines, c.Logins, c.Attempts(), c.HostileLines()} {
+		if x < 0 || x >= 1<<packBits {
+			return -1
+		}
+		n |= x << (i * packBits)
+	}
+	return n | boolInt(c.Invalid)<<60 | boolInt(c.IsFailure())<<61 | boolInt(c.IsScan())<<62
+}
+
+// setPacked sets the packedArgs values of c, whose packed counts are n.
+func setPacked(v []driver.NamedValue, c *knocks.Connection, n int64, ips addrCache) {
+	var user any
+	if c.HasUser {
+		user = truncUser(c.User)
+	}
+	ip, sub := ips.get(c.IP)
+	v[0].Value = nullString(c.Host)
+	v[1].Value = nullInt(int64(c.PID))
+	v[2].Value = c.Start.Unix()
+	v[3].Value = c.End.Unix()
+	v[4].Value = ip
+	v[5].Value = nullString(c.RHost)
+	v[6].Value = nullInt(int64(c.Port))
+	v[7].Value = user
+	v[8].Value = nullString(c.Method)
+	v[9].Value = sub
+	v[10].Value = n
+}
+
+// insertPackedSQL returns an INSERT of n connections in packed form: the
+// rows are a VALUES table whose columns the SELECT unpacks into the
+// columns of connections.
+func insertPackedSQL(n int) string {
+	count := func(i int) string { return fmt.Sprintf("(column11 >> %d) & 1023", i*packBits) }
+	cols := []string{
+		"?1", "column1", "column2", "column3", "column4", "column5", "column6", "column7", "column8",
+		"(column11 >> 60) & 1", // invalid_user
+		"column9",              // method
+		count(0),               // failed
+		count(1),               // failure_lines
+		count(2),               // scan_lines
+		count(3),               // logins
+		"column10",             // subnet
+		count(4),               // attempts
+		"(column11 >> 61) & 1", // failure
+		"(column11 >> 62) & 1", // scan
+		count(5),               // hostile_lines
+	}
+	head := "INSERT OR FAIL INTO connections (" + connColumnsWritten + ") SELECT " + strings.Join(cols, ", ") + " FROM (VALUES "
+	return multiInsertValues(head, packedArgs, n) + ")"
 }
 
 // addrCache holds the text and subnet of the addresses of one batch, made
@@ -568,15 +711,19 @@ func (m addrCache) get(ip netip.Addr) (text, sub any) {
 	return text, sub
 }
 
+// truncUser cuts a user name to the length that is stored.
+func truncUser(u string) string {
+	if len(u) > knocks.MaxUserLen {
+		return u[:knocks.MaxUserLen]
+	}
+	return u
+}
+
 // setConn sets the connArgs values of c.
 func setConn(v []driver.NamedValue, c *knocks.Connection, ips addrCache) {
 	var user any
 	if c.HasUser {
-		u := c.User
-		if len(u) > knocks.MaxUserLen {
-			u = u[:knocks.MaxUserLen]
-		}
-		user = u
+		user = truncUser(c.User)
 	}
 	v[0].Value = nullString(c.Host)
 	v[1].Value = nullInt(int64(c.PID))
