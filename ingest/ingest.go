@@ -394,7 +394,9 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 	p, inp, st, journals := in.Parser, r.inp, r.st, r.journals
 	p.Reset(inp.ModTime(), r.cp.LastTime)
 	last := r.cp.LastTime
-	c := &chunk{first: r.first, events: take(free, o.ChunkLines)}
+	// A chunk takes its buffer of events at its first line: a read that
+	// finds nothing new (a re-import) costs none.
+	c := &chunk{first: r.first}
 	send := func() error {
 		c.flushLines()
 		c.cp = &knocks.Checkpoint{Fingerprint: r.fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), Sum: inp.Sum(), LastTime: last,
@@ -406,7 +408,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 			return ctx.Err()
 		}
 		r.cp, r.first, r.new = *c.cp, false, false
-		c = &chunk{events: take(free, o.ChunkLines)}
+		c = &chunk{}
 		return nil
 	}
 	var sendErr error
@@ -425,7 +427,10 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 		c.lines++
 		// The line is parsed into the next element of the chunk, kept
 		// only for a recognised event: no event is allocated per line.
-		if len(c.events) == cap(c.events) {
+		switch {
+		case c.events == nil:
+			c.events = take(free, o.ChunkLines)
+		case len(c.events) == cap(c.events):
 			c.events = slices.Grow(c.events, 1)
 		}
 		ev := &c.events[:len(c.events)+1][len(c.events)]
@@ -495,10 +500,7 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 		in.logger().Warn("input ended early", "input", inp.Name(), "err", err)
 	}
 	if !final && c.lines == 0 {
-		select {
-		case free <- c.events:
-		default:
-		}
+		give(free, c.events)
 		return nil
 	}
 	c.final = final
@@ -551,6 +553,20 @@ func (in *Ingester) newEntry(p Parser, line []byte, journals *Journals) bool {
 	return journals.Next(cur, in.LocalJournal)
 }
 
+// give returns a chunk's buffer of events to the free list, unless the
+// list is full or the chunk had none.
+func give(free chan<- []knocks.Event, events []knocks.Event) {
+	if cap(events) == 0 {
+		return
+	}
+	select {
+	case free <- events:
+	default:
+	}
+}
+
+// take returns a buffer of events from the free list, or a new one of
+// capacity n.
 func take(free chan []knocks.Event, n int) []knocks.Event {
 	select {
 	case b := <-free:
@@ -696,10 +712,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		for _, u := range c.cursors {
 			cursors[u.SeqnumID] = u
 		}
-		select {
-		case free <- c.events:
-		default:
-		}
+		give(free, c.events)
 		since := time.Since(lastCommit)
 		switch {
 		case pending >= int64(o.CommitLines) || c.final || c.done != nil || since >= o.CommitInterval:
