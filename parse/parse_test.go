@@ -690,3 +690,29 @@ func TestStatusString(t *testing.T) {
 		}
 	}
 }
+
+// TestLineIntoReused parses every line of the tables into an event that
+// holds what an earlier line left (as the ingest pipeline reuses its
+// chunks' events), and checks that it gets exactly what Line gives.
+func TestLineIntoReused(t *testing.T) {
+	var inputs []string
+	for _, tt := range messageTests {
+		inputs = append(inputs, msgHeader+tt.Input)
+	}
+	for _, tt := range notSSHDTests {
+		inputs = append(inputs, tt.Input)
+	}
+	for _, tt := range otherTests {
+		inputs = append(inputs, tt.Input)
+	}
+	stale := knocks.Event{Time: time.Unix(1, 0), NoYear: true, Host: "stale", Program: "sshd", PID: 9, Kind: knocks.KindFailed,
+		IP: ip("198.51.100.9"), RHost: "stale.example", Port: 9, User: "stale", HasUser: true, Invalid: true, Method: "password",
+		Count: 9, Jail: "sshd", Reason: "stale", BanTime: 9, Line: 9}
+	for i, in := range inputs {
+		want, wantSt := Line([]byte(in))
+		ev := stale
+		if st := LineInto([]byte(in), &ev); st != wantSt || !reflect.DeepEqual(ev, want) {
+			t.Errorf("line %d %q:\ngot  %v %+v\nwant %v %+v", i, in, st, ev, wantSt, want)
+		}
+	}
+}
