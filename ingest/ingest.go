@@ -402,12 +402,15 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 		c.cp = &knocks.Checkpoint{Fingerprint: r.fp, Name: inp.Name(), Offset: inp.Offset(), Lines: inp.LineNo(), Sum: inp.Sum(), LastTime: last,
 			Prev: r.cp.Offset, PrevSum: r.cp.Sum, New: r.new, Siblings: r.siblings}
 		c.cursors = journals.Take()
+		// The writer owns the chunk once it is handed on (it completes
+		// the checkpoint's compare part): read on from a copy.
+		next := *c.cp
 		select {
 		case out <- c:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		r.cp, r.first, r.new = *c.cp, false, false
+		r.cp, r.first, r.new = next, false, false
 		c = &chunk{}
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 // memStore is an in-memory knocks.EventStore that can be told to fail the
 // n-th Write, like a process killed mid-import.
 type memStore struct {
+	mu        sync.Mutex // the pipeline calls the store from its reader and its writer
 	conns     map[int64]knocks.Connection
 	cps       map[string][]knocks.Checkpoint
 	f2b       []knocks.Fail2banEvent
@@ -36,6 +38,8 @@ func (s *memStore) FinishImport(context.Context, int64, time.Time, []knocks.Inpu
 	return nil
 }
 func (s *memStore) Checkpoints(_ context.Context, fp string) ([]*knocks.Checkpoint, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []*knocks.Checkpoint
 	for _, cp := range s.cps[fp] {
 		cp := cp
@@ -44,6 +48,8 @@ func (s *memStore) Checkpoints(_ context.Context, fp string) ([]*knocks.Checkpoi
 	return out, nil
 }
 func (s *memStore) RecentConnections(_ context.Context, since, until time.Time) ([]*knocks.Connection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []*knocks.Connection
 	for _, c := range s.conns {
 		if !c.End.Before(since) && !c.Start.After(until) {
@@ -54,6 +60,8 @@ func (s *memStore) RecentConnections(_ context.Context, since, until time.Time) 
 	return out, nil
 }
 func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.writes++
 	if s.writes == s.failWrite {
 		return errors.New("killed")
@@ -109,6 +117,8 @@ func (s *memStore) Write(_ context.Context, b *knocks.Batch) error {
 	return nil
 }
 func (s *memStore) JournalCursors(context.Context) ([]knocks.StoredCursor, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []knocks.StoredCursor
 	for _, c := range s.cursors {
 		out = append(out, c)
@@ -116,6 +126,8 @@ func (s *memStore) JournalCursors(context.Context) ([]knocks.StoredCursor, error
 	return out, nil
 }
 func (s *memStore) Summary(context.Context, knocks.Filter) (*knocks.Summary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sum := &knocks.Summary{}
 	for _, c := range s.conns {
 		sum.Attempts += c.Attempts()
