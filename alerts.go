@@ -1,6 +1,11 @@
 package knocks
 
-import "time"
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
 
 // The kinds of alerts: a successful login that matters.
 const (
@@ -31,4 +36,97 @@ type AlertOptions struct {
 	ManyFailures int64
 	// Window is how far back the failures for a user count; 0 means 24 h.
 	Window time.Duration
+}
+
+// AlertLogin is a stored login as FindAlerts needs it: a connection with a
+// login line and an address, with where the address is.
+type AlertLogin struct {
+	ID      int64  // the connection's id
+	Start   int64  // its start, unix seconds
+	Host    string //
+	IP      string //
+	Subnet  string // its /24 (IPv6 /64); "" when unknown
+	User    string //
+	Country string // where the address is (or its reserved label); "" when not located
+	ASN     uint32 // 0 when not located
+}
+
+// AlertFailure is a stored connection with failed attempts, as FindAlerts
+// needs it.
+type AlertFailure struct {
+	Start    int64 // unix seconds
+	Attempts int64
+}
+
+// AlertFailures are the stored connections with failed attempts that share
+// an address, a subnet, an AS or a user name with a login, by that key. A
+// connection is in every list whose key it shares.
+type AlertFailures struct {
+	ByIP     map[string][]AlertFailure
+	BySubnet map[string][]AlertFailure
+	ByASN    map[uint32][]AlertFailure
+	ByUser   map[string][]AlertFailure
+}
+
+// FindAlerts returns the alerts of logins (in time order), oldest first: a
+// login from an address, /24 (IPv6 /64) or AS that failed before it (one
+// alert, for the most specific of the three); a login from a country never
+// seen before for its user (who logged in before from elsewhere); a login
+// after at least o.ManyFailures failed attempts for its user in the
+// o.Window before it. shown says whether an alert (kind and login id) was
+// shown before; such an alert is not New. These are the rules of alerts,
+// written here once: a store only reads the logins and failures.
+func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, loginID int64) bool, o AlertOptions) []Alert {
+	if o.ManyFailures <= 0 {
+		o.ManyFailures = 20
+	}
+	if o.Window <= 0 {
+		o.Window = 24 * time.Hour
+	}
+	before := func(fs []AlertFailure, from, until int64) int64 {
+		var n int64
+		for _, f := range fs {
+			if f.Start >= from && f.Start < until {
+				n += f.Attempts
+			}
+		}
+		return n
+	}
+	var out []Alert
+	countries := map[string]map[string]bool{} // user → countries of earlier logins
+	for _, l := range logins {
+		a := Alert{LoginID: l.ID, Time: time.Unix(l.Start, 0).UTC(), Host: l.Host, User: l.User, IP: l.IP, Country: l.Country, ASN: l.ASN}
+		add := func(kind, why string, failed int64) {
+			a.Kind, a.Why, a.Failed = kind, why, failed
+			a.New = !shown(kind, l.ID)
+			out = append(out, a)
+		}
+		if n := before(f.ByIP[l.IP], math.MinInt64, l.Start); n > 0 {
+			add(AlertFailedBefore, fmt.Sprintf("the address failed %d times before", n), n)
+		} else if n := before(f.BySubnet[l.Subnet], math.MinInt64, l.Start); l.Subnet != "" && n > 0 {
+			add(AlertFailedBefore, fmt.Sprintf("its subnet %s failed %d times before", l.Subnet, n), n)
+		} else if n := before(f.ByASN[l.ASN], math.MinInt64, l.Start); l.ASN > 0 && n > 0 {
+			add(AlertFailedBefore, fmt.Sprintf("its network AS%d failed %d times before", l.ASN, n), n)
+		}
+		seen := countries[l.User]
+		if l.Country != "" && len(seen) > 0 && !seen[l.Country] {
+			known := make([]string, 0, len(seen))
+			for c := range seen {
+				known = append(known, c)
+			}
+			sort.Strings(known)
+			add(AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %v)", l.Country, known), 0)
+		}
+		if l.Country != "" {
+			if seen == nil {
+				seen = map[string]bool{}
+				countries[l.User] = seen
+			}
+			seen[l.Country] = true
+		}
+		if n := before(f.ByUser[l.User], l.Start-int64(o.Window/time.Second), l.Start); n >= o.ManyFailures {
+			add(AlertManyFailures, fmt.Sprintf("%d failed attempts for this user in the %v before", n, o.Window), n)
+		}
+	}
+	return out
 }

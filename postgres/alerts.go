@@ -4,45 +4,25 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"knocks"
 )
 
-// failure is a failed connection as Alerts needs it.
-type failure struct {
-	start, attempts int64
-}
-
 // Alerts returns the successful logins that matter, oldest first, by the
-// rules of the SQLite store's Alerts: a login from an address, /24 (IPv6
-// /64) or AS that failed before it (one alert, for the most specific of
-// the three); a login from a country never seen before for its user; a
-// login after at least ManyFailures failed attempts for its user in the
-// Window before it. New says that MarkAlerts has not marked it. It reads
-// the logins, then the failed connections that share an address, subnet,
-// AS or user name with one of them.
+// rules of knocks.FindAlerts. New says that MarkAlerts has not marked it.
+// It reads the logins, then the failed connections that share an address,
+// subnet, AS or user name with one of them.
 func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knocks.Alert, error) {
-	if o.ManyFailures <= 0 {
-		o.ManyFailures = 20
-	}
-	if o.Window <= 0 {
-		o.Window = 24 * time.Hour
-	}
-	type login struct {
-		id, start          int64
-		host, ip, sub, usr string
-	}
-	var logins []login
+	var logins []knocks.AlertLogin
 	type geo struct {
 		country string
 		asn     int64
 	}
 	geos := map[string]geo{}
-	byIP, bySub, byASN, byUser := map[string][]failure{}, map[string][]failure{}, map[int64][]failure{}, map[string][]failure{}
+	fs := knocks.AlertFailures{ByIP: map[string][]knocks.AlertFailure{}, BySubnet: map[string][]knocks.AlertFailure{},
+		ByASN: map[uint32][]knocks.AlertFailure{}, ByUser: map[string][]knocks.AlertFailure{}}
 	shown := map[[2]any]bool{}
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, start_time, COALESCE(host, ''), ip, COALESCE(subnet, ''), COALESCE(username, '')
@@ -51,13 +31,13 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 			return err
 		}
 		for rows.Next() {
-			var l login
+			var l knocks.AlertLogin
 			var host, usr []byte
-			if err := rows.Scan(&l.id, &l.start, &host, &l.ip, &l.sub, &usr); err != nil {
+			if err := rows.Scan(&l.ID, &l.Start, &host, &l.IP, &l.Subnet, &usr); err != nil {
 				rows.Close()
 				return err
 			}
-			l.host, l.usr = string(host), string(usr)
+			l.Host, l.User = string(host), string(usr)
 			logins = append(logins, l)
 		}
 		rows.Close()
@@ -67,7 +47,7 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 		var ips, subs []string
 		var users [][]byte
 		for _, l := range logins {
-			ips, subs, users = append(ips, l.ip), append(subs, l.sub), append(users, []byte(l.usr))
+			ips, subs, users = append(ips, l.IP), append(subs, l.Subnet), append(users, []byte(l.User))
 		}
 		rows, err = tx.Query(ctx, `SELECT ip, COALESCE(country, reserved, ''), COALESCE(asn, 0) FROM ip_geo WHERE ip = ANY($1)`, ips)
 		if err != nil {
@@ -108,23 +88,23 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 			var ip *string
 			var sub string
 			var usr []byte
-			var f failure
+			var f knocks.AlertFailure
 			var asn int64
-			if err := rows.Scan(&ip, &sub, &usr, &f.start, &f.attempts, &asn); err != nil {
+			if err := rows.Scan(&ip, &sub, &usr, &f.Start, &f.Attempts, &asn); err != nil {
 				rows.Close()
 				return err
 			}
 			if ip != nil && inIPs[*ip] {
-				byIP[*ip] = append(byIP[*ip], f)
+				fs.ByIP[*ip] = append(fs.ByIP[*ip], f)
 			}
 			if sub != "" && inSubs[sub] {
-				bySub[sub] = append(bySub[sub], f)
+				fs.BySubnet[sub] = append(fs.BySubnet[sub], f)
 			}
-			if asn > 0 && inASNs[asn] {
-				byASN[asn] = append(byASN[asn], f)
+			if asn > 0 && asn <= math.MaxUint32 && inASNs[asn] {
+				fs.ByASN[uint32(asn)] = append(fs.ByASN[uint32(asn)], f)
 			}
 			if usr != nil && inUsers[string(usr)] {
-				byUser[string(usr)] = append(byUser[string(usr)], f)
+				fs.ByUser[string(usr)] = append(fs.ByUser[string(usr)], f)
 			}
 		}
 		rows.Close()
@@ -149,56 +129,14 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 	if err != nil {
 		return nil, fmt.Errorf("cannot find alerts: %w", err)
 	}
-	before := func(fs []failure, from, until int64) int64 {
-		var n int64
-		for _, f := range fs {
-			if f.start >= from && f.start < until {
-				n += f.attempts
-			}
-		}
-		return n
-	}
-	var out []knocks.Alert
-	countries := map[string]map[string]bool{} // user → countries of earlier logins
-	for _, l := range logins {
-		g := geos[l.ip]
-		a := knocks.Alert{LoginID: l.id, Time: fromUnix(l.start), Host: l.host, User: l.usr, IP: l.ip, Country: g.country}
+	for i := range logins {
+		g := geos[logins[i].IP]
+		logins[i].Country = g.country
 		if g.asn > 0 && g.asn <= math.MaxUint32 {
-			a.ASN = uint32(g.asn)
-		}
-		add := func(kind, why string, failed int64) {
-			a.Kind, a.Why, a.Failed = kind, why, failed
-			a.New = !shown[[2]any{kind, l.id}]
-			out = append(out, a)
-		}
-		if n := before(byIP[l.ip], math.MinInt64, l.start); n > 0 {
-			add(knocks.AlertFailedBefore, fmt.Sprintf("the address failed %d times before", n), n)
-		} else if n := before(bySub[l.sub], math.MinInt64, l.start); l.sub != "" && n > 0 {
-			add(knocks.AlertFailedBefore, fmt.Sprintf("its subnet %s failed %d times before", l.sub, n), n)
-		} else if n := before(byASN[g.asn], math.MinInt64, l.start); g.asn > 0 && n > 0 {
-			add(knocks.AlertFailedBefore, fmt.Sprintf("its network AS%d failed %d times before", g.asn, n), n)
-		}
-		seen := countries[l.usr]
-		if g.country != "" && len(seen) > 0 && !seen[g.country] {
-			known := make([]string, 0, len(seen))
-			for c := range seen {
-				known = append(known, c)
-			}
-			sort.Strings(known)
-			add(knocks.AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %v)", g.country, known), 0)
-		}
-		if g.country != "" {
-			if seen == nil {
-				seen = map[string]bool{}
-				countries[l.usr] = seen
-			}
-			seen[g.country] = true
-		}
-		if n := before(byUser[l.usr], l.start-int64(o.Window/time.Second), l.start); n >= o.ManyFailures {
-			add(knocks.AlertManyFailures, fmt.Sprintf("%d failed attempts for this user in the %v before", n, o.Window), n)
+			logins[i].ASN = uint32(g.asn)
 		}
 	}
-	return out, nil
+	return knocks.FindAlerts(logins, fs, func(kind string, id int64) bool { return shown[[2]any{kind, id}] }, o), nil
 }
 
 // MarkAlerts records that the alerts were shown, so that Alerts no

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
-	"time"
 
 	"knocks"
 )
@@ -15,37 +13,19 @@ import (
 // AlertOptions tune Alerts.
 type AlertOptions = knocks.AlertOptions
 
-// failure is a failed connection as Alerts needs it.
-type failure struct {
-	start, attempts int64
-}
-
-// Alerts returns the successful logins that matter, oldest first: a
-// login from an address, /24 (IPv6 /64) or AS that failed before it (one
-// alert, for the most specific of the three); a login from a country
-// never seen before for its user (who logged in before from elsewhere); a
-// login after at least ManyFailures failed attempts for its user in the
-// Window before it. New says that MarkAlerts has not marked it. It reads
-// the logins, then the failed connections that share an address, subnet,
-// AS or user name with one of them.
+// Alerts returns the successful logins that matter, oldest first, by the
+// rules of knocks.FindAlerts. New says that MarkAlerts has not marked it.
+// It reads the logins, then the failed connections that share an address,
+// subnet, AS or user name with one of them.
 func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert, error) {
-	if o.ManyFailures <= 0 {
-		o.ManyFailures = 20
-	}
-	if o.Window <= 0 {
-		o.Window = 24 * time.Hour
-	}
-	type login struct {
-		id, start          int64
-		host, ip, sub, usr string
-	}
-	var logins []login
+	var logins []knocks.AlertLogin
 	type geo struct {
 		country string
 		asn     int64
 	}
 	geos := map[string]geo{}
-	byIP, bySub, byASN, byUser := map[string][]failure{}, map[string][]failure{}, map[int64][]failure{}, map[string][]failure{}
+	fs := knocks.AlertFailures{ByIP: map[string][]knocks.AlertFailure{}, BySubnet: map[string][]knocks.AlertFailure{},
+		ByASN: map[uint32][]knocks.AlertFailure{}, ByUser: map[string][]knocks.AlertFailure{}}
 	shown := map[[2]any]bool{}
 	err := s.read(ctx, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, `SELECT id, start_time, COALESCE(host, ''), ip, COALESCE(subnet, ''), COALESCE(username, '')
@@ -54,8 +34,8 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 			return err
 		}
 		for rows.Next() {
-			var l login
-			if err := rows.Scan(&l.id, &l.start, &l.host, &l.ip, &l.sub, &l.usr); err != nil {
+			var l knocks.AlertLogin
+			if err := rows.Scan(&l.ID, &l.Start, &l.Host, &l.IP, &l.Subnet, &l.User); err != nil {
 				rows.Close()
 				return err
 			}
@@ -67,7 +47,7 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		}
 		var ips, subs, users []string
 		for _, l := range logins {
-			ips, subs, users = append(ips, l.ip), append(subs, l.sub), append(users, l.usr)
+			ips, subs, users = append(ips, l.IP), append(subs, l.Subnet), append(users, l.User)
 		}
 		ipList, _ := json.Marshal(ips)
 		rows, err = conn.QueryContext(ctx, `SELECT ip, COALESCE(country, reserved, ''), COALESCE(asn, 0) FROM ip_geo
@@ -110,23 +90,23 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		for rows.Next() {
 			var ip, sub sql.NullString
 			var usr sql.NullString
-			var f failure
+			var f knocks.AlertFailure
 			var asn int64
-			if err := rows.Scan(&ip, &sub, &usr, &f.start, &f.attempts, &asn); err != nil {
+			if err := rows.Scan(&ip, &sub, &usr, &f.Start, &f.Attempts, &asn); err != nil {
 				rows.Close()
 				return err
 			}
 			if ip.Valid && inIPs[ip.String] {
-				byIP[ip.String] = append(byIP[ip.String], f)
+				fs.ByIP[ip.String] = append(fs.ByIP[ip.String], f)
 			}
 			if sub.String != "" && inSubs[sub.String] {
-				bySub[sub.String] = append(bySub[sub.String], f)
+				fs.BySubnet[sub.String] = append(fs.BySubnet[sub.String], f)
 			}
-			if asn > 0 && inASNs[asn] {
-				byASN[asn] = append(byASN[asn], f)
+			if asn > 0 && asn <= math.MaxUint32 && inASNs[asn] {
+				fs.ByASN[uint32(asn)] = append(fs.ByASN[uint32(asn)], f)
 			}
 			if usr.Valid && inUsers[usr.String] {
-				byUser[usr.String] = append(byUser[usr.String], f)
+				fs.ByUser[usr.String] = append(fs.ByUser[usr.String], f)
 			}
 		}
 		rows.Close()
@@ -151,56 +131,14 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 	if err != nil {
 		return nil, fmt.Errorf("cannot find alerts: %w", err)
 	}
-	before := func(fs []failure, from, until int64) int64 {
-		var n int64
-		for _, f := range fs {
-			if f.start >= from && f.start < until {
-				n += f.attempts
-			}
-		}
-		return n
-	}
-	var out []knocks.Alert
-	countries := map[string]map[string]bool{} // user → countries of earlier logins
-	for _, l := range logins {
-		g := geos[l.ip]
-		a := knocks.Alert{LoginID: l.id, Time: fromUnix(l.start), Host: l.host, User: l.usr, IP: l.ip, Country: g.country}
+	for i := range logins {
+		g := geos[logins[i].IP]
+		logins[i].Country = g.country
 		if g.asn > 0 && g.asn <= math.MaxUint32 {
-			a.ASN = uint32(g.asn)
-		}
-		add := func(kind, why string, failed int64) {
-			a.Kind, a.Why, a.Failed = kind, why, failed
-			a.New = !shown[[2]any{kind, l.id}]
-			out = append(out, a)
-		}
-		if n := before(byIP[l.ip], math.MinInt64, l.start); n > 0 {
-			add(knocks.AlertFailedBefore, fmt.Sprintf("the address failed %d times before", n), n)
-		} else if n := before(bySub[l.sub], math.MinInt64, l.start); l.sub != "" && n > 0 {
-			add(knocks.AlertFailedBefore, fmt.Sprintf("its subnet %s failed %d times before", l.sub, n), n)
-		} else if n := before(byASN[g.asn], math.MinInt64, l.start); g.asn > 0 && n > 0 {
-			add(knocks.AlertFailedBefore, fmt.Sprintf("its network AS%d failed %d times before", g.asn, n), n)
-		}
-		seen := countries[l.usr]
-		if g.country != "" && len(seen) > 0 && !seen[g.country] {
-			known := make([]string, 0, len(seen))
-			for c := range seen {
-				known = append(known, c)
-			}
-			sort.Strings(known)
-			add(knocks.AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %v)", g.country, known), 0)
-		}
-		if g.country != "" {
-			if seen == nil {
-				seen = map[string]bool{}
-				countries[l.usr] = seen
-			}
-			seen[g.country] = true
-		}
-		if n := before(byUser[l.usr], l.start-int64(o.Window/time.Second), l.start); n >= o.ManyFailures {
-			add(knocks.AlertManyFailures, fmt.Sprintf("%d failed attempts for this user in the %v before", n, o.Window), n)
+			logins[i].ASN = uint32(g.asn)
 		}
 	}
-	return out, nil
+	return knocks.FindAlerts(logins, fs, func(kind string, id int64) bool { return shown[[2]any{kind, id}] }, o), nil
 }
 
 // MarkAlerts records that the alerts were shown, so that Alerts no
