@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -88,7 +87,7 @@ func (s *EventStore) Activity(ctx context.Context, topCountries int) (*knocks.Ac
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		act.Groups = topGroups(groups, topCountries)
+		act.Groups = knocks.TopGroups(groups, topCountries)
 		rows, err = tx.Query(ctx, `SELECT name, SUM(lines)::bigint, SUM(recognised)::bigint, SUM(unrecognised)::bigint, SUM(skipped)::bigint
 			FROM import_inputs GROUP BY name ORDER BY 2 DESC, 1 LIMIT 50`)
 		if err != nil {
@@ -132,61 +131,6 @@ func (s *EventStore) Activity(ctx context.Context, topCountries int) (*knocks.Ac
 		return nil, fmt.Errorf("cannot read activity: %w", err)
 	}
 	return act, nil
-}
-
-// topGroups keeps the countries with the most attempts (drops break ties)
-// and folds the others into "other", per host.
-func topGroups[K comparable](groups map[K]*knocks.GroupTotals, top int) []knocks.GroupTotals {
-	byCountry := map[string]int64{}
-	for _, g := range groups {
-		byCountry[g.Country] += g.Attempts*1000 + g.Drops
-	}
-	countries := make([]string, 0, len(byCountry))
-	for c := range byCountry {
-		countries = append(countries, c)
-	}
-	sort.Slice(countries, func(i, j int) bool {
-		if byCountry[countries[i]] != byCountry[countries[j]] {
-			return byCountry[countries[i]] > byCountry[countries[j]]
-		}
-		return countries[i] < countries[j]
-	})
-	keep := map[string]bool{}
-	for i, c := range countries {
-		if i < top {
-			keep[c] = true
-		}
-	}
-	type key struct{ host, country string }
-	out := map[key]*knocks.GroupTotals{}
-	for _, g := range groups {
-		c := g.Country
-		if !keep[c] {
-			c = "other"
-		}
-		k := key{g.Host, c}
-		o := out[k]
-		if o == nil {
-			o = &knocks.GroupTotals{Host: g.Host, Country: c}
-			out[k] = o
-		}
-		o.Attempts += g.Attempts
-		o.Connections += g.Connections
-		o.Scans += g.Scans
-		o.Logins += g.Logins
-		o.Drops += g.Drops
-	}
-	list := make([]knocks.GroupTotals, 0, len(out))
-	for _, g := range out {
-		list = append(list, *g)
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].Host != list[j].Host {
-			return list[i].Host < list[j].Host
-		}
-		return list[i].Country < list[j].Country
-	})
-	return list
 }
 
 // Attackers calls f with every stored address that made an attempt since
