@@ -32,12 +32,12 @@ type City struct {
 }
 
 // WorldSource is the source (database names and build dates) of the
-// locations that World makes up, and WorldAttribution the attribution line
-// that a caller of Summary adds for them.
-const (
-	WorldSource      = "geo-whois-asn-country (embedded) 2026-02-01, DB-IP City Lite 2026-02"
-	WorldAttribution = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0"
-)
+// locations that World makes up.
+const WorldSource = "geo-whois-asn-country (embedded) 2026-02-01, DB-IP City Lite 2026-02"
+
+// WorldAttribution is the attribution line that a caller of a store's
+// Summary adds for World's locations.
+const WorldAttribution = "IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0"
 
 type worldCountry struct {
 	code, name string
