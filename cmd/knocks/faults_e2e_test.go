@@ -207,15 +207,17 @@ func TestFilesWithTheSameFirstLineAreBothImported(t *testing.T) {
 	}
 }
 
-// waitForLock waits until an importer holds the lock of the database at
-// db: until another importer (of an empty file, that would add nothing) is
-// refused.
-func waitForLock(t *testing.T, dir, db string) {
+// waitForLock waits until the importer of process pid holds the lock of
+// the database at db: until another importer (of an empty file, that would
+// add nothing) is refused with a message that names pid. Such a probe holds
+// the lock for a moment when it is free, so the importer waited for must
+// run with --wait.
+func waitForLock(t *testing.T, dir, db string, pid int) {
 	t.Helper()
 	empty := filepath.Join(t.TempDir(), "empty.log")
 	writeFile(t, empty, "", time.Time{})
 	for i := 0; i < 400; i++ {
-		if r := runKnocks(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, empty); r.code != 0 && strings.Contains(r.stderr, "another knocks ingest") {
+		if r := runKnocks(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, empty); r.code != 0 && strings.Contains(r.stderr, "another knocks ingest") && strings.Contains(r.stderr, fmt.Sprintf("pid %d", pid)) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -246,7 +248,8 @@ func TestImportersThroughSymlinkAndHardLinkStoreEachEventOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The first importer holds the lock while it reads stdin.
-	cmd := exec.Command(knocksBin, "ingest", "--no-geoip", "--db", db, pb, "-")
+	// --wait: a probe of waitForLock may hold the lock for a moment.
+	cmd := exec.Command(knocksBin, "ingest", "--wait", "--no-geoip", "--db", db, pb, "-")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TZ=UTC", "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
 	stdin, err := cmd.StdinPipe()
@@ -264,7 +267,7 @@ func TestImportersThroughSymlinkAndHardLinkStoreEachEventOnce(t *testing.T) {
 			t.Logf("first importer:\n%s", stderr.String())
 		}
 	}()
-	waitForLock(t, dir, db)
+	waitForLock(t, dir, db, cmd.Process.Pid)
 	for _, p := range []string{sym, hard} {
 		r := runKnocks(t, dir, nil, "ingest", "--no-geoip", "--db", p, pa, pb)
 		if r.code != 1 || !strings.Contains(r.stderr, "another knocks ingest") || !strings.Contains(r.stderr, fmt.Sprintf("pid %d", cmd.Process.Pid)) {

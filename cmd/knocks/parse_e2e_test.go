@@ -84,7 +84,7 @@ func TestReportWhileImportingAndSecondImporter(t *testing.T) {
 
 	// The first importer reads stdin, which this test holds open: it runs
 	// until the test closes it.
-	cmd := exec.Command(knocksBin, "ingest", "--no-geoip", "--db", db, "-")
+	cmd := exec.Command(knocksBin, "ingest", "--wait", "--no-geoip", "--db", db, "-")
 	cmd.Env = append(os.Environ(), "TZ=UTC")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -101,7 +101,7 @@ func TestReportWhileImportingAndSecondImporter(t *testing.T) {
 		fmt.Fprint(stdin, connLines(start.Add(time.Duration(i)*time.Second).Format(time.RFC3339), 2000+i, fmt.Sprintf("198.51.100.%d", i+1), "admin"))
 	}
 	// Wait until it holds the importer's lock.
-	waitForLock(t, dir, db)
+	waitForLock(t, dir, db, cmd.Process.Pid)
 	// A report runs while the import is under way.
 	if s := jsonReport(t, dir, "--db", db); s.Attempts < 1 {
 		t.Errorf("report during import: %+v", s)
