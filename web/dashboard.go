@@ -44,6 +44,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
+	h.Set(GenerationHeader, strconv.FormatInt(res.gen, 10))
 	w.Write(page)
 }
 

@@ -98,13 +98,22 @@
       .catch(function () {});
   }
 
-  // A change: fetch the page again and put the new parts in place.
-  var busy = false, again = false;
+  // A change: fetch the page again and put the new parts in place. A page
+  // of an older generation than the latest change seen was served while
+  // the server computed the new one: ask again a second later.
+  var busy = false, again = false, seen = null, retry = null;
   function refresh() {
     if (busy) { again = true; return; }
     busy = true;
     fetch(location.pathname + location.search, { cache: "no-store" })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+      .then(function (r) {
+        if (!r.ok) throw new Error(String(r.status));
+        var g = Number(r.headers.get("X-Knocks-Generation"));
+        if (seen !== null && r.headers.get("X-Knocks-Generation") !== null && g < seen && !retry) {
+          retry = setTimeout(function () { retry = null; refresh(); }, 1000);
+        }
+        return r.text();
+      })
       .then(function (text) {
         var doc = new DOMParser().parseFromString(text, "text/html");
         var seenAlerts = alertKeys(document);
@@ -173,7 +182,6 @@
   panel();
   if ("EventSource" in window) {
     var es = new EventSource("/api/events");
-    var seen = null;
     es.addEventListener("hello", function (e) {
       var g = JSON.parse(e.data).generation;
       window.knocksLive.connected = true;

@@ -296,8 +296,15 @@ type result struct {
 	sum  *knocks.Summary
 	json []byte
 	gz   []byte
+	gen  int64 // the generation sum was computed at
 	e    *entry
 }
+
+// GenerationHeader names the response header of the summary and the
+// dashboard that gives the generation their summary was computed at: a
+// client that saw a later one in /api/events got a summary that was still
+// being recomputed, and asks again.
+const GenerationHeader = "X-Knocks-Generation"
 
 // get returns the summary of f: the cached one when it is of the current
 // generation; else the cached one at once while a new one is computed
@@ -339,7 +346,7 @@ func (s *Server) get(ctx context.Context, f knocks.Filter) (result, error) {
 	if e.sum == nil {
 		return result{}, e.err
 	}
-	return result{sum: e.sum, json: e.json, gz: e.gz, e: e}, nil
+	return result{sum: e.sum, json: e.json, gz: e.gz, gen: e.gen, e: e}, nil
 }
 
 // evict drops the least recently used entry; s.mu is held.
@@ -423,6 +430,7 @@ func (s *Server) summary(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	w.Header().Set(GenerationHeader, strconv.FormatInt(res.gen, 10))
 	if res.gz != nil && acceptsGzip(r) {
 		h := w.Header()
 		h.Set("Content-Encoding", "gzip")

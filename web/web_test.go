@@ -420,3 +420,42 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("per-address or per-user labels:\n%s", body)
 	}
 }
+
+// A summary served while its successor is still being computed says the
+// generation it is of, older than the one /api/events announced, so that
+// the page asks again; once computed, the answer is of the new one.
+func TestStaleSummarySaysItsGeneration(t *testing.T) {
+	st := &fakeStore{}
+	st.add(guess)
+	s, ts := newTestServer(t, st, Config{})
+	s.setGeneration(1)
+	for _, path := range []string{"/api/summary", "/"} {
+		if resp, _ := get(t, ts.URL+path); resp.Header.Get(GenerationHeader) != "1" {
+			t.Fatalf("%s: %s %q, want 1", path, GenerationHeader, resp.Header.Get(GenerationHeader))
+		}
+	}
+	st.mu.Lock()
+	st.block = make(chan struct{})
+	st.mu.Unlock()
+	st.add(guess)
+	s.setGeneration(2)
+	resp, body := get(t, ts.URL+"/api/summary")
+	var sum knocks.Summary
+	if err := json.Unmarshal(body, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if g := resp.Header.Get(GenerationHeader); g != "1" || sum.Attempts != 3 {
+		t.Errorf("while computing: generation %q, attempts %d; want the stale 1 and 3", g, sum.Attempts)
+	}
+	close(st.block)
+	for {
+		resp, body = get(t, ts.URL+"/api/summary")
+		if resp.Header.Get(GenerationHeader) == "2" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := json.Unmarshal(body, &sum); err != nil || sum.Attempts != 6 {
+		t.Errorf("generation 2: attempts %d (%v), want 6", sum.Attempts, err)
+	}
+}

@@ -131,6 +131,38 @@ func TestCampaignsAndAlertsInChromium(t *testing.T) {
 		t.Error("the new alert is not highlighted, or the page was reloaded")
 	}
 	shoot(t, ctx, "dashboard-new-alert.png", "alerts")
+
+	// A filtered page with neither alerts nor campaigns gains both
+	// sections live when a burst and a login arrive.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?since=2024-03-10T23:00:30Z")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `!!(window.knocksReport && window.knocksReport.ready && window.knocksLive && window.knocksLive.connected)`, "the filtered dashboard did not go live", rec)
+	if js[bool](t, ctx, `!!(document.getElementById("alerts") || document.getElementById("campaigns")) || document.title.indexOf("alert") >= 0`) {
+		t.Error("the filtered page shows alerts or campaigns before any")
+	}
+	js[bool](t, ctx, `window.__sameDocument = true`)
+	if f, err = os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 3, 10, 23, 1, 0, 0, time.UTC)
+	for i := range 20 {
+		for j := range 5 {
+			fmt.Fprintf(f, "%s gw sshd[%d]: Failed password for root from 198.51.100.77 port %d ssh2\n", at.Add(time.Duration(10*i+j)*time.Second).Format(time.Stamp), 11000+i, 45000+i)
+		}
+	}
+	fmt.Fprintf(f, "Mar 10 23:05:00 gw sshd[11999]: Accepted password for dave from 198.51.100.77 port 46000 ssh2\n")
+	f.Close()
+	poll(t, ctx, `document.title.indexOf("(1 alert) ") === 0 && document.querySelectorAll("#table-campaigns tbody tr").length === 1`, "the alert and the campaign did not appear", rec)
+	if got := js[string](t, ctx, `document.querySelector("#table-campaigns tbody tr").textContent`); !strings.HasPrefix(got, "burst (address)198.51.100.77100") {
+		t.Errorf("the new campaign reads %q", got)
+	}
+	if !js[bool](t, ctx, `window.__sameDocument === true && document.querySelectorAll("#table-alerts tr.fresh").length === 1 &&
+		!!document.querySelector('header nav a[href="#alerts"]') && !!document.querySelector('header nav a[href="#campaigns"]') &&
+		!!(document.getElementById("alerts").compareDocumentPosition(document.getElementById("headline")) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+		document.getElementById("headline").nextElementSibling.id === "campaigns"`) {
+		t.Error("the alerts and campaigns sections, or their links, are not in place after the update")
+	}
 	problems, _, dialogs := rec.snapshot()
 	if len(problems) > 0 || len(dialogs) > 0 {
 		t.Errorf("problems: %q\ndialogs: %q", problems, dialogs)
@@ -147,7 +179,8 @@ func TestCampaignsAndAlertsInChromium(t *testing.T) {
 	}
 	poll(t, ctx, `!!(window.knocksReport && window.knocksReport.ready)`, "the report's script did not finish", rec)
 	rows = js[[]string](t, ctx, `Array.prototype.map.call(document.querySelectorAll("#table-campaigns tbody tr"), function (tr) { return tr.textContent; })`)
-	if len(rows) != len(wantRows) || !strings.Contains(rows[2], evilUsers[0].text) {
+	// The log has the burst of 198.51.100.77 now, fourth by attempts.
+	if len(rows) != len(wantRows)+1 || !strings.Contains(rows[2], evilUsers[0].text) || !strings.HasPrefix(rows[3], "burst (address)198.51.100.77100") {
 		t.Errorf("HTML report campaign rows %q", rows)
 	}
 	if n := js[int](t, ctx, `document.querySelectorAll('img[src="x"]').length`); n != 0 {
