@@ -164,21 +164,15 @@ func (s *EventStore) writeTx(ctx context.Context, what string, f func(conn *sql.
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	tx, err := begin(ctx, conn, "BEGIN IMMEDIATE")
+	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	defer tx.end()
 	if err := f(conn); err != nil {
-		if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
-			// The transaction may still be open: the connection must
-			// not go back to the pool.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		if _, rerr := conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
+	if err := tx.commit(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
