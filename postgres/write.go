@@ -166,44 +166,16 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if b == nil {
 		return nil
 	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
 	var inserts, updates []*knocks.Connection
 	for _, c := range b.Connections {
-		if err := validConnection(c); err != nil {
-			return err
-		}
 		if c.ID == 0 {
 			inserts = append(inserts, c)
 		} else {
 			updates = append(updates, c)
 		}
-	}
-	for i := range b.Fail2ban {
-		switch k := b.Fail2ban[i].Kind; k {
-		case knocks.KindF2BFound, knocks.KindF2BBan, knocks.KindF2BUnban:
-		default:
-			return knocks.Errorf(knocks.EINVALID, "not a fail2ban event kind: %q", k)
-		}
-	}
-	for i := range b.Penalties {
-		switch k := b.Penalties[i].Kind; k {
-		case knocks.KindDrop, knocks.KindPenalty, knocks.KindLockout:
-		default:
-			return knocks.Errorf(knocks.EINVALID, "not a penalty event kind: %q", k)
-		}
-		if b.Penalties[i].Count < 1 {
-			return knocks.Errorf(knocks.EINVALID, "penalty event with count %d", b.Penalties[i].Count)
-		}
-	}
-	for _, l := range b.Lines {
-		if l.Lines < 0 || !l.Hour.IsZero() && !knocks.ValidTime(l.Hour) {
-			return knocks.Errorf(knocks.EINVALID, "bad line count: %d lines at %v", l.Lines, l.Hour)
-		}
-	}
-	if b.Checkpoint != nil && b.Checkpoint.Fingerprint == "" {
-		return knocks.Errorf(knocks.EINVALID, "checkpoint without a fingerprint")
-	}
-	if err := validCursors(b.Cursors); err != nil {
-		return err
 	}
 	if len(inserts)+len(updates)+len(b.Fail2ban)+len(b.Penalties)+len(b.Lines)+len(b.Cursors) == 0 && b.Checkpoint == nil {
 		return nil
@@ -424,23 +396,6 @@ func (s *EventStore) writeLines(ctx context.Context, tx pgx.Tx, lines []knocks.L
 	return tx.SendBatch(ctx, q).Close()
 }
 
-// validCursors rejects cursor updates that cannot be stored.
-func validCursors(ups []knocks.CursorUpdate) error {
-	seen := make(map[string]bool, len(ups))
-	for _, u := range ups {
-		switch {
-		case u.SeqnumID == "" || u.Text == "":
-			return knocks.Errorf(knocks.EINVALID, "cursor update without a seqnum id or text")
-		case u.Seqnum <= 0 || u.Prev < 0 || u.Seqnum < u.Prev:
-			return knocks.Errorf(knocks.EINVALID, "cursor update of journal %.32s from %d to %d", u.SeqnumID, u.Prev, u.Seqnum)
-		case seen[u.SeqnumID]:
-			return knocks.Errorf(knocks.EINVALID, "two cursor updates of journal %.32s in one batch", u.SeqnumID)
-		}
-		seen[u.SeqnumID] = true
-	}
-	return nil
-}
-
 // writeCursors moves the host's stored cursors inside the transaction of a
 // batch, each under the advisory lock of its journal and as a
 // compare-and-swap: it applies only when the stored seqnum is still its
@@ -501,23 +456,6 @@ func (s *EventStore) JournalCursors(ctx context.Context) ([]knocks.StoredCursor,
 		return nil, fmt.Errorf("cannot read journal cursors: %w", err)
 	}
 	return out, nil
-}
-
-// validConnection rejects a connection that cannot be stored.
-func validConnection(c *knocks.Connection) error {
-	switch {
-	case c == nil:
-		return knocks.Errorf(knocks.EINVALID, "nil connection in batch")
-	case c.ID < 0:
-		return knocks.Errorf(knocks.EINVALID, "connection with negative id %d", c.ID)
-	case c.Start.IsZero() || c.End.IsZero():
-		return knocks.Errorf(knocks.EINVALID, "connection of %s pid %d without a time", c.Host, c.PID)
-	case c.End.Before(c.Start):
-		return knocks.Errorf(knocks.EINVALID, "connection of %s pid %d ends before it starts", c.Host, c.PID)
-	case c.Failed < 0 || c.FailureLines < 0 || c.ScanLines < 0 || c.Logins < 0:
-		return knocks.Errorf(knocks.EINVALID, "connection of %s pid %d with a negative count", c.Host, c.PID)
-	}
-	return nil
 }
 
 // addr is the stored text and subnets of an address.

@@ -10,23 +10,6 @@ import (
 	"knocks"
 )
 
-// validCursors rejects cursor updates that cannot be stored.
-func validCursors(ups []knocks.CursorUpdate) error {
-	seen := make(map[string]bool, len(ups))
-	for _, u := range ups {
-		switch {
-		case u.SeqnumID == "" || u.Text == "":
-			return knocks.Errorf(knocks.EINVALID, "cursor update without a seqnum id or text")
-		case u.Seqnum <= 0 || u.Prev < 0 || u.Seqnum < u.Prev:
-			return knocks.Errorf(knocks.EINVALID, "cursor update of journal %.32s from %d to %d", u.SeqnumID, u.Prev, u.Seqnum)
-		case seen[u.SeqnumID]:
-			return knocks.Errorf(knocks.EINVALID, "two cursor updates of journal %.32s in one batch", u.SeqnumID)
-		}
-		seen[u.SeqnumID] = true
-	}
-	return nil
-}
-
 // writeCursors moves the stored cursors inside the transaction of a batch.
 // Each update is a compare-and-swap: it applies only when the stored
 // seqnum is still its Prev (no row when Prev is 0), and otherwise the

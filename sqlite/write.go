@@ -272,44 +272,16 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if b == nil {
 		return nil
 	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
 	var inserts, updates []*knocks.Connection
 	for _, c := range b.Connections {
-		if err := validConnection(c); err != nil {
-			return err
-		}
 		if c.ID == 0 {
 			inserts = append(inserts, c)
 		} else {
 			updates = append(updates, c)
 		}
-	}
-	for i := range b.Fail2ban {
-		switch k := b.Fail2ban[i].Kind; k {
-		case knocks.KindF2BFound, knocks.KindF2BBan, knocks.KindF2BUnban:
-		default:
-			return knocks.Errorf(knocks.EINVALID, "not a fail2ban event kind: %q", k)
-		}
-	}
-	for i := range b.Penalties {
-		switch k := b.Penalties[i].Kind; k {
-		case knocks.KindDrop, knocks.KindPenalty, knocks.KindLockout:
-		default:
-			return knocks.Errorf(knocks.EINVALID, "not a penalty event kind: %q", k)
-		}
-		if b.Penalties[i].Count < 1 {
-			return knocks.Errorf(knocks.EINVALID, "penalty event with count %d", b.Penalties[i].Count)
-		}
-	}
-	for _, l := range b.Lines {
-		if l.Lines < 0 || !l.Hour.IsZero() && !knocks.ValidTime(l.Hour) {
-			return knocks.Errorf(knocks.EINVALID, "bad line count: %d lines at %v", l.Lines, l.Hour)
-		}
-	}
-	if b.Checkpoint != nil && b.Checkpoint.Fingerprint == "" {
-		return knocks.Errorf(knocks.EINVALID, "checkpoint without a fingerprint")
-	}
-	if err := validCursors(b.Cursors); err != nil {
-		return err
 	}
 
 	// The transaction runs on one connection by hand, so that the bulk
@@ -822,23 +794,6 @@ func (s *EventStore) writeErr(err error) error {
 		return knocks.Errorf(knocks.EINVALID, "cannot write batch: %v", err)
 	}
 	return fmt.Errorf("cannot write batch: %w", err)
-}
-
-// validConnection rejects a connection that cannot be stored.
-func validConnection(c *knocks.Connection) error {
-	switch {
-	case c == nil:
-		return knocks.Errorf(knocks.EINVALID, "nil connection in batch")
-	case c.ID < 0:
-		return knocks.Errorf(knocks.EINVALID, "connection with negative id %d", c.ID)
-	case c.Start.IsZero() || c.End.IsZero():
-		return knocks.Errorf(knocks.EINVALID, "connection of %s pid %d without a time", c.Host, c.PID)
-	case c.End.Before(c.Start):
-		return knocks.Errorf(knocks.EINVALID, "connection of %s pid %d ends before it starts", c.Host, c.PID)
-	case c.Failed < 0 || c.FailureLines < 0 || c.ScanLines < 0 || c.Logins < 0:
-		return knocks.Errorf(knocks.EINVALID, "connection of %s pid %d with a negative count", c.Host, c.PID)
-	}
-	return nil
 }
 
 // subnet returns the /24 of an IPv4 address or the /64 of an IPv6 address
