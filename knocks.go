@@ -364,8 +364,13 @@ type Filter struct {
 	IP           netip.Addr // one source address (drill-down)
 	User         string     // one user name, exactly as stored (drill-down)
 	Subnet       string     // one /24 (IPv4) or /64 (IPv6) subnet, as in Summary.TopSubnets (drill-down)
-	Top          int        // rows in each top list; 0 means 10
+	Top          int        // rows in each top list; 0 means 10; a store lists at most MaxTop
 }
+
+// MaxTop is the most rows that a store puts in one top list, whatever
+// Filter.Top asks: memory grows with what a report prints, and a list
+// longer than this is no top list.
+const MaxTop = 10_000
 
 // EventStore stores connections and checkpoints and answers reports.
 type EventStore interface {

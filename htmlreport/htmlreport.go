@@ -18,6 +18,7 @@
 package htmlreport
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	_ "embed"
@@ -260,8 +261,9 @@ func renderPage(w io.Writer, s *knocks.Summary, opts Options, live *Live) error 
 	if i < 0 {
 		return errors.New("cannot render html report: template has no </body>")
 	}
-	var out bytes.Buffer
-	out.Grow(buf.Len() + len(echartsJS) + len(data) + len(world) + len(us) + 512)
+	// Written through a buffer, not copied into a second page: memory holds
+	// the page once.
+	out := bufio.NewWriterSize(w, 64<<10)
 	out.Write(page[:i])
 	block := func(id string, b []byte) {
 		out.WriteString(`<script type="application/json" id="` + id + `">`)
@@ -285,7 +287,7 @@ func renderPage(w io.Writer, s *knocks.Summary, opts Options, live *Live) error 
 		out.WriteString("</script>\n")
 	}
 	out.Write(page[i:])
-	if _, err := w.Write(out.Bytes()); err != nil {
+	if err := out.Flush(); err != nil {
 		return fmt.Errorf("cannot write html report: %w", err)
 	}
 	return nil

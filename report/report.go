@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -33,14 +35,74 @@ const (
 )
 
 // JSON writes s as one indented JSON object. The keys are documented in
-// docs/report-json.md.
+// docs/report-json.md. It writes the bytes of a json.Encoder with an
+// indent of two spaces, but a list at a time and an entry of a top-level
+// list at a time, through a buffer: it holds the encoding of one entry, not
+// of the whole report (whose lists may hold knocks.MaxTop rows each).
 func JSON(w io.Writer, s *knocks.Summary) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := writeJSON(bw, reflect.ValueOf(s).Elem()); err != nil {
+		return fmt.Errorf("cannot write json: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("cannot write json: %w", err)
 	}
 	return nil
+}
+
+// writeJSON writes the struct v as json.Encoder does with the indent "  ",
+// the entries of its non-empty slice fields one by one.
+func writeJSON(w *bufio.Writer, v reflect.Value) error {
+	w.WriteString("{")
+	n := 0
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		fv := v.Field(i)
+		if !f.IsExported() || name == "-" || opts == "omitempty" && fv.IsZero() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		key, err := json.Marshal(name)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			w.WriteString(",")
+		}
+		n++
+		w.WriteString("\n  ")
+		w.Write(key)
+		w.WriteString(": ")
+		if fv.Kind() != reflect.Slice || fv.Len() == 0 {
+			b, err := json.MarshalIndent(fv.Interface(), "  ", "  ")
+			if err != nil {
+				return err
+			}
+			w.Write(b)
+			continue
+		}
+		w.WriteString("[")
+		for j := 0; j < fv.Len(); j++ {
+			if j > 0 {
+				w.WriteString(",")
+			}
+			b, err := json.MarshalIndent(fv.Index(j).Interface(), "    ", "  ")
+			if err != nil {
+				return err
+			}
+			w.WriteString("\n    ")
+			w.Write(b)
+		}
+		w.WriteString("\n  ]")
+	}
+	if n > 0 {
+		w.WriteString("\n")
+	}
+	_, err := w.WriteString("}\n")
+	return err
 }
 
 // csvHeader is the header of CSV; a row leaves the columns it has no value

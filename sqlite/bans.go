@@ -12,10 +12,10 @@ import (
 )
 
 // bans computes sum.Bans from the selected fail2ban events and their join
-// with the selected connections (a holds what the summary added up of
-// them, locs their locations). See joinBans for how the join is made;
+// with the selected connections (and the temporary table of their
+// sources: see Summary). See joinBans for how the join is made;
 // everything it holds grows with the bans, not the connections.
-func bans(ctx context.Context, conn *sql.Conn, sel selection, a *accumulator, locs map[string]*location, top int, sum *knocks.Summary) error {
+func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knocks.Summary) error {
 	b := &sum.Bans
 	b.Jails, b.TopBanned, b.BannedCountries, b.BannedPlaces = []knocks.JailCount{}, []knocks.BannedIP{}, []knocks.GeoCount{}, []knocks.BannedSpot{}
 	b.TopNeverBanned, b.Timeline = []knocks.IPCount{}, []knocks.TimeCount{}
@@ -70,8 +70,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, a *accumulator, lo
 	})
 	if b.Bans+b.Unbans == 0 {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
-		topNeverBanned(a, locs, nil, top, b)
-		return nil
+		return topNeverBanned(ctx, conn, nil, top, sum)
 	}
 
 	joined, err := joinBans(ctx, conn, sel, events, fargs)
@@ -124,8 +123,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, a *accumulator, lo
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	topNeverBanned(a, locs, joined, top, b)
-	return nil
+	return topNeverBanned(ctx, conn, joined, top, sum)
 }
 
 // bannedIP is what the join found of one banned address.
@@ -320,26 +318,19 @@ func bannedGeo(ctx context.Context, conn *sql.Conn, events string, fargs []any, 
 	return rows.Err()
 }
 
-// topNeverBanned fills b.TopNeverBanned from the addresses that the
-// summary added up: those with the most attempts that no selected ban
+// topNeverBanned fills TopNeverBanned from the sources that the summary
+// added up: the addresses with the most attempts that no selected ban
 // names, as in TopIPs.
-func topNeverBanned(a *accumulator, locs map[string]*location, banned map[string]*bannedIP, top int, b *knocks.Bans) {
-	for _, src := range a.topSources() {
-		if len(b.TopNeverBanned) == top {
-			break
-		}
-		if !src.isIP || banned[src.key] != nil {
-			continue
-		}
-		r := knocks.IPCount{IP: src.key, Attempts: src.attempts, Connections: src.conns, Share: share(src.attempts, a.attempts),
-			First: fromUnix(src.first), Last: fromUnix(src.last)}
-		if l := locs[src.key]; l != nil {
-			if l.Reserved != "" {
-				r.Country = l.Reserved
-			} else {
-				r.Country, r.ASN, r.Org = l.Country, l.ASN, l.Org
-			}
-		}
-		b.TopNeverBanned = append(b.TopNeverBanned, r)
+func topNeverBanned(ctx context.Context, conn *sql.Conn, banned map[string]*bannedIP, top int, sum *knocks.Summary) error {
+	ips := make([]string, 0, len(banned))
+	for ip := range banned {
+		ips = append(ips, ip)
 	}
+	list, err := json.Marshal(ips)
+	if err != nil {
+		return err
+	}
+	sum.Bans.TopNeverBanned, err = topSources(ctx, conn, " AND s.is_ip AND s.k NOT IN (SELECT value FROM json_each(?))",
+		[]any{string(list)}, top, sum.Attempts)
+	return err
 }

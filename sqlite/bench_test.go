@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -206,4 +210,95 @@ func BenchmarkLocatePending(b *testing.B) {
 		cpu += cpuTime() - cpu0
 	}
 	b.ReportMetric(cpu.Seconds()*1000/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkSummaryDistinct computes the default report over connections
+// that each come from an address and a user name of their own, as
+// attackers may choose them (issue 8): past the bounds of what a summary
+// adds up in memory, SQLite groups them on disk. peak-heap-MiB is the
+// most heap in use while the summaries ran, which must stay flat however
+// many distinct keys are stored; on Linux, peak-RSS-MiB is the peak
+// resident size of the process while they ran (SQLite's own memory too).
+func BenchmarkSummaryDistinct(b *testing.B) {
+	for _, n := range []int{50_000, 200_000} {
+		b.Run(fmt.Sprintf("connections=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			s := open(b)
+			id, err := s.BeginImport(ctx, time.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < n; i += 10_000 {
+				cs := make([]*knocks.Connection, 0, 10_000)
+				for j := i; j < min(i+10_000, n); j++ {
+					t := benchStart.Add(time.Duration(j) * time.Second)
+					ip := netip.AddrFrom16([16]byte{0x2a, 0x01, 0x04, 0xf8, 0, byte(j >> 16), byte(j >> 8), byte(j), 15: 1})
+					cs = append(cs, &knocks.Connection{Host: "web1", PID: 10000 + j%50000, Start: t, End: t, IP: ip,
+						Port: 1024 + j%60000, User: fmt.Sprintf("u%d", j), HasUser: true, Invalid: true, Failed: 1, FailureLines: 1})
+				}
+				if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: cs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			runtime.GC()
+			// Writing 5 to clear_refs resets the peak resident size (VmHWM).
+			rss := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+			peak := peakHeap()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				sum, err := s.Summary(ctx, knocks.Filter{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sum.UniqueIPs != int64(n) || sum.UniqueUsers != int64(n) {
+					b.Fatalf("unique IPs %d, users %d; want %d", sum.UniqueIPs, sum.UniqueUsers, n)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
+			if rss {
+				if kib, ok := peakRSS(); ok {
+					b.ReportMetric(float64(kib)/1024, "peak-RSS-MiB")
+				}
+			}
+		})
+	}
+}
+
+// peakHeap samples the heap in use every millisecond until the function
+// it returns is called, which returns the most it saw.
+func peakHeap() func() uint64 {
+	stop, done := make(chan struct{}), make(chan uint64)
+	go func() {
+		var most uint64
+		var m runtime.MemStats
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			most = max(most, m.HeapInuse)
+			select {
+			case <-stop:
+				done <- most
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(stop); return <-done }
+}
+
+// peakRSS returns the peak resident size of the process in KiB (VmHWM).
+func peakRSS() (int64, bool) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }

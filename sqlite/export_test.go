@@ -16,3 +16,12 @@ func IDRanges(ctx context.Context, q interface {
 	}
 	return out, err
 }
+
+// SetSummaryBounds sets the most addresses, users and (address, day) pairs
+// that a summary adds up in memory, and returns a function that restores
+// them: with 0, SQL groups them all.
+func SetSummaryBounds(addrs, users, days int) (restore func()) {
+	a, u, d := maxAddrs, maxUsers, maxDays
+	maxAddrs, maxUsers, maxDays = addrs, users, days
+	return func() { maxAddrs, maxUsers, maxDays = a, u, d }
+}

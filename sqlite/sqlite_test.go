@@ -38,6 +38,18 @@ func TestStore(t *testing.T) {
 	storetest.TestStore(t, func(t *testing.T) knocks.EventStore { return open(t) })
 }
 
+// TestStoreBounded runs the suite with summaries that hold no address,
+// user or day in memory, and with bounds that the datasets cross part-way:
+// SQL then groups what the maps would have held, to the same numbers.
+func TestStoreBounded(t *testing.T) {
+	for _, b := range [][3]int{{0, 0, 0}, {3, 2, 5}} {
+		t.Run(fmt.Sprintf("bounds=%d,%d,%d", b[0], b[1], b[2]), func(t *testing.T) {
+			defer sqlite.SetSummaryBounds(b[0], b[1], b[2])()
+			storetest.TestStore(t, func(t *testing.T) knocks.EventStore { return open(t) })
+		})
+	}
+}
+
 func TestStoreMemory(t *testing.T) {
 	storetest.TestStore(t, func(t *testing.T) knocks.EventStore {
 		s, err := sqlite.Open(context.Background(), sqlite.Memory)

@@ -17,15 +17,13 @@ import (
 	"time"
 
 	"knocks"
+
+	msqlite "modernc.org/sqlite"
 )
 
 // maxDense is the most buckets that a per-day or per-hour series is filled
 // in with zero buckets; a longer series lists only buckets with attempts.
 const maxDense = 100_000
-
-// reservedName is the Name of a GeoCount whose Country is a reserved-range
-// label.
-const reservedName = "reserved address range"
 
 // selection is the WHERE clause of a filter over the connections table,
 // with its arguments.
@@ -103,19 +101,36 @@ func newSelection(ctx context.Context, tx *sql.Conn, f knocks.Filter) (selection
 	return s, nil
 }
 
+// The most keys that a summary adds up in memory while it reads the
+// connections: addresses (and host names), user names, and (address, day)
+// pairs. Attackers choose their addresses and user names, so past these a
+// summary drops that map and lets SQLite group the rows instead, sorting
+// on disk (temp_store=FILE): its memory grows with what it prints, never
+// with what is stored. Variables, so that tests can take the other path.
+var (
+	maxAddrs = 100_000
+	maxUsers = 100_000
+	maxDays  = 400_000
+)
+
 // Summary computes the report for a filter from one consistent snapshot of
 // the database, so that an import writing at the same time never makes its
-// numbers disagree. It reads the selected connections once and adds them
-// up in memory (SQLite would sort them once for each GROUP BY); see
-// docs/schema.md for how each field is computed.
+// numbers disagree. It reads the selected connections once and adds up in
+// memory what has few keys (hosts, ports, hours) and, up to maxAddrs and
+// maxUsers keys, the addresses and user names; these go into temporary
+// tables (from SQLite's GROUP BY past those bounds), and every list keyed
+// by address, user name, subnet or location is ranked and cut by SQL. A
+// top list holds at most knocks.MaxTop rows. See docs/schema.md for how
+// each field is computed.
 func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
 	top := f.Top
 	if top <= 0 {
 		top = 10
 	}
 	f.Top = top
+	top = min(top, knocks.MaxTop)
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
-	err := s.read(ctx, func(conn *sql.Conn) error {
+	err := s.readTemp(ctx, func(conn *sql.Conn) error {
 		sel, err := newSelection(ctx, conn, f)
 		if err != nil {
 			return err
@@ -136,18 +151,63 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if sum.Lines, err = selectedLines(ctx, conn, f, sum.LinesRead); err != nil {
 			return err
 		}
-		locs, err := locations(ctx, conn, a)
-		if err != nil {
+		if err := a.tables(ctx, conn, sel); err != nil {
 			return err
 		}
-		a.fill(sum, top)
-		a.fillGeo(sum, locs, top)
-		return bans(ctx, conn, sel, a, locs, top, sum)
+		a.fill(sum)
+		if err := ranked(ctx, conn, sum, top); err != nil {
+			return err
+		}
+		if err := fillGeo(ctx, conn, sum, top); err != nil {
+			return err
+		}
+		if err := a.countryDays(ctx, conn, sel, sum); err != nil {
+			return err
+		}
+		return bans(ctx, conn, sel, top, sum)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
 	}
 	return sum, nil
+}
+
+// readTemp is read for a reader that writes temporary tables: to files
+// (temp_store=FILE), so that SQLite's sorts of them spill to disk rather
+// than grow in memory, and allowed on a read-only store (query_only is off
+// meanwhile; mode=ro still keeps the database file from any change).
+func (s *EventStore) readTemp(ctx context.Context, f func(*sql.Conn) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	restore := []string{"PRAGMA temp_store = MEMORY"}
+	if s.readOnly {
+		restore = append(restore, "PRAGMA query_only = 1")
+	}
+	defer func() {
+		for _, q := range restore {
+			if _, err := conn.ExecContext(context.Background(), q); err != nil {
+				// The connection must not go back to the pool as it is.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				return
+			}
+		}
+	}()
+	for _, q := range []string{"PRAGMA query_only = 0", "PRAGMA temp_store = FILE", "BEGIN DEFERRED"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			// The transaction may still be open: the connection must
+			// not go back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return f(conn)
 }
 
 // selectedLines returns the lines read in the time and host of a filter:
@@ -234,7 +294,6 @@ func share(n, total int64) float64 {
 
 // source is what an accumulator knows of one address (or host name).
 type source struct {
-	key         string
 	isIP        bool
 	attempts    int64
 	conns       int64 // failure connections
@@ -247,31 +306,35 @@ type userKey struct {
 	invalid bool
 }
 
-// ipDay is the attempts of one address on one UTC day, for PerCountryDay.
+// userCount is what an accumulator knows of one user name.
+type userCount struct {
+	attempts, conns int64
+}
+
+// ipDay is one address on one UTC day, for PerCountryDay.
 type ipDay struct {
-	src *source
+	ip  string
 	day int64
 }
 
-// accumulator adds up the selected connections.
+// accumulator adds up the selected connections. Its maps of addresses,
+// users and days are nil once they would hold more keys than their bound
+// (see maxAddrs): SQL then groups those rows.
 type accumulator struct {
 	attempts, conns, scans, logins, hostile int64
 	first, last                             int64 // of connections with events; last < first when none
-	uniqueIPs, uniqueHosts, uniqueUsers     int64
-	sources                                 map[string]*source
-	users                                   map[userKey]int64
-	failUsers                               map[string]bool
 	hosts                                   map[string]int64
 	ports, hours                            map[int64]int64
+	sources                                 map[string]*source
+	users                                   map[userKey]*userCount
 	days                                    map[ipDay]int64
 }
 
 func newAccumulator() *accumulator {
 	return &accumulator{
 		first: math.MaxInt64, last: math.MinInt64,
-		sources: map[string]*source{}, users: map[userKey]int64{}, failUsers: map[string]bool{},
 		hosts: map[string]int64{}, ports: map[int64]int64{}, hours: map[int64]int64{},
-		days: map[ipDay]int64{},
+		sources: map[string]*source{}, users: map[userKey]*userCount{}, days: map[ipDay]int64{},
 	}
 }
 
@@ -345,7 +408,7 @@ func (a *accumulator) scan(ctx context.Context, conn *sql.Conn, sel selection) e
 
 // add adds up one connection.
 func (a *accumulator) add(host string, start, end int64, key, user string, packed, attempts, hostile int64) {
-	failure, hasUser, invalid := packed&bitFailure != 0, packed&bitHasUser != 0, packed&bitInvalid != 0
+	failure, hasUser, invalid, isIP := packed&bitFailure != 0, packed&bitHasUser != 0, packed&bitInvalid != 0, packed&bitIP != 0
 	port, logins := packed>>8&65535, packed>>24
 	a.attempts += attempts
 	a.logins += logins
@@ -356,38 +419,42 @@ func (a *accumulator) add(host string, start, end int64, key, user string, packe
 	if packed&bitScan != 0 {
 		a.scans++
 	}
-	var src *source
-	if key != "" {
-		src = a.sources[key]
-		if src == nil {
-			src = &source{key: key, isIP: packed&bitIP != 0, first: start, last: end}
-			a.sources[key] = src
-		}
-		src.first, src.last = min(src.first, start), max(src.last, end)
-		src.attempts += attempts
-	}
 	if failure {
 		a.conns++
-		if src != nil {
-			if src.conns == 0 {
-				if src.isIP {
-					a.uniqueIPs++
-				} else {
-					a.uniqueHosts++ // known only by a host name (UseDNS)
-				}
-			}
-			src.conns++
+	}
+	if key != "" && a.sources != nil {
+		src := a.sources[key]
+		if src == nil && len(a.sources) < maxAddrs {
+			src = &source{first: start, last: end}
+			a.sources[key] = src
 		}
-		if hasUser && !a.failUsers[user] {
-			a.failUsers[user] = true
-			a.uniqueUsers++
+		if src == nil {
+			a.sources, a.days = nil, nil
+		} else {
+			src.isIP = src.isIP || isIP
+			src.first, src.last = min(src.first, start), max(src.last, end)
+			src.attempts += attempts
+			if failure {
+				src.conns++
+			}
+		}
+	}
+	if failure && hasUser && a.users != nil {
+		k := userKey{user, invalid}
+		u := a.users[k]
+		if u == nil && len(a.users) < maxUsers {
+			u = &userCount{}
+			a.users[k] = u
+		}
+		if u == nil {
+			a.users = nil
+		} else {
+			u.attempts += attempts
+			u.conns++
 		}
 	}
 	if attempts == 0 {
 		return
-	}
-	if hasUser {
-		a.users[userKey{user, invalid}] += attempts
 	}
 	if host != "" {
 		a.hosts[host] += attempts
@@ -396,8 +463,13 @@ func (a *accumulator) add(host string, start, end int64, key, user string, packe
 		a.ports[port] += attempts
 	}
 	a.hours[floorDiv(start, 3600)] += attempts
-	if src != nil && src.isIP {
-		a.days[ipDay{src, floorDiv(start, 86400)}] += attempts
+	if isIP && key != "" && a.days != nil {
+		k := ipDay{key, floorDiv(start, 86400)}
+		if n, ok := a.days[k]; ok || len(a.days) < maxDays {
+			a.days[k] = n + attempts
+		} else {
+			a.days = nil
+		}
 	}
 }
 
@@ -416,70 +488,175 @@ func period(ctx context.Context, tx *sql.Conn, sel selection, a *accumulator) er
 	return nil
 }
 
-// fill sets the fields of sum that need no locations.
-func (a *accumulator) fill(sum *knocks.Summary, top int) {
+// The temporary tables that a summary ranks: every selected address (or
+// host name) and every user name of a failure connection, with what they
+// add up to. They live in the read transaction of the summary, which rolls
+// them back at its end.
+const tempTables = `DROP TABLE IF EXISTS temp.summary_sources;
+DROP TABLE IF EXISTS temp.summary_users;
+CREATE TEMP TABLE summary_sources (
+	k        TEXT    NOT NULL,  -- COALESCE(ip, rhost)
+	is_ip    INTEGER NOT NULL,
+	attempts INTEGER NOT NULL,
+	conns    INTEGER NOT NULL,  -- failure connections
+	first    INTEGER NOT NULL,  -- the least start_time
+	last     INTEGER NOT NULL,  -- the greatest end_time
+	sub      TEXT,              -- /24 or /64 of an address
+	sub48    TEXT               -- /48 of an IPv6 address
+);
+CREATE TEMP TABLE summary_users (
+	name     TEXT    NOT NULL,
+	invalid  INTEGER NOT NULL,
+	attempts INTEGER NOT NULL,
+	conns    INTEGER NOT NULL   -- failure connections (all of its rows)
+);`
+
+// selectedIDs returns the WHERE clause and arguments of a selection with
+// its id ranges, for one statement over the connections.
+func selectedIDs(sel selection) (string, []any) {
+	if sel.ranges == nil {
+		return sel.where, sel.args
+	}
+	if len(sel.ranges) == 0 {
+		return "0", nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 2*len(sel.ranges)+len(sel.args))
+	b.WriteByte('(')
+	for i, r := range sel.ranges {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("id BETWEEN ? AND ?")
+		args = append(args, r.lo, r.hi)
+	}
+	b.WriteString(") AND ")
+	b.WriteString(sel.where)
+	return b.String(), append(args, sel.args...)
+}
+
+// tables fills the temporary tables from the maps of the accumulator, or
+// by SQL from the selected connections where a map went past its bound.
+func (a *accumulator) tables(ctx context.Context, conn *sql.Conn, sel selection) error {
+	if _, err := conn.ExecContext(ctx, tempTables); err != nil {
+		return err
+	}
+	where, args := selectedIDs(sel)
+	if a.sources == nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO temp.summary_sources
+			SELECT k, is_ip, attempts, conns, first, last,
+				CASE WHEN is_ip THEN knocks_subnet(k, 0) END, CASE WHEN is_ip THEN knocks_subnet(k, 1) END
+			FROM (SELECT COALESCE(ip, rhost) AS k, MAX(ip IS NOT NULL) AS is_ip, SUM(attempts) AS attempts,
+				SUM(failure_lines > 0) AS conns, MIN(start_time) AS first, MAX(end_time) AS last
+				FROM connections WHERE `+where+` AND COALESCE(ip, rhost) != '' GROUP BY 1)`, args...); err != nil {
+			return err
+		}
+	} else {
+		keys := make([]string, 0, len(a.sources))
+		for k := range a.sources {
+			keys = append(keys, k)
+		}
+		// In key order, as SQL's GROUP BY writes them: the joins with
+		// ip_geo then read its pages in order.
+		slices.Sort(keys)
+		err := insertTemp(ctx, conn, "INSERT INTO temp.summary_sources VALUES ", 8, len(keys), func(v []driver.NamedValue, i int) {
+			src := a.sources[keys[i]]
+			v[0].Value, v[1].Value, v[2].Value, v[3].Value = keys[i], boolInt(src.isIP), src.attempts, src.conns
+			v[4].Value, v[5].Value, v[6].Value, v[7].Value = src.first, src.last, nil, nil
+			if src.isIP {
+				v[6].Value, v[7].Value = subnets(keys[i])
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if a.users == nil {
+		_, err := conn.ExecContext(ctx, `INSERT INTO temp.summary_users
+			SELECT username, invalid_user != 0, SUM(attempts), COUNT(*) FROM connections
+			WHERE `+where+` AND failure_lines > 0 AND username IS NOT NULL GROUP BY 1, 2`, args...)
+		return err
+	}
+	keys := make([]userKey, 0, len(a.users))
+	for k := range a.users {
+		keys = append(keys, k)
+	}
+	return insertTemp(ctx, conn, "INSERT INTO temp.summary_users VALUES ", 4, len(keys), func(v []driver.NamedValue, i int) {
+		u := a.users[keys[i]]
+		v[0].Value, v[1].Value, v[2].Value, v[3].Value = keys[i].user, boolInt(keys[i].invalid), u.attempts, u.conns
+	})
+}
+
+// subnets returns the /24 or /64 and the /48 of the address in text form
+// ip, as stored values (nil for none).
+func subnets(ip string) (any, any) {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return nil, nil
+	}
+	s, s48 := knocks.Subnets(a)
+	return nullString(s), nullString(s48)
+}
+
+// insertTemp inserts n rows of cols values into a temporary table with
+// multi-row INSERTs through the driver; head is the statement up to VALUES.
+func insertTemp(ctx context.Context, conn *sql.Conn, head string, cols, n int, setRow func([]driver.NamedValue, int)) error {
+	if n == 0 {
+		return nil
+	}
+	return conn.Raw(func(dc any) error {
+		pc, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot prepare with a context", dc)
+		}
+		group := "(?" + strings.Repeat(",?", cols-1) + ")"
+		exec := func(rows, from int) error {
+			st, err := pc.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(group+",", rows), ","))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			se, ok := st.(driver.StmtExecContext)
+			if !ok {
+				return fmt.Errorf("driver statement %T cannot execute with a context", st)
+			}
+			v := make([]driver.NamedValue, rows*cols)
+			for i := range v {
+				v[i].Ordinal = i + 1
+			}
+			for i := from; i+rows <= n; i += rows {
+				for j := 0; j < rows; j++ {
+					setRow(v[j*cols:(j+1)*cols], i+j)
+				}
+				if _, err := se.ExecContext(ctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		full := n / rowsPerInsert * rowsPerInsert
+		if full > 0 {
+			if err := exec(rowsPerInsert, 0); err != nil {
+				return err
+			}
+		}
+		if full < n {
+			return exec(n-full, full)
+		}
+		return nil
+	})
+}
+
+// fill sets the fields of sum that the accumulator holds: the totals, the
+// hosts, ports and the time series.
+func (a *accumulator) fill(sum *knocks.Summary) {
+	top := min(sum.Filter.Top, knocks.MaxTop)
 	sum.Attempts, sum.Connections, sum.Scans, sum.Logins = a.attempts, a.conns, a.scans, a.logins
-	sum.UniqueIPs, sum.UniqueHosts, sum.UniqueUsers, sum.HostileLines = a.uniqueIPs, a.uniqueHosts, a.uniqueUsers, a.hostile
+	sum.HostileLines = a.hostile
 	sum.HostileShare = hostileShare(sum.HostileLines, sum.Lines)
 	if a.first <= a.last {
 		sum.First, sum.Last = fromUnix(a.first), fromUnix(a.last)
 	}
-
-	users := make([]knocks.UserCount, 0, len(a.users))
-	for k, n := range a.users {
-		users = append(users, knocks.UserCount{User: k.user, Attempts: n, Valid: !k.invalid, Share: share(n, a.attempts)})
-	}
-	sort.Slice(users, func(i, j int) bool {
-		x, y := users[i], users[j]
-		if x.Attempts != y.Attempts {
-			return x.Attempts > y.Attempts
-		}
-		if x.User != y.User {
-			return x.User < y.User
-		}
-		return x.Valid && !y.Valid
-	})
-	sum.TopUsers, sum.TopValidUsers, sum.TopInvalidUsers = []knocks.UserCount{}, []knocks.UserCount{}, []knocks.UserCount{}
-	for _, u := range users {
-		if len(sum.TopUsers) < top {
-			sum.TopUsers = append(sum.TopUsers, u)
-		}
-		if u.Valid && len(sum.TopValidUsers) < top {
-			sum.TopValidUsers = append(sum.TopValidUsers, u)
-		}
-		if !u.Valid && len(sum.TopInvalidUsers) < top {
-			sum.TopInvalidUsers = append(sum.TopInvalidUsers, u)
-		}
-	}
-
-	ips := a.topSources()
-	var top3 int64
-	for i := 0; i < len(ips) && i < 3; i++ {
-		top3 += ips[i].attempts
-	}
-	sum.Top3Share = share(top3, a.attempts)
-	sum.TopIPs = []knocks.IPCount{}
-	for _, src := range ips[:min(top, len(ips))] {
-		sum.TopIPs = append(sum.TopIPs, knocks.IPCount{IP: src.key, Attempts: src.attempts, Connections: src.conns,
-			Share: share(src.attempts, a.attempts), First: fromUnix(src.first), Last: fromUnix(src.last)})
-	}
-
-	subnets, subnets48 := map[string]int64{}, map[string]int64{}
-	for _, src := range ips {
-		if !src.isIP {
-			continue
-		}
-		if ip, err := netip.ParseAddr(src.key); err == nil {
-			if sub, ok := subnet(ip).(string); ok {
-				subnets[sub] += src.attempts
-			}
-			if sub, ok := subnet48(ip); ok {
-				subnets48[sub] += src.attempts
-			}
-		}
-	}
-	sum.TopSubnets = topKeys(subnets, a.attempts, top)
-	sum.TopSubnets48 = topKeys(subnets48, a.attempts, top)
 	sum.TopHosts = topKeys(a.hosts, a.attempts, top)
 	ports := make([]bucket, 0, len(a.ports))
 	for p, n := range a.ports {
@@ -516,28 +693,118 @@ func (a *accumulator) fill(sum *knocks.Summary, top int) {
 	sum.PerDay = series(days, 86400)
 }
 
-// subnet48 returns the /48 of an IPv6 address in canonical text form; false
-// for an IPv4 (or IPv4-mapped) address.
-func subnet48(ip netip.Addr) (string, bool) {
-	_, s := knocks.Subnets(ip)
-	return s, s != ""
-}
+// ranked sets the fields of sum that rank the temporary tables: the unique
+// addresses, host names and users, the top users, IPs and subnets.
+func ranked(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) error {
+	err := conn.QueryRowContext(ctx, `SELECT COALESCE(SUM(is_ip), 0), COALESCE(SUM(NOT is_ip), 0)
+		FROM temp.summary_sources WHERE conns > 0`).Scan(&sum.UniqueIPs, &sum.UniqueHosts)
+	if err != nil {
+		return err
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT COUNT(DISTINCT name) FROM temp.summary_users").Scan(&sum.UniqueUsers); err != nil {
+		return err
+	}
+	users := func(cond string) ([]knocks.UserCount, error) {
+		l := []knocks.UserCount{}
+		err := eachRow(ctx, conn, `SELECT name, invalid, attempts FROM temp.summary_users WHERE attempts > 0`+cond+`
+			ORDER BY attempts DESC, name, invalid LIMIT ?`, []any{top}, func(rows *sql.Rows) error {
+			var u knocks.UserCount
+			var invalid bool
+			if err := rows.Scan(&u.User, &invalid, &u.Attempts); err != nil {
+				return err
+			}
+			u.Valid, u.Share = !invalid, share(u.Attempts, sum.Attempts)
+			l = append(l, u)
+			return nil
+		})
+		return l, err
+	}
+	if sum.TopUsers, err = users(""); err != nil {
+		return err
+	}
+	if sum.TopValidUsers, err = users(" AND invalid = 0"); err != nil {
+		return err
+	}
+	if sum.TopInvalidUsers, err = users(" AND invalid = 1"); err != nil {
+		return err
+	}
 
-// topSources returns the sources with attempts, most first.
-func (a *accumulator) topSources() []*source {
-	var l []*source
-	for _, src := range a.sources {
-		if src.attempts > 0 {
-			l = append(l, src)
+	var top3 int64
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(SUM(attempts), 0) FROM
+		(SELECT attempts FROM temp.summary_sources WHERE attempts > 0 ORDER BY attempts DESC LIMIT 3)`).Scan(&top3); err != nil {
+		return err
+	}
+	sum.Top3Share = share(top3, sum.Attempts)
+	if sum.TopIPs, err = topSources(ctx, conn, "", nil, top, sum.Attempts); err != nil {
+		return err
+	}
+	for _, s := range []struct {
+		col string
+		out *[]knocks.KeyCount
+	}{{"sub", &sum.TopSubnets}, {"sub48", &sum.TopSubnets48}} {
+		if *s.out, err = keyCounts(ctx, conn, `SELECT `+s.col+`, SUM(attempts) AS n FROM temp.summary_sources
+			WHERE is_ip AND attempts > 0 AND `+s.col+` IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?`, []any{top}, sum.Attempts); err != nil {
+			return err
 		}
 	}
-	sort.Slice(l, func(i, j int) bool {
-		if l[i].attempts != l[j].attempts {
-			return l[i].attempts > l[j].attempts
+	return nil
+}
+
+// topSources returns the top sources of the temporary table with attempts
+// that meet cond (" AND ..." with args), most first, ties by key, with
+// their location.
+func topSources(ctx context.Context, conn *sql.Conn, cond string, args []any, top int, total int64) ([]knocks.IPCount, error) {
+	l := []knocks.IPCount{}
+	err := eachRow(ctx, conn, `SELECT s.k, s.attempts, s.conns, s.first, s.last,
+			COALESCE(g.reserved, ''), COALESCE(g.country, ''), COALESCE(g.asn, 0), COALESCE(g.org, '')
+		FROM temp.summary_sources s LEFT JOIN ip_geo g ON s.is_ip AND g.ip = s.k
+		WHERE s.attempts > 0`+cond+` ORDER BY s.attempts DESC, s.k LIMIT ?`, append(args, top), func(rows *sql.Rows) error {
+		var r knocks.IPCount
+		var first, last, asn int64
+		var reserved string
+		if err := rows.Scan(&r.IP, &r.Attempts, &r.Connections, &first, &last, &reserved, &r.Country, &asn, &r.Org); err != nil {
+			return err
 		}
-		return l[i].key < l[j].key
+		r.Share, r.First, r.Last = share(r.Attempts, total), fromUnix(first), fromUnix(last)
+		if reserved != "" {
+			r.Country, r.Org = reserved, ""
+		} else if asn > 0 && asn <= math.MaxUint32 {
+			r.ASN = uint32(asn)
+		}
+		l = append(l, r)
+		return nil
 	})
-	return l
+	return l, err
+}
+
+// keyCounts returns the rows (key, attempts) of a query as KeyCounts.
+func keyCounts(ctx context.Context, conn *sql.Conn, query string, args []any, total int64) ([]knocks.KeyCount, error) {
+	l := []knocks.KeyCount{}
+	err := eachRow(ctx, conn, query, args, func(rows *sql.Rows) error {
+		var k knocks.KeyCount
+		if err := rows.Scan(&k.Key, &k.Attempts); err != nil {
+			return err
+		}
+		k.Share = share(k.Attempts, total)
+		l = append(l, k)
+		return nil
+	})
+	return l, err
+}
+
+// eachRow calls f for every row of a query.
+func eachRow(ctx context.Context, conn *sql.Conn, query string, args []any, f func(*sql.Rows) error) error {
+	rows, err := conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := f(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // topKeys returns the top keys of m by attempts, ties by key.
@@ -597,260 +864,183 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// location is a row of ip_geo.
-type location struct {
-	knocks.Location
-	source string
-}
+// located is the join of the selected addresses with attempts with their
+// stored locations; countryOf is the key of a location in the country
+// lists: its reserved label, else its country code.
+const (
+	located   = ` FROM temp.summary_sources s JOIN ip_geo g ON g.ip = s.k WHERE s.is_ip AND s.attempts > 0`
+	notRes    = ` AND COALESCE(g.reserved, '') = ''`
+	countryOf = `COALESCE(NULLIF(g.reserved, ''), g.country)`
+)
 
-// locations returns the stored locations of the addresses with attempts.
-func locations(ctx context.Context, tx *sql.Conn, a *accumulator) (map[string]*location, error) {
-	var ips []string
-	for _, src := range a.sources {
-		if src.isIP && src.attempts > 0 {
-			ips = append(ips, src.key)
-		}
-	}
-	if len(ips) == 0 {
-		return nil, nil
-	}
-	list, err := json.Marshal(ips)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT ip, reserved, country, country_name, registered, city, region, lat, lon,
-		has_coords, asn, org, prefix, source
-		FROM ip_geo WHERE ip IN (SELECT value FROM json_each(?))`, string(list))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[string]*location{}
-	for rows.Next() {
-		var ip string
-		var reserved, country, name, city, region, org, prefix, src sql.NullString
-		var lat, lon sql.NullFloat64
-		var asn sql.NullInt64
-		var registered, hasCoords bool
-		if err := rows.Scan(&ip, &reserved, &country, &name, &registered, &city, &region, &lat, &lon, &hasCoords, &asn, &org, &prefix, &src); err != nil {
-			return nil, err
-		}
-		l := &location{source: src.String}
-		l.Reserved, l.Country, l.CountryName, l.Registered = reserved.String, country.String, name.String, registered
-		l.City, l.Region, l.Lat, l.Lon, l.HasCoords = city.String, region.String, lat.Float64, lon.Float64, hasCoords && lat.Valid && lon.Valid
-		if asn.Int64 > 0 && asn.Int64 <= math.MaxUint32 {
-			l.ASN = uint32(asn.Int64)
-		}
-		l.Org, l.Prefix = org.String, prefix.String
-		m[ip] = l
-	}
-	return m, rows.Err()
-}
-
-// cityKey is a city: the same name may exist in several regions.
-type cityKey struct{ country, region, city string }
-
-// cityAcc adds up the addresses of one city.
-type cityAcc struct {
-	attempts, ips    int64
-	lat, lon, weight float64
-	hasCoords        bool
-}
-
-// fillGeo sets the fields of sum that need the stored locations: the
-// location of the top IPs, top countries, ASNs, announced prefixes and
-// cities, every country and located city, the attempts per day of the top
-// countries, and the sources of the locations. Addresses without a stored
-// location (or prefix) are left out; reserved addresses count under their
-// label in Reserved and nowhere else.
-func (a *accumulator) fillGeo(sum *knocks.Summary, locs map[string]*location, top int) {
+// fillGeo sets the fields of sum that need the stored locations: top
+// countries, ASNs, announced prefixes and cities, every country and
+// located city, and the sources of the locations. Addresses without a
+// stored location (or prefix) are left out; reserved addresses count
+// under their label in Reserved and nowhere else.
+func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) error {
 	sum.TopCountries, sum.TopASNs, sum.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
 	sum.Reserved = []knocks.GeoCount{}
-	sum.TopPrefixes = []knocks.KeyCount{}
 	sum.Countries, sum.Cities, sum.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
-	if len(locs) == 0 {
-		return
-	}
-	for i := range sum.TopIPs {
-		if l := locs[sum.TopIPs[i].IP]; l != nil {
-			if l.Reserved != "" {
-				sum.TopIPs[i].Country = l.Reserved
-			} else {
-				sum.TopIPs[i].Country, sum.TopIPs[i].ASN, sum.TopIPs[i].Org = l.Country, l.ASN, l.Org
-			}
+	err := eachRow(ctx, conn, `SELECT `+countryOf+` AS c, MAX(COALESCE(g.reserved, '') != ''), COALESCE(MAX(g.country_name), ''),
+			SUM(s.attempts) AS n, COUNT(*)`+located+` AND COALESCE(`+countryOf+`, '') != ''
+		GROUP BY c ORDER BY n DESC, c`, nil, func(rows *sql.Rows) error {
+		var c knocks.GeoCount
+		var reserved bool
+		if err := rows.Scan(&c.Country, &reserved, &c.Name, &c.Attempts, &c.IPs); err != nil {
+			return err
 		}
-	}
-	countries := map[string]*knocks.GeoCount{}
-	asns := map[uint32]*knocks.ASNCount{}
-	asnOrgs := map[uint32]map[string]int64{}
-	prefixes := map[string]int64{}
-	cities := map[cityKey]*cityAcc{}
-	sources := map[string]bool{}
-	for ip, l := range locs {
-		n := a.sources[ip].attempts
-		if l.source != "" {
-			sources[l.source] = true
-		}
-		if key := countryKey(l); key != "" {
-			c := countries[key]
-			if c == nil {
-				c = &knocks.GeoCount{Country: key, Name: l.CountryName}
-				if l.Reserved != "" {
-					c.Name = reservedName
-				}
-				countries[key] = c
-			}
-			c.Attempts += n
-			c.IPs++
-		}
-		if l.Reserved != "" {
-			continue
-		}
-		if l.ASN != 0 {
-			c := asns[l.ASN]
-			if c == nil {
-				c = &knocks.ASNCount{ASN: l.ASN}
-				asns[l.ASN] = c
-				asnOrgs[l.ASN] = map[string]int64{}
-			}
-			c.Attempts += n
-			c.IPs++
-			if l.Org != "" {
-				asnOrgs[l.ASN][l.Org] += n
-			}
-		}
-		if l.Prefix != "" {
-			prefixes[l.Prefix] += n
-		}
-		if l.City != "" {
-			k := cityKey{l.Country, l.Region, l.City}
-			c := cities[k]
-			if c == nil {
-				c = &cityAcc{}
-				cities[k] = c
-			}
-			c.attempts += n
-			c.ips++
-			if l.HasCoords {
-				// Addresses of one city may carry slightly different
-				// coordinates: weigh them by attempts.
-				c.hasCoords = true
-				c.lat += l.Lat * float64(n)
-				c.lon += l.Lon * float64(n)
-				c.weight += float64(n)
-			}
-		}
-	}
-
-	for _, c := range countries {
-		c.Share = share(c.Attempts, a.attempts)
-		if c.Name == reservedName {
-			sum.Reserved = append(sum.Reserved, *c)
+		c.Share = share(c.Attempts, sum.Attempts)
+		if reserved {
+			c.Name = reservedName
+			sum.Reserved = append(sum.Reserved, c)
 		} else {
-			sum.Countries = append(sum.Countries, *c)
+			sum.Countries = append(sum.Countries, c)
 		}
-	}
-	for _, l := range [][]knocks.GeoCount{sum.Countries, sum.Reserved} {
-		sort.Slice(l, func(i, j int) bool {
-			x, y := l[i], l[j]
-			if x.Attempts != y.Attempts {
-				return x.Attempts > y.Attempts
-			}
-			return x.Country < y.Country
-		})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	sum.TopCountries = append(sum.TopCountries, sum.Countries[:min(top, len(sum.Countries))]...)
 
-	for n, c := range asns {
-		c.Org = mostOf(asnOrgs[n])
-		c.Share = share(c.Attempts, a.attempts)
-		sum.TopASNs = append(sum.TopASNs, *c)
-	}
-	sort.Slice(sum.TopASNs, func(i, j int) bool {
-		x, y := sum.TopASNs[i], sum.TopASNs[j]
-		if x.Attempts != y.Attempts {
-			return x.Attempts > y.Attempts
+	asn := `g.asn > 0 AND g.asn <= ` + strconv.FormatInt(math.MaxUint32, 10)
+	err = eachRow(ctx, conn, `SELECT g.asn, SUM(s.attempts) AS n, COUNT(*)`+located+notRes+` AND `+asn+`
+		GROUP BY g.asn ORDER BY n DESC, g.asn LIMIT ?`, []any{top}, func(rows *sql.Rows) error {
+		var c knocks.ASNCount
+		if err := rows.Scan(&c.ASN, &c.Attempts, &c.IPs); err != nil {
+			return err
 		}
-		return x.ASN < y.ASN
+		c.Share = share(c.Attempts, sum.Attempts)
+		sum.TopASNs = append(sum.TopASNs, c)
+		return nil
 	})
-	sum.TopASNs = sum.TopASNs[:min(top, len(sum.TopASNs))]
-	sum.TopPrefixes = topKeys(prefixes, a.attempts, top)
-
-	var all []knocks.CityCount
-	for k, c := range cities {
-		cc := knocks.CityCount{City: k.city, Region: k.region, Country: k.country, Attempts: c.attempts, IPs: c.ips}
-		if c.hasCoords {
-			cc.Lat, cc.Lon = c.lat/c.weight, c.lon/c.weight
-			sum.Cities = append(sum.Cities, cc)
-		}
-		all = append(all, cc)
+	if err != nil {
+		return err
 	}
-	byAttempts := func(l []knocks.CityCount) {
-		sort.Slice(l, func(i, j int) bool {
-			x, y := l[i], l[j]
-			if x.Attempts != y.Attempts {
-				return x.Attempts > y.Attempts
+	if len(sum.TopASNs) > 0 {
+		// The name of an AS is the one its addresses with the most
+		// attempts carry (the smallest of equals).
+		asns := make([]uint32, len(sum.TopASNs))
+		idx := map[uint32]int{}
+		for i, c := range sum.TopASNs {
+			asns[i], idx[c.ASN] = c.ASN, i
+		}
+		list, _ := json.Marshal(asns)
+		best := make([]int64, len(asns))
+		err = eachRow(ctx, conn, `SELECT g.asn, g.org, SUM(s.attempts)`+located+notRes+` AND COALESCE(g.org, '') != ''
+			AND g.asn IN (SELECT value FROM json_each(?)) GROUP BY 1, 2 ORDER BY 1, 2`, []any{string(list)}, func(rows *sql.Rows) error {
+			var a uint32
+			var org string
+			var n int64
+			if err := rows.Scan(&a, &org, &n); err != nil {
+				return err
 			}
-			if x.Country != y.Country {
-				return x.Country < y.Country
+			if i := idx[a]; n > best[i] {
+				sum.TopASNs[i].Org, best[i] = org, n
 			}
-			if x.Region != y.Region {
-				return x.Region < y.Region
-			}
-			return x.City < y.City
+			return nil
 		})
-	}
-	byAttempts(all)
-	byAttempts(sum.Cities)
-	sum.TopCities = append(sum.TopCities, all[:min(top, len(all))]...)
-
-	for src := range sources {
-		sum.GeoIPSources = append(sum.GeoIPSources, src)
-	}
-	sort.Strings(sum.GeoIPSources)
-	a.countryDays(sum, locs)
-}
-
-// countryKey is the key of a location in the country lists: its reserved
-// label, else its country code.
-func countryKey(l *location) string {
-	if l.Reserved != "" {
-		return l.Reserved
-	}
-	return l.Country
-}
-
-// mostOf returns the key with the largest count (the smallest key of
-// equals), "" for none.
-func mostOf(m map[string]int64) string {
-	best, bestN := "", int64(-1)
-	for k, n := range m {
-		if n > bestN || n == bestN && k < best {
-			best, bestN = k, n
+		if err != nil {
+			return err
 		}
 	}
-	return best
+	if sum.TopPrefixes, err = keyCounts(ctx, conn, `SELECT g.prefix, SUM(s.attempts) AS n`+located+notRes+`
+		AND COALESCE(g.prefix, '') != '' GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?`, []any{top}, sum.Attempts); err != nil {
+		return err
+	}
+
+	// Addresses of one city may carry slightly different coordinates:
+	// they are weighed by attempts.
+	const coords = `g.has_coords AND g.lat IS NOT NULL AND g.lon IS NOT NULL`
+	err = eachRow(ctx, conn, `SELECT COALESCE(g.country, ''), COALESCE(g.region, ''), g.city, SUM(s.attempts) AS n, COUNT(*),
+			SUM(CASE WHEN `+coords+` THEN g.lat * s.attempts END), SUM(CASE WHEN `+coords+` THEN g.lon * s.attempts END),
+			SUM(CASE WHEN `+coords+` THEN s.attempts END)`+located+notRes+` AND COALESCE(g.city, '') != ''
+		GROUP BY 1, 2, 3 ORDER BY n DESC, 1, 2, 3`, nil, func(rows *sql.Rows) error {
+		var c knocks.CityCount
+		var lat, lon sql.NullFloat64
+		var weight sql.NullInt64
+		if err := rows.Scan(&c.Country, &c.Region, &c.City, &c.Attempts, &c.IPs, &lat, &lon, &weight); err != nil {
+			return err
+		}
+		if weight.Valid && weight.Int64 > 0 {
+			c.Lat, c.Lon = lat.Float64/float64(weight.Int64), lon.Float64/float64(weight.Int64)
+			sum.Cities = append(sum.Cities, c)
+		}
+		if len(sum.TopCities) < top {
+			sum.TopCities = append(sum.TopCities, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return eachRow(ctx, conn, `SELECT DISTINCT g.source`+located+` AND g.source != '' ORDER BY 1`, nil, func(rows *sql.Rows) error {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			return err
+		}
+		sum.GeoIPSources = append(sum.GeoIPSources, src)
+		return nil
+	})
 }
+
+// reservedName is the Name of a GeoCount whose Country is a reserved-range
+// label.
+const reservedName = "reserved address range"
 
 // countryDays sets the attempts per UTC day of each top country, over the
-// days of PerDay.
-func (a *accumulator) countryDays(sum *knocks.Summary, locs map[string]*location) {
+// days of PerDay: from the accumulator's days, else by SQL over the
+// selected connections.
+func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selection, sum *knocks.Summary) error {
 	if len(sum.TopCountries) == 0 {
-		return
+		return nil
 	}
 	idx := map[string]int{}
 	per := make([]map[int64]int64, len(sum.TopCountries))
+	codes := make([]string, len(sum.TopCountries))
 	for i, c := range sum.TopCountries {
-		idx[c.Country] = i
-		per[i] = map[int64]int64{}
+		idx[c.Country], per[i], codes[i] = i, map[int64]int64{}, c.Country
 	}
-	for k, n := range a.days {
-		l := locs[k.src.key]
-		if l == nil {
-			continue
+	list, err := json.Marshal(codes)
+	if err != nil {
+		return err
+	}
+	if a.days != nil {
+		country := map[string]int{}
+		err = eachRow(ctx, conn, `SELECT s.k, `+countryOf+located+` AND `+countryOf+` IN (SELECT value FROM json_each(?))`,
+			[]any{string(list)}, func(rows *sql.Rows) error {
+				var ip, c string
+				if err := rows.Scan(&ip, &c); err != nil {
+					return err
+				}
+				country[ip] = idx[c]
+				return nil
+			})
+		if err != nil {
+			return err
 		}
-		if i, ok := idx[countryKey(l)]; ok {
-			per[i][k.day] += n
+		for k, n := range a.days {
+			if i, ok := country[k.ip]; ok {
+				per[i][k.day] += n
+			}
+		}
+	} else {
+		where, args := selectedIDs(sel)
+		err = eachRow(ctx, conn, `SELECT `+countryOf+`, (c.start_time - (c.start_time % 86400 + 86400) % 86400) / 86400 AS day, SUM(c.attempts)
+			FROM (SELECT ip, start_time, attempts FROM connections WHERE `+where+` AND attempts > 0 AND ip IS NOT NULL) c
+			JOIN ip_geo g ON g.ip = c.ip
+			WHERE `+countryOf+` IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, append(args, string(list)), func(rows *sql.Rows) error {
+			var c string
+			var day, n int64
+			if err := rows.Scan(&c, &day, &n); err != nil {
+				return err
+			}
+			per[idx[c]][day] += n
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	for i, c := range sum.TopCountries {
@@ -860,6 +1050,7 @@ func (a *accumulator) countryDays(sum *knocks.Summary, locs map[string]*location
 		}
 		sum.PerCountryDay = append(sum.PerCountryDay, knocks.SeriesDay{Country: c.Country, Days: days})
 	}
+	return nil
 }
 
 // Hosts returns the distinct hosts that logged the stored connections, in
@@ -883,4 +1074,20 @@ func (s *EventStore) Hosts(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("cannot list hosts: %w", err)
 	}
 	return hosts, nil
+}
+
+func init() {
+	// knocks_subnet(ip, 0) is the /24 (IPv4) or /64 (IPv6) of the address
+	// in text form ip, knocks_subnet(ip, 1) its /48 (IPv6 only); NULL for
+	// none: the subnets of knocks.Subnets, for the summaries that SQL
+	// groups (see Summary).
+	msqlite.MustRegisterDeterministicScalarFunction("knocks_subnet", 2, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		ip, _ := args[0].(string)
+		which, _ := args[1].(int64)
+		s, s48 := subnets(ip)
+		if which == 1 {
+			return s48, nil
+		}
+		return s, nil
+	})
 }

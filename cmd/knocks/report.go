@@ -37,7 +37,7 @@ type selection struct {
 
 func (s *selection) register(fs *flag.FlagSet, top int) {
 	fs.StringVar(&s.db, "db", "", "database `path` (default $KNOCKS_DB, else ~/.local/state/knocks/knocks.db); ignored when FILEs are given")
-	fs.IntVar(&s.top, "top", top, "rows in each top list")
+	fs.IntVar(&s.top, "top", top, "rows in each top list (at most "+strconv.Itoa(knocks.MaxTop)+")")
 	fs.StringVar(&s.since, "since", "", "only connections from this `time` on: 2024-02-25, 2024-02-25T10:00:00Z, or 7d / 12h ago")
 	fs.StringVar(&s.until, "until", "", "only connections before this `time` (same forms as --since)")
 	fs.StringVar(&s.host, "host", "", "only the logs of this `host`")
@@ -56,6 +56,10 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	f, err := sel.filter(m.Now())
 	if err != nil {
 		return nil, false, err
+	}
+	if f.Top > knocks.MaxTop {
+		fmt.Fprintf(m.Stderr, "knocks: --top %d: a list holds at most %d rows\n", f.Top, knocks.MaxTop)
+		f.Top = knocks.MaxTop
 	}
 	var store dbStore
 	if files, err = withFail2banDB(files, sel.f2bDB); err != nil {
