@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -55,4 +56,33 @@ func TestJSONStreamsAsEncoder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkJSON writes a report whose lists hold knocks.MaxTop rows each;
+// bytes/op is the size of the output.
+func BenchmarkJSON(b *testing.B) {
+	s := &knocks.Summary{Generated: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)}
+	for i := 0; i < knocks.MaxTop; i++ {
+		ip := fmt.Sprintf("2a01:4f8:%x:%x::1", i>>16, i&0xffff)
+		s.TopIPs = append(s.TopIPs, knocks.IPCount{IP: ip, Attempts: 1, Connections: 1, Share: 1e-6, First: s.Generated, Last: s.Generated})
+		s.TopUsers = append(s.TopUsers, knocks.UserCount{User: fmt.Sprintf("u%d", i), Attempts: 1, Share: 1e-6})
+		s.TopSubnets = append(s.TopSubnets, knocks.KeyCount{Key: ip + "/64", Attempts: 1, Share: 1e-6})
+	}
+	s.TopInvalidUsers, s.Bans.TopNeverBanned = s.TopUsers, s.TopIPs
+	var n countingWriter
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := report.JSON(&n, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "bytes/op")
+}
+
+// countingWriter counts what is written to it.
+type countingWriter int64
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	*w += countingWriter(len(p))
+	return len(p), nil
 }

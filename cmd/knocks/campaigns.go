@@ -30,7 +30,8 @@ func checkCampaigns(o knocks.CampaignOptions) error {
 
 // complete fills in the parts of a summary that the store's Summary
 // leaves to its caller: the alerts and, unless o is nil, the campaigns of
-// the selection.
+// the selection (Alerts, Campaigns and CampaignsFound, which report copies:
+// it runs complete beside Summary).
 func complete(ctx context.Context, store dbStore, f knocks.Filter, o *knocks.CampaignOptions, sum *knocks.Summary) error {
 	var err error
 	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {

@@ -111,13 +111,19 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			return nil, false, err
 		}
 	}
+	// The alerts and the campaigns read the store apart from the summary:
+	// at the same time, on a connection of their own.
+	side := &knocks.Summary{Filter: f}
+	done := make(chan error, 1)
+	go func() { done <- complete(ctx, store, f, sel.camp, side) }()
 	sum, err = store.Summary(ctx, f)
+	if cerr := <-done; err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, false, err
 	}
-	if err := complete(ctx, store, f, sel.camp, sum); err != nil {
-		return nil, false, err
-	}
+	sum.Alerts, sum.Campaigns, sum.CampaignsFound = side.Alerts, side.Campaigns, side.CampaignsFound
 	if !sel.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
 		loc, err := m.locator(&sel.geo)
 		if err != nil {
