@@ -66,3 +66,15 @@ func textCampaigns(p *printer, s *knocks.Summary, o Options) {
 			c.Start.In(zone).Format("2006-01-02 15:04"), Duration(c.End.Sub(c.Start).Seconds()), names}
 	})
 }
+
+// csvCampaigns writes the campaign rows of the CSV table.
+func csvCampaigns(write func(...string), cs []knocks.Campaign) {
+	for i, c := range cs {
+		asn := ""
+		if c.ASN != 0 {
+			asn = itoa(int64(c.ASN))
+		}
+		write("campaign", itoa(int64(i+1)), CampaignSubject(c), itoa(c.Attempts), "", c.Kind+"/"+c.Reason, itoa(c.IPCount),
+			ts(c.Start), ts(c.End), "", asn, c.Org)
+	}
+}

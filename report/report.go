@@ -123,7 +123,10 @@ var csvHeader = []string{"section", "rank", "key", "attempts", "share", "valid",
 // attempts), jail (attempts holds the bans, ips the banned addresses),
 // jail_unbans, banned_ip (attempts holds the bans, first and last the
 // first and last ban), banned_country (attempts holds the bans) and
-// never_banned.
+// never_banned. Last, the campaigns: campaign (key what it is of, as
+// CampaignSubject says; valid holds its kind and reason, "burst/address";
+// ips the distinct addresses; first and last its start and end; asn and
+// org those of an asn group).
 func CSV(w io.Writer, s *knocks.Summary) error {
 	cw := csv.NewWriter(w)
 	write := func(rec ...string) {
@@ -194,6 +197,7 @@ func CSV(w io.Writer, s *knocks.Summary) error {
 		write("locked_user", itoa(int64(i+1)), u.User, "", "", "", "", "", "", "", "", "", "", "", "", itoa(u.Lockouts))
 	}
 	csvBans(write, &s.Bans)
+	csvCampaigns(write, s.Campaigns)
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("cannot write csv: %w", err)

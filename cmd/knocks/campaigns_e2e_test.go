@@ -131,6 +131,15 @@ func TestCampaignsE2E(t *testing.T) {
 			t.Errorf("text report lacks %q", s)
 		}
 	}
+	csv := mustOK(t, dir, nil, "report", "--no-geoip", "--db", db, "--format", "csv").stdout
+	for _, row := range []string{
+		"campaign,1,198.51.100.50,1960,,burst/address,1,2024-03-10T08:00:00Z,2024-03-10T09:11:45Z,",
+		"campaign,3,the same 2 user names,24,,group/same_users,12,2024-03-10T11:00:00Z,2024-03-10T16:30:01Z,",
+	} {
+		if !strings.Contains(csv, "\n"+row) {
+			t.Errorf("CSV report lacks the row %q", row)
+		}
+	}
 	for _, args := range [][]string{{"--burst-min", "0"}, {"--burst-gap", "0s"}, {"--group-min", "1"}, {"--burst-gap", "soon"}} {
 		if r := runKnocks(t, dir, nil, append([]string{"report", "--db", db}, args...)...); r.code != exitUsage {
 			t.Errorf("report %v: exit %d, want %d\n%s", args, r.code, exitUsage, r.stderr)
