@@ -201,3 +201,41 @@ func ptr(s *knocks.Summary) any {
 	}
 	return *s.Lines
 }
+
+// TestGeneration checks that the change counter that `knocks serve` polls
+// moves with every write of any host, and not with reads.
+func TestGeneration(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	a, b := openAs(t, dsn, "gw-a"), openAs(t, dsn, "gw-b")
+	gen := func() int64 {
+		t.Helper()
+		n, err := a.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	g0 := gen()
+	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	c := &knocks.Connection{Host: "b", PID: 1, Start: t0, End: t0, IP: netip.MustParseAddr("203.0.113.5"), Failed: 1, FailureLines: 1}
+	if err := b.Write(ctx, &knocks.Batch{Connections: []*knocks.Connection{c}}); err != nil {
+		t.Fatal(err)
+	}
+	g1 := gen()
+	if g1 == g0 {
+		t.Errorf("generation %d did not move with another host's write", g1)
+	}
+	if _, err := a.Summary(ctx, knocks.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	if g := gen(); g != g1 {
+		t.Errorf("generation moved from %d to %d with a read", g1, g)
+	}
+	if err := a.SaveLocations(ctx, map[netip.Addr]knocks.Location{c.IP: {Country: "DE"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if g := gen(); g == g1 {
+		t.Errorf("generation %d did not move with new locations", g)
+	}
+}

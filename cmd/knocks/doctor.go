@@ -17,6 +17,7 @@ import (
 
 	"knocks"
 	"knocks/mmdb"
+	"knocks/postgres"
 	"knocks/report"
 	"knocks/sqlite"
 )
@@ -388,6 +389,17 @@ func (c *DoctorCommand) checkDB(ctx context.Context) {
 	path, err := c.m.readDBPath(c.db)
 	if err != nil {
 		c.fail("%s", report.Safe(err.Error()))
+		return
+	}
+	if postgres.IsURL(path) {
+		name := report.Safe(postgres.Redact(path))
+		s, err := openReadStore(ctx, path)
+		if err != nil {
+			c.fail("cannot open %s: %s", name, report.Safe(errText(err)))
+			return
+		}
+		s.Close()
+		c.info("%s is a PostgreSQL database (reachable, schema up to date); doctor checks the health of SQLite files only", name)
 		return
 	}
 	store, err := sqlite.OpenReadOnly(ctx, path)
