@@ -3,7 +3,9 @@ package knocks
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -129,4 +131,15 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 		}
 	}
 	return out
+}
+
+// Selects reports whether a report of filter f shows alert a: a login
+// in f's time range, of its host, and of its address, user name, subnet,
+// country and AS where f names them (Top does not filter).
+func (f Filter) Selects(a Alert) bool {
+	ip, _ := netip.ParseAddr(a.IP)
+	sub, _ := Subnets(ip)
+	return (f.Since.IsZero() || !a.Time.Before(f.Since)) && (f.Until.IsZero() || a.Time.Before(f.Until)) &&
+		(f.Host == "" || a.Host == f.Host) && (!f.IP.IsValid() || ip == f.IP.Unmap()) && (f.User == "" || a.User == f.User) &&
+		(f.Subnet == "" || sub == f.Subnet) && (f.Country == "" || strings.EqualFold(a.Country, f.Country)) && (f.ASN == 0 || a.ASN == f.ASN)
 }

@@ -112,7 +112,7 @@ func alertLine(a knocks.Alert) string {
 }
 
 // reportAlerts returns the alerts of the logins that the filter selects
-// by time and host, for the report.
+// (knocks.Filter.Selects), for the report.
 func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter) ([]knocks.Alert, error) {
 	as, err := store.Alerts(ctx, knocks.AlertOptions{})
 	if err != nil {
@@ -120,10 +120,9 @@ func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter) ([]knocks
 	}
 	out := []knocks.Alert{}
 	for _, a := range as {
-		if !f.Since.IsZero() && a.Time.Before(f.Since) || !f.Until.IsZero() && !a.Time.Before(f.Until) || f.Host != "" && a.Host != f.Host {
-			continue
+		if f.Selects(a) {
+			out = append(out, a)
 		}
-		out = append(out, a)
 	}
 	return out, nil
 }
