@@ -23,16 +23,27 @@ type connKey struct {
 // knocks.ConnectionGap apart) is one connection. It is not safe for
 // concurrent use.
 type Accountant struct {
-	open   map[connKey]*conn
-	dirty  []*conn
-	f2b    []knocks.Fail2banEvent
-	pen    []knocks.PenaltyEvent
-	latest time.Time // the latest event time seen
+	open  map[connKey]*conn
+	dirty []*conn
+	f2b   []knocks.Fail2banEvent
+	pen   []knocks.PenaltyEvent
+	// latest is the latest event time seen of each host in the current
+	// input: a connection can grow only by later lines of its own host,
+	// and an input may be older than the one read before it.
+	latest map[string]time.Time
 }
 
 // NewAccountant returns an empty Accountant.
 func NewAccountant() *Accountant {
-	return &Accountant{open: make(map[connKey]*conn)}
+	return &Accountant{open: make(map[connKey]*conn), latest: make(map[string]time.Time)}
+}
+
+// NewInput tells the Accountant that the events that follow are of
+// another input, whose times may be before those of the last one: what it
+// held open stays open until that input's own lines of the same host have
+// gone past it.
+func (a *Accountant) NewInput() {
+	clear(a.latest)
 }
 
 // Load adds stored connections (from an earlier import) so that events of
@@ -57,7 +68,6 @@ func (a *Accountant) Add(ev *knocks.Event) {
 	class := ev.Kind.Class()
 	if class == knocks.ClassFail2ban {
 		a.f2b = append(a.f2b, knocks.Fail2banEvent{Time: ev.Time, Kind: ev.Kind, Host: ev.Host, Jail: ev.Jail, IP: ev.IP, BanTime: ev.BanTime})
-		a.see(ev.Time)
 		return
 	}
 	if class == knocks.ClassPenalty {
@@ -68,13 +78,14 @@ func (a *Accountant) Add(ev *knocks.Event) {
 			n = 1
 		}
 		a.pen = append(a.pen, knocks.PenaltyEvent{Time: ev.Time, Host: ev.Host, Kind: ev.Kind, IP: ev.IP, Reason: ev.Reason, User: ev.User, Count: n})
-		a.see(ev.Time)
 		return
 	}
 	if class == knocks.ClassNone && ev.Kind != knocks.KindConnect {
 		return
 	}
-	a.see(ev.Time)
+	if ev.Time.After(a.latest[ev.Host]) {
+		a.latest[ev.Host] = ev.Time
+	}
 	var c *conn
 	k := connKey{ev.Host, ev.PID}
 	if ev.PID != 0 {
@@ -170,15 +181,10 @@ func (a *Accountant) same(c *conn, ev *knocks.Event) bool {
 	return true
 }
 
-func (a *Accountant) see(t time.Time) {
-	if t.After(a.latest) {
-		a.latest = t
-	}
-}
-
 // Take returns the connections that changed since the last Take and the
 // fail2ban events added since, and forgets connections that ended more than
-// knocks.ConnectionGap before the latest event (they cannot grow any more).
+// knocks.ConnectionGap before the latest event of their host in the current
+// input (they cannot grow any more).
 // The returned connections stay owned by the Accountant: the store may set
 // their ID, nothing else may change them.
 func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
@@ -190,9 +196,8 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 	a.dirty = a.dirty[:0]
 	f2b := a.f2b
 	a.f2b = nil
-	cut := a.latest.Add(-knocks.ConnectionGap)
 	for k, c := range a.open {
-		if c.End.Before(cut) {
+		if latest, ok := a.latest[k.host]; ok && c.End.Before(latest.Add(-knocks.ConnectionGap)) {
 			delete(a.open, k)
 		}
 	}

@@ -692,6 +692,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		// other programs, journal entries imported before).
 		if c.first {
 			needLoad = true
+			acc.NewInput()
 		}
 		if needLoad && len(c.events) > 0 {
 			if err := in.load(ctx, acc, c.events); err != nil {

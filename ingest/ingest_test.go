@@ -402,3 +402,26 @@ func (r *racingStore) Checkpoints(ctx context.Context, fp string) ([]*knocks.Che
 	}
 	return cps, err
 }
+
+// TestOlderInputAfterNewerKeepsItsConnectionsWhole checks that an input
+// whose times are before those of the input read before it (another host's
+// log, or an older file given last) counts its connections whole across
+// commits: the Accountant must not forget its open connections because an
+// earlier input had later times.
+func TestOlderInputAfterNewerKeepsItsConnectionsWhole(t *testing.T) {
+	var newer []string
+	for _, l := range attackLog(50) {
+		f := strings.Fields(l)
+		sec, _ := strconv.Atoi(f[0])
+		pid, _ := strconv.Atoi(f[1])
+		newer = append(newer, fmt.Sprintf("%d %d %s %s %s", sec+1_000_000, pid+5000, f[2], f[3], f[4]))
+	}
+	s := newMemStore()
+	opts := Options{ChunkLines: 4, CommitLines: 8}
+	if _, err := run(t, s, opts, &memInput{name: "new.log", lines: newer}, &memInput{name: "old.log", lines: attackLog(300)}); err != nil {
+		t.Fatal(err)
+	}
+	if c, a := totals(t, s); c != 350 || a != 350 || len(s.conns) != 350 {
+		t.Errorf("got %d connections, %d attempts, %d rows; want 350 each", c, a, len(s.conns))
+	}
+}
