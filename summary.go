@@ -57,9 +57,11 @@ type Summary struct {
 	GeoIPAttributed []string `json:"geoip_attribution"` // attribution lines of that data
 
 	Bans Bans `json:"bans"` // what fail2ban or SSHGuard banned, and how it lines up with the attempts
-	// Alerts are the successful logins that matter (see `knocks alerts`),
-	// filled in by the caller of the store's Summary.
-	Alerts []Alert `json:"alerts"`
+	// Alerts are the latest Filter.Top successful logins that matter (see
+	// `knocks alerts`), oldest first, filled in by the caller of the
+	// store's Summary; AlertsFound counts them all, listed or not.
+	Alerts      []Alert `json:"alerts"`
+	AlertsFound int64   `json:"alerts_found"`
 	// Campaigns are the bursts and coordinated groups of FindCampaigns,
 	// filled in by the caller of the store's Summary; CampaignsFound
 	// counts them all, listed or not.

@@ -113,15 +113,19 @@ func Duration(secs float64) string {
 
 // textAlerts prints the alerts of a report: the successful logins that
 // matter.
-func textAlerts(p *printer, as []knocks.Alert, o Options) {
+func textAlerts(p *printer, as []knocks.Alert, found int64, o Options) {
 	if len(as) == 0 {
 		return
+	}
+	title := "Alerts: successful logins that matter (knocks alerts)"
+	if found > int64(len(as)) {
+		title = fmt.Sprintf("Alerts: the latest %d of %d successful logins that matter (knocks alerts)", len(as), found)
 	}
 	zone := o.Zone
 	if zone == nil {
 		zone = time.UTC
 	}
-	p.table("Alerts: successful logins that matter (knocks alerts)", []string{"time", "alert", "user", "host", "from", "why"}, len(as), func(i int) []string {
+	p.table(title, []string{"time", "alert", "user", "host", "from", "why"}, len(as), func(i int) []string {
 		a := as[i]
 		from := Safe(a.IP)
 		if a.Country != "" {

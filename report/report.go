@@ -337,7 +337,7 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 			return []string{d.Time.UTC().Format("2006-01-02 Mon"), group(d.Attempts), strings.Repeat("█", n)}
 		})
 	}
-	textAlerts(p, s.Alerts, o)
+	textAlerts(p, s.Alerts, s.AlertsFound, o)
 	textCampaigns(p, s, o)
 	textBans(p, &s.Bans, o)
 	keyed("Top source ports (chosen at random by clients)", "port", s.TopPorts)

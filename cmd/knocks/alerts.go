@@ -111,18 +111,25 @@ func alertLine(a knocks.Alert) string {
 	return report.Safe(fmt.Sprintf("%s  %s  login of %s on %s from %s: %s", a.Time.UTC().Format("2006-01-02 15:04 UTC"), a.Kind, a.User, a.Host, where, a.Why))
 }
 
-// reportAlerts returns the alerts of the logins that the filter selects
-// (knocks.Filter.Selects), for the report.
-func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter) ([]knocks.Alert, error) {
+// reportAlerts returns the latest top alerts of the logins that the filter
+// selects (knocks.Filter.Selects), oldest first, for the report, and how
+// many it selects in all: a report, and every answer of the dashboard,
+// holds no more alerts than it prints.
+func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter, top int) ([]knocks.Alert, int64, error) {
 	as, err := store.Alerts(ctx, knocks.AlertOptions{})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := []knocks.Alert{}
+	var found int64
 	for _, a := range as {
 		if f.Selects(a) {
 			out = append(out, a)
+			found++
 		}
 	}
-	return out, nil
+	if top > 0 && len(out) > top {
+		out = out[len(out)-top:] // the store's alerts are oldest first
+	}
+	return out, found, nil
 }

@@ -106,3 +106,38 @@ func TestAlerts(t *testing.T) {
 		t.Errorf("--failures 0: exit %d, want 2", r.code)
 	}
 }
+
+// TestReportListsTheLatestAlerts checks that a report lists the latest
+// --top alerts, oldest first, and says how many there are in all.
+func TestReportListsTheLatestAlerts(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "knocks.db")
+	log := filepath.Join(dir, "auth.log")
+	if err := os.WriteFile(log, []byte(alertsLog("")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, "--year", "2024", log)
+	var all struct {
+		Alerts []knocks.Alert `json:"alerts"`
+		Found  int64          `json:"alerts_found"`
+	}
+	if err := json.Unmarshal([]byte(mustOK(t, dir, nil, "report", "--db", db, "--format", "json").stdout), &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Alerts) != 3 || all.Found != 3 {
+		t.Fatalf("report: %d alerts listed, %d found; want 3 and 3", len(all.Alerts), all.Found)
+	}
+	var top struct {
+		Alerts []knocks.Alert `json:"alerts"`
+		Found  int64          `json:"alerts_found"`
+	}
+	if err := json.Unmarshal([]byte(mustOK(t, dir, nil, "report", "--db", db, "--format", "json", "--top", "2").stdout), &top); err != nil {
+		t.Fatal(err)
+	}
+	if top.Found != 3 || len(top.Alerts) != 2 || top.Alerts[0].User != "alice" || top.Alerts[1].User != "root" {
+		t.Errorf("report --top 2: %d found, listed %+v; want 3, alice then root", top.Found, top.Alerts)
+	}
+	if out := mustOK(t, dir, nil, "report", "--db", db, "--top", "2").stdout; !strings.Contains(out, "the latest 2 of 3 successful logins") {
+		t.Errorf("text report --top 2 does not say how many alerts there are:\n%s", out)
+	}
+}

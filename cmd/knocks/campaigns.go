@@ -34,7 +34,7 @@ func checkCampaigns(o knocks.CampaignOptions) error {
 // it runs complete beside Summary).
 func complete(ctx context.Context, store dbStore, f knocks.Filter, o *knocks.CampaignOptions, sum *knocks.Summary) error {
 	var err error
-	if sum.Alerts, err = reportAlerts(ctx, store, f); err != nil {
+	if sum.Alerts, sum.AlertsFound, err = reportAlerts(ctx, store, f, sum.Filter.Top); err != nil {
 		return err
 	}
 	if o == nil {

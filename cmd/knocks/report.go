@@ -123,7 +123,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 	if err != nil {
 		return nil, false, err
 	}
-	sum.Alerts, sum.Campaigns, sum.CampaignsFound = side.Alerts, side.Campaigns, side.CampaignsFound
+	sum.Alerts, sum.AlertsFound, sum.Campaigns, sum.CampaignsFound = side.Alerts, side.AlertsFound, side.Campaigns, side.CampaignsFound
 	if !sel.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
 		loc, err := m.locator(&sel.geo)
 		if err != nil {
