@@ -9,8 +9,10 @@
 // store's generation (SQLite's data_version); when it moved, the next
 // request for a filter gets the summary it already has at once while one
 // goroutine computes the new one (at most one recomputation per filter per
-// MinRecompute), so neither the number of clients nor the rate of imports
-// makes the database be scanned more often.
+// MinRecompute, or per twice the last computation's time when that is
+// longer), so neither the number of clients nor the rate of imports makes
+// the database be scanned more often, and the computations leave most of
+// the machine to answering.
 //
 // Security: every endpoint is read-only (GET and HEAD only). Responses
 // carry a Content-Security-Policy without inline scripts (script-src

@@ -49,7 +49,9 @@ type Config struct {
 	// CheckEvery is how often the generation is read (default 500 ms).
 	CheckEvery time.Duration
 	// MinRecompute is the shortest time between two computations of the
-	// summary of one filter (default 1 s).
+	// summary of one filter (default 1 s); it grows to twice the time the
+	// last computation took, so that recomputing one filter under a steady
+	// stream of imports takes at most a third of a core.
 	MinRecompute time.Duration
 	// MaxStreams bounds the open event streams (default 100).
 	MaxStreams int
@@ -288,6 +290,7 @@ type entry struct {
 	err      error
 	busy     bool // a computation runs
 	computed time.Time
+	took     time.Duration // how long the last computation took
 	used     int64
 }
 
@@ -330,7 +333,7 @@ func (s *Server) get(ctx context.Context, f knocks.Filter) (result, error) {
 	e.mu.Lock()
 	first := e.sum == nil && e.err == nil
 	stale := e.gen != gen || e.err != nil
-	if !e.busy && (first || stale && time.Since(e.computed) >= s.cfg.MinRecompute) {
+	if !e.busy && (first || stale && time.Since(e.computed) >= recomputeAfter(s.cfg.MinRecompute, e.took)) {
 		e.busy = true
 		go s.compute(e, gen)
 	}
@@ -347,6 +350,14 @@ func (s *Server) get(ctx context.Context, f knocks.Filter) (result, error) {
 		return result{}, e.err
 	}
 	return result{sum: e.sum, json: e.json, gz: e.gz, gen: e.gen, e: e}, nil
+}
+
+// recomputeAfter is how long after the last computation of a filter, which
+// took took, a stale summary of it is computed again: at least least, and
+// at least twice took (a computation then has the core a third of the
+// time, whatever the rate of imports).
+func recomputeAfter(least, took time.Duration) time.Duration {
+	return max(least, 2*took)
 }
 
 // evict drops the least recently used entry; s.mu is held.
@@ -367,6 +378,7 @@ func (s *Server) compute(e *entry, gen int64) {
 	defer func() { <-s.sem }()
 	ctx, cancel := context.WithTimeout(context.Background(), computeTimeout)
 	defer cancel()
+	began := time.Now()
 	sum, err := s.cfg.Store.Summary(ctx, e.filter)
 	var js, gz bytes.Buffer
 	if err == nil {
@@ -384,6 +396,7 @@ func (s *Server) compute(e *entry, gen int64) {
 	defer e.mu.Unlock()
 	e.busy = false
 	e.computed = time.Now()
+	e.took = e.computed.Sub(began)
 	if err != nil {
 		s.log.Warn("cannot compute summary", "err", err)
 		e.err = errors.New("cannot compute the summary")

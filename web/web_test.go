@@ -459,3 +459,20 @@ func TestStaleSummarySaysItsGeneration(t *testing.T) {
 		t.Errorf("generation 2: attempts %d (%v), want 6", sum.Attempts, err)
 	}
 }
+
+func TestRecomputeAfter(t *testing.T) {
+	for _, c := range []struct {
+		Name      string
+		Min, Took time.Duration
+		Want      time.Duration
+	}{
+		{"fast computation: the minimum", time.Second, 10 * time.Millisecond, time.Second},
+		{"never computed yet", time.Second, 0, time.Second},
+		{"slow computation: twice its time", time.Second, 3 * time.Second, 6 * time.Second},
+		{"exactly half the minimum", time.Second, 500 * time.Millisecond, time.Second},
+	} {
+		if got := recomputeAfter(c.Min, c.Took); got != c.Want {
+			t.Errorf("%s: recomputeAfter(%v, %v) = %v, want %v", c.Name, c.Min, c.Took, got, c.Want)
+		}
+	}
+}
