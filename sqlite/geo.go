@@ -151,53 +151,34 @@ func (s *EventStore) SaveLocations(ctx context.Context, locs map[netip.Addr]knoc
 	if len(locs) == 0 {
 		return nil
 	}
-	return s.writeTx(ctx, "cannot save locations", func(conn *sql.Conn) error {
-		return s.saveLocations(ctx, conn, locs, source)
-	})
-}
-
-// writeTx runs f in a write transaction on one connection (see Write), so
-// that f may insert with insertRows; what describes the work in errors.
-func (s *EventStore) writeTx(ctx context.Context, what string, f func(conn *sql.Conn) error) error {
-	conn, err := s.db.Conn(ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+		return fmt.Errorf("cannot save locations: %w", err)
 	}
-	defer conn.Close()
-	tx, err := begin(ctx, conn, "BEGIN IMMEDIATE")
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer tx.end()
-	if err := f(conn); err != nil {
+	defer tx.Rollback()
+	if err := s.saveLocations(ctx, tx, locs, source); err != nil {
 		return err
 	}
-	if err := tx.commit(); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
 	}
 	return nil
 }
 
-// geoArgs is the number of values written per location; the time of the
-// lookup is one more, ?1, shared by all rows of a statement.
-const geoArgs = 14
-
-// saveLocations is SaveLocations within tx: multi-row inserts whose values
-// go to the driver as they are (see insertRows).
-func (s *EventStore) saveLocations(ctx context.Context, conn *sql.Conn, locs map[netip.Addr]knocks.Location, source string) error {
-	ips := make([]netip.Addr, 0, len(locs))
-	for ip := range locs {
-		if ip.IsValid() {
-			ips = append(ips, ip)
-		}
+// saveLocations is SaveLocations within tx.
+func (s *EventStore) saveLocations(ctx context.Context, tx *sql.Tx, locs map[netip.Addr]knocks.Location, source string) error {
+	st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO ip_geo
+		(ip, reserved, country, country_name, registered, city, region, lat, lon, has_coords, asn, org, prefix, source, looked_up)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
 	}
-	if len(ips) == 0 {
-		return nil
-	}
+	defer st.Close()
 	now := s.now().Unix()
-	err := insertRows(ctx, conn, len(ips), geoArgs, now, insertGeoSQL, func(v []driver.NamedValue, i int) {
-		ip := ips[i]
-		l := locs[ip]
+	for ip, l := range locs {
+		if !ip.IsValid() {
+			continue
+		}
 		if l.Reserved != "" {
 			l = knocks.Location{Reserved: l.Reserved}
 		}
@@ -205,22 +186,14 @@ func (s *EventStore) saveLocations(ctx context.Context, conn *sql.Conn, locs map
 		if l.HasCoords {
 			lat, lon = l.Lat, l.Lon
 		}
-		v[0].Value, v[1].Value, v[2].Value, v[3].Value = ip.Unmap().String(), nullString(l.Reserved), nullString(l.Country), nullString(l.CountryName)
-		v[4].Value, v[5].Value, v[6].Value, v[7].Value = boolInt(l.Registered), nullString(l.City), nullString(l.Region), lat
-		v[8].Value, v[9].Value, v[10].Value, v[11].Value = lon, boolInt(l.HasCoords), nullInt(int64(l.ASN)), nullString(l.Org)
-		v[12].Value, v[13].Value = nullString(l.Prefix), source
-	})
-	if err != nil {
-		return fmt.Errorf("cannot save locations: %w", err)
+		if _, err := st.ExecContext(ctx, ip.Unmap().String(), nullString(l.Reserved), nullString(l.Country),
+			nullString(l.CountryName), boolInt(l.Registered), nullString(l.City), nullString(l.Region),
+			lat, lon, boolInt(l.HasCoords), nullInt(int64(l.ASN)), nullString(l.Org), nullString(l.Prefix),
+			source, now); err != nil {
+			return fmt.Errorf("cannot save locations: %w", err)
+		}
 	}
 	return nil
-}
-
-// insertGeoSQL returns an INSERT of n locations, the time of the lookup
-// as ?1.
-func insertGeoSQL(n int) string {
-	return multiInsert(`INSERT OR REPLACE INTO ip_geo
-		(looked_up, ip, reserved, country, country_name, registered, city, region, lat, lon, has_coords, asn, org, prefix, source) VALUES `, geoArgs, n)
 }
 
 // GeoSource is one set of GeoIP databases that stored locations were
@@ -373,20 +346,25 @@ func (s *EventStore) pendingBatch(ctx context.Context, table string, after int64
 // does not when a Write lowered it since it was read, or last is not past
 // it).
 func (s *EventStore) commitBatch(ctx context.Context, locs map[netip.Addr]knocks.Location, source, column string, old, last int64) (bool, error) {
-	var n int64
-	err := s.writeTx(ctx, "cannot save locations", func(conn *sql.Conn) error {
-		if err := s.saveLocations(ctx, conn, locs, source); err != nil {
-			return err
-		}
-		// column is one of two constants.
-		res, err := conn.ExecContext(ctx, "UPDATE geo_progress SET "+column+" = ?1 WHERE "+column+" = ?2 AND ?1 > ?2", last, old)
-		if err != nil {
-			return fmt.Errorf("cannot save locations: %w", err)
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return fmt.Errorf("cannot save locations: %w", err)
-		}
-		return nil
-	})
-	return n == 1, err
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	defer tx.Rollback()
+	if err := s.saveLocations(ctx, tx, locs, source); err != nil {
+		return false, err
+	}
+	// column is one of two constants.
+	res, err := tx.ExecContext(ctx, "UPDATE geo_progress SET "+column+" = ?1 WHERE "+column+" = ?2 AND ?1 > ?2", last, old)
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	return n == 1, nil
 }
