@@ -127,7 +127,7 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 			seen[l.Country] = true
 		}
 		if n := before(f.ByUser[l.User], l.Start-int64(o.Window/time.Second), l.Start); n >= o.ManyFailures {
-			add(AlertManyFailures, fmt.Sprintf("%d failed attempts for this user in the %v before", n, o.Window), n)
+			add(AlertManyFailures, fmt.Sprintf("%d failed attempts for this user in the %s before", n, shortDuration(o.Window)), n)
 		}
 	}
 	return out
@@ -142,4 +142,18 @@ func (f Filter) Selects(a Alert) bool {
 	return (f.Since.IsZero() || !a.Time.Before(f.Since)) && (f.Until.IsZero() || a.Time.Before(f.Until)) &&
 		(f.Host == "" || a.Host == f.Host) && (!f.IP.IsValid() || ip == f.IP.Unmap()) && (f.User == "" || a.User == f.User) &&
 		(f.Subnet == "" || sub == f.Subnet) && (f.Country == "" || strings.EqualFold(a.Country, f.Country)) && (f.ASN == 0 || a.ASN == f.ASN)
+}
+
+// shortDuration writes d as time.Duration does, without the zero minutes
+// and seconds that a whole number of hours or minutes ends with: "24h",
+// "1h30m", "2m", "45s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if d >= time.Minute && d%time.Minute == 0 {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if d >= time.Hour && d%time.Hour == 0 {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

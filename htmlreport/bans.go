@@ -106,8 +106,9 @@ func newBanView(s *knocks.Summary) *banView {
 
 // alertRow is one alert as the page shows it.
 type alertRow struct {
-	Time, Kind, User, Host, IP, Flag, Country, Why string
-	New                                            bool
+	Time, Kind, User, Host, IP, Country, Why string
+	Flag                                     template.URL // the country's flag image, as in the other tables
+	New                                      bool
 }
 
 // alertRows makes the alerts of s safe for the page.
@@ -115,7 +116,7 @@ func alertRows(s *knocks.Summary) []alertRow {
 	var out []alertRow
 	for _, a := range s.Alerts {
 		out = append(out, alertRow{Time: fmtTime(a.Time, "2006-01-02 15:04"), Kind: report.Safe(a.Kind), User: report.Safe(a.User),
-			Host: report.Safe(a.Host), IP: report.Safe(a.IP), Flag: knocks.Flag(a.Country), Country: report.Safe(a.Country), Why: report.Safe(a.Why), New: a.New})
+			Host: report.Safe(a.Host), IP: report.Safe(a.IP), Flag: flagURI(a.Country), Country: report.Safe(a.Country), Why: report.Safe(a.Why), New: a.New})
 	}
 	return out
 }
