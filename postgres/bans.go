@@ -275,7 +275,7 @@ func (r *report) bannedGeo(events string) error {
 		if reserved {
 			c.Name = reservedName
 		}
-		c.Share = share(c.IPs, b.BannedIPs)
+		c.Share = knocks.Share(c.IPs, b.BannedIPs)
 		b.BannedCountries = append(b.BannedCountries, c)
 		return nil
 	})

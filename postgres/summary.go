@@ -6,16 +6,11 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"knocks"
 )
-
-// maxDense is the most buckets that a per-day or per-hour series is filled
-// in with zero buckets; a longer series lists only buckets with attempts.
-const maxDense = 100_000
 
 // reservedName is the Name of a GeoCount whose Country is a reserved-range
 // label.
@@ -234,7 +229,7 @@ func (r *report) users() error {
 		if err := rows.Scan(&user, &invalid, &n, &all, &kind); err != nil {
 			return err
 		}
-		u := knocks.UserCount{User: string(user), Attempts: n, Valid: !invalid, Share: share(n, s.Attempts)}
+		u := knocks.UserCount{User: string(user), Attempts: n, Valid: !invalid, Share: knocks.Share(n, s.Attempts)}
 		if all <= int64(r.top) {
 			s.TopUsers = append(s.TopUsers, u)
 		}
@@ -285,7 +280,7 @@ func (r *report) sources() error {
 		if err := rows.Scan(&key, &isIP, &c.Attempts, &c.Connections, &first, &last, &s.UniqueIPs, &s.UniqueHosts, &rank, &never, &rankNever); err != nil {
 			return err
 		}
-		c.IP, c.Share, c.First, c.Last = string(key), share(c.Attempts, s.Attempts), fromUnix(first), fromUnix(last)
+		c.IP, c.Share, c.First, c.Last = string(key), knocks.Share(c.Attempts, s.Attempts), fromUnix(first), fromUnix(last)
 		if rank <= 3 {
 			top3 += c.Attempts
 		}
@@ -297,7 +292,7 @@ func (r *report) sources() error {
 		}
 		return nil
 	})
-	s.Top3Share = share(top3, s.Attempts)
+	s.Top3Share = knocks.Share(top3, s.Attempts)
 	return err
 }
 
@@ -323,7 +318,7 @@ func (r *report) keys() error {
 			case int32:
 				k.Key = strconv.Itoa(int(v))
 			}
-			k.Share = share(k.Attempts, s.Attempts)
+			k.Share = knocks.Share(k.Attempts, s.Attempts)
 			out = append(out, k)
 			return nil
 		})
@@ -346,11 +341,11 @@ func (r *report) keys() error {
 // series sets the attempts per hour and day, and by weekday and hour.
 func (r *report) series() error {
 	s := r.sum
-	var hours []bucket
+	var hours []knocks.TimeBucket
 	err := r.query(r.sel.conns, `SELECT start_time / 3600 AS h, SUM(attempts)::bigint FROM connections
 		WHERE attempts > 0 AND `+r.sel.conns.sql+` GROUP BY 1 ORDER BY 1`, nil, func(rows pgx.Rows) error {
-		var b bucket
-		if err := rows.Scan(&b.n, &b.attempts); err != nil {
+		var b knocks.TimeBucket
+		if err := rows.Scan(&b.N, &b.Attempts); err != nil {
 			return err
 		}
 		hours = append(hours, b)
@@ -359,19 +354,7 @@ func (r *report) series() error {
 	if err != nil {
 		return err
 	}
-	var days []bucket
-	for _, h := range hours {
-		t := time.Unix(h.n*3600, 0).UTC()
-		s.HourWeekday[t.Weekday()][t.Hour()] += h.attempts
-		d := h.n / 24
-		if len(days) > 0 && days[len(days)-1].n == d {
-			days[len(days)-1].attempts += h.attempts
-		} else {
-			days = append(days, bucket{d, h.attempts})
-		}
-	}
-	s.PerHour = series(hours, 3600)
-	s.PerDay = series(days, 86400)
+	knocks.SetSeries(s, hours)
 	return nil
 }
 
@@ -406,7 +389,7 @@ func (r *report) geo() error {
 		if err := rows.Scan(&c.Country, &reserved, &c.Name, &c.Attempts, &c.IPs); err != nil {
 			return err
 		}
-		c.Share = share(c.Attempts, s.Attempts)
+		c.Share = knocks.Share(c.Attempts, s.Attempts)
 		if reserved {
 			c.Name = reservedName
 			s.Reserved = append(s.Reserved, c)
@@ -433,7 +416,7 @@ func (r *report) geo() error {
 			return err
 		}
 		c.ASN = asnOf(asn)
-		c.Share = share(c.Attempts, s.Attempts)
+		c.Share = knocks.Share(c.Attempts, s.Attempts)
 		s.TopASNs = append(s.TopASNs, c)
 		return nil
 	})
@@ -446,7 +429,7 @@ func (r *report) geo() error {
 		if err := rows.Scan(&k.Key, &k.Attempts); err != nil {
 			return err
 		}
-		k.Share = share(k.Attempts, s.Attempts)
+		k.Share = knocks.Share(k.Attempts, s.Attempts)
 		s.TopPrefixes = append(s.TopPrefixes, k)
 		return nil
 	})
@@ -635,7 +618,7 @@ func (r *report) lines() error {
 		return err
 	}
 	if s.Lines != nil {
-		v := min(share(s.HostileLines, *s.Lines), 1)
+		v := min(knocks.Share(s.HostileLines, *s.Lines), 1)
 		s.HostileShare = &v
 	}
 	return nil
@@ -676,15 +659,15 @@ func (r *report) selectedLines(all int64) (*int64, error) {
 	// The hours inside the range count whole, in SQL; those at its ends
 	// in part.
 	var inner int64
-	var edges []bucket
+	var edges []knocks.TimeBucket // N: the hour's start, Attempts: its lines
 	rows, err := r.tx.Query(r.ctx, "SELECT hour, SUM(lines)::bigint FROM line_counts WHERE "+where+
 		" AND NOT (hour >= "+q.p(lo)+" AND hour + 3600 <= "+q.p(hi)+") GROUP BY hour", q.args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var b bucket
-		if err := rows.Scan(&b.n, &b.attempts); err != nil {
+		var b knocks.TimeBucket
+		if err := rows.Scan(&b.N, &b.Attempts); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -700,28 +683,10 @@ func (r *report) selectedLines(all int64) (*int64, error) {
 	}
 	sum := float64(inner)
 	for _, b := range edges {
-		sum += float64(b.attempts) * hourOverlap(b.n, lo, hi)
+		sum += float64(b.Attempts) * knocks.HourOverlap(b.N, lo, hi)
 	}
 	lines := int64(math.Round(sum))
 	return &lines, nil
-}
-
-// hourOverlap returns the part of the hour starting at hour (unix seconds)
-// that the range [lo, hi) covers, from 0 to 1.
-func hourOverlap(hour, lo, hi int64) float64 {
-	from, to := max(hour, lo), min(hour+3600, hi)
-	if to <= from {
-		return 0
-	}
-	return float64(to-from) / 3600
-}
-
-// share returns n as a fraction of total, 0 when total is 0.
-func share(n, total int64) float64 {
-	if total == 0 {
-		return 0
-	}
-	return float64(n) / float64(total)
 }
 
 // asnOf returns a stored AS number as a uint32, 0 when out of range.
@@ -730,40 +695,6 @@ func asnOf(n int64) uint32 {
 		return uint32(n)
 	}
 	return 0
-}
-
-// bucket is the attempts of one time bucket, numbered from the epoch.
-type bucket struct {
-	n        int64
-	attempts int64
-}
-
-// series turns buckets of the given width (in seconds) in ascending order
-// into a series; filled in with zero buckets from the first to the last
-// unless that would make more than maxDense.
-func series(bs []bucket, width int64) []knocks.TimeCount {
-	out := []knocks.TimeCount{}
-	if len(bs) == 0 {
-		return out
-	}
-	first, last := bs[0].n, bs[len(bs)-1].n
-	if last-first >= maxDense {
-		for _, b := range bs {
-			out = append(out, knocks.TimeCount{Time: fromUnix(b.n * width), Attempts: b.attempts})
-		}
-		return out
-	}
-	out = make([]knocks.TimeCount, 0, last-first+1)
-	i := 0
-	for n := first; n <= last; n++ {
-		tc := knocks.TimeCount{Time: fromUnix(n * width)}
-		if i < len(bs) && bs[i].n == n {
-			tc.Attempts = bs[i].attempts
-			i++
-		}
-		out = append(out, tc)
-	}
-	return out
 }
 
 // Hosts returns the distinct hosts that logged the stored connections and

@@ -293,7 +293,7 @@ func bannedGeo(ctx context.Context, conn *sql.Conn, events string, fargs []any, 
 		if reserved {
 			c.Name = reservedName
 		}
-		c.Share = share(c.IPs, b.BannedIPs)
+		c.Share = knocks.Share(c.IPs, b.BannedIPs)
 		b.BannedCountries = append(b.BannedCountries, c)
 	}
 	rows.Close()

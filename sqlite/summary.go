@@ -14,16 +14,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"knocks"
 
 	msqlite "modernc.org/sqlite"
 )
-
-// maxDense is the most buckets that a per-day or per-hour series is filled
-// in with zero buckets; a longer series lists only buckets with attempts.
-const maxDense = 100_000
 
 // selection is the WHERE clause of a filter over the connections table,
 // with its arguments.
@@ -254,23 +249,13 @@ func selectedLines(ctx context.Context, conn *sql.Conn, f knocks.Filter, all int
 		if err := rows.Scan(&hour, &n); err != nil {
 			return nil, err
 		}
-		sum += float64(n) * hourOverlap(hour, lo, hi)
+		sum += float64(n) * knocks.HourOverlap(hour, lo, hi)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	lines := int64(math.Round(sum))
 	return &lines, nil
-}
-
-// hourOverlap returns the part of the hour starting at hour (unix seconds)
-// that the range [lo, hi) covers, from 0 to 1.
-func hourOverlap(hour, lo, hi int64) float64 {
-	from, to := max(hour, lo), min(hour+3600, hi)
-	if to <= from {
-		return 0
-	}
-	return float64(to-from) / 3600
 }
 
 // hostileShare returns hostile lines as a share of lines, at most 1 (a
@@ -280,16 +265,8 @@ func hostileShare(hostile int64, lines *int64) *float64 {
 	if lines == nil {
 		return nil
 	}
-	v := min(share(hostile, *lines), 1)
+	v := min(knocks.Share(hostile, *lines), 1)
 	return &v
-}
-
-// share returns n as a fraction of total, 0 when total is 0.
-func share(n, total int64) float64 {
-	if total == 0 {
-		return 0
-	}
-	return float64(n) / float64(total)
 }
 
 // source is what an accumulator knows of one address (or host name).
@@ -462,9 +439,9 @@ func (a *accumulator) add(host string, start, end int64, key, user string, packe
 	if port != 0 {
 		a.ports[port] += attempts
 	}
-	a.hours[floorDiv(start, 3600)] += attempts
+	a.hours[knocks.FloorDiv(start, 3600)] += attempts
 	if isIP && key != "" && a.days != nil {
-		k := ipDay{key, floorDiv(start, 86400)}
+		k := ipDay{key, knocks.FloorDiv(start, 86400)}
 		if n, ok := a.days[k]; ok || len(a.days) < maxDays {
 			a.days[k] = n + attempts
 		} else {
@@ -658,39 +635,27 @@ func (a *accumulator) fill(sum *knocks.Summary) {
 		sum.First, sum.Last = fromUnix(a.first), fromUnix(a.last)
 	}
 	sum.TopHosts = topKeys(a.hosts, a.attempts, top)
-	ports := make([]bucket, 0, len(a.ports))
+	ports := make([]knocks.TimeBucket, 0, len(a.ports)) // N: the port
 	for p, n := range a.ports {
-		ports = append(ports, bucket{p, n})
+		ports = append(ports, knocks.TimeBucket{N: p, Attempts: n})
 	}
-	slices.SortFunc(ports, func(x, y bucket) int {
-		if c := cmp.Compare(y.attempts, x.attempts); c != 0 {
+	slices.SortFunc(ports, func(x, y knocks.TimeBucket) int {
+		if c := cmp.Compare(y.Attempts, x.Attempts); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.n, y.n)
+		return cmp.Compare(x.N, y.N)
 	})
 	sum.TopPorts = []knocks.KeyCount{}
 	for _, p := range ports[:min(top, len(ports))] {
-		sum.TopPorts = append(sum.TopPorts, knocks.KeyCount{Key: strconv.FormatInt(p.n, 10), Attempts: p.attempts, Share: share(p.attempts, a.attempts)})
+		sum.TopPorts = append(sum.TopPorts, knocks.KeyCount{Key: strconv.FormatInt(p.N, 10), Attempts: p.Attempts, Share: knocks.Share(p.Attempts, a.attempts)})
 	}
 
-	hours := make([]bucket, 0, len(a.hours))
+	hours := make([]knocks.TimeBucket, 0, len(a.hours))
 	for h, n := range a.hours {
-		hours = append(hours, bucket{h, n})
+		hours = append(hours, knocks.TimeBucket{N: h, Attempts: n})
 	}
-	sort.Slice(hours, func(i, j int) bool { return hours[i].n < hours[j].n })
-	var days []bucket
-	for _, h := range hours {
-		t := time.Unix(h.n*3600, 0).UTC()
-		sum.HourWeekday[t.Weekday()][t.Hour()] += h.attempts
-		d := floorDiv(h.n, 24)
-		if len(days) > 0 && days[len(days)-1].n == d {
-			days[len(days)-1].attempts += h.attempts
-		} else {
-			days = append(days, bucket{d, h.attempts})
-		}
-	}
-	sum.PerHour = series(hours, 3600)
-	sum.PerDay = series(days, 86400)
+	sort.Slice(hours, func(i, j int) bool { return hours[i].N < hours[j].N })
+	knocks.SetSeries(sum, hours)
 }
 
 // ranked sets the fields of sum that rank the temporary tables: the unique
@@ -713,7 +678,7 @@ func ranked(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) e
 			if err := rows.Scan(&u.User, &invalid, &u.Attempts); err != nil {
 				return err
 			}
-			u.Valid, u.Share = !invalid, share(u.Attempts, sum.Attempts)
+			u.Valid, u.Share = !invalid, knocks.Share(u.Attempts, sum.Attempts)
 			l = append(l, u)
 			return nil
 		})
@@ -734,7 +699,7 @@ func ranked(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) e
 		(SELECT attempts FROM temp.summary_sources WHERE attempts > 0 ORDER BY attempts DESC LIMIT 3)`).Scan(&top3); err != nil {
 		return err
 	}
-	sum.Top3Share = share(top3, sum.Attempts)
+	sum.Top3Share = knocks.Share(top3, sum.Attempts)
 	if sum.TopIPs, err = topSources(ctx, conn, "", nil, top, sum.Attempts); err != nil {
 		return err
 	}
@@ -765,7 +730,7 @@ func topSources(ctx context.Context, conn *sql.Conn, cond string, args []any, to
 		if err := rows.Scan(&r.IP, &r.Attempts, &r.Connections, &first, &last, &reserved, &r.Country, &asn, &r.Org); err != nil {
 			return err
 		}
-		r.Share, r.First, r.Last = share(r.Attempts, total), fromUnix(first), fromUnix(last)
+		r.Share, r.First, r.Last = knocks.Share(r.Attempts, total), fromUnix(first), fromUnix(last)
 		if reserved != "" {
 			r.Country, r.Org = reserved, ""
 		} else if asn > 0 && asn <= math.MaxUint32 {
@@ -785,7 +750,7 @@ func keyCounts(ctx context.Context, conn *sql.Conn, query string, args []any, to
 		if err := rows.Scan(&k.Key, &k.Attempts); err != nil {
 			return err
 		}
-		k.Share = share(k.Attempts, total)
+		k.Share = knocks.Share(k.Attempts, total)
 		l = append(l, k)
 		return nil
 	})
@@ -811,7 +776,7 @@ func eachRow(ctx context.Context, conn *sql.Conn, query string, args []any, f fu
 func topKeys(m map[string]int64, total int64, top int) []knocks.KeyCount {
 	l := make([]knocks.KeyCount, 0, len(m))
 	for k, n := range m {
-		l = append(l, knocks.KeyCount{Key: k, Attempts: n, Share: share(n, total)})
+		l = append(l, knocks.KeyCount{Key: k, Attempts: n, Share: knocks.Share(n, total)})
 	}
 	slices.SortFunc(l, func(x, y knocks.KeyCount) int {
 		if c := cmp.Compare(y.Attempts, x.Attempts); c != 0 {
@@ -820,48 +785,6 @@ func topKeys(m map[string]int64, total int64, top int) []knocks.KeyCount {
 		return strings.Compare(x.Key, y.Key)
 	})
 	return l[:min(top, len(l))]
-}
-
-// bucket is the attempts of one time bucket, numbered from the epoch.
-type bucket struct {
-	n        int64
-	attempts int64
-}
-
-// series turns buckets of the given width (in seconds) in ascending order
-// into a series; filled in with zero buckets from the first to the last
-// unless that would make more than maxDense.
-func series(bs []bucket, width int64) []knocks.TimeCount {
-	out := []knocks.TimeCount{}
-	if len(bs) == 0 {
-		return out
-	}
-	first, last := bs[0].n, bs[len(bs)-1].n
-	if last-first >= maxDense {
-		for _, b := range bs {
-			out = append(out, knocks.TimeCount{Time: fromUnix(b.n * width), Attempts: b.attempts})
-		}
-		return out
-	}
-	out = make([]knocks.TimeCount, 0, last-first+1)
-	i := 0
-	for n := first; n <= last; n++ {
-		tc := knocks.TimeCount{Time: fromUnix(n * width)}
-		if i < len(bs) && bs[i].n == n {
-			tc.Attempts = bs[i].attempts
-			i++
-		}
-		out = append(out, tc)
-	}
-	return out
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // located is the join of the selected addresses with attempts with their
@@ -890,7 +813,7 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 		if err := rows.Scan(&c.Country, &reserved, &c.Name, &c.Attempts, &c.IPs); err != nil {
 			return err
 		}
-		c.Share = share(c.Attempts, sum.Attempts)
+		c.Share = knocks.Share(c.Attempts, sum.Attempts)
 		if reserved {
 			c.Name = reservedName
 			sum.Reserved = append(sum.Reserved, c)
@@ -911,7 +834,7 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 		if err := rows.Scan(&c.ASN, &c.Attempts, &c.IPs); err != nil {
 			return err
 		}
-		c.Share = share(c.Attempts, sum.Attempts)
+		c.Share = knocks.Share(c.Attempts, sum.Attempts)
 		sum.TopASNs = append(sum.TopASNs, c)
 		return nil
 	})
@@ -1046,7 +969,7 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 	for i, c := range sum.TopCountries {
 		days := make([]knocks.TimeCount, len(sum.PerDay))
 		for j, d := range sum.PerDay {
-			days[j] = knocks.TimeCount{Time: d.Time, Attempts: per[i][floorDiv(d.Time.Unix(), 86400)]}
+			days[j] = knocks.TimeCount{Time: d.Time, Attempts: per[i][knocks.FloorDiv(d.Time.Unix(), 86400)]}
 		}
 		sum.PerCountryDay = append(sum.PerCountryDay, knocks.SeriesDay{Country: c.Country, Days: days})
 	}
