@@ -68,6 +68,50 @@ type AlertFailures struct {
 	BySubnet map[string][]AlertFailure
 	ByASN    map[uint32][]AlertFailure
 	ByUser   map[string][]AlertFailure
+
+	// The keys of the logins, which Add files failures under.
+	ips, subnets, users map[string]bool
+	asns                map[uint32]bool
+}
+
+// NewAlertFailures returns empty AlertFailures that keep the failures
+// sharing a key with one of logins; WantASN adds the AS of a located login.
+func NewAlertFailures(logins []AlertLogin) AlertFailures {
+	fs := AlertFailures{ByIP: map[string][]AlertFailure{}, BySubnet: map[string][]AlertFailure{},
+		ByASN: map[uint32][]AlertFailure{}, ByUser: map[string][]AlertFailure{},
+		ips: map[string]bool{}, subnets: map[string]bool{}, users: map[string]bool{}, asns: map[uint32]bool{}}
+	for _, l := range logins {
+		fs.ips[l.IP], fs.users[l.User] = true, true
+		if l.Subnet != "" {
+			fs.subnets[l.Subnet] = true
+		}
+	}
+	return fs
+}
+
+// WantASN makes Add keep the failures of addresses of AS asn.
+func (fs AlertFailures) WantASN(asn int64) {
+	if asn > 0 && asn <= math.MaxUint32 {
+		fs.asns[uint32(asn)] = true
+	}
+}
+
+// Add files a stored failure under every key of a login that it shares:
+// its address ip ("" for none), subnet ("" for none), AS (0 for none) and
+// user name (when hasUser; "" is a name too).
+func (fs AlertFailures) Add(f AlertFailure, ip, subnet string, asn int64, user string, hasUser bool) {
+	if ip != "" && fs.ips[ip] {
+		fs.ByIP[ip] = append(fs.ByIP[ip], f)
+	}
+	if subnet != "" && fs.subnets[subnet] {
+		fs.BySubnet[subnet] = append(fs.BySubnet[subnet], f)
+	}
+	if asn > 0 && asn <= math.MaxUint32 && fs.asns[uint32(asn)] {
+		fs.ByASN[uint32(asn)] = append(fs.ByASN[uint32(asn)], f)
+	}
+	if hasUser && fs.users[user] {
+		fs.ByUser[user] = append(fs.ByUser[user], f)
+	}
 }
 
 // FindAlerts returns the alerts of logins (in time order), oldest first: a

@@ -21,8 +21,7 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 		asn     int64
 	}
 	geos := map[string]geo{}
-	fs := knocks.AlertFailures{ByIP: map[string][]knocks.AlertFailure{}, BySubnet: map[string][]knocks.AlertFailure{},
-		ByASN: map[uint32][]knocks.AlertFailure{}, ByUser: map[string][]knocks.AlertFailure{}}
+	var fs knocks.AlertFailures
 	shown := map[[2]any]bool{}
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, start_time, COALESCE(host, ''), ip, COALESCE(subnet, ''), COALESCE(username, '')
@@ -77,12 +76,9 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 		if err != nil {
 			return err
 		}
-		inIPs, inSubs, inUsers, inASNs := set(ips), set(subs), map[string]bool{}, map[int64]bool{}
-		for _, u := range users {
-			inUsers[string(u)] = true
-		}
+		fs = knocks.NewAlertFailures(logins)
 		for _, a := range asns {
-			inASNs[a] = true
+			fs.WantASN(a)
 		}
 		for rows.Next() {
 			var ip *string
@@ -94,18 +90,11 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 				rows.Close()
 				return err
 			}
-			if ip != nil && inIPs[*ip] {
-				fs.ByIP[*ip] = append(fs.ByIP[*ip], f)
+			var addr string
+			if ip != nil {
+				addr = *ip
 			}
-			if sub != "" && inSubs[sub] {
-				fs.BySubnet[sub] = append(fs.BySubnet[sub], f)
-			}
-			if asn > 0 && asn <= math.MaxUint32 && inASNs[asn] {
-				fs.ByASN[uint32(asn)] = append(fs.ByASN[uint32(asn)], f)
-			}
-			if usr != nil && inUsers[string(usr)] {
-				fs.ByUser[string(usr)] = append(fs.ByUser[string(usr)], f)
-			}
+			fs.Add(f, addr, sub, asn, string(usr), usr != nil)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -157,12 +146,4 @@ func (s *EventStore) MarkAlerts(ctx context.Context, as []knocks.Alert) error {
 		return fmt.Errorf("cannot mark alerts: %w", err)
 	}
 	return nil
-}
-
-func set(l []string) map[string]bool {
-	m := make(map[string]bool, len(l))
-	for _, s := range l {
-		m[s] = true
-	}
-	return m
 }

@@ -24,8 +24,7 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		asn     int64
 	}
 	geos := map[string]geo{}
-	fs := knocks.AlertFailures{ByIP: map[string][]knocks.AlertFailure{}, BySubnet: map[string][]knocks.AlertFailure{},
-		ByASN: map[uint32][]knocks.AlertFailure{}, ByUser: map[string][]knocks.AlertFailure{}}
+	var fs knocks.AlertFailures
 	shown := map[[2]any]bool{}
 	err := s.read(ctx, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, `SELECT id, start_time, COALESCE(host, ''), ip, COALESCE(subnet, ''), COALESCE(username, '')
@@ -83,9 +82,9 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		if err != nil {
 			return err
 		}
-		inIPs, inSubs, inUsers, inASNs := set(ips), set(subs), set(users), map[int64]bool{}
+		fs = knocks.NewAlertFailures(logins)
 		for _, a := range asns {
-			inASNs[a] = true
+			fs.WantASN(a)
 		}
 		for rows.Next() {
 			var ip, sub sql.NullString
@@ -96,18 +95,7 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 				rows.Close()
 				return err
 			}
-			if ip.Valid && inIPs[ip.String] {
-				fs.ByIP[ip.String] = append(fs.ByIP[ip.String], f)
-			}
-			if sub.String != "" && inSubs[sub.String] {
-				fs.BySubnet[sub.String] = append(fs.BySubnet[sub.String], f)
-			}
-			if asn > 0 && asn <= math.MaxUint32 && inASNs[asn] {
-				fs.ByASN[uint32(asn)] = append(fs.ByASN[uint32(asn)], f)
-			}
-			if usr.Valid && inUsers[usr.String] {
-				fs.ByUser[usr.String] = append(fs.ByUser[usr.String], f)
-			}
+			fs.Add(f, ip.String, sub.String, asn, usr.String, usr.Valid)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -159,12 +147,4 @@ func (s *EventStore) MarkAlerts(ctx context.Context, as []knocks.Alert) error {
 		return fmt.Errorf("cannot mark alerts: %w", err)
 	}
 	return nil
-}
-
-func set(l []string) map[string]bool {
-	m := make(map[string]bool, len(l))
-	for _, s := range l {
-		m[s] = true
-	}
-	return m
 }
