@@ -5,12 +5,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"knocks"
+	"knocks/internal/migration"
 )
 
 // Compile-time checks that EventStore implements the domain interfaces.
@@ -144,41 +141,9 @@ func (s *EventStore) read(ctx context.Context, f func(pgx.Tx) error) error {
 	return f(tx)
 }
 
-// migration is one embedded schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order. Their names start
-// with their version: 0001_init.sql is version 1.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migration/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with its version", base)
-		}
-		b, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration.Migration, error) {
+	return migration.Load(migrationFS, "migration")
 }
 
 // SchemaVersion is the schema version that this package writes: the number
@@ -214,7 +179,7 @@ func (s *EventStore) migrate(ctx context.Context) error {
 
 // migrateOne applies the next migration, and reports whether none was
 // left.
-func (s *EventStore) migrateOne(ctx context.Context, ms []migration) (bool, error) {
+func (s *EventStore) migrateOne(ctx context.Context, ms []migration.Migration) (bool, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return false, err
@@ -257,14 +222,14 @@ func (s *EventStore) migrateOne(ctx context.Context, ms []migration) (bool, erro
 		return true, tx.Commit(ctx)
 	}
 	m := ms[v]
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("cannot migrate to version %d (%s): %w", m.version, m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("cannot migrate to version %d (%s): %w", m.Version, m.Name, err)
 	}
-	if _, err := tx.Exec(ctx, "INSERT INTO knocks_schema (version, applied) VALUES ($1, $2)", m.version, s.now().Unix()); err != nil {
-		return false, fmt.Errorf("cannot migrate to version %d: %w", m.version, err)
+	if _, err := tx.Exec(ctx, "INSERT INTO knocks_schema (version, applied) VALUES ($1, $2)", m.Version, s.now().Unix()); err != nil {
+		return false, fmt.Errorf("cannot migrate to version %d: %w", m.Version, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("cannot migrate to version %d: %w", m.version, err)
+		return false, fmt.Errorf("cannot migrate to version %d: %w", m.Version, err)
 	}
 	return false, nil
 }

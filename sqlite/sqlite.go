@@ -11,12 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"knocks"
+	"knocks/internal/migration"
 
 	msqlite "modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -414,41 +414,9 @@ func discard(conn *sql.Conn) {
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
-// migration is one embedded schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order. Their names start
-// with their version: 0001_init.sql is version 1.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migration/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := filepath.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with its version", base)
-		}
-		b, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+// migrations returns the embedded migrations in order.
+func migrations() ([]migration.Migration, error) {
+	return migration.Load(migrationFS, "migration")
 }
 
 // SchemaVersion is the schema version that this package writes: the number
@@ -485,28 +453,28 @@ func (s *EventStore) migrate(ctx context.Context) error {
 
 // apply runs one migration in a transaction, unless another process
 // applied it first.
-func (s *EventStore) apply(ctx context.Context, m migration) error {
+func (s *EventStore) apply(ctx context.Context, m migration.Migration) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("cannot migrate to version %d: %w", m.version, err)
+		return fmt.Errorf("cannot migrate to version %d: %w", m.Version, err)
 	}
 	defer tx.Rollback()
 	var v int
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("cannot read schema version: %w", err)
 	}
-	if v >= m.version {
+	if v >= m.Version {
 		return nil // applied by a process that opened the database at the same time
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("cannot migrate to version %d (%s): %w", m.version, m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("cannot migrate to version %d (%s): %w", m.Version, m.Name, err)
 	}
 	// PRAGMA takes no parameters; the version is an integer we made.
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.version)); err != nil {
-		return fmt.Errorf("cannot migrate to version %d: %w", m.version, err)
+	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(m.Version)); err != nil {
+		return fmt.Errorf("cannot migrate to version %d: %w", m.Version, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("cannot migrate to version %d: %w", m.version, err)
+		return fmt.Errorf("cannot migrate to version %d: %w", m.Version, err)
 	}
 	return nil
 }
