@@ -2,6 +2,8 @@ package knocks
 
 import (
 	"context"
+	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -498,3 +500,17 @@ func cmpCampaign(a, b Campaign) int {
 }
 
 func (b *best) sorted() []Campaign { return b.l }
+
+// AppendHexNames appends to dst the user names of list: names in hex,
+// joined by commas, as a store lists the names of a ByUserList row (hex
+// keeps the names' byte order, and no name can forge a comma in it).
+func AppendHexNames(dst []string, list string) ([]string, error) {
+	for _, h := range strings.Split(list, ",") {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			return dst, fmt.Errorf("bad user name list: %w", err)
+		}
+		dst = append(dst, string(b))
+	}
+	return dst, nil
+}

@@ -338,3 +338,21 @@ func TestFindCampaignsBounded(t *testing.T) {
 		t.Errorf("campaign = %s capped %v", describe(c), c.Capped)
 	}
 }
+
+func TestAppendHexNames(t *testing.T) {
+	for _, c := range []struct {
+		Name, In string
+		Want     []string
+		Err      bool
+	}{
+		{"two names", "61646d696e,726f6f74", []string{"admin", "root"}, false},
+		{"the empty name", ",726f6f74", []string{"", "root"}, false},
+		{"a comma and an escape in a name", "612c621b5b33316d", []string{"a,b\x1b[31m"}, false},
+		{"not hex", "zz", nil, true},
+	} {
+		got, err := knocks.AppendHexNames(nil, c.In)
+		if (err != nil) != c.Err || !c.Err && !slices.Equal(got, c.Want) {
+			t.Errorf("%s: AppendHexNames(%q) = %q, %v; want %q", c.Name, c.In, got, err, c.Want)
+		}
+	}
+}

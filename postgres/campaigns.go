@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -79,13 +77,8 @@ func (s *EventStore) CampaignRows(ctx context.Context, f knocks.Filter, q knocks
 					continue
 				}
 				r.Start, r.End = fromUnix(start), fromUnix(end)
-				r.Users = r.Users[:0]
-				for _, h := range strings.Split(users, ",") {
-					b, err := hex.DecodeString(h)
-					if err != nil {
-						return err
-					}
-					r.Users = append(r.Users, string(b))
+				if r.Users, err = knocks.AppendHexNames(r.Users[:0], users); err != nil {
+					return err
 				}
 				if err := fn(&r); err != nil {
 					return err

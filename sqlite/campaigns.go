@@ -4,11 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"net/netip"
-	"strings"
 
 	"knocks"
 )
@@ -96,13 +94,8 @@ func (s *EventStore) CampaignRows(ctx context.Context, f knocks.Filter, q knocks
 					continue // written by hand through the sqlite3 shell
 				}
 				r.Start, r.End = fromUnix(start), fromUnix(end)
-				r.Users = r.Users[:0]
-				for _, h := range strings.Split(users, ",") {
-					b, err := hex.DecodeString(h)
-					if err != nil {
-						return err
-					}
-					r.Users = append(r.Users, string(b))
+				if r.Users, err = knocks.AppendHexNames(r.Users[:0], users); err != nil {
+					return err
 				}
 				if err := fn(&r); err != nil {
 					return err
