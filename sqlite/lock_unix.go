@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"knocks"
@@ -40,7 +41,10 @@ func (s *EventStore) LockImport(ctx context.Context, wait bool) (unlock func(), 
 		}
 		s.lockFile = f
 	}
-	for {
+	// A holder records its pid just after it takes the lock: without
+	// --wait, ask again for a moment before saying who holds it.
+	const pidTries = 40
+	for tries := 0; ; tries++ {
 		ok, err := tryLock(s.lockFile)
 		if err != nil {
 			return nil, fmt.Errorf("cannot lock db: %w", err)
@@ -49,17 +53,24 @@ func (s *EventStore) LockImport(ctx context.Context, wait bool) (unlock func(), 
 			break
 		}
 		if !wait {
-			holder := ""
 			var pid sql.NullInt64
-			if err := s.db.QueryRowContext(ctx, "SELECT pid FROM import_lock WHERE id = 1").Scan(&pid); err == nil && pid.Valid {
-				holder = fmt.Sprintf(" (pid %d)", pid.Int64)
+			err := s.db.QueryRowContext(ctx, "SELECT pid FROM import_lock WHERE id = 1").Scan(&pid)
+			if found := err == nil && pid.Valid; found || tries >= pidTries {
+				holder := ""
+				if found {
+					holder = fmt.Sprintf(" (pid %d)", pid.Int64)
+				}
+				return nil, knocks.Errorf(knocks.ECONFLICT, "another knocks ingest is running on %s%s; try again later or use --wait", s.path, holder)
 			}
-			return nil, knocks.Errorf(knocks.ECONFLICT, "another knocks ingest is running on %s%s; try again later or use --wait", s.path, holder)
+		}
+		poll := lockPoll
+		if !wait {
+			poll = lockPoll / 4
 		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("cannot lock db: %w", ctx.Err())
-		case <-time.After(lockPoll):
+		case <-time.After(poll):
 		}
 	}
 	// Ours now: record who holds it, for the message of the next one.
@@ -70,7 +81,9 @@ func (s *EventStore) LockImport(ctx context.Context, wait bool) (unlock func(), 
 	}
 	// Into the file itself: SQLite names the WAL after the path, so that
 	// an importer that comes through a hard link reads the main file only.
-	_, _ = s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	// FULL waits for readers of older snapshots, which PASSIVE would skip,
+	// but not for long: a report may read for minutes.
+	s.checkpointFull(ctx, 2*time.Second)
 	var done bool
 	return func() {
 		if done {
@@ -94,4 +107,19 @@ func (s *EventStore) closeLock() error {
 		return fmt.Errorf("cannot close db: %w", err)
 	}
 	return nil
+}
+
+// checkpointFull copies the WAL into the database file, waiting up to wait
+// for readers of older snapshots; it gives up quietly after that.
+func (s *EventStore) checkpointFull(ctx context.Context, wait time.Duration) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(wait.Milliseconds(), 10)); err != nil {
+		return
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout = "+strconv.FormatInt(busyTimeout.Milliseconds(), 10))
+	_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
 }
