@@ -372,7 +372,7 @@ func setUser(ev *knocks.Event, u []byte) {
 		}
 		u = u[:n]
 	}
-	ev.User = string(u)
+	ev.User = alias(u)
 }
 
 // unvis decodes the escapes of strnvis(3) with VIS_OCTAL and VIS_CSTYLE:

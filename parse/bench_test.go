@@ -53,6 +53,22 @@ func BenchmarkLineInto(b *testing.B) {
 	}
 }
 
+// BenchmarkNamesLineInto is BenchmarkLineInto with the names kept by a
+// Names, as the ingest pipeline parses: no allocation per line.
+func BenchmarkNamesLineInto(b *testing.B) {
+	n := 0
+	for _, l := range benchLines {
+		n += len(l)
+	}
+	b.SetBytes(int64(n / len(benchLines)))
+	b.ReportAllocs()
+	var ev knocks.Event
+	var names Names
+	for i := 0; b.Loop(); i++ {
+		names.LineInto(benchLines[i%len(benchLines)], &ev)
+	}
+}
+
 // BenchmarkLineNotSSHD parses lines of other programs only.
 func BenchmarkLineNotSSHD(b *testing.B) {
 	lines := benchLines[9:]

@@ -45,7 +45,7 @@ func journalMessage(b []byte, ev *knocks.Event) (msg []byte, ok bool) {
 	}
 	ev.Program = program(ident)
 	if h := journalValue(r.hostname); len(h) > 0 {
-		ev.Host = string(h)
+		ev.Host = alias(h)
 	}
 	pid := journalValue(r.pid)
 	if pid == nil {

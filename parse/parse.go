@@ -89,6 +89,14 @@ func Line(b []byte) (knocks.Event, Status) {
 // per line but the event's strings.
 func LineInto(b []byte, ev *knocks.Event) Status {
 	*ev = knocks.Event{}
+	st := lineInto(b, ev)
+	own(ev)
+	return st
+}
+
+// lineInto is LineInto with the event's host and user names aliasing b
+// (see alias), for the caller to replace.
+func lineInto(b []byte, ev *knocks.Event) Status {
 	st := parseLine(b, ev)
 	if st != NotSSHD && !ev.NoYear && !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
 		st = Invalid
@@ -122,6 +130,7 @@ func Message(b []byte) (h Header, msg []byte, ok bool) {
 		if !ok {
 			return Header{}, nil, false
 		}
+		own(&ev)
 		return Header{Time: ev.Time, Host: ev.Host, Program: ev.Program, PID: ev.PID}, m, true
 	}
 	var hd header
@@ -146,6 +155,7 @@ func ParseMessage(msg []byte) (knocks.Event, Status) {
 	if st != Recognised {
 		ev = knocks.Event{}
 	}
+	own(&ev)
 	return ev, st
 }
 
@@ -168,7 +178,7 @@ func parseLine(b []byte, ev *knocks.Event) Status {
 	case hdrSSHD:
 		ev.Time, ev.NoYear = h.t, h.noYear
 		if len(h.host) > 0 {
-			ev.Host = string(h.host)
+			ev.Host = alias(h.host)
 		}
 		ev.Program = program(h.prog)
 		ev.PID = h.pid
@@ -188,13 +198,13 @@ func parseLine(b []byte, ev *knocks.Event) Status {
 	case hdrFail2ban:
 		ev.NoYear = h.noYear
 		if len(h.host) > 0 {
-			ev.Host = string(h.host)
+			ev.Host = alias(h.host)
 		}
 		return parseFail2ban(h.msg, h.t, ev)
 	case hdrSSHGuard:
 		ev.NoYear = h.noYear
 		if len(h.host) > 0 {
-			ev.Host = string(h.host)
+			ev.Host = alias(h.host)
 		}
 		return parseSSHGuard(h.msg, h.t, h.pid, ev)
 	}

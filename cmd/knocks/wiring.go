@@ -197,6 +197,7 @@ func redactURL(s string) string {
 type parser struct {
 	clock parse.Clock
 	now   func() time.Time
+	names parse.Names // the host and user names seen, allocated once
 }
 
 var _ ingest.Parser = (*parser)(nil)
@@ -206,7 +207,7 @@ func newParser(loc *time.Location, year int, now func() time.Time) *parser {
 }
 
 func (p *parser) Parse(line []byte, ev *knocks.Event) ingest.Status {
-	return ingest.Status(parse.LineInto(line, ev))
+	return ingest.Status(p.names.LineInto(line, ev))
 }
 
 func (p *parser) Resolve(ev *knocks.Event) { p.clock.Resolve(ev) }
