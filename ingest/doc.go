@@ -23,7 +23,11 @@
 // pipe are stored within the interval. The GeoIP pass (Enricher) looks up
 // the stored addresses after the store's durable "located up to" mark, in
 // batches committed with the mark, so a killed import leaves them to the
-// next run; OneShot runs the whole pipeline into a temporary
+// next run. When the mark is at the last stored row as an import begins,
+// and the store can (sqlite), the addresses of each committed batch are
+// looked up on a goroutine of their own while the import runs, and the
+// mark moves over the import's rows at its end. OneShot runs the whole
+// pipeline into a temporary
 // store for a report from files. `knocks ingest`, one-shot reports and
 // `knocks watch` all run this one pipeline.
 package ingest

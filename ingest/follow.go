@@ -97,7 +97,7 @@ func (in *Ingester) Follow(ctx context.Context, names []string, fo FollowOptions
 	// a watch that runs for days does not keep a full queue's worth.
 	free := make(chan []knocks.Event, 4)
 	writeErr := make(chan error, 1)
-	afterCommit := func(acc *Accountant) error {
+	afterCommit := func(*knocks.Batch) error {
 		return in.Enricher.Enrich(wctx)
 	}
 	go func() {

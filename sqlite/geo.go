@@ -368,3 +368,102 @@ func (s *EventStore) commitBatch(ctx context.Context, locs map[netip.Addr]knocks
 	}
 	return n == 1, nil
 }
+
+// GeoMark returns the durable mark of LocatePending over the connections
+// (every connection with an id up to mark has its address located) and the
+// greatest connection id. When the two are equal, every stored address of
+// a connection is located, and an import that locates the addresses of the
+// connections it writes may move the mark over them (MarkLocated).
+func (s *EventStore) GeoMark(ctx context.Context) (mark, last int64, err error) {
+	err = s.read(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, "SELECT (SELECT connections FROM geo_progress), (SELECT coalesce(max(id), 0) FROM connections)").Scan(&mark, &last)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("cannot read addresses: %w", err)
+	}
+	return mark, last, nil
+}
+
+// geoArgs is the number of values written per location, with the source
+// as ?1.
+const geoArgs = 14
+
+// insertNewGeoSQL returns an INSERT of n locations that leaves out those
+// of addresses already located (OR IGNORE: no statement journal either).
+func insertNewGeoSQL(n int) string {
+	return multiInsert(`INSERT OR IGNORE INTO ip_geo
+		(source, ip, reserved, country, country_name, registered, city, region, lat, lon, has_coords, asn, org, prefix, looked_up) VALUES `, geoArgs, n)
+}
+
+// SaveNewLocations stores the locations of those addresses that have no
+// stored location, with source and the time of the lookup, in one
+// transaction; a stored location is left as it is. It stores them as
+// SaveLocations does, in multi-row statements: an import stores the
+// locations of its new addresses with it while it runs.
+func (s *EventStore) SaveNewLocations(ctx context.Context, locs map[netip.Addr]knocks.Location, source string) error {
+	if len(locs) == 0 {
+		return nil
+	}
+	type row struct {
+		ip string
+		l  knocks.Location
+	}
+	rows := make([]row, 0, len(locs))
+	for ip, l := range locs {
+		if !ip.IsValid() {
+			continue
+		}
+		if l.Reserved != "" {
+			l = knocks.Location{Reserved: l.Reserved}
+		}
+		rows = append(rows, row{ip.Unmap().String(), l})
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
+	}
+	defer conn.Close()
+	tx, err := begin(ctx, conn, "BEGIN IMMEDIATE")
+	if err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
+	}
+	defer tx.end()
+	now := s.now().Unix()
+	err = insertRows(ctx, conn, len(rows), geoArgs, source, insertNewGeoSQL, func(v []driver.NamedValue, i int) {
+		r := &rows[i]
+		var lat, lon any
+		if r.l.HasCoords {
+			lat, lon = r.l.Lat, r.l.Lon
+		}
+		v[0].Value, v[1].Value, v[2].Value, v[3].Value = r.ip, nullString(r.l.Reserved), nullString(r.l.Country), nullString(r.l.CountryName)
+		v[4].Value, v[5].Value, v[6].Value, v[7].Value, v[8].Value = boolInt(r.l.Registered), nullString(r.l.City), nullString(r.l.Region), lat, lon
+		v[9].Value, v[10].Value, v[11].Value, v[12].Value, v[13].Value = boolInt(r.l.HasCoords), nullInt(int64(r.l.ASN)), nullString(r.l.Org), nullString(r.l.Prefix), now
+	})
+	if err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
+	}
+	if err := tx.commit(); err != nil {
+		return fmt.Errorf("cannot save locations: %w", err)
+	}
+	return nil
+}
+
+// MarkLocated moves the mark of LocatePending over the connections to
+// last, for an import that read the mark at old from GeoMark (old being
+// then the greatest id), wrote connections up to the id last (none: last
+// is old) and stored the locations of all their addresses. Write lowers
+// the mark below an updated connection that has an address, so the mark
+// moves when it is at most old and last is the greatest id: no other
+// writer added rows meanwhile. It reports whether the mark moved.
+func (s *EventStore) MarkLocated(ctx context.Context, old, last int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE geo_progress SET connections = ?2
+		WHERE connections <= ?1 AND ?2 >= ?1 AND (SELECT coalesce(max(id), 0) FROM connections) = ?2`, old, last)
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("cannot save locations: %w", err)
+	}
+	return n == 1, nil
+}

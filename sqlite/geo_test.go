@@ -217,3 +217,90 @@ func TestLocatePendingRefresh(t *testing.T) {
 		}
 	}
 }
+
+// TestGeoMarkAndMarkLocated checks the three methods that let an import
+// locate its own addresses: GeoMark says whether every stored address is
+// located, Unlocated which of some addresses are not, and MarkLocated
+// moves the mark only from where the import read it (or below, where its
+// own update of a stored connection put it) to the last row.
+func TestGeoMarkAndMarkLocated(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	generated(t, s, 500)
+	mark, last, err := s.GeoMark(ctx)
+	if err != nil || mark != 0 || last < 500 {
+		t.Fatalf("before any lookup: mark %d, last %d, %v", mark, last, err)
+	}
+	if _, err := s.LocatePending(ctx, false, 100, &fakeLocator{}); err != nil {
+		t.Fatal(err)
+	}
+	mark, last, err = s.GeoMark(ctx)
+	if err != nil || mark != last {
+		t.Fatalf("after LocatePending: mark %d, last %d, %v", mark, last, err)
+	}
+
+	// SaveNewLocations stores the new addresses (more than one
+	// statement's worth, an IPv4-mapped one as IPv4) and leaves a stored
+	// location as it is.
+	var stored string
+	s.DB().QueryRow("SELECT ip FROM connections WHERE ip IS NOT NULL LIMIT 1").Scan(&stored)
+	before := geoRows(t, s)
+	newV4, newV6 := netip.MustParseAddr("198.18.7.7"), netip.MustParseAddr("2001:db8::77")
+	locs := map[netip.Addr]knocks.Location{
+		netip.MustParseAddr(stored):    {Country: "ZZ"},
+		netip.AddrFrom16(newV4.As16()): {Country: "DE", ASN: 64500, Prefix: "198.18.0.0/15", HasCoords: true, Lat: 52.5, Lon: 13.4},
+		newV6:                          {Reserved: "documentation", Country: "XX"},
+	}
+	for i := 0; i < 150; i++ {
+		locs[netip.AddrFrom4([4]byte{198, 19, 0, byte(i)})] = knocks.Location{Country: "FR"}
+	}
+	if err := s.SaveNewLocations(ctx, locs, "new 2025-01-01"); err != nil {
+		t.Fatal(err)
+	}
+	after := geoRows(t, s)
+	if len(after) != len(before)+152 || after[stored] != before[stored] {
+		t.Errorf("%d locations stored, want %d; %s: %q, want %q as it was", len(after), len(before)+152, stored, after[stored], before[stored])
+	}
+	if got := after[newV4.String()]; got != "DE 198.18.0.0/15 new 2025-01-01 0" {
+		t.Errorf("%s: %q", newV4, got)
+	}
+	if got := after[newV6.String()]; got != "  new 2025-01-01 0" {
+		t.Errorf("%s (reserved): %q", newV6, got)
+	}
+	var lat, lon float64
+	var reserved string
+	s.DB().QueryRow("SELECT lat, lon FROM ip_geo WHERE ip = ?", newV4.String()).Scan(&lat, &lon)
+	s.DB().QueryRow("SELECT reserved FROM ip_geo WHERE ip = ?", newV6.String()).Scan(&reserved)
+	if lat != 52.5 || lon != 13.4 || reserved != "documentation" {
+		t.Errorf("coordinates %v %v, reserved label %q", lat, lon, reserved)
+	}
+
+	// An import writes a new connection and updates a stored one, which
+	// gets an address: Write lowers the mark below it.
+	cs, err := s.RecentConnections(ctx, time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upd := cs[10]
+	upd.IP = newV4
+	add := storetest.Generate(1, 12, time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))[0]
+	add.IP = newV6
+	if err := s.Write(ctx, &knocks.Batch{Connections: []*knocks.Connection{upd, add}}); err != nil {
+		t.Fatal(err)
+	}
+	if m := marks(t, s); m[0] >= upd.ID {
+		t.Fatalf("mark %d not lowered below the updated connection %d", m[0], upd.ID)
+	}
+	// Not the last row, or not from where the import read the mark: no move.
+	for _, c := range []struct{ old, last int64 }{{mark, add.ID - 1}, {mark, add.ID + 1}, {upd.ID - 2, add.ID}} {
+		if moved, err := s.MarkLocated(ctx, c.old, c.last); err != nil || moved {
+			t.Errorf("MarkLocated(%d, %d) moved the mark (%v)", c.old, c.last, err)
+		}
+	}
+	if moved, err := s.MarkLocated(ctx, mark, add.ID); err != nil || !moved {
+		t.Errorf("MarkLocated(%d, %d): %v, %v", mark, add.ID, moved, err)
+	}
+	if m := marks(t, s); m[0] != add.ID {
+		t.Errorf("mark %d, want %d", m[0], add.ID)
+	}
+}
