@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -60,58 +61,158 @@ type AlertFailure struct {
 	Attempts int64
 }
 
-// AlertFailures are the stored connections with failed attempts that share
-// an address, a subnet, an AS or a user name with a login, by that key. A
-// connection is in every list whose key it shares.
+// AlertFailures adds up the stored connections with failed attempts that
+// share an address, a subnet, an AS or a user name with a login, as
+// FindAlerts needs them: for each login, the attempts of its address, its
+// subnet and its AS before it, and of its user name in the window before
+// it. Add takes the failures in any order and keeps no list of them: each
+// one is added, by a binary search in the sorted start times of the logins
+// of its key, to a difference array of those logins, so that memory grows
+// with the logins, not with the failures.
 type AlertFailures struct {
-	ByIP     map[string][]AlertFailure
-	BySubnet map[string][]AlertFailure
-	ByASN    map[uint32][]AlertFailure
-	ByUser   map[string][]AlertFailure
-
-	// The keys of the logins, which Add files failures under.
-	ips, subnets, users map[string]bool
-	asns                map[uint32]bool
+	window           int64 // AlertOptions.Window in seconds
+	ips, subs, users map[string]*alertKey
+	asns             map[uint32]*alertKey
 }
 
-// NewAlertFailures returns empty AlertFailures that keep the failures
-// sharing a key with one of logins; WantASN adds the AS of a located login.
-func NewAlertFailures(logins []AlertLogin) AlertFailures {
-	fs := AlertFailures{ByIP: map[string][]AlertFailure{}, BySubnet: map[string][]AlertFailure{},
-		ByASN: map[uint32][]AlertFailure{}, ByUser: map[string][]AlertFailure{},
-		ips: map[string]bool{}, subnets: map[string]bool{}, users: map[string]bool{}, asns: map[uint32]bool{}}
-	for _, l := range logins {
-		fs.ips[l.IP], fs.users[l.User] = true, true
-		if l.Subnet != "" {
-			fs.subnets[l.Subnet] = true
+// alertKey holds the logins of one key (address, subnet, AS or user
+// name): their start times, sorted, and difference arrays of the attempts
+// before them (before) and in the window before them (window), indexed
+// like starts, one longer.
+type alertKey struct {
+	starts         []int64
+	before, window []int64
+	summed         bool
+}
+
+// add adds n attempts at time t to the logins that start after t and, when
+// inWindow, to those that start at most w seconds after t.
+func (k *alertKey) add(t, n int64, inWindow bool, w int64) {
+	i, _ := slices.BinarySearch(k.starts, sat(t, 1)) // the first login after t
+	if i == len(k.starts) {
+		return
+	}
+	k.before[i] += n
+	if inWindow {
+		j, _ := slices.BinarySearch(k.starts, sat(sat(t, w), 1)) // the first login more than w after t
+		k.window[i] += n
+		k.window[j] -= n
+	}
+}
+
+// sat returns a+b, held within the int64 range.
+func sat(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// sum turns the difference arrays into the sums of each login.
+func (k *alertKey) sum() {
+	if k.summed {
+		return
+	}
+	k.summed = true
+	for i := 1; i < len(k.starts); i++ {
+		k.before[i] += k.before[i-1]
+		k.window[i] += k.window[i-1]
+	}
+}
+
+// at returns the attempts before a login at t and in the window before it.
+func (k *alertKey) at(t int64) (before, window int64) {
+	if k == nil {
+		return 0, 0
+	}
+	k.sum()
+	i, _ := slices.BinarySearch(k.starts, t)
+	return k.before[i], k.window[i]
+}
+
+// NewAlertFailures returns empty AlertFailures for logins (with their
+// Country and ASN filled in) under the options o, which FindAlerts must be
+// given too.
+func NewAlertFailures(logins []AlertLogin, o AlertOptions) AlertFailures {
+	o = o.withDefaults()
+	fs := AlertFailures{window: int64(o.Window / time.Second), ips: map[string]*alertKey{}, subs: map[string]*alertKey{},
+		users: map[string]*alertKey{}, asns: map[uint32]*alertKey{}}
+	key := func(k *alertKey, ok bool, t int64) *alertKey {
+		if !ok {
+			k = &alertKey{}
 		}
+		k.starts = append(k.starts, t)
+		return k
+	}
+	for _, l := range logins {
+		k, ok := fs.ips[l.IP]
+		fs.ips[l.IP] = key(k, ok, l.Start)
+		k, ok = fs.users[l.User]
+		fs.users[l.User] = key(k, ok, l.Start)
+		if l.Subnet != "" {
+			k, ok = fs.subs[l.Subnet]
+			fs.subs[l.Subnet] = key(k, ok, l.Start)
+		}
+		if l.ASN > 0 {
+			k, ok = fs.asns[l.ASN]
+			fs.asns[l.ASN] = key(k, ok, l.Start)
+		}
+	}
+	for _, m := range []map[string]*alertKey{fs.ips, fs.users, fs.subs} {
+		for _, k := range m {
+			k.init()
+		}
+	}
+	for _, k := range fs.asns {
+		k.init()
 	}
 	return fs
 }
 
-// WantASN makes Add keep the failures of addresses of AS asn.
-func (fs AlertFailures) WantASN(asn int64) {
-	if asn > 0 && asn <= math.MaxUint32 {
-		fs.asns[uint32(asn)] = true
+// init sorts the start times and makes the difference arrays.
+func (k *alertKey) init() {
+	slices.Sort(k.starts)
+	k.before, k.window = make([]int64, len(k.starts)+1), make([]int64, len(k.starts)+1)
+}
+
+// WantsASN reports whether a login is from an address of AS asn: whether
+// Add needs the AS of a failure's address.
+func (fs AlertFailures) WantsASN(asn int64) bool {
+	return asn > 0 && asn <= math.MaxUint32 && fs.asns[uint32(asn)] != nil
+}
+
+// Add adds a stored failure to the logins that share a key with it: its
+// address ip ("" for none), subnet ("" for none), AS (0 for none) and
+// user name (when hasUser; "" is a name too).
+func (fs AlertFailures) Add(f AlertFailure, ip, subnet string, asn int64, user string, hasUser bool) {
+	if ip != "" {
+		if k := fs.ips[ip]; k != nil {
+			k.add(f.Start, f.Attempts, false, 0)
+		}
+	}
+	if subnet != "" {
+		if k := fs.subs[subnet]; k != nil {
+			k.add(f.Start, f.Attempts, false, 0)
+		}
+	}
+	if fs.WantsASN(asn) {
+		fs.asns[uint32(asn)].add(f.Start, f.Attempts, false, 0)
+	}
+	if hasUser {
+		if k := fs.users[user]; k != nil {
+			k.add(f.Start, f.Attempts, true, fs.window)
+		}
 	}
 }
 
-// Add files a stored failure under every key of a login that it shares:
-// its address ip ("" for none), subnet ("" for none), AS (0 for none) and
-// user name (when hasUser; "" is a name too).
-func (fs AlertFailures) Add(f AlertFailure, ip, subnet string, asn int64, user string, hasUser bool) {
-	if ip != "" && fs.ips[ip] {
-		fs.ByIP[ip] = append(fs.ByIP[ip], f)
+func (o AlertOptions) withDefaults() AlertOptions {
+	if o.ManyFailures <= 0 {
+		o.ManyFailures = 20
 	}
-	if subnet != "" && fs.subnets[subnet] {
-		fs.BySubnet[subnet] = append(fs.BySubnet[subnet], f)
+	if o.Window <= 0 {
+		o.Window = 24 * time.Hour
 	}
-	if asn > 0 && asn <= math.MaxUint32 && fs.asns[uint32(asn)] {
-		fs.ByASN[uint32(asn)] = append(fs.ByASN[uint32(asn)], f)
-	}
-	if hasUser && fs.users[user] {
-		fs.ByUser[user] = append(fs.ByUser[user], f)
-	}
+	return o
 }
 
 // FindAlerts returns the alerts of logins (in time order), oldest first: a
@@ -119,25 +220,12 @@ func (fs AlertFailures) Add(f AlertFailure, ip, subnet string, asn int64, user s
 // alert, for the most specific of the three); a login from a country never
 // seen before for its user (who logged in before from elsewhere); a login
 // after at least o.ManyFailures failed attempts for its user in the
-// o.Window before it. shown says whether an alert (kind and login id) was
-// shown before; such an alert is not New. These are the rules of alerts,
-// written here once: a store only reads the logins and failures.
+// o.Window before it. f holds the failures, added up for the same logins
+// and options. shown says whether an alert (kind and login id) was shown
+// before; such an alert is not New. These are the rules of alerts, written
+// here once: a store only reads the logins and failures.
 func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, loginID int64) bool, o AlertOptions) []Alert {
-	if o.ManyFailures <= 0 {
-		o.ManyFailures = 20
-	}
-	if o.Window <= 0 {
-		o.Window = 24 * time.Hour
-	}
-	before := func(fs []AlertFailure, from, until int64) int64 {
-		var n int64
-		for _, f := range fs {
-			if f.Start >= from && f.Start < until {
-				n += f.Attempts
-			}
-		}
-		return n
-	}
+	o = o.withDefaults()
 	var out []Alert
 	countries := map[string]map[string]bool{} // user → countries of earlier logins
 	for _, l := range logins {
@@ -147,11 +235,11 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 			a.New = !shown(kind, l.ID)
 			out = append(out, a)
 		}
-		if n := before(f.ByIP[l.IP], math.MinInt64, l.Start); n > 0 {
+		if n, _ := f.ips[l.IP].at(l.Start); n > 0 {
 			add(AlertFailedBefore, fmt.Sprintf("the address failed %d times before", n), n)
-		} else if n := before(f.BySubnet[l.Subnet], math.MinInt64, l.Start); l.Subnet != "" && n > 0 {
+		} else if n, _ := f.subs[l.Subnet].at(l.Start); l.Subnet != "" && n > 0 {
 			add(AlertFailedBefore, fmt.Sprintf("its subnet %s failed %d times before", l.Subnet, n), n)
-		} else if n := before(f.ByASN[l.ASN], math.MinInt64, l.Start); l.ASN > 0 && n > 0 {
+		} else if n, _ := f.asns[l.ASN].at(l.Start); l.ASN > 0 && n > 0 {
 			add(AlertFailedBefore, fmt.Sprintf("its network AS%d failed %d times before", l.ASN, n), n)
 		}
 		seen := countries[l.User]
@@ -170,7 +258,7 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 			}
 			seen[l.Country] = true
 		}
-		if n := before(f.ByUser[l.User], l.Start-int64(o.Window/time.Second), l.Start); n >= o.ManyFailures {
+		if _, n := f.users[l.User].at(l.Start); n >= o.ManyFailures {
 			add(AlertManyFailures, fmt.Sprintf("%d failed attempts for this user in the %s before", n, shortDuration(o.Window)), n)
 		}
 	}

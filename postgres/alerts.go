@@ -69,16 +69,20 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		for i := range logins {
+			g := geos[logins[i].IP]
+			logins[i].Country = g.country
+			if g.asn > 0 && g.asn <= math.MaxUint32 {
+				logins[i].ASN = uint32(g.asn)
+			}
+		}
+		fs = knocks.NewAlertFailures(logins, o)
 		rows, err = tx.Query(ctx, `SELECT c.ip, COALESCE(c.subnet, ''), c.username, c.start_time, c.attempts, COALESCE(g.asn, 0)
 			FROM connections c LEFT JOIN ip_geo g ON g.ip = c.ip
 			WHERE c.attempts > 0 AND (c.ip = ANY($1) OR c.subnet = ANY($2) OR c.username = ANY($3)
 				OR c.ip IN (SELECT ip FROM ip_geo WHERE asn = ANY($4)))`, ips, subs, users, asns)
 		if err != nil {
 			return err
-		}
-		fs = knocks.NewAlertFailures(logins)
-		for _, a := range asns {
-			fs.WantASN(a)
 		}
 		for rows.Next() {
 			var ip *string
@@ -117,13 +121,6 @@ func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knock
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot find alerts: %w", err)
-	}
-	for i := range logins {
-		g := geos[logins[i].IP]
-		logins[i].Country = g.country
-		if g.asn > 0 && g.asn <= math.MaxUint32 {
-			logins[i].ASN = uint32(g.asn)
-		}
 	}
 	return knocks.FindAlerts(logins, fs, func(kind string, id int64) bool { return shown[[2]any{kind, id}] }, o), nil
 }
