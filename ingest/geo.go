@@ -134,8 +134,9 @@ type geoTracker interface {
 const maxTracked = 1 << 16
 
 // saveEvery is how many locations the GeoIP pass of an import finds
-// before the writer stores them, after its next commit.
-const saveEvery = 4096
+// before the writer stores them, after its next commit: few transactions
+// (each rewrites pages all over ip_geo) in bounded memory (a few MB).
+const saveEvery = 16384
 
 // geoPass locates the addresses of the connections an import writes, on
 // a goroutine of its own while the import runs: after each commit the
