@@ -40,6 +40,15 @@ func TestPackedInsert(t *testing.T) {
 		conn(func(c *knocks.Connection) { c.IP, c.Port = netip.Addr{}, 0 }),
 		conn(func(c *knocks.Connection) { c.PID, c.Port, c.Host = 0, 0, "" }),
 		conn(func(c *knocks.Connection) { c.PID = 1 << 30 }),
+		conn(func(c *knocks.Connection) { c.PID = 1<<23 - 1 }),
+		conn(func(c *knocks.Connection) { c.PID = 1 << 23 }),
+		conn(func(c *knocks.Connection) { c.Method = "keyboard-interactive/pam" }),
+		conn(func(c *knocks.Connection) { c.Method = "gssapi-keyex" }),
+		conn(func(c *knocks.Connection) { c.Method = "unknown" }),
+		conn(func(c *knocks.Connection) { c.Method = "x-custom@example.org" }),
+		conn(func(c *knocks.Connection) { c.Method = "pass'word" }),
+		conn(func(c *knocks.Connection) { c.End = c.Start.Add((1<<19 - 1) * time.Second) }),
+		conn(func(c *knocks.Connection) { c.End = c.Start.Add(1 << 19 * time.Second) }),
 		conn(func(c *knocks.Connection) { c.Port = 65535 }),
 		conn(func(c *knocks.Connection) { c.End = c.Start.Add(400 * 24 * time.Hour) }),
 		conn(func(c *knocks.Connection) { c.Failed, c.FailureLines = 1023, 1023 }),
@@ -56,7 +65,7 @@ func TestPackedInsert(t *testing.T) {
 	cs := append(cases, storetest.Generate(300, 3, t0)...)
 	fit := 0
 	for i, c := range cs {
-		if ok := packCounts(c) >= 0; ok {
+		if ok := packCounts(c) >= 0 && packHeader(c) >= 0; ok {
 			fit++
 		} else if i < 5 {
 			t.Fatalf("case %d does not fit the packed form", i)

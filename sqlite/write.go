@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -579,12 +580,13 @@ func insertGroups(ctx context.Context, conn *sql.Conn, n int, shared any, shapes
 // SQLite takes the connection's mutex, a string is copied into C memory)
 // about eight times what SQLite takes to unpack a number with a shift and
 // a mask, so the nine counts and flags of a row go in as one packed value
-// (see packConn) where they fit: 11 values a row, not 19. A group of rows
-// where one does not fit goes in as it is.
+// (see packCounts), and its pid, port, method and duration as another
+// (see packHeader), where they fit: 8 values a row, not 19. A group of
+// rows where one does not fit goes in as it is.
 func insertConns(ctx context.Context, conn *sql.Conn, importID any, cs []*knocks.Connection) error {
-	packed := make([]int64, len(cs))
+	packed := make([][2]int64, len(cs))
 	for i, c := range cs {
-		packed[i] = packCounts(c)
+		packed[i] = [2]int64{packCounts(c), packHeader(c)}
 	}
 	ips := addrCache{}
 	shapes := []rowShape{
@@ -593,7 +595,7 @@ func insertConns(ctx context.Context, conn *sql.Conn, importID any, cs []*knocks
 	}
 	return insertGroups(ctx, conn, len(cs), importID, shapes, func(from, to int) int {
 		for _, n := range packed[from:to] {
-			if n < 0 {
+			if n[0] < 0 || n[1] < 0 {
 				return 1
 			}
 		}
@@ -602,7 +604,7 @@ func insertConns(ctx context.Context, conn *sql.Conn, importID any, cs []*knocks
 }
 
 // packedArgs is the number of values of a connection in packed form.
-const packedArgs = 11
+const packedArgs = 8
 
 // packBits is the width of each count in a packed value: a count below
 // 1,024 fits.
@@ -623,44 +625,77 @@ func packCounts(c *knocks.Connection) int64 {
 	return n | boolInt(c.Invalid)<<60 | boolInt(c.IsFailure())<<61 | boolInt(c.IsScan())<<62
 }
 
-// setPacked sets the packedArgs values of c, whose packed counts are n.
-func setPacked(v []driver.NamedValue, c *knocks.Connection, n int64, ips addrCache) {
+// The fields of the value of packHeader: their shift and width in bits.
+const (
+	pidBits, portShift, portBits = 23, 23, 17 // Linux's largest pid_max is 2^22
+	methodShift, methodBits      = 40, 4
+	durationShift, durationBits  = 44, 19 // up to six days
+)
+
+// packedMethods are the auth methods that packHeader codes, by code (0:
+// none, NULL).
+var packedMethods = [...]string{"", "password", "publickey", "keyboard-interactive", "keyboard-interactive/pam",
+	"hostbased", "none", "gssapi-with-mic", "gssapi-keyex", "unknown"}
+
+// packHeader returns the pid, port, method (its index in packedMethods)
+// and duration in seconds (end - start) of c packed into one value; -1
+// when one does not fit.
+func packHeader(c *knocks.Connection) int64 {
+	method := slices.Index(packedMethods[:], c.Method)
+	d := c.End.Unix() - c.Start.Unix()
+	if c.PID < 0 || c.PID >= 1<<pidBits || c.Port < 0 || c.Port >= 1<<portBits || method < 0 || d < 0 || d >= 1<<durationBits {
+		return -1
+	}
+	return int64(c.PID) | int64(c.Port)<<portShift | int64(method)<<methodShift | d<<durationShift
+}
+
+// setPacked sets the packedArgs values of c, whose packed values are n.
+func setPacked(v []driver.NamedValue, c *knocks.Connection, n [2]int64, ips addrCache) {
 	var user any
 	if c.HasUser {
 		user = truncUser(c.User)
 	}
 	ip, sub := ips.get(c.IP)
 	v[0].Value = nullString(c.Host)
-	v[1].Value = nullInt(int64(c.PID))
-	v[2].Value = c.Start.Unix()
-	v[3].Value = c.End.Unix()
-	v[4].Value = ip
-	v[5].Value = nullString(c.RHost)
-	v[6].Value = nullInt(int64(c.Port))
-	v[7].Value = user
-	v[8].Value = nullString(c.Method)
-	v[9].Value = sub
-	v[10].Value = n
+	v[1].Value = c.Start.Unix()
+	v[2].Value = ip
+	v[3].Value = nullString(c.RHost)
+	v[4].Value = user
+	v[5].Value = sub
+	v[6].Value = n[0]
+	v[7].Value = n[1]
 }
 
 // insertPackedSQL returns an INSERT of n connections in packed form: the
 // rows are a VALUES table whose columns the SELECT unpacks into the
 // columns of connections.
 func insertPackedSQL(n int) string {
-	count := func(i int) string { return fmt.Sprintf("(column11 >> %d) & 1023", i*packBits) }
+	count := func(i int) string { return fmt.Sprintf("(column7 >> %d) & 1023", i*packBits) }
+	field := func(shift, bits int) string { return fmt.Sprintf("((column8 >> %d) & %d)", shift, 1<<bits-1) }
+	method := "CASE " + field(methodShift, methodBits)
+	for i, m := range packedMethods[1:] {
+		method += fmt.Sprintf(" WHEN %d THEN '%s'", i+1, m)
+	}
+	method += " END"
 	cols := []string{
-		"?1", "column1", "column2", "column3", "column4", "column5", "column6", "column7", "column8",
-		"(column11 >> 60) & 1", // invalid_user
-		"column9",              // method
-		count(0),               // failed
-		count(1),               // failure_lines
-		count(2),               // scan_lines
-		count(3),               // logins
-		"column10",             // subnet
-		count(4),               // attempts
-		"(column11 >> 61) & 1", // failure
-		"(column11 >> 62) & 1", // scan
-		count(5),               // hostile_lines
+		"?1", "column1", // host
+		"nullif(" + field(0, pidBits) + ", 0)", // pid
+		"column2",                              // start_time
+		"column2 + (column8 >> " + fmt.Sprint(durationShift) + ")", // end_time
+		"column3", "column4", // ip, rhost
+		"nullif(" + field(portShift, portBits) + ", 0)", // port
+		"column5",             // username
+		"(column7 >> 60) & 1", // invalid_user
+		method,                // method
+		count(0),              // failed
+		count(1),              // failure_lines
+		count(2),              // scan_lines
+		count(3),              // logins
+		"column6",             // subnet
+		count(4),              // attempts
+		"(column7 >> 61) & 1", // failure
+		"(column7 >> 62) & 1", // scan
+		count(5),              // hostile_lines
 	}
 	head := "INSERT OR FAIL INTO connections (" + connColumnsWritten + ") SELECT " + strings.Join(cols, ", ") + " FROM (VALUES "
 	return multiInsertValues(head, packedArgs, n) + ")"
