@@ -498,15 +498,19 @@ func writeLines(ctx context.Context, conn *sql.Conn, lines []knocks.LineCount) e
 // values go to the driver as they are: they must be driver.Values (int64,
 // string, nil...).
 func insertRows(ctx context.Context, conn *sql.Conn, n, cols int, shared any, query func(int) string, setRow func([]driver.NamedValue, int)) error {
-	return insertGroups(ctx, conn, n, shared, []rowShape{{cols, query, setRow}}, nil)
+	return insertGroups(ctx, conn, n, shared, []rowShape{{cols: cols, query: query, set: setRow}}, nil)
 }
 
 // rowShape is one form of a multi-row INSERT: cols values a row, the
-// statement of n rows, and the function that sets the values of row i.
+// statement of n rows, and the function that sets the values of row i;
+// with head, a statement also has head values of its own after ?1 (?2...),
+// which setHead sets for the group of rows that begins at row i.
 type rowShape struct {
-	cols  int
-	query func(n int) string
-	set   func(v []driver.NamedValue, i int)
+	cols    int
+	query   func(n int) string
+	set     func(v []driver.NamedValue, i int)
+	head    int
+	setHead func(v []driver.NamedValue, i int)
 }
 
 // insertGroups inserts n rows in groups of rowsPerInsert (and one group
@@ -544,7 +548,7 @@ func insertGroups(ctx context.Context, conn *sql.Conn, n int, shared any, shapes
 				st.Close()
 				return prepared{}, fmt.Errorf("driver statement %T cannot execute with a context", st)
 			}
-			v := make([]driver.NamedValue, 1+k.rows*shapes[k.shape].cols)
+			v := make([]driver.NamedValue, 1+shapes[k.shape].head+k.rows*shapes[k.shape].cols)
 			for i := range v {
 				v[i].Ordinal = i + 1
 			}
@@ -564,8 +568,11 @@ func insertGroups(ctx context.Context, conn *sql.Conn, n int, shared any, shapes
 				return err
 			}
 			sh := shapes[k.shape]
-			for j := 0; j < k.rows; j++ {
-				sh.set(p.v[1+j*sh.cols:1+(j+1)*sh.cols], from+j)
+			if sh.head > 0 {
+				sh.setHead(p.v[1:1+sh.head], from)
+			}
+			for j, at := 0, 1+sh.head; j < k.rows; j++ {
+				sh.set(p.v[at+j*sh.cols:at+(j+1)*sh.cols], from+j)
 			}
 			if _, err := p.st.ExecContext(ctx, p.v); err != nil {
 				return err
@@ -582,7 +589,9 @@ func insertGroups(ctx context.Context, conn *sql.Conn, n int, shared any, shapes
 // a mask, so the nine counts and flags of a row go in as one packed value
 // (see packCounts), and its pid, port, method and duration as another
 // (see packHeader), where they fit: 8 values a row, not 19. A group of
-// rows where one does not fit goes in as it is.
+// rows of one host and without a host name for an address (rhost), as
+// most are, binds the host once and 6 values a row. A group of rows where
+// one does not fit goes in as it is.
 func insertConns(ctx context.Context, conn *sql.Conn, importID any, cs []*knocks.Connection) error {
 	packed := make([][2]int64, len(cs))
 	for i, c := range cs {
@@ -590,21 +599,30 @@ func insertConns(ctx context.Context, conn *sql.Conn, importID any, cs []*knocks
 	}
 	ips := addrCache{}
 	shapes := []rowShape{
-		{packedArgs, insertPackedSQL, func(v []driver.NamedValue, i int) { setPacked(v, cs[i], packed[i], ips) }},
-		{connArgs, insertConnSQL, func(v []driver.NamedValue, i int) { setConn(v, cs[i], ips) }},
+		{cols: packedArgs, query: func(n int) string { return insertPackedSQL(n, false) },
+			set: func(v []driver.NamedValue, i int) { setPacked(v, cs[i], packed[i], ips) }},
+		{cols: connArgs, query: insertConnSQL, set: func(v []driver.NamedValue, i int) { setConn(v, cs[i], ips) }},
+		{cols: hostPackedArgs, query: func(n int) string { return insertPackedSQL(n, true) },
+			set:  func(v []driver.NamedValue, i int) { setHostPacked(v, cs[i], packed[i], ips) },
+			head: 1, setHead: func(v []driver.NamedValue, i int) { v[0].Value = nullString(cs[i].Host) }},
 	}
 	return insertGroups(ctx, conn, len(cs), importID, shapes, func(from, to int) int {
-		for _, n := range packed[from:to] {
+		shape := 2
+		for i, n := range packed[from:to] {
 			if n[0] < 0 || n[1] < 0 {
 				return 1
 			}
+			if c := cs[from+i]; c.RHost != "" || c.Host != cs[from].Host {
+				shape = 0
+			}
 		}
-		return 0
+		return shape
 	})
 }
 
-// packedArgs is the number of values of a connection in packed form.
-const packedArgs = 8
+// packedArgs is the number of values of a connection in packed form;
+// hostPackedArgs, without its host and rhost.
+const packedArgs, hostPackedArgs = 8, 6
 
 // packBits is the width of each count in a packed value: a count below
 // 1,024 fits.
@@ -666,39 +684,66 @@ func setPacked(v []driver.NamedValue, c *knocks.Connection, n [2]int64, ips addr
 	v[7].Value = n[1]
 }
 
+// setHostPacked sets the hostPackedArgs values of c, whose packed values
+// are n.
+func setHostPacked(v []driver.NamedValue, c *knocks.Connection, n [2]int64, ips addrCache) {
+	var user any
+	if c.HasUser {
+		user = truncUser(c.User)
+	}
+	ip, sub := ips.get(c.IP)
+	v[0].Value = c.Start.Unix()
+	v[1].Value = ip
+	v[2].Value = user
+	v[3].Value = sub
+	v[4].Value = n[0]
+	v[5].Value = n[1]
+}
+
 // insertPackedSQL returns an INSERT of n connections in packed form: the
 // rows are a VALUES table whose columns the SELECT unpacks into the
-// columns of connections.
-func insertPackedSQL(n int) string {
-	count := func(i int) string { return fmt.Sprintf("(column7 >> %d) & 1023", i*packBits) }
-	field := func(shift, bits int) string { return fmt.Sprintf("((column8 >> %d) & %d)", shift, 1<<bits-1) }
+// columns of connections. With host, the rows are of one host, ?2, and
+// have no rhost (see setHostPacked); else see setPacked.
+func insertPackedSQL(n int, host bool) string {
+	// The columns of the VALUES table, named by what they hold.
+	col := map[string]string{"host": "column1", "start": "column2", "ip": "column3", "rhost": "column4", "user": "column5",
+		"subnet": "column6", "counts": "column7", "header": "column8"}
+	args := packedArgs
+	if host {
+		col = map[string]string{"host": "?2", "start": "column1", "ip": "column2", "rhost": "NULL", "user": "column3",
+			"subnet": "column4", "counts": "column5", "header": "column6"}
+		args = hostPackedArgs
+	}
+	count := func(i int) string { return fmt.Sprintf("(%s >> %d) & 1023", col["counts"], i*packBits) }
+	flag := func(bit int) string { return fmt.Sprintf("(%s >> %d) & 1", col["counts"], bit) }
+	field := func(shift, bits int) string { return fmt.Sprintf("((%s >> %d) & %d)", col["header"], shift, 1<<bits-1) }
 	method := "CASE " + field(methodShift, methodBits)
 	for i, m := range packedMethods[1:] {
 		method += fmt.Sprintf(" WHEN %d THEN '%s'", i+1, m)
 	}
 	method += " END"
 	cols := []string{
-		"?1", "column1", // host
+		"?1", col["host"],
 		"nullif(" + field(0, pidBits) + ", 0)", // pid
-		"column2",                              // start_time
-		"column2 + (column8 >> " + fmt.Sprint(durationShift) + ")", // end_time
-		"column3", "column4", // ip, rhost
+		col["start"],                           // start_time
+		col["start"] + " + (" + col["header"] + " >> " + fmt.Sprint(durationShift) + ")", // end_time
+		col["ip"], col["rhost"],
 		"nullif(" + field(portShift, portBits) + ", 0)", // port
-		"column5",             // username
-		"(column7 >> 60) & 1", // invalid_user
-		method,                // method
-		count(0),              // failed
-		count(1),              // failure_lines
-		count(2),              // scan_lines
-		count(3),              // logins
-		"column6",             // subnet
-		count(4),              // attempts
-		"(column7 >> 61) & 1", // failure
-		"(column7 >> 62) & 1", // scan
-		count(5),              // hostile_lines
+		col["user"],   // username
+		flag(60),      // invalid_user
+		method,        // method
+		count(0),      // failed
+		count(1),      // failure_lines
+		count(2),      // scan_lines
+		count(3),      // logins
+		col["subnet"], // subnet
+		count(4),      // attempts
+		flag(61),      // failure
+		flag(62),      // scan
+		count(5),      // hostile_lines
 	}
 	head := "INSERT OR FAIL INTO connections (" + connColumnsWritten + ") SELECT " + strings.Join(cols, ", ") + " FROM (VALUES "
-	return multiInsertValues(head, packedArgs, n) + ")"
+	return multiInsertValues(head, args, n) + ")"
 }
 
 // addrCache holds the text and subnet of the addresses of one batch, made
