@@ -3,6 +3,7 @@ package knocks
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -193,6 +194,12 @@ type CampaignSource interface {
 // It keeps the f.Top (default 10) largest of each kind (by attempts, then
 // the earliest) and counts the others. Memory is bounded by f.Top and
 // MaxCampaignTracked, not by what is stored.
+//
+// From a CampaignScanner it reads the connections once, in start time
+// order, holding a small state per address, subnet, user name and AS (at
+// most campaignScanMaxKeys of each), instead of four sorted streams; it
+// reads the streams where that pass cannot give their results (see
+// scanCampaigns): the campaigns are the same either way.
 func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o CampaignOptions) (*Campaigns, error) {
 	o = o.withDefaults()
 	top := f.Top
@@ -205,6 +212,35 @@ func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o Campaign
 		return func(c Campaign) { found++; b.add(c) }
 	}
 
+	if sc, ok := src.(CampaignScanner); ok {
+		sb, sg := &best{n: top}, &best{n: top}
+		var sfound int64
+		again, err := scanCampaigns(ctx, sc, f, o, func(c Campaign) {
+			sfound++
+			if c.Kind == CampaignBurst {
+				sb.add(c)
+			} else {
+				sg.add(c)
+			}
+		})
+		switch {
+		case err == nil:
+			bursts, groups, found = sb, sg, sfound
+			for _, asn := range again {
+				fa := f
+				fa.ASN = asn
+				g := &groupRun{o: o, emit: keep(groups), reason: ReasonASN}
+				if err := src.CampaignRows(ctx, fa, CampaignQuery{Order: ByASNAddress, MinIPs: o.MinIPs}, g.row); err != nil {
+					return nil, err
+				}
+				g.flush()
+			}
+			list := append(append([]Campaign{}, bursts.sorted()...), groups.sorted()...)
+			return &Campaigns{List: list, Found: found}, nil
+		case !errors.Is(err, ErrCampaignScan):
+			return nil, err
+		}
+	}
 	a := &burstRun{o: o, emit: keep(bursts), reason: ReasonAddress}
 	if err := src.CampaignRows(ctx, f, CampaignQuery{Order: ByAddressTime, MinAttempts: o.MinAttempts}, a.row); err != nil {
 		return nil, err

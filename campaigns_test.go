@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -36,8 +37,12 @@ func (s rows) CampaignRows(ctx context.Context, f knocks.Filter, q knocks.Campai
 			continue
 		}
 		ip := netip.MustParseAddr(c.ip)
-		out = append(out, knocks.CampaignRow{IP: ip, Subnet: storetest.Subnet(ip), ASN: c.asn, Start: c.start, End: c.end,
-			Attempts: c.attempts, User: strings.TrimPrefix(c.user, "-"), HasUser: c.user != "-"})
+		r := knocks.CampaignRow{IP: ip, Subnet: storetest.Subnet(ip), ASN: c.asn, Start: c.start, End: c.end,
+			Attempts: c.attempts, User: strings.TrimPrefix(c.user, "-"), HasUser: c.user != "-"}
+		if c.asn != 0 {
+			r.Org = orgOf(c.asn, ip)
+		}
+		out = append(out, r)
 	}
 	switch q.Order {
 	case knocks.ByAddressTime:
@@ -60,7 +65,7 @@ func (s rows) CampaignRows(ctx context.Context, f knocks.Filter, q knocks.Campai
 			if out[i].ASN != out[j].ASN {
 				return out[i].ASN < out[j].ASN
 			}
-			return out[i].IP.Less(out[j].IP)
+			return out[i].IP.String() < out[j].IP.String() // SQLite orders the text
 		})
 	case knocks.ByUserList:
 		by := map[netip.Addr]*knocks.CampaignRow{}
@@ -265,32 +270,41 @@ func TestFindCampaigns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.Name, func(t *testing.T) {
-			got, err := knocks.FindCampaigns(context.Background(), rows{tt.Input}, knocks.Filter{Top: tt.Top}, tt.Opts)
-			if tt.Err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.Err) {
-					t.Fatalf("err = %v, want %q", err, tt.Err)
+			srcs := []knocks.CampaignSource{rows{tt.Input}}
+			if !slices.ContainsFunc(tt.Input, func(r row) bool { return r.start.Nanosecond() != 0 || r.end.Nanosecond() != 0 }) {
+				srcs = append(srcs, &scanned{rows: rows{tt.Input}}) // stores keep whole seconds
+			}
+			for _, src := range srcs {
+				got, err := knocks.FindCampaigns(context.Background(), src, knocks.Filter{Top: tt.Top}, tt.Opts)
+				if tt.Err != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.Err) {
+						t.Fatalf("%T: err = %v, want %q", src, err, tt.Err)
+					}
+					continue
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.List == nil {
-				t.Error("List is nil: JSON null instead of []")
-			}
-			var d []string
-			for _, c := range got.List {
-				d = append(d, describe(c))
-			}
-			if !slices.Equal(d, tt.Want) {
-				t.Errorf("got\n%s\nwant\n%s", strings.Join(d, "\n"), strings.Join(tt.Want, "\n"))
-			}
-			found := tt.Found
-			if found == 0 {
-				found = int64(len(tt.Want))
-			}
-			if got.Found != found {
-				t.Errorf("Found = %d, want %d", got.Found, found)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.List == nil {
+					t.Errorf("%T: List is nil: JSON null instead of []", src)
+				}
+				var d []string
+				for _, c := range got.List {
+					d = append(d, describe(c))
+				}
+				if !slices.Equal(d, tt.Want) {
+					t.Errorf("%T: got\n%s\nwant\n%s", src, strings.Join(d, "\n"), strings.Join(tt.Want, "\n"))
+				}
+				found := tt.Found
+				if found == 0 {
+					found = int64(len(tt.Want))
+				}
+				if got.Found != found {
+					t.Errorf("%T: Found = %d, want %d", src, got.Found, found)
+				}
+				if sc, ok := src.(*scanned); ok && sc.streams != 0 {
+					t.Errorf("the one pass read %d sorted streams, want none", sc.streams)
+				}
 			}
 		})
 	}
@@ -325,17 +339,169 @@ func TestFindCampaignsBounded(t *testing.T) {
 		s := t0.Add(time.Duration(i) * time.Second)
 		in = append(in, row{ip: fmt.Sprintf("2001:db8::%x", i+1), start: s, end: s, attempts: 1, user: "u" + strconv.Itoa(i)})
 	}
-	got, err := knocks.FindCampaigns(context.Background(), rows{in}, knocks.Filter{}, knocks.CampaignOptions{})
-	if err != nil {
-		t.Fatal(err)
+	for _, src := range []knocks.CampaignSource{rows{in}, &scanned{rows: rows{in}}} {
+		got, err := knocks.FindCampaigns(context.Background(), src, knocks.Filter{}, knocks.CampaignOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.List) != 1 {
+			t.Fatalf("%T: campaigns = %+v, want one subnet burst", src, got.List)
+		}
+		c := got.List[0]
+		if c.Attempts != 3*knocks.MaxCampaignTracked || c.IPCount != knocks.MaxCampaignTracked || c.UserCount != knocks.MaxCampaignTracked ||
+			!c.Capped || len(c.IPs) != knocks.MaxCampaignIPs || len(c.Users) != knocks.MaxCampaignUsers {
+			t.Errorf("%T: campaign = %s capped %v", src, describe(c), c.Capped)
+		}
 	}
-	if len(got.List) != 1 {
-		t.Fatalf("campaigns = %+v, want one subnet burst", got.List)
+}
+
+// orgOf is the AS organisation of an address in the tests: none for odd
+// AS numbers and for some addresses, and not the same for every address
+// of an AS (the first in text order names the group).
+func orgOf(asn uint32, ip netip.Addr) string {
+	b := ip.As16()
+	if asn%2 == 1 || b[15]%4 == 0 {
+		return ""
 	}
-	c := got.List[0]
-	if c.Attempts != 3*knocks.MaxCampaignTracked || c.IPCount != knocks.MaxCampaignTracked || c.UserCount != knocks.MaxCampaignTracked ||
-		!c.Capped || len(c.IPs) != knocks.MaxCampaignIPs || len(c.Users) != knocks.MaxCampaignUsers {
-		t.Errorf("campaign = %s capped %v", describe(c), c.Capped)
+	return fmt.Sprintf("Org %d/%d", asn, b[15])
+}
+
+// scanned is rows that also stream their connections in one pass (a
+// knocks.CampaignScanner): by start time, as the SQLite store streams
+// them, or as they are. It counts the sorted streams read.
+type scanned struct {
+	rows
+	asIs     bool
+	streams  int      // CampaignRows calls
+	asnAgain []uint32 // the ASes of the CampaignRows calls with Filter.ASN set
+}
+
+func (s *scanned) CampaignRows(ctx context.Context, f knocks.Filter, q knocks.CampaignQuery, fn func(*knocks.CampaignRow) error) error {
+	s.streams++
+	if f.ASN != 0 {
+		s.asnAgain = append(s.asnAgain, f.ASN)
+		var in []row
+		for _, c := range s.conns {
+			if c.asn == f.ASN {
+				in = append(in, c)
+			}
+		}
+		return rows{in}.CampaignRows(ctx, f, q, fn)
+	}
+	return s.rows.CampaignRows(ctx, f, q, fn)
+}
+
+func (s *scanned) CampaignConns(ctx context.Context, f knocks.Filter, fn func(*knocks.CampaignConn) error) error {
+	in := s.conns
+	if !s.asIs {
+		in = slices.Clone(in)
+		slices.SortStableFunc(in, func(a, b row) int { return a.start.Compare(b.start) })
+	}
+	for _, c := range in {
+		if c.attempts == 0 {
+			continue
+		}
+		if err := fn(&knocks.CampaignConn{IP: c.ip, Start: c.start.Unix(), End: c.end.Unix(), Attempts: c.attempts,
+			User: strings.TrimPrefix(c.user, "-"), HasUser: c.user != "-"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *scanned) CampaignASNs(ctx context.Context, fn func(ip string, asn uint32, org string) error) error {
+	seen := map[string]bool{}
+	for _, c := range s.conns {
+		if c.asn != 0 && !seen[c.ip] {
+			seen[c.ip] = true
+			if err := fn(c.ip, c.asn, orgOf(c.asn, netip.MustParseAddr(c.ip))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// TestFindCampaignsScan compares the one pass of FindCampaigns with the
+// sorted streams on generated connections: in time order (the pass is
+// used), with more than MaxCampaignTracked names in one AS (whose group is
+// read again from its stream); as two logs read one after the other (the
+// pass gives way to the streams where an address or subnet goes back in
+// time); and past the bound of keys.
+func TestFindCampaignsScan(t *testing.T) {
+	var in []row
+	for _, c := range storetest.Generate(12_000, 5, t0) {
+		if !c.IP.IsValid() {
+			continue
+		}
+		r := row{ip: c.IP.String(), start: c.Start, end: c.End, attempts: c.Attempts(), user: "-"}
+		if c.HasUser {
+			r.user = c.User
+		}
+		if b := c.IP.As16(); b[15]%3 != 0 { // two in three addresses located, half of them in one AS
+			r.asn = 64500 + uint32(b[14]%2)*uint32(b[13]%9)
+		}
+		in = append(in, r)
+	}
+	opts := []knocks.CampaignOptions{
+		{},
+		{MinAttempts: 5, Gap: 30 * time.Minute},
+		{MinAttempts: 30, Gap: 3 * time.Hour, MinIPs: 2, MinUsers: 1, MaxUsers: 3},
+		{MinAttempts: 1, Gap: time.Second, MinIPs: 3, MinUsers: 2, MaxUsers: 40},
+	}
+	for _, c := range []struct {
+		Name    string
+		AsIs    bool
+		MaxKeys int
+		Pass    bool // the one pass is used
+	}{
+		{"time order", false, 0, true},
+		{"two logs, one after the other", true, 0, false},
+		{"past the bound of keys", false, 100, false},
+	} {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.MaxKeys > 0 {
+				defer knocks.SetCampaignScanMaxKeys(c.MaxKeys)()
+			}
+			for _, o := range opts {
+				f := knocks.Filter{Top: 500}
+				want, err := knocks.FindCampaigns(context.Background(), rows{in}, f, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				src := &scanned{rows: rows{in}, asIs: c.AsIs}
+				if c.AsIs { // every other connection first, as if from another host's log
+					src.conns = nil
+					for i := range 2 {
+						for j := i; j < len(in); j += 2 {
+							src.conns = append(src.conns, in[j])
+						}
+					}
+				}
+				got, err := knocks.FindCampaigns(context.Background(), src, f, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pass := src.streams == len(src.asnAgain); pass != c.Pass {
+					t.Errorf("options %+v: the one pass used %v, want %v (%d streams)", o, pass, c.Pass, src.streams)
+				}
+				if !reflect.DeepEqual(got, want) {
+					for i := range min(len(got.List), len(want.List)) {
+						if !reflect.DeepEqual(got.List[i], want.List[i]) {
+							t.Errorf("campaign %d\n%+v\nwant\n%+v", i, got.List[i], want.List[i])
+							break
+						}
+					}
+					t.Fatalf("options %+v: %d campaigns (%d found), want %d (%d found)", o, len(got.List), got.Found, len(want.List), want.Found)
+				}
+				if o.MinAttempts == 0 && c.Pass && len(src.asnAgain) == 0 {
+					t.Errorf("no AS with more than %d names: the groups read again are not tested", knocks.MaxCampaignTracked)
+				}
+				if len(want.List) < 5 {
+					t.Errorf("options %+v: only %d campaigns: the data tests little", o, len(want.List))
+				}
+			}
+		})
 	}
 }
 

@@ -25,3 +25,12 @@ func SetSummaryBounds(addrs, users, days int) (restore func()) {
 	maxAddrs, maxUsers, maxDays = addrs, users, days
 	return func() { maxAddrs, maxUsers, maxDays = a, u, d }
 }
+
+// SetCampaignBounds sets the most rows outside every span and the most
+// overlapping spans that CampaignConns holds, and returns a function that
+// restores them.
+func SetCampaignBounds(loose, open int) (restore func()) {
+	l, o := maxLooseRows, maxOpenSpans
+	maxLooseRows, maxOpenSpans = loose, open
+	return func() { maxLooseRows, maxOpenSpans = l, o }
+}

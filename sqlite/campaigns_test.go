@@ -1,0 +1,135 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"knocks"
+	"knocks/sqlite"
+	"knocks/storetest"
+)
+
+// streamsOnly hides the one pass of a store: FindCampaigns reads its
+// sorted streams.
+type streamsOnly struct{ knocks.CampaignSource }
+
+// TestCampaignConns checks that CampaignConns gives the selected
+// connections in start time order however they were written, and that
+// FindCampaigns finds the same campaigns through it as through the sorted
+// streams: connections written in time order, as the logs of three hosts
+// imported one after the other (their spans overlap in time), with rows
+// written by hand outside every span, and past the bounds of CampaignConns.
+func TestCampaignConns(t *testing.T) {
+	ctx := context.Background()
+	// Two generated populations at once: Generate alone starts its
+	// connections on a grid, one every 30 days / n.
+	gen := append(storetest.Generate(8_000, 9, benchStart), storetest.Generate(8_000, 10, benchStart.Add(77*time.Second))...)
+	slices.SortStableFunc(gen, func(a, b *knocks.Connection) int { return a.Start.Compare(b.Start) })
+	byHost := map[string][]*knocks.Connection{}
+	for _, c := range gen {
+		byHost[c.Host] = append(byHost[c.Host], c)
+	}
+	for _, c := range []struct {
+		Name        string
+		Batches     [][]*knocks.Connection
+		ByHand      bool
+		Loose, Open int // the bounds; 0: as they are
+		WantErr     bool
+	}{
+		{Name: "time order", Batches: [][]*knocks.Connection{gen[:5000], gen[5000:]}},
+		{Name: "three hosts one after the other", Batches: [][]*knocks.Connection{byHost["web1"], byHost["web2"], byHost["bastion"]}},
+		{Name: "rows outside every span", Batches: [][]*knocks.Connection{gen}, ByHand: true},
+		{Name: "more overlapping spans than the bound", Batches: [][]*knocks.Connection{byHost["web1"], byHost["web2"], byHost["bastion"]}, Open: 2, WantErr: true},
+		{Name: "more rows outside spans than the bound", Batches: [][]*knocks.Connection{gen}, ByHand: true, Loose: 10, WantErr: true},
+	} {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.Loose > 0 || c.Open > 0 {
+				loose, open := c.Loose, c.Open
+				if loose == 0 {
+					loose = 1 << 18
+				}
+				if open == 0 {
+					open = 1024
+				}
+				defer sqlite.SetCampaignBounds(loose, open)()
+			}
+			s := open(t)
+			id, err := s.BeginImport(ctx, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range c.Batches {
+				for i := 0; i < len(b); i += 100 { // small batches: many spans, many of their bounds to merge at
+					if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: storetest.Clone(b[i:min(i+100, len(b))])}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if c.ByHand {
+				for i := range 40 { // after the last span, and going back in time
+					at := benchStart.Add(time.Duration(30*24-i) * time.Hour).Unix()
+					if _, err := s.DB().Exec(`INSERT INTO connections (host, pid, start_time, end_time, ip, subnet, username, invalid_user, failed, failure_lines, scan_lines, logins)
+						VALUES ('gw', ?, ?, ?, '192.0.2.7', '192.0.2.0/24', 'admin', 1, 3, 3, 0, 0)`, i, at, at+5); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			locs := map[netip.Addr]knocks.Location{}
+			ips, err := s.UnlocatedIPs(ctx, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, ip := range ips {
+				if i%3 != 0 {
+					locs[ip] = knocks.Location{Country: "NL", ASN: uint32(64500 + i%4), Org: fmt.Sprintf("Org %d", i%4)}
+				}
+			}
+			if err := s.SaveLocations(ctx, locs, "test"); err != nil {
+				t.Fatal(err)
+			}
+
+			var n int
+			var last int64
+			err = s.CampaignConns(ctx, knocks.Filter{}, func(c *knocks.CampaignConn) error {
+				if c.Start < last {
+					return fmt.Errorf("connection %d starts at %d, before %d", n, c.Start, last)
+				}
+				last = c.Start
+				n++
+				return nil
+			})
+			if c.WantErr {
+				if !errors.Is(err, knocks.ErrCampaignScan) {
+					t.Fatalf("CampaignConns = %v, want ErrCampaignScan", err)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []knocks.Filter{{}, {Since: benchStart.AddDate(0, 0, 10), Until: benchStart.AddDate(0, 0, 12)}, {Host: "web2"}} {
+				for _, o := range []knocks.CampaignOptions{{}, {MinAttempts: 5, Gap: time.Hour, MinIPs: 3, MinUsers: 1}} {
+					f.Top = 1000
+					got, err := knocks.FindCampaigns(ctx, s, f, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := knocks.FindCampaigns(ctx, streamsOnly{s}, f, o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("filter %+v, options %+v: %d campaigns (%d found), want %d (%d found)", f, o, len(got.List), got.Found, len(want.List), want.Found)
+					}
+					if len(want.List) == 0 {
+						t.Errorf("filter %+v, options %+v: no campaigns, the data tests nothing", f, o)
+					}
+				}
+			}
+		})
+	}
+}
