@@ -153,6 +153,7 @@ type geoPass struct {
 	store geoTracker
 	mark  int64 // the mark and greatest id when the import began
 	last  int64 // the greatest id of a connection the import wrote
+	wrote bool  // the import wrote connections
 	in    chan []netip.Addr
 	done  chan struct{}
 
@@ -247,6 +248,7 @@ func (g *geoPass) failed() bool {
 func (g *geoPass) sent(ctx context.Context, b *knocks.Batch) error {
 	var addrs []netip.Addr
 	for _, c := range b.Connections {
+		g.wrote = true
 		g.last = max(g.last, c.ID)
 		if a := c.IP.Unmap(); a.IsValid() && (len(addrs) == 0 || addrs[len(addrs)-1] != a) {
 			addrs = append(addrs, a)
@@ -291,6 +293,9 @@ func (g *geoPass) finish(ctx context.Context) error {
 	}
 	if err := g.save(ctx, 1); err != nil {
 		return err
+	}
+	if !g.wrote {
+		return nil // the mark is where it was: a re-import writes nothing
 	}
 	_, err := g.store.MarkLocated(ctx, g.mark, g.last)
 	return err
