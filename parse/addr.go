@@ -288,7 +288,7 @@ const maxCandidates = 64
 func lastFrom(b []byte, ok tail) (before []byte, a addr, found bool) {
 	end := len(b)
 	for n := 0; n < maxCandidates; n++ {
-		k := bytes.LastIndex(b[:end], []byte(fromWord))
+		k := lastIndex(b[:end], []byte(fromWord))
 		if k < 0 {
 			return nil, addr{}, false
 		}

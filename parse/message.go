@@ -472,7 +472,7 @@ func authFrom(method, r []byte) (user []byte, a addr, found bool) {
 	for pass := 0; pass < 2; pass++ {
 		end := len(r)
 		for n := 0; n < maxCandidates; n++ {
-			k := bytes.LastIndex(r[:end], []byte(fromWord))
+			k := lastIndex(r[:end], []byte(fromWord))
 			if k < 0 {
 				break
 			}
@@ -524,14 +524,14 @@ func authTail(method []byte, ssh1 bool, t []byte) bool {
 		if !ok || !hasPrefix(rest, " ID ") {
 			return false
 		}
-		k := bytes.LastIndex(rest, []byte(" CA "))
+		k := lastIndex(rest, []byte(" CA "))
 		if k < 0 {
 			return false
 		}
 		if ca, ok := keyInfo(rest[k+len(" CA "):]); !ok || len(ca) != 0 {
 			return false
 		}
-		s := bytes.LastIndex(rest[:k], []byte(" (serial "))
+		s := lastIndex(rest[:k], []byte(" (serial "))
 		if s < 0 || rest[k-1] != ')' {
 			return false
 		}
@@ -634,14 +634,14 @@ func invalidUser(r []byte, ev *knocks.Event) Status {
 // notAllowed parses "U from ADDR not allowed because REASON" and the old
 // "U not allowed because REASON" (no address).
 func notAllowed(r []byte, ev *knocks.Event) Status {
-	k := bytes.LastIndex(r, []byte(" not allowed because "))
+	k := lastIndex(r, []byte(" not allowed because "))
 	if k < 0 {
 		return Unrecognised
 	}
 	head := r[:k]
 	ev.Kind = knocks.KindNotAllowed
 	ev.Invalid = true
-	if j := bytes.LastIndex(head, []byte(fromWord)); j >= 0 {
+	if j := lastIndex(head, []byte(fromWord)); j >= 0 {
 		if a, ok := parseAddrToken(head[j+len(fromWord):]); ok {
 			a.set(ev)
 			setUser(ev, head[:j])
@@ -743,7 +743,7 @@ func pamTagged(m []byte, ev *knocks.Event) Status {
 // taken from the last " rhost=".
 func pamFailure(body []byte, ev *knocks.Event) Status {
 	ev.Kind = knocks.KindPAMFailure
-	k := bytes.LastIndex(body, []byte(" rhost="))
+	k := lastIndex(body, []byte(" rhost="))
 	if k < 0 {
 		return Recognised
 	}
@@ -793,7 +793,7 @@ func withRemoteID(pre int, user []byte, a addr, kind knocks.Kind, ev *knocks.Eve
 func connFatal(r []byte, kind knocks.Kind, ev *knocks.Event) Status {
 	end := len(r)
 	for n := 0; n < maxCandidates; n++ {
-		k := bytes.LastIndex(r[:end], []byte(": "))
+		k := lastIndex(r[:end], []byte(": "))
 		if k < 0 {
 			break
 		}

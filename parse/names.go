@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"strings"
 	"unsafe"
 
@@ -14,8 +15,8 @@ import (
 // full, so that its memory is bounded whatever the log holds. The zero
 // value is ready to use; a Names is not safe for concurrent use.
 type Names struct {
-	hosts map[string]string
-	users map[string]string
+	hosts, users       map[string]string
+	lastHost, lastUser string // the names of the line before: most lines repeat them
 }
 
 // maxNames is the most names of each kind that a Names keeps.
@@ -32,17 +33,25 @@ func (n *Names) LineInto(b []byte, ev *knocks.Event) Status {
 }
 
 func (n *Names) host(s string) string {
+	if s == n.lastHost {
+		return n.lastHost
+	}
 	if n.hosts == nil {
 		n.hosts = make(map[string]string)
 	}
-	return intern(n.hosts, s)
+	n.lastHost = intern(n.hosts, s)
+	return n.lastHost
 }
 
 func (n *Names) user(s string) string {
+	if s == n.lastUser {
+		return n.lastUser
+	}
 	if n.users == nil {
 		n.users = make(map[string]string)
 	}
-	return intern(n.users, s)
+	n.lastUser = intern(n.users, s)
+	return n.lastUser
 }
 
 // intern returns the string of m equal to s, or adds a copy of s to m (which
@@ -79,4 +88,28 @@ func alias(b []byte) string {
 func own(ev *knocks.Event) {
 	ev.Host = strings.Clone(ev.Host)
 	ev.User = strings.Clone(ev.User)
+}
+
+// lastIndex is bytes.LastIndex for the short, fixed separators of sshd's
+// messages (" from ", " rhost=", ...): it finds the candidates by the
+// last occurrence of the separator's first byte that is not a space (which
+// is rare in a line, where a space is not), instead of hashing every
+// window of s.
+func lastIndex(s, sep []byte) int {
+	p := 0
+	for p < len(sep)-1 && sep[p] == ' ' {
+		p++
+	}
+	c := sep[p]
+	for end := len(s) - (len(sep) - 1 - p); end > p; {
+		j := bytes.LastIndexByte(s[:end], c)
+		if j < p {
+			return -1
+		}
+		if k := j - p; bytes.Equal(s[k:k+len(sep)], sep) {
+			return k
+		}
+		end = j
+	}
+	return -1
 }
