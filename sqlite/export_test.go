@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // IDRanges exposes idRanges to the tests, as pairs.
@@ -33,4 +34,21 @@ func SetCampaignBounds(loose, open int) (restore func()) {
 	l, o := maxLooseRows, maxOpenSpans
 	maxLooseRows, maxOpenSpans = loose, open
 	return func() { maxLooseRows, maxOpenSpans = l, o }
+}
+
+// SetRollups turns the summary from the rollup tables on or off, and
+// returns a function that restores it.
+func SetRollups(on bool) (restore func()) {
+	old := useRollups
+	useRollups = on
+	return func() { useRollups = old }
+}
+
+// SetRollupFlush sets how long and how many keys the sums of written
+// connections wait in memory before they go to the rollup tables, and
+// returns a function that restores them.
+func SetRollupFlush(every time.Duration, keys int) (restore func()) {
+	e, k := rollupEvery, maxPending
+	rollupEvery, maxPending = every, keys
+	return func() { rollupEvery, maxPending = e, k }
 }

@@ -56,6 +56,9 @@ func (s *EventStore) Prune(ctx context.Context, cut time.Time) (*knocks.PruneSta
 	if err := s.pruneTx(ctx, conn, cut.Unix(), st); err != nil {
 		return nil, err
 	}
+	if err := s.refreshOn(ctx, conn); err != nil {
+		return nil, fmt.Errorf("cannot prune db: %w", err)
+	}
 	size, free, err := dbSize(ctx, conn)
 	if err != nil {
 		return nil, fmt.Errorf("cannot prune db: %w", err)
@@ -108,6 +111,12 @@ func (s *EventStore) pruneTx(ctx context.Context, conn *sql.Conn, cut int64, st 
 		}
 	}
 	if st.Connections > 0 {
+		// The rollups cannot take out what they added (the first and
+		// last times of an address): they are made again after the
+		// prune (see refreshRollups).
+		if err := exec(nil, "UPDATE rollup_state SET covered = -1 WHERE id = 1"); err != nil {
+			return err
+		}
 		// Spans that may have lost rows: drop the empty ones, shrink the
 		// others to the ids and times of the rows left.
 		if err := exec(nil, `DELETE FROM connection_spans WHERE min_start < ?1

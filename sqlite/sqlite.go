@@ -55,6 +55,7 @@ type EventStore struct {
 	path     string
 	readOnly bool     // opened by OpenReadOnly
 	lockFile *os.File // the database file opened by LockImport, closed by Close
+	roll     rollupMem
 }
 
 // ApplicationID is the value of PRAGMA application_id that marks an SQLite

@@ -131,7 +131,16 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 			return err
 		}
 		a := newAccumulator()
-		if err := a.scan(ctx, conn, sel); err != nil {
+		ro, err := rollupsFor(ctx, conn, f, sel)
+		if err != nil {
+			return err
+		}
+		if ro != nil {
+			err = ro.scan(ctx, conn, a)
+		} else {
+			err = a.scan(ctx, conn, sel)
+		}
+		if err != nil {
 			return err
 		}
 		if err := period(ctx, conn, sel, a); err != nil {
@@ -146,10 +155,20 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if sum.Lines, err = selectedLines(ctx, conn, f, sum.LinesRead); err != nil {
 			return err
 		}
-		if err := a.tables(ctx, conn, sel); err != nil {
+		if ro != nil {
+			err = ro.tables(ctx, conn, a)
+		} else {
+			err = a.tables(ctx, conn, sel)
+		}
+		if err != nil {
 			return err
 		}
 		a.fill(sum)
+		if ro != nil {
+			if sum.TopPorts, err = ro.topPorts(ctx, conn, a, top); err != nil {
+				return err
+			}
+		}
 		if err := ranked(ctx, conn, sum, top); err != nil {
 			return err
 		}
@@ -305,6 +324,10 @@ type accumulator struct {
 	sources                                 map[string]*source
 	users                                   map[userKey]*userCount
 	days                                    map[ipDay]int64
+	// rollDays, when set, returns the query (and its arguments) of the
+	// columns ip, day, attempts of the selection, for countryDays: a
+	// summary from the rollups (see summaryRollups) sets it.
+	rollDays func() (string, []any)
 }
 
 func newAccumulator() *accumulator {
@@ -949,10 +972,18 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 			}
 		}
 	} else {
-		where, args := selectedIDs(sel)
-		err = eachRow(ctx, conn, `SELECT `+countryOf+`, (c.start_time - (c.start_time % 86400 + 86400) % 86400) / 86400 AS day, SUM(c.attempts)
-			FROM (SELECT ip, start_time, attempts FROM connections WHERE `+where+` AND attempts > 0 AND ip IS NOT NULL) c
-			JOIN ip_geo g ON g.ip = c.ip
+		// The attempts of the selected addresses by day: of the
+		// connections, or those that the rollups hold.
+		days, args := `SELECT ip, (start_time - (start_time % 86400 + 86400) % 86400) / 86400 AS day, attempts
+			FROM connections WHERE attempts > 0 AND ip IS NOT NULL AND `, []any(nil)
+		if a.rollDays != nil {
+			days, args = a.rollDays()
+		} else {
+			where, wargs := selectedIDs(sel)
+			days, args = days+where, wargs
+		}
+		err = eachRow(ctx, conn, `SELECT `+countryOf+`, c.day, SUM(c.attempts)
+			FROM (`+days+`) c JOIN ip_geo g ON g.ip = c.ip
 			WHERE `+countryOf+` IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, append(args, string(list)), func(rows *sql.Rows) error {
 			var c string
 			var day, n int64

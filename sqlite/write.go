@@ -75,6 +75,10 @@ func (s *EventStore) FinishImport(ctx context.Context, id int64, finished time.T
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("cannot finish import: %w", err)
 	}
+	// The sums of what the import wrote go to the rollup tables.
+	if err := s.refreshRollups(ctx); err != nil {
+		return fmt.Errorf("cannot finish import: %w", err)
+	}
 	return nil
 }
 
@@ -294,18 +298,54 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
 	defer conn.Close()
+	s.roll.mu.Lock()
+	defer s.roll.mu.Unlock()
 	tx, err := begin(ctx, conn, "BEGIN IMMEDIATE")
 	if err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
 	defer tx.end()
+	// The rollups (see rollup.go) take the batch's connections from
+	// memory, and its rewritten ones out with their stored values.
+	rt, err := s.roll.rollBegin(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("cannot write batch: cannot add up connections: %w", err)
+	}
+	var old map[int64]rollRow
+	if len(updates) > 0 {
+		ids := make([]int64, len(updates))
+		for i, c := range updates {
+			ids[i] = c.ID
+		}
+		if old, err = storedRolls(ctx, conn, ids); err != nil {
+			return fmt.Errorf("cannot write batch: %w", err)
+		}
+	}
 	first, err := s.write(ctx, conn, b, inserts, updates)
 	if err != nil {
 		return err
 	}
+	ips := addrCache{}
+	for _, c := range inserts {
+		r := rowOf(c, ips)
+		rt.batch.add(&r, 1)
+	}
+	for _, c := range updates {
+		o, ok := old[c.ID]
+		if !ok {
+			continue // write returned EINVALID for it
+		}
+		r := rowOf(c, ips)
+		rt.rewrite(c.ID, &o, &r)
+	}
+	done, err := s.roll.rollEnd(ctx, conn, rt, int64(len(inserts)), false)
+	if err != nil {
+		return fmt.Errorf("cannot write batch: cannot add up connections: %w", err)
+	}
 	if err := tx.commit(); err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
+	done()
 	for i, c := range inserts {
 		c.ID = first + int64(i)
 	}
