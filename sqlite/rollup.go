@@ -5,7 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -59,7 +61,7 @@ type rollRow struct {
 
 // rowOf returns what Write stores of c, as a rollRow.
 func rowOf(c *knocks.Connection, ips addrCache) rollRow {
-	r := rollRow{host: c.Host, port: int64(c.Port), start: c.Start.Unix(), end: c.End.Unix(),
+	r := rollRow{host: c.Host, port: int64(c.Port) & 65535, start: c.Start.Unix(), end: c.End.Unix(),
 		attempts: c.Attempts(), logins: c.Logins, hostile: c.HostileLines(), failure: c.IsFailure(), scan: c.IsScan(),
 		hasUser: c.HasUser, invalid: c.Invalid}
 	if c.HasUser {
@@ -111,20 +113,19 @@ type (
 		isIP            bool
 		attempts, conns int64
 		first, last     int64
+		days            []dayCount // of an address, with attempts; in the order the days came
 	}
 	rollUserKey struct {
 		host, name string
 		invalid    bool
 	}
 	rollUserSum struct{ attempts, conns int64 }
-	portKey     struct {
-		host string
-		port int64
-	}
-	ipDayKey struct {
-		host, ip string
-		day      int64
-	}
+	// portCounts are the attempts of the ports of one host, in chunks of
+	// 16 ports made when one is used: dense where ports are (most
+	// connections have one of their own), small where they are not.
+	portCounts [4096]*[16]int64
+	// dayCount is the attempts of one address on one day.
+	dayCount struct{ day, attempts int64 }
 )
 
 // rollup is a set of sums to add to the rollup tables.
@@ -132,18 +133,22 @@ type rollup struct {
 	hours   map[hourKey]*hourSum
 	sources map[sourceKey]*sourceSum
 	users   map[rollUserKey]*rollUserSum
-	ports   map[portKey]int64
-	days    map[ipDayKey]int64
+	ports   map[string]*portCounts // by host
+	chunks  int                    // of ports
+	days    int                    // dayCounts of sources
+	last    *hourSum               // the hour of the connection added last, and its key
+	lastKey hourKey
 }
 
 func newRollup() *rollup {
 	return &rollup{hours: map[hourKey]*hourSum{}, sources: map[sourceKey]*sourceSum{},
-		users: map[rollUserKey]*rollUserSum{}, ports: map[portKey]int64{}, days: map[ipDayKey]int64{}}
+		users: map[rollUserKey]*rollUserSum{}, ports: map[string]*portCounts{}}
 }
 
-// size returns the number of keys that r holds.
+// size returns the number of keys that r holds, its ports weighed less:
+// they are written as one value per host.
 func (r *rollup) size() int {
-	return len(r.hours) + len(r.sources) + len(r.users) + len(r.ports) + len(r.days)
+	return len(r.hours) + len(r.sources) + len(r.users) + r.chunks + r.days
 }
 
 // add adds a connection to the sums (sign 1) or takes it out (sign -1),
@@ -154,10 +159,13 @@ func (r *rollup) add(c *rollRow, sign int64) {
 		return
 	}
 	hk := hourKey{c.host, knocks.FloorDiv(c.start, 3600)}
-	h := r.hours[hk]
-	if h == nil {
-		h = &hourSum{first: math.MaxInt64, last: math.MinInt64}
-		r.hours[hk] = h
+	h := r.last
+	if h == nil || hk != r.lastKey {
+		if h = r.hours[hk]; h == nil {
+			h = &hourSum{first: math.MaxInt64, last: math.MinInt64}
+			r.hours[hk] = h
+		}
+		r.last, r.lastKey = h, hk
 	}
 	h.attempts += sign * c.attempts
 	h.logins += sign * c.logins
@@ -171,20 +179,21 @@ func (r *rollup) add(c *rollRow, sign int64) {
 	if sign > 0 && c.hostile+c.logins > 0 {
 		h.first, h.last = min(h.first, c.start), max(h.last, c.end)
 	}
+	var src *sourceSum
 	if c.key != "" {
 		sk := sourceKey{c.host, c.key}
-		s := r.sources[sk]
-		if s == nil {
-			s = &sourceSum{first: math.MaxInt64, last: math.MinInt64}
-			r.sources[sk] = s
+		src = r.sources[sk]
+		if src == nil {
+			src = &sourceSum{first: math.MaxInt64, last: math.MinInt64}
+			r.sources[sk] = src
 		}
-		s.attempts += sign * c.attempts
+		src.attempts += sign * c.attempts
 		if c.failure {
-			s.conns += sign
+			src.conns += sign
 		}
 		if sign > 0 {
-			s.isIP = s.isIP || c.isIP
-			s.first, s.last = min(s.first, c.start), max(s.last, c.end)
+			src.isIP = src.isIP || c.isIP
+			src.first, src.last = min(src.first, c.start), max(src.last, c.end)
 		}
 	}
 	if c.failure && c.hasUser {
@@ -201,48 +210,31 @@ func (r *rollup) add(c *rollRow, sign int64) {
 		return
 	}
 	if c.port != 0 {
-		r.ports[portKey{c.host, c.port}] += sign * c.attempts
-	}
-	if c.isIP && c.key != "" {
-		r.days[ipDayKey{c.host, c.key, knocks.FloorDiv(c.start, 86400)}] += sign * c.attempts
-	}
-}
-
-// merge adds the sums of o to r.
-func (r *rollup) merge(o *rollup) {
-	for k, x := range o.hours {
-		h := r.hours[k]
-		if h == nil {
-			r.hours[k] = x
-			continue
+		pc := r.ports[c.host]
+		if pc == nil {
+			pc = &portCounts{}
+			r.ports[c.host] = pc
 		}
-		h.attempts, h.conns, h.scans = h.attempts+x.attempts, h.conns+x.conns, h.scans+x.scans
-		h.logins, h.hostile = h.logins+x.logins, h.hostile+x.hostile
-		h.first, h.last = min(h.first, x.first), max(h.last, x.last)
-	}
-	for k, x := range o.sources {
-		s := r.sources[k]
-		if s == nil {
-			r.sources[k] = x
-			continue
+		chunk := pc[c.port>>4&4095]
+		if chunk == nil {
+			chunk = &[16]int64{}
+			pc[c.port>>4&4095] = chunk
+			r.chunks++
 		}
-		s.isIP = s.isIP || x.isIP
-		s.attempts, s.conns = s.attempts+x.attempts, s.conns+x.conns
-		s.first, s.last = min(s.first, x.first), max(s.last, x.last)
+		chunk[c.port&15] += sign * c.attempts
 	}
-	for k, x := range o.users {
-		u := r.users[k]
-		if u == nil {
-			r.users[k] = x
-			continue
+	if c.isIP && src != nil {
+		day := knocks.FloorDiv(c.start, 86400)
+		i := len(src.days) - 1
+		for i >= 0 && src.days[i].day != day {
+			i--
 		}
-		u.attempts, u.conns = u.attempts+x.attempts, u.conns+x.conns
-	}
-	for k, n := range o.ports {
-		r.ports[k] += n
-	}
-	for k, n := range o.days {
-		r.days[k] += n
+		if i < 0 {
+			src.days = append(src.days, dayCount{day: day})
+			i = len(src.days) - 1
+			r.days++
+		}
+		src.days[i].attempts += sign * c.attempts
 	}
 }
 
@@ -306,25 +298,97 @@ func (r *rollup) apply(ctx context.Context, conn *sql.Conn) error {
 	if err != nil {
 		return err
 	}
-	ports := sortedKeys(r.ports, func(a, b portKey) int {
-		return cmp.Or(strings.Compare(a.host, b.host), cmp.Compare(a.port, b.port))
-	})
-	err = upsertRows(ctx, conn, "INSERT INTO rollup_ports (host, port, attempts) VALUES ",
-		` ON CONFLICT (host, port) DO UPDATE SET attempts = attempts + excluded.attempts`, 3, len(ports), func(v []driver.NamedValue, i int) {
-			k := ports[i]
-			v[0].Value, v[1].Value, v[2].Value = k.host, k.port, r.ports[k]
-		})
-	if err != nil {
+	if err := r.applyPorts(ctx, conn); err != nil {
 		return err
 	}
-	days := sortedKeys(r.days, func(a, b ipDayKey) int {
+	var days []dayRow
+	for _, k := range sources {
+		for _, d := range r.sources[k].days {
+			days = append(days, dayRow{k.host, k.k, d.day, d.attempts})
+		}
+	}
+	slices.SortFunc(days, func(a, b dayRow) int {
 		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.ip, b.ip), cmp.Compare(a.day, b.day))
 	})
 	return upsertRows(ctx, conn, "INSERT INTO rollup_ip_days (host, ip, day, attempts) VALUES ",
 		` ON CONFLICT (host, ip, day) DO UPDATE SET attempts = attempts + excluded.attempts`, 4, len(days), func(v []driver.NamedValue, i int) {
-			k := days[i]
-			v[0].Value, v[1].Value, v[2].Value, v[3].Value = k.host, k.ip, k.day, r.days[k]
+			d := days[i]
+			v[0].Value, v[1].Value, v[2].Value, v[3].Value = d.host, d.ip, d.day, d.attempts
 		})
+}
+
+// dayRow is a row of rollup_ip_days.
+type dayRow struct {
+	host, ip      string
+	day, attempts int64
+}
+
+// applyPorts adds the ports of r to the values of their hosts in
+// rollup_ports.
+func (r *rollup) applyPorts(ctx context.Context, conn *sql.Conn) error {
+	var counts [65536]int64
+	for host, pc := range r.ports {
+		clear(counts[:])
+		var stored []byte
+		err := conn.QueryRowContext(ctx, "SELECT ports FROM rollup_ports WHERE host = ?", host).Scan(&stored)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := decodePorts(stored, func(port uint16, n int64) { counts[port] += n }); err != nil {
+			return fmt.Errorf("ports of host %q: %w", host, err)
+		}
+		for i, chunk := range pc {
+			if chunk != nil {
+				for j, n := range chunk {
+					counts[i<<4|j] += n
+				}
+			}
+		}
+		if _, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO rollup_ports (host, ports) VALUES (?, ?)", host, encodePorts(&counts)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodePorts returns the value of rollup_ports.ports of counts (see the
+// migration): the ports with counts, ascending, as the uvarint of the
+// distance from the one before and the varint of the count.
+func encodePorts(counts *[65536]int64) []byte {
+	var b []byte
+	prev := 0
+	for p, n := range counts {
+		if n != 0 {
+			b = binary.AppendUvarint(b, uint64(p-prev))
+			b = binary.AppendVarint(b, n)
+			prev = p
+		}
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b
+}
+
+// decodePorts calls f with each port and count of a value of
+// rollup_ports.ports.
+func decodePorts(b []byte, f func(port uint16, n int64)) error {
+	p := uint64(0)
+	for len(b) > 0 {
+		d, k := binary.Uvarint(b)
+		if k <= 0 || p+d > 65535 {
+			return errors.New("bad port list")
+		}
+		b = b[k:]
+		n, k := binary.Varint(b)
+		if k <= 0 {
+			return errors.New("bad port list")
+		}
+		b = b[k:]
+		p += d
+		f(uint16(p), n)
+	}
+	return nil
 }
 
 // sortedKeys returns the keys of m in the order of compare: the upserts
@@ -388,7 +452,7 @@ func upsertRows(ctx context.Context, conn *sql.Conn, head, tail string, cols, n 
 }
 
 // rollColumns are the columns of a connection that scanRolls reads.
-const rollColumns = `id, COALESCE(host, ''), COALESCE(ip, rhost, ''), ip IS NOT NULL, COALESCE(port, 0), username, invalid_user != 0,
+const rollColumns = `id, COALESCE(host, ''), COALESCE(ip, rhost, ''), ip IS NOT NULL, COALESCE(port, 0) & 65535, username, invalid_user != 0,
 	start_time, end_time, attempts, failure, scan, logins, hostile_lines`
 
 // scanRolls calls f for each connection that where (with args) selects, in
@@ -508,27 +572,32 @@ func setCovered(ctx context.Context, conn *sql.Conn, n int64) error {
 // the tables.
 type rollupMem struct {
 	mu       sync.Mutex
-	pending  *rollup   // nil when nothing waits
+	pending  *rollup   // nil when nothing waits (or a write transaction holds them)
 	base     int64     // covered when pending began
 	inserted int64     // the connections pending holds: ids base+1 to base+inserted
-	flushed  time.Time // when pending last went to the tables
+	flushed  time.Time // when pending sums last went to the tables
 }
 
 // rollTx is what one write transaction does to the rollups.
 type rollTx struct {
 	covered int64   // rollup_state.covered at the start, after any catch-up
-	reset   bool    // the tables were made again (or caught up): pending starts afresh
 	now     *rollup // sums of rewritten connections that the tables hold: applied at once
-	batch   *rollup // sums of the batch's connections after covered
+	batch   *rollup // the pending sums, to which the batch adds its connections after covered
+	base, n int64   // the pending sums hold the connections base+1 to base+n
 	rebuild bool    // a rewrite that the sums cannot follow: make them again
 }
 
-// rollBegin starts the rollup side of a write transaction on conn: it
-// makes the tables whole again when they are to be (covered -1), when
-// rows that the pending sums do not hold were written meanwhile (another
-// writer), or when rows after covered wait that no pending sums hold (an
-// import killed, a database of an older schema). The caller holds m.mu.
+// rollBegin starts the rollup side of a write transaction on conn. The
+// transaction takes the pending sums, and gives them back when it commits
+// (see rollEnd): after a failed one none wait, and the next transaction
+// adds up the rows after covered from the table. It makes the tables
+// whole again when they are to be (covered -1), or when rows were written
+// that the pending sums do not hold (another writer); it adds the rows
+// after covered when no sums wait for them (an import killed or failed, a
+// database of an older schema). The caller holds m.mu.
 func (m *rollupMem) rollBegin(ctx context.Context, conn *sql.Conn) (*rollTx, error) {
+	pending, base, n := m.pending, m.base, m.inserted
+	m.pending = nil
 	w, err := covered(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -537,22 +606,26 @@ func (m *rollupMem) rollBegin(ctx context.Context, conn *sql.Conn) (*rollTx, err
 	if err != nil {
 		return nil, err
 	}
-	t := &rollTx{covered: w, now: newRollup(), batch: newRollup()}
+	t := &rollTx{covered: w, now: newRollup()}
 	switch {
-	case w < 0 || (m.pending != nil && (w != m.base || last-m.base != m.inserted)):
+	case w < 0 || (pending != nil && (w != base || last-base != n)):
 		if t.covered, err = rebuild(ctx, conn); err != nil {
 			return nil, err
 		}
-		t.reset = true
-	case m.pending == nil && w < last:
+		pending = nil
+	case pending == nil && w < last:
 		if err := addStored(ctx, conn, w, last); err != nil {
 			return nil, err
 		}
 		if err := setCovered(ctx, conn, last); err != nil {
 			return nil, err
 		}
-		t.covered, t.reset = last, true
+		t.covered = last
 	}
+	if pending == nil {
+		pending, base, n = newRollup(), t.covered, 0
+	}
+	t.batch, t.base, t.n = pending, base, n
 	return t, nil
 }
 
@@ -586,52 +659,35 @@ func (t *rollTx) rewrite(id int64, old, new *rollRow) {
 	sums.add(new, 1)
 }
 
-// rollEnd ends the rollup side of a write transaction before its commit:
-// it applies the sums that the tables hold at once, and, when due (force,
-// or after rollupEvery, or past maxPending keys), the pending ones and the
-// batch's, moving covered to the last id. It returns the function that
-// records the outcome in m once the transaction committed.
+// rollEnd ends the rollup side of a write transaction before its commit,
+// in which inserted connections were added to t.batch: it applies the
+// sums that the tables hold at once, and, when due (force, or after
+// rollupEvery, or past maxPending keys), the pending ones, moving covered
+// to the last id. It returns the function that gives the pending sums
+// back to m once the transaction committed.
 func (m *rollupMem) rollEnd(ctx context.Context, conn *sql.Conn, t *rollTx, inserted int64, force bool) (func(), error) {
-	pending, base, n := m.pending, m.base, m.inserted
-	if t.reset || pending == nil {
-		pending, base, n = nil, t.covered, 0
-	}
 	if t.rebuild {
 		w, err := rebuild(ctx, conn)
 		if err != nil {
 			return nil, err
 		}
-		return func() { m.pending, m.base, m.inserted, m.flushed = nil, w, 0, time.Now() }, nil
+		return func() { m.base, m.inserted, m.flushed = w, 0, time.Now() }, nil
 	}
 	if err := t.now.apply(ctx, conn); err != nil {
 		return nil, err
 	}
-	size := t.batch.size()
-	if pending != nil {
-		size += pending.size()
-	}
-	if !force && size < maxPending && time.Since(m.flushed) < rollupEvery {
-		return func() {
-			if pending == nil {
-				pending = newRollup()
-			}
-			pending.merge(t.batch)
-			m.pending, m.base, m.inserted = pending, base, n+inserted
-		}, nil
-	}
-	if pending != nil {
-		if err := pending.apply(ctx, conn); err != nil {
-			return nil, err
-		}
+	n := t.n + inserted
+	if !force && t.batch.size() < maxPending && time.Since(m.flushed) < rollupEvery {
+		return func() { m.pending, m.base, m.inserted = t.batch, t.base, n }, nil
 	}
 	if err := t.batch.apply(ctx, conn); err != nil {
 		return nil, err
 	}
-	w := base + n + inserted
+	w := t.base + n
 	if err := setCovered(ctx, conn, w); err != nil {
 		return nil, err
 	}
-	return func() { m.pending, m.base, m.inserted, m.flushed = nil, w, 0, time.Now() }, nil
+	return func() { m.base, m.inserted, m.flushed = w, 0, time.Now() }, nil
 }
 
 // refreshRollups brings the rollup tables up to every stored connection,

@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
 	"knocks"
@@ -145,32 +147,37 @@ func (r *rollupRead) tables(ctx context.Context, conn *sql.Conn, a *accumulator)
 // topPorts returns the top source ports of the rollups and of the
 // connections after them (in a.ports), most attempts first, ties by port.
 func (r *rollupRead) topPorts(ctx context.Context, conn *sql.Conn, a *accumulator, top int) ([]knocks.KeyCount, error) {
-	where, args := r.where("WHERE")
-	ports := `SELECT port, attempts FROM rollup_ports` + where
-	if len(a.ports) > 0 {
-		if _, err := conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.summary_ports; CREATE TEMP TABLE summary_ports (port INTEGER, attempts INTEGER)`); err != nil {
-			return nil, err
-		}
-		keys := make([]int64, 0, len(a.ports))
-		for p := range a.ports {
-			keys = append(keys, p)
-		}
-		if err := insertTemp(ctx, conn, "INSERT INTO temp.summary_ports VALUES ", 2, len(keys), func(v []driver.NamedValue, i int) {
-			v[0].Value, v[1].Value = keys[i], a.ports[keys[i]]
-		}); err != nil {
-			return nil, err
-		}
-		ports += " UNION ALL SELECT port, attempts FROM temp.summary_ports"
+	var counts [65536]int64
+	for p, n := range a.ports {
+		counts[p&65535] += n
 	}
+	where, args := r.where("WHERE")
+	err := eachRow(ctx, conn, "SELECT host, ports FROM rollup_ports"+where, args, func(rows *sql.Rows) error {
+		var host string
+		var b []byte
+		if err := rows.Scan(&host, &b); err != nil {
+			return err
+		}
+		if err := decodePorts(b, func(p uint16, n int64) { counts[p] += n }); err != nil {
+			return fmt.Errorf("ports of host %q: %w", host, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var ports []knocks.TimeBucket // N: the port
+	for p, n := range counts {
+		if p != 0 && n > 0 {
+			ports = append(ports, knocks.TimeBucket{N: int64(p), Attempts: n})
+		}
+	}
+	slices.SortFunc(ports, func(x, y knocks.TimeBucket) int {
+		return cmp.Or(cmp.Compare(y.Attempts, x.Attempts), cmp.Compare(x.N, y.N))
+	})
 	l := []knocks.KeyCount{}
-	err := eachRow(ctx, conn, `SELECT port, SUM(attempts) AS n FROM (`+ports+`) GROUP BY port HAVING n > 0 ORDER BY n DESC, port LIMIT ?`,
-		append(args, top), func(rows *sql.Rows) error {
-			var p, n int64
-			if err := rows.Scan(&p, &n); err != nil {
-				return err
-			}
-			l = append(l, knocks.KeyCount{Key: strconv.FormatInt(p, 10), Attempts: n, Share: knocks.Share(n, a.attempts)})
-			return nil
-		})
-	return l, err
+	for _, p := range ports[:min(top, len(ports))] {
+		l = append(l, knocks.KeyCount{Key: strconv.FormatInt(p.N, 10), Attempts: p.Attempts, Share: knocks.Share(p.Attempts, a.attempts)})
+	}
+	return l, nil
 }

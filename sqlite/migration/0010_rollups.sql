@@ -53,13 +53,15 @@ CREATE TABLE rollup_users (
 	PRIMARY KEY (host, name, invalid)
 ) WITHOUT ROWID;
 
--- Per host and source port, of connections with attempts.
+-- Per host, the attempts of each source port: one value, as the ports of a
+-- host are at most 65,535 and nearly every connection has one of its own,
+-- so that a row per port would be a row per connection. ports is the
+-- ports with attempts in ascending order, each as the uvarint of its
+-- distance from the one before (from 0) and the varint of its attempts.
 CREATE TABLE rollup_ports (
-	host     TEXT    NOT NULL,
-	port     INTEGER NOT NULL,
-	attempts INTEGER NOT NULL,
-	PRIMARY KEY (host, port)
-) WITHOUT ROWID;
+	host  TEXT PRIMARY KEY,
+	ports BLOB NOT NULL
+);
 
 -- Per host, address and UTC day of the start, of connections with attempts:
 -- the attempts per day of a country (joined with ip_geo when a report is made).
