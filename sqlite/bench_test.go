@@ -84,8 +84,9 @@ func BenchmarkWrite(b *testing.B) {
 
 // BenchmarkSummary computes reports over 250,000 connections (a busy
 // server's year), every address located, most with an announced prefix:
-// the summary with several filters, and the alerts and campaigns that a
-// report reads beside it.
+// the summary with several filters (all and host from the rollup tables,
+// all-scan the same summary from every connection), and the alerts and
+// campaigns that a report reads beside it.
 func BenchmarkSummary(b *testing.B) {
 	ctx := context.Background()
 	s := open(b)
@@ -134,9 +135,13 @@ func BenchmarkSummary(b *testing.B) {
 		"country": {Country: "CN"},
 		"oneday":  {Since: benchStart.AddDate(0, 0, 10), Until: benchStart.AddDate(0, 0, 11)},
 	}
-	for _, name := range []string{"all", "last7d", "oneday", "host", "country"} {
+	filters["all-scan"] = knocks.Filter{}
+	for _, name := range []string{"all", "all-scan", "last7d", "oneday", "host", "country"} {
 		f := filters[name]
 		b.Run(name, func(b *testing.B) {
+			if name == "all-scan" {
+				defer sqlite.SetRollups(false)()
+			}
 			cpu0 := cpuTime()
 			for i := 0; i < b.N; i++ {
 				sum, err := s.Summary(ctx, f)

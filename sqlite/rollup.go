@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"knocks"
+
+	msqlite "modernc.org/sqlite"
 )
 
 // The rollup tables (migration 10, docs/schema.md) hold the sums of the
@@ -268,9 +270,10 @@ func (r *rollup) apply(ctx context.Context, conn *sql.Conn) error {
 	sources := sortedKeys(r.sources, func(a, b sourceKey) int {
 		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.k, b.k))
 	})
-	err = upsertRows(ctx, conn, "INSERT INTO rollup_sources (host, k, is_ip, attempts, conns, first, last, sub, sub48) VALUES ",
+	err = upsertRows(ctx, conn, "INSERT INTO rollup_sources (host, k, is_ip, attempts, conns, first, last, sub, sub48, days) VALUES ",
 		` ON CONFLICT (host, k) DO UPDATE SET is_ip = max(is_ip, excluded.is_ip), attempts = attempts + excluded.attempts,
-			conns = conns + excluded.conns, first = min(first, excluded.first), last = max(last, excluded.last)`, 9, len(sources),
+			conns = conns + excluded.conns, first = min(first, excluded.first), last = max(last, excluded.last),
+			days = knocks_add_days(days, excluded.days)`, 10, len(sources),
 		func(v []driver.NamedValue, i int) {
 			k := sources[i]
 			s := r.sources[k]
@@ -281,6 +284,7 @@ func (r *rollup) apply(ctx context.Context, conn *sql.Conn) error {
 			if s.isIP {
 				v[7].Value, v[8].Value = subnets(k.k)
 			}
+			v[9].Value = encodeDays(s.days)
 		})
 	if err != nil {
 		return err
@@ -298,29 +302,7 @@ func (r *rollup) apply(ctx context.Context, conn *sql.Conn) error {
 	if err != nil {
 		return err
 	}
-	if err := r.applyPorts(ctx, conn); err != nil {
-		return err
-	}
-	var days []dayRow
-	for _, k := range sources {
-		for _, d := range r.sources[k].days {
-			days = append(days, dayRow{k.host, k.k, d.day, d.attempts})
-		}
-	}
-	slices.SortFunc(days, func(a, b dayRow) int {
-		return cmp.Or(strings.Compare(a.host, b.host), strings.Compare(a.ip, b.ip), cmp.Compare(a.day, b.day))
-	})
-	return upsertRows(ctx, conn, "INSERT INTO rollup_ip_days (host, ip, day, attempts) VALUES ",
-		` ON CONFLICT (host, ip, day) DO UPDATE SET attempts = attempts + excluded.attempts`, 4, len(days), func(v []driver.NamedValue, i int) {
-			d := days[i]
-			v[0].Value, v[1].Value, v[2].Value, v[3].Value = d.host, d.ip, d.day, d.attempts
-		})
-}
-
-// dayRow is a row of rollup_ip_days.
-type dayRow struct {
-	host, ip      string
-	day, attempts int64
+	return r.applyPorts(ctx, conn)
 }
 
 // applyPorts adds the ports of r to the values of their hosts in
@@ -389,6 +371,76 @@ func decodePorts(b []byte, f func(port uint16, n int64)) error {
 		f(uint16(p), n)
 	}
 	return nil
+}
+
+// encodeDays returns the value of rollup_sources.days of the days of a
+// source: its days with attempts, ascending, each as the varint of its
+// distance from the one before (from 0) and the varint of its attempts;
+// nil (NULL) for none.
+func encodeDays(ds []dayCount) any {
+	ds = slices.Clone(ds)
+	slices.SortFunc(ds, func(a, b dayCount) int { return cmp.Compare(a.day, b.day) })
+	var b []byte
+	prev := int64(0)
+	for i, d := range ds {
+		if i+1 < len(ds) && ds[i+1].day == d.day {
+			ds[i+1].attempts += d.attempts
+			continue
+		}
+		if d.attempts != 0 {
+			b = binary.AppendVarint(b, d.day-prev)
+			b = binary.AppendVarint(b, d.attempts)
+			prev = d.day
+		}
+	}
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// decodeDays calls f with each day and attempts of a value of
+// rollup_sources.days.
+func decodeDays(b []byte, f func(day, n int64)) error {
+	day := int64(0)
+	for len(b) > 0 {
+		d, k := binary.Varint(b)
+		if k <= 0 {
+			return errors.New("bad day list")
+		}
+		b = b[k:]
+		n, k := binary.Varint(b)
+		if k <= 0 {
+			return errors.New("bad day list")
+		}
+		b = b[k:]
+		day += d
+		f(day, n)
+	}
+	return nil
+}
+
+// addDays returns the sum of two values of rollup_sources.days.
+func addDays(x, y []byte) (any, error) {
+	var ds []dayCount
+	add := func(day, n int64) { ds = append(ds, dayCount{day, n}) }
+	if err := decodeDays(x, add); err != nil {
+		return nil, err
+	}
+	if err := decodeDays(y, add); err != nil {
+		return nil, err
+	}
+	return encodeDays(ds), nil
+}
+
+func init() {
+	// knocks_add_days(a, b) is the sum of two values of
+	// rollup_sources.days (NULL for none), for the upserts of apply.
+	msqlite.MustRegisterDeterministicScalarFunction("knocks_add_days", 2, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		x, _ := args[0].([]byte)
+		y, _ := args[1].([]byte)
+		return addDays(x, y)
+	})
 }
 
 // sortedKeys returns the keys of m in the order of compare: the upserts
@@ -528,7 +580,7 @@ func addStored(ctx context.Context, conn *sql.Conn, lo, hi int64) error {
 }
 
 // rollupTables are the tables that rebuild empties.
-var rollupTables = []string{"rollup_hours", "rollup_sources", "rollup_users", "rollup_ports", "rollup_ip_days"}
+var rollupTables = []string{"rollup_hours", "rollup_sources", "rollup_users", "rollup_ports"}
 
 // rebuild makes the rollup tables again from every stored connection, in
 // the caller's write transaction, and returns the id they now cover.

@@ -52,7 +52,6 @@ func (r *rollupRead) where(and string) (string, []any) {
 // scan adds up in a the connections after the rollups and the totals,
 // hosts and hours of the rollups.
 func (r *rollupRead) scan(ctx context.Context, conn *sql.Conn, a *accumulator) error {
-	a.days = nil // countryDays reads the rollups (see rollDays)
 	if err := a.scan(ctx, conn, r.raw); err != nil {
 		return err
 	}
@@ -92,11 +91,17 @@ func (r *rollupRead) scan(ctx context.Context, conn *sql.Conn, a *accumulator) e
 	if err != nil {
 		return err
 	}
-	a.rollDays = func() (string, []any) {
-		rw, rargs := selectedIDs(r.raw)
-		return `SELECT ip, day, attempts FROM rollup_ip_days` + where + ` UNION ALL
-			SELECT ip, (start_time - (start_time % 86400 + 86400) % 86400) / 86400, attempts
-			FROM connections WHERE attempts > 0 AND ip IS NOT NULL AND ` + rw, append(append([]any{}, args...), rargs...)
+	and, hargs2 := r.where("AND")
+	a.rollDays = func(codes string, add func(c string, day, n int64)) error {
+		return eachRow(ctx, conn, `SELECT g.c, r.days FROM rollup_sources r JOIN temp.summary_geo g ON g.k = r.k
+			WHERE r.days IS NOT NULL AND g.c IN (SELECT value FROM json_each(?))`+and, append([]any{codes}, hargs2...), func(rows *sql.Rows) error {
+			var c string
+			var b []byte
+			if err := rows.Scan(&c, &b); err != nil {
+				return err
+			}
+			return decodeDays(b, func(day, n int64) { add(c, day, n) })
+		})
 	}
 	return nil
 }

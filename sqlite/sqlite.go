@@ -330,6 +330,16 @@ func (s *EventStore) DB() *sql.DB { return s.db }
 // database and releases the importer's lock (see LockImport).
 func (s *EventStore) Close() error {
 	if !s.readOnly {
+		// Sums of written connections that wait in memory go to the
+		// rollup tables (see rollup.go). Should that fail, nothing is
+		// lost: a summary reads the rows after the rollups one by one,
+		// and the next import adds them.
+		s.roll.mu.Lock()
+		waiting := s.roll.pending != nil
+		s.roll.mu.Unlock()
+		if waiting {
+			_ = s.refreshRollups(context.Background())
+		}
 		_, _ = s.db.Exec("PRAGMA optimize")
 	}
 	if err := s.db.Close(); err != nil {

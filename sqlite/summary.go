@@ -175,7 +175,11 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if err := fillGeo(ctx, conn, sum, top); err != nil {
 			return err
 		}
-		if err := a.countryDays(ctx, conn, sel, sum); err != nil {
+		daysSel := sel
+		if ro != nil {
+			daysSel = ro.raw
+		}
+		if err := a.countryDays(ctx, conn, daysSel, sum); err != nil {
 			return err
 		}
 		return bans(ctx, conn, sel, top, sum)
@@ -324,10 +328,10 @@ type accumulator struct {
 	sources                                 map[string]*source
 	users                                   map[userKey]*userCount
 	days                                    map[ipDay]int64
-	// rollDays, when set, returns the query (and its arguments) of the
-	// columns ip, day, attempts of the selection, for countryDays: a
-	// summary from the rollups (see summaryRollups) sets it.
-	rollDays func() (string, []any)
+	// rollDays, when set, calls add with the attempts per day of the
+	// addresses of the countries codes (a JSON list) that the rollups
+	// hold: a summary from the rollups (see rollupRead) sets it.
+	rollDays func(codes string, add func(c string, day, n int64)) error
 }
 
 func newAccumulator() *accumulator {
@@ -743,10 +747,12 @@ func ranked(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) e
 // their location.
 func topSources(ctx context.Context, conn *sql.Conn, cond string, args []any, top int, total int64) ([]knocks.IPCount, error) {
 	l := []knocks.IPCount{}
+	// The top rows first, then their locations: a join before the
+	// LIMIT would look up every source.
 	err := eachRow(ctx, conn, `SELECT s.k, s.attempts, s.conns, s.first, s.last,
 			COALESCE(g.reserved, ''), COALESCE(g.country, ''), COALESCE(g.asn, 0), COALESCE(g.org, '')
-		FROM temp.summary_sources s LEFT JOIN ip_geo g ON s.is_ip AND g.ip = s.k
-		WHERE s.attempts > 0`+cond+` ORDER BY s.attempts DESC, s.k LIMIT ?`, append(args, top), func(rows *sql.Rows) error {
+		FROM (SELECT * FROM temp.summary_sources s WHERE s.attempts > 0`+cond+` ORDER BY s.attempts DESC, s.k LIMIT ?) s
+		LEFT JOIN ip_geo g ON s.is_ip AND g.ip = s.k ORDER BY s.attempts DESC, s.k`, append(args, top), func(rows *sql.Rows) error {
 		var r knocks.IPCount
 		var first, last, asn int64
 		var reserved string
@@ -810,13 +816,27 @@ func topKeys(m map[string]int64, total int64, top int) []knocks.KeyCount {
 	return l[:min(top, len(l))]
 }
 
-// located is the join of the selected addresses with attempts with their
-// stored locations; countryOf is the key of a location in the country
-// lists: its reserved label, else its country code.
+// geoTemp is the join of the selected addresses with attempts with their
+// stored locations, made once for fillGeo and countryDays (each of their
+// queries looked every address up again): c is the key of a location in
+// the country lists (its reserved label, else its country code), res 1
+// for a reserved range. It lives in the read transaction of the summary.
+const geoTemp = `DROP TABLE IF EXISTS temp.summary_geo;
+CREATE TEMP TABLE summary_geo (
+	k TEXT PRIMARY KEY, attempts INTEGER NOT NULL, c TEXT, res INTEGER NOT NULL,
+	country_name TEXT, country TEXT, region TEXT, city TEXT, lat REAL, lon REAL, has_coords INTEGER,
+	asn INTEGER, org TEXT, prefix TEXT, source TEXT
+) WITHOUT ROWID;
+INSERT INTO temp.summary_geo
+	SELECT s.k, s.attempts, COALESCE(NULLIF(g.reserved, ''), g.country), COALESCE(g.reserved, '') != '',
+		g.country_name, g.country, g.region, g.city, g.lat, g.lon, g.has_coords, g.asn, g.org, g.prefix, g.source
+	FROM temp.summary_sources s JOIN ip_geo g ON g.ip = s.k WHERE s.is_ip AND s.attempts > 0;`
+
+// located selects the rows of summary_geo; notRes leaves out reserved
+// ranges.
 const (
-	located   = ` FROM temp.summary_sources s JOIN ip_geo g ON g.ip = s.k WHERE s.is_ip AND s.attempts > 0`
-	notRes    = ` AND COALESCE(g.reserved, '') = ''`
-	countryOf = `COALESCE(NULLIF(g.reserved, ''), g.country)`
+	located = ` FROM temp.summary_geo g WHERE 1`
+	notRes  = ` AND NOT g.res`
 )
 
 // fillGeo sets the fields of sum that need the stored locations: top
@@ -828,9 +848,12 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 	sum.TopCountries, sum.TopASNs, sum.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
 	sum.Reserved = []knocks.GeoCount{}
 	sum.Countries, sum.Cities, sum.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
-	err := eachRow(ctx, conn, `SELECT `+countryOf+` AS c, MAX(COALESCE(g.reserved, '') != ''), COALESCE(MAX(g.country_name), ''),
-			SUM(s.attempts) AS n, COUNT(*)`+located+` AND COALESCE(`+countryOf+`, '') != ''
-		GROUP BY c ORDER BY n DESC, c`, nil, func(rows *sql.Rows) error {
+	if _, err := conn.ExecContext(ctx, geoTemp); err != nil {
+		return err
+	}
+	err := eachRow(ctx, conn, `SELECT g.c, MAX(g.res), COALESCE(MAX(g.country_name), ''),
+			SUM(g.attempts) AS n, COUNT(*)`+located+` AND COALESCE(g.c, '') != ''
+		GROUP BY g.c ORDER BY n DESC, g.c`, nil, func(rows *sql.Rows) error {
 		var c knocks.GeoCount
 		var reserved bool
 		if err := rows.Scan(&c.Country, &reserved, &c.Name, &c.Attempts, &c.IPs); err != nil {
@@ -851,7 +874,7 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 	sum.TopCountries = append(sum.TopCountries, sum.Countries[:min(top, len(sum.Countries))]...)
 
 	asn := `g.asn > 0 AND g.asn <= ` + strconv.FormatInt(math.MaxUint32, 10)
-	err = eachRow(ctx, conn, `SELECT g.asn, SUM(s.attempts) AS n, COUNT(*)`+located+notRes+` AND `+asn+`
+	err = eachRow(ctx, conn, `SELECT g.asn, SUM(g.attempts) AS n, COUNT(*)`+located+notRes+` AND `+asn+`
 		GROUP BY g.asn ORDER BY n DESC, g.asn LIMIT ?`, []any{top}, func(rows *sql.Rows) error {
 		var c knocks.ASNCount
 		if err := rows.Scan(&c.ASN, &c.Attempts, &c.IPs); err != nil {
@@ -874,7 +897,7 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 		}
 		list, _ := json.Marshal(asns)
 		best := make([]int64, len(asns))
-		err = eachRow(ctx, conn, `SELECT g.asn, g.org, SUM(s.attempts)`+located+notRes+` AND COALESCE(g.org, '') != ''
+		err = eachRow(ctx, conn, `SELECT g.asn, g.org, SUM(g.attempts)`+located+notRes+` AND COALESCE(g.org, '') != ''
 			AND g.asn IN (SELECT value FROM json_each(?)) GROUP BY 1, 2 ORDER BY 1, 2`, []any{string(list)}, func(rows *sql.Rows) error {
 			var a uint32
 			var org string
@@ -891,7 +914,7 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 			return err
 		}
 	}
-	if sum.TopPrefixes, err = keyCounts(ctx, conn, `SELECT g.prefix, SUM(s.attempts) AS n`+located+notRes+`
+	if sum.TopPrefixes, err = keyCounts(ctx, conn, `SELECT g.prefix, SUM(g.attempts) AS n`+located+notRes+`
 		AND COALESCE(g.prefix, '') != '' GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?`, []any{top}, sum.Attempts); err != nil {
 		return err
 	}
@@ -899,9 +922,9 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 	// Addresses of one city may carry slightly different coordinates:
 	// they are weighed by attempts.
 	const coords = `g.has_coords AND g.lat IS NOT NULL AND g.lon IS NOT NULL`
-	err = eachRow(ctx, conn, `SELECT COALESCE(g.country, ''), COALESCE(g.region, ''), g.city, SUM(s.attempts) AS n, COUNT(*),
-			SUM(CASE WHEN `+coords+` THEN g.lat * s.attempts END), SUM(CASE WHEN `+coords+` THEN g.lon * s.attempts END),
-			SUM(CASE WHEN `+coords+` THEN s.attempts END)`+located+notRes+` AND COALESCE(g.city, '') != ''
+	err = eachRow(ctx, conn, `SELECT COALESCE(g.country, ''), COALESCE(g.region, ''), g.city, SUM(g.attempts) AS n, COUNT(*),
+			SUM(CASE WHEN `+coords+` THEN g.lat * g.attempts END), SUM(CASE WHEN `+coords+` THEN g.lon * g.attempts END),
+			SUM(CASE WHEN `+coords+` THEN g.attempts END)`+located+notRes+` AND COALESCE(g.city, '') != ''
 		GROUP BY 1, 2, 3 ORDER BY n DESC, 1, 2, 3`, nil, func(rows *sql.Rows) error {
 		var c knocks.CityCount
 		var lat, lon sql.NullFloat64
@@ -936,8 +959,8 @@ func fillGeo(ctx context.Context, conn *sql.Conn, sum *knocks.Summary, top int) 
 const reservedName = "reserved address range"
 
 // countryDays sets the attempts per UTC day of each top country, over the
-// days of PerDay: from the accumulator's days, else by SQL over the
-// selected connections.
+// days of PerDay: of the selected connections (sel), from the
+// accumulator's days, else by SQL; and of the rollups (rollDays).
 func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selection, sum *knocks.Summary) error {
 	if len(sum.TopCountries) == 0 {
 		return nil
@@ -952,17 +975,29 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 	if err != nil {
 		return err
 	}
-	if a.days != nil {
+	if a.days != nil && len(a.days) > 0 {
+		ips := map[string]bool{}
+		for k := range a.days {
+			ips[k.ip] = true
+		}
+		keys := make([]string, 0, len(ips))
+		for ip := range ips {
+			keys = append(keys, ip)
+		}
+		klist, err := json.Marshal(keys)
+		if err != nil {
+			return err
+		}
 		country := map[string]int{}
-		err = eachRow(ctx, conn, `SELECT s.k, `+countryOf+located+` AND `+countryOf+` IN (SELECT value FROM json_each(?))`,
-			[]any{string(list)}, func(rows *sql.Rows) error {
-				var ip, c string
-				if err := rows.Scan(&ip, &c); err != nil {
-					return err
-				}
-				country[ip] = idx[c]
-				return nil
-			})
+		err = eachRow(ctx, conn, `SELECT g.k, g.c`+located+` AND g.c IN (SELECT value FROM json_each(?))
+			AND g.k IN (SELECT value FROM json_each(?))`, []any{string(list), string(klist)}, func(rows *sql.Rows) error {
+			var ip, c string
+			if err := rows.Scan(&ip, &c); err != nil {
+				return err
+			}
+			country[ip] = idx[c]
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -971,20 +1006,15 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 				per[i][k.day] += n
 			}
 		}
-	} else {
-		// The attempts of the selected addresses by day: of the
-		// connections, or those that the rollups hold.
-		days, args := `SELECT ip, (start_time - (start_time % 86400 + 86400) % 86400) / 86400 AS day, attempts
-			FROM connections WHERE attempts > 0 AND ip IS NOT NULL AND `, []any(nil)
-		if a.rollDays != nil {
-			days, args = a.rollDays()
-		} else {
-			where, wargs := selectedIDs(sel)
-			days, args = days+where, wargs
-		}
-		err = eachRow(ctx, conn, `SELECT `+countryOf+`, c.day, SUM(c.attempts)
-			FROM (`+days+`) c JOIN ip_geo g ON g.ip = c.ip
-			WHERE `+countryOf+` IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, append(args, string(list)), func(rows *sql.Rows) error {
+	} else if a.days == nil {
+		// Too many (address, day) pairs to add up in memory: SQL
+		// groups the selected connections.
+		where, args := selectedIDs(sel)
+		err = eachRow(ctx, conn, `SELECT g.c, c.day, SUM(c.attempts)
+			FROM (SELECT ip, (start_time - (start_time % 86400 + 86400) % 86400) / 86400 AS day, attempts
+				FROM connections WHERE attempts > 0 AND ip IS NOT NULL AND `+where+`) c
+			JOIN temp.summary_geo g ON g.k = c.ip
+			WHERE g.c IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, append(args, string(list)), func(rows *sql.Rows) error {
 			var c string
 			var day, n int64
 			if err := rows.Scan(&c, &day, &n); err != nil {
@@ -994,6 +1024,11 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+	}
+	if a.rollDays != nil {
+		if err := a.rollDays(string(list), func(c string, day, n int64) { per[idx[c]][day] += n }); err != nil {
 			return err
 		}
 	}
