@@ -165,8 +165,8 @@ type Result struct {
 // allocates its buffer afresh: memory is what the queue holds in any case.
 // The reader parses faster than the writer stores, so a longer queue only
 // holds memory (16 chunks, 15 MB more at the peak of a 1M-line import,
-// were no faster).
-const chunksQueued = 4
+// and 4, 6 MB more at 10M lines, were no faster).
+const chunksQueued = 2
 
 // chunk is a run of parsed events of one input and the checkpoint after it.
 type chunk struct {
