@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 
 	"knocks"
@@ -15,8 +17,10 @@ type AlertOptions = knocks.AlertOptions
 
 // Alerts returns the successful logins that matter, oldest first, by the
 // rules of knocks.FindAlerts. New says that MarkAlerts has not marked it.
-// It reads the logins, then the failed connections that share an address,
-// subnet, AS or user name with one of them.
+// It reads the logins, then, in one pass over the connections, the failed
+// ones that share an address, subnet, AS or user name with one of them,
+// which knocks.AlertFailures adds up as they come (it holds no list of
+// them).
 func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert, error) {
 	var logins []knocks.AlertLogin
 	type geo struct {
@@ -102,28 +106,40 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		}
 		subList, _ := json.Marshal(subs)
 		userList, _ := json.Marshal(users)
-		// One pass over the connections. The address and subnet of a
-		// failure that shares only its user name with a login are not
-		// read (NULL), which spares a string for most rows.
-		rows, err = conn.QueryContext(ctx, `WITH ips(ip) AS (SELECT value FROM json_each(?1) UNION SELECT ip FROM ip_geo WHERE asn IN (SELECT value FROM json_each(?4))),
-				subs(subnet) AS (SELECT value FROM json_each(?2)), users(username) AS (SELECT value FROM json_each(?3))
-			SELECT CASE WHEN ip IN ips THEN ip END, CASE WHEN subnet IN subs THEN subnet END, username, start_time, attempts FROM connections
-			WHERE attempts > 0 AND (ip IN ips OR subnet IN subs OR username IN users)`,
-			string(ipList), string(subList), string(userList), string(asnList))
-		if err != nil {
-			return err
-		}
-		var ip, sub, usr sql.NullString
-		var f knocks.AlertFailure
-		for rows.Next() {
-			if err := rows.Scan(&ip, &sub, &usr, &f.Start, &f.Attempts); err != nil {
-				rows.Close()
+		// One pass over the connections, read through the driver directly
+		// (as Summary reads them). The user name is tested first: it is
+		// the key that most failures share with a login (root).
+		err = conn.Raw(func(dc any) error {
+			qc, ok := dc.(driver.QueryerContext)
+			if !ok {
+				return fmt.Errorf("driver %T cannot query with a context", dc)
+			}
+			rows, err := qc.QueryContext(ctx, `WITH ips(ip) AS (SELECT value FROM json_each(?1) UNION SELECT ip FROM ip_geo WHERE asn IN (SELECT value FROM json_each(?4))),
+					subs(subnet) AS (SELECT value FROM json_each(?2)), users(username) AS (SELECT value FROM json_each(?3))
+				SELECT ip, subnet, username, start_time, attempts FROM connections
+				WHERE attempts > 0 AND (username IN users OR ip IN ips OR subnet IN subs)`,
+				[]driver.NamedValue{{Ordinal: 1, Value: string(ipList)}, {Ordinal: 2, Value: string(subList)}, {Ordinal: 3, Value: string(userList)}, {Ordinal: 4, Value: string(asnList)}})
+			if err != nil {
 				return err
 			}
-			fs.Add(f, ip.String, sub.String, asnOf[ip.String], usr.String, usr.Valid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			defer rows.Close()
+			v := make([]driver.Value, 5)
+			var f knocks.AlertFailure
+			for {
+				if err := rows.Next(v); err == io.EOF {
+					return nil
+				} else if err != nil {
+					return err
+				}
+				ip, _ := v[0].(string)
+				sub, _ := v[1].(string)
+				usr, hasUser := v[2].(string)
+				f.Start, _ = v[3].(int64)
+				f.Attempts, _ = v[4].(int64)
+				fs.Add(f, ip, sub, asnOf[ip], usr, hasUser)
+			}
+		})
+		if err != nil {
 			return err
 		}
 		rows, err = conn.QueryContext(ctx, `SELECT kind, login_id FROM alerts_shown`)

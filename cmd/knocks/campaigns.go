@@ -31,17 +31,28 @@ func checkCampaigns(o knocks.CampaignOptions) error {
 // complete fills in the parts of a summary that the store's Summary
 // leaves to its caller: the alerts and, unless o is nil, the campaigns of
 // the selection (Alerts, Campaigns and CampaignsFound, which report copies:
-// it runs complete beside Summary).
+// it runs complete beside Summary). The alerts and the campaigns are
+// found at the same time, each on a connection of its own.
 func complete(ctx context.Context, store dbStore, f knocks.Filter, o *knocks.CampaignOptions, sum *knocks.Summary) error {
+	var cs *knocks.Campaigns
+	campErr := make(chan error, 1)
+	if o != nil {
+		f := f
+		f.Top = sum.Filter.Top
+		go func() {
+			var err error
+			cs, err = knocks.FindCampaigns(ctx, store, f, *o)
+			campErr <- err
+		}()
+	}
 	var err error
-	if sum.Alerts, sum.AlertsFound, err = reportAlerts(ctx, store, f, sum.Filter.Top); err != nil {
+	sum.Alerts, sum.AlertsFound, err = reportAlerts(ctx, store, f, sum.Filter.Top)
+	if o == nil {
 		return err
 	}
-	if o == nil {
-		return nil
+	if cerr := <-campErr; err == nil {
+		err = cerr
 	}
-	f.Top = sum.Filter.Top
-	cs, err := knocks.FindCampaigns(ctx, store, f, *o)
 	if err != nil {
 		return err
 	}
