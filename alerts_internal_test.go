@@ -188,3 +188,32 @@ func TestFindAlertsByScan(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAlertFailures adds up 1,000,000 failures for 2,000 logins of
+// 4 users from 50 addresses and finds the alerts: the cost of the rules
+// without a store's reading, per failure.
+func BenchmarkAlertFailures(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	users := []string{"root", "alice", "bob", "deploy"}
+	var logins []AlertLogin
+	for i := range 2000 {
+		ip := fmt.Sprintf("192.0.2.%d", i%50)
+		logins = append(logins, AlertLogin{ID: int64(i), Start: int64(i) * 10_000, IP: ip, Subnet: "192.0.2.0/24", User: users[i%4], Country: "DE", ASN: 64500})
+	}
+	fails := make([]testFailure, 1_000_000)
+	for i := range fails {
+		fails[i] = testFailure{AlertFailure: AlertFailure{Start: r.Int64N(20_000_000), Attempts: 1 + r.Int64N(3)},
+			IP: fmt.Sprintf("198.51.100.%d", r.IntN(200)), Subnet: "198.51.100.0/24", User: users[r.IntN(8)%5%4], HasUser: true, ASN: 64500 + r.Int64N(3)}
+	}
+	for b.Loop() {
+		fs := NewAlertFailures(logins, AlertOptions{})
+		for i := range fails {
+			f := &fails[i]
+			fs.Add(f.AlertFailure, f.IP, f.Subnet, f.ASN, f.User, f.HasUser)
+		}
+		if as := FindAlerts(logins, fs, func(string, int64) bool { return false }, AlertOptions{}); len(as) == 0 {
+			b.Fatal("no alerts")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(fails)), "ns/failure")
+}

@@ -522,3 +522,34 @@ func TestAppendHexNames(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFindCampaigns finds the campaigns of 25,000 generated
+// connections in memory, by the one pass and by the sorted streams (the
+// rows sorted as a store's SQL would): the cost of the rules themselves,
+// without a store's reading.
+func BenchmarkFindCampaigns(b *testing.B) {
+	var in []row
+	for _, c := range storetest.Generate(25_000, 5, t0) {
+		if c.IP.IsValid() {
+			r := row{ip: c.IP.String(), start: c.Start, end: c.End, attempts: c.Attempts(), user: "-", asn: 64500 + uint32(c.IP.As16()[15]%50)}
+			if c.HasUser {
+				r.user = c.User
+			}
+			in = append(in, r)
+		}
+	}
+	slices.SortStableFunc(in, func(a, b row) int { return a.start.Compare(b.start) })
+	for _, bc := range []struct {
+		name string
+		src  knocks.CampaignSource
+	}{{"pass", &scanned{rows: rows{in}}}, {"streams", rows{in}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := knocks.FindCampaigns(context.Background(), bc.src, knocks.Filter{}, knocks.CampaignOptions{MinAttempts: 20}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(in)), "ns/conn")
+		})
+	}
+}
