@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 
@@ -11,7 +12,7 @@ import (
 	"knocks"
 )
 
-var _ knocks.CampaignSource = (*EventStore)(nil)
+var _ knocks.CampaignScanner = (*EventStore)(nil)
 
 // CampaignRows streams the rows that knocks.FindCampaigns reads, sorted by
 // PostgreSQL (which sorts in temporary files past work_mem, so memory
@@ -120,4 +121,71 @@ func eachRow(rows pgx.Rows, fn func(*knocks.CampaignRow) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// CampaignConns streams the selected connections with an address and
+// attempts in start time order, then by id: one sort by PostgreSQL (in
+// temporary files past work_mem) instead of the four of the streams.
+func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func(*knocks.CampaignConn) error) error {
+	sel := newSelection(f).conns
+	var fnErr error
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT ip, username, start_time, end_time, attempts FROM connections
+			WHERE `+sel.sql+` AND attempts > 0 AND ip IS NOT NULL ORDER BY start_time, id`, sel.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var c knocks.CampaignConn
+		var user []byte
+		for rows.Next() {
+			if err := rows.Scan(&c.IP, &user, &c.Start, &c.End, &c.Attempts); err != nil {
+				return err
+			}
+			c.User, c.HasUser = string(user), user != nil
+			if err := fn(&c); err != nil {
+				fnErr = err
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read campaigns: %w", err)
+	}
+	return nil
+}
+
+// CampaignASNs streams the located addresses with an AS.
+func (s *EventStore) CampaignASNs(ctx context.Context, fn func(ip string, asn uint32, org string) error) error {
+	var fnErr error
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT ip, asn, COALESCE(org, '') FROM ip_geo WHERE asn > 0 AND asn <= $1`, int64(math.MaxUint32))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var ip, org string
+		var asn int64
+		for rows.Next() {
+			if err := rows.Scan(&ip, &asn, &org); err != nil {
+				return err
+			}
+			if err := fn(ip, uint32(asn), org); err != nil {
+				fnErr = err
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read campaigns: %w", err)
+	}
+	return nil
 }
