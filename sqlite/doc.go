@@ -21,6 +21,10 @@
 // runs of ids. Write sends its multi-row INSERTs to the driver directly,
 // and Summary reads the selected rows once and adds them up in memory,
 // inside one read transaction so that its numbers agree with each other.
+// A summary without a time filter reads rollup tables instead (rollup.go):
+// sums per host and hour, source, user name and port that Write keeps
+// from the connections it has in memory, plus the rows written after the
+// ids they cover, read one by one, so that it is always exact.
 //
 // Importers serialise on a lock on the database file itself (see
 // EventStore.LockImport), and checkpoints are written as a compare-and-swap

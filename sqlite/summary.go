@@ -975,7 +975,7 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 	if err != nil {
 		return err
 	}
-	if a.days != nil && len(a.days) > 0 {
+	if len(a.days) > 0 {
 		ips := map[string]bool{}
 		for k := range a.days {
 			ips[k.ip] = true
