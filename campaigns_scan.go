@@ -163,7 +163,8 @@ func (s *campaignScan) conn(c *CampaignConn) error {
 		if len(s.list) >= campaignScanMaxKeys {
 			return ErrCampaignScan
 		}
-		a = &scanAddr{text: c.IP, idx: int32(len(s.list))}
+		// A copy: the store's text may be a view of a larger one.
+		a = &scanAddr{text: strings.Clone(c.IP), idx: int32(len(s.list))}
 		var err error
 		if a.ip, err = netip.ParseAddr(c.IP); err != nil {
 			a.bad = true
@@ -191,7 +192,7 @@ func (s *campaignScan) conn(c *CampaignConn) error {
 				as.addrs = append(as.addrs, a)
 			}
 		}
-		s.addrs[c.IP] = a
+		s.addrs[a.text] = a
 		s.list = append(s.list, a)
 	}
 	if a.bad {
@@ -205,8 +206,9 @@ func (s *campaignScan) conn(c *CampaignConn) error {
 				return ErrCampaignScan
 			}
 			n = int32(len(s.nameList))
-			s.names[c.User] = n
-			s.nameList = append(s.nameList, c.User)
+			name := strings.Clone(c.User)
+			s.names[name] = n
+			s.nameList = append(s.nameList, name)
 		}
 		user = n
 	}

@@ -175,11 +175,11 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			if !ok {
 				return fmt.Errorf("driver %T cannot prepare with a context", dc)
 			}
-			// No id column: every column costs more to fetch through the
-			// driver than SQLite takes to make it (packing the end and the
-			// attempts in one column cost 10% more, in SQLite's CASE).
-			stmt, err := pc.PrepareContext(ctx, `SELECT ip, username, start_time, end_time, attempts
-				FROM connections WHERE id BETWEEN ? AND ? AND `+sel.where+` AND attempts > 0 AND ip IS NOT NULL`)
+			// The rows of a span come as one value (see spanRowsColumn): a row
+			// costs far more to fetch through the driver than SQLite
+			// takes to make it.
+			stmt, err := pc.PrepareContext(ctx, `SELECT `+spanRowsColumn+` FROM connections
+				WHERE id BETWEEN ? AND ? AND `+sel.where+` AND attempts > 0 AND ip IS NOT NULL`)
 			if err != nil {
 				return err
 			}
@@ -192,7 +192,7 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			for i, v := range sel.args {
 				args[2+i] = driver.NamedValue{Ordinal: 3 + i, Value: v}
 			}
-			v := make([]driver.Value, 5)
+			v := make([]driver.Value, 1)
 			var free [][]spanConn
 			// load reads the selected rows of ids lo to hi, sorted.
 			load := func(lo, hi int64) ([]spanConn, error) {
@@ -206,24 +206,19 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 				if n := len(free); n > 0 {
 					buf, free = free[n-1][:0], free[:n-1]
 				}
-				for {
-					if err := rows.Next(v); err == io.EOF {
-						break
-					} else if err != nil {
-						return nil, err
-					}
-					c := spanConn{span: lo}
-					c.IP, _ = v[0].(string)
-					c.User, c.HasUser = v[1].(string)
-					c.Start, _ = v[2].(int64)
-					c.End, _ = v[3].(int64)
-					c.Attempts, _ = v[4].(int64)
-					buf = append(buf, c)
-					if len(buf) > maxLooseRows {
-						return nil, knocks.ErrCampaignScan
-					}
+				if err := rows.Next(v); err == io.EOF {
+					return buf, nil
+				} else if err != nil {
+					return nil, err
 				}
-				slices.SortStableFunc(buf, cmpSpanConn) // by start, then id: the rows come by id
+				text, _ := v[0].(string) // NULL: no row
+				if buf, err = parseSpanRows(text, lo, buf); err != nil {
+					return nil, err
+				}
+				if len(buf) > maxLooseRows {
+					return nil, knocks.ErrCampaignScan
+				}
+				slices.SortFunc(buf, cmpSpanConn)
 				return buf, nil
 			}
 			var open spanHeap
@@ -287,17 +282,96 @@ var (
 	maxOpenSpans = 1024
 )
 
-// spanConn is a connection that CampaignConns has read, with the first id
-// of its span: the spans are disjoint runs of ids, so that rows of two
-// spans that start at the same second are in id order by it.
+// spanConn is a connection that CampaignConns has read, with its id and
+// the first id of its span: the spans are disjoint runs of ids, so that
+// rows of two spans that start at the same second are in id order by it.
 type spanConn struct {
 	knocks.CampaignConn
-	span int64
+	id, span int64
 }
 
-// cmpSpanConn orders the rows of one span by start; a stable sort keeps
-// them in id order within a second.
-func cmpSpanConn(a, b spanConn) int { return cmp.Compare(a.Start, b.Start) }
+// cmpSpanConn orders the rows of one span by start, then id.
+func cmpSpanConn(a, b spanConn) int {
+	if a.Start != b.Start {
+		return cmp.Compare(a.Start, b.Start)
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// spanRowsColumn is the rows of a span as one text: for each row, its
+// address and user name each as its length in bytes, ':' and its bytes
+// ('-' for no user name), then its start, end, attempts and id in
+// decimal, joined by ','; the rows joined by ';'. The lengths make any
+// byte of a name safe.
+const spanRowsColumn = `group_concat(octet_length(ip) || ':' || ip || COALESCE(octet_length(username) || ':' || username, '-')
+	|| start_time || ',' || end_time || ',' || attempts || ',' || id, ';')`
+
+// parseSpanRows appends the rows of a spanRowsColumn text to buf, with span as
+// their span. The address and user name of a row are views of text. It
+// returns knocks.ErrCampaignScan for a text it cannot read (a value that
+// is not an integer, written by hand).
+func parseSpanRows(text string, span int64, buf []spanConn) ([]spanConn, error) {
+	for len(text) > 0 {
+		c := spanConn{span: span}
+		var ok bool
+		if c.IP, text, ok = cutLength(text); !ok {
+			return nil, knocks.ErrCampaignScan
+		}
+		if len(text) > 0 && text[0] == '-' {
+			text = text[1:]
+		} else if c.User, text, ok = cutLength(text); !ok {
+			return nil, knocks.ErrCampaignScan
+		} else {
+			c.HasUser = true
+		}
+		for i, p := range []*int64{&c.Start, &c.End, &c.Attempts, &c.id} {
+			sep := byte(',')
+			if i == 3 {
+				sep = ';'
+			}
+			if *p, text, ok = cutInt(text, sep); !ok {
+				return nil, knocks.ErrCampaignScan
+			}
+		}
+		buf = append(buf, c)
+	}
+	return buf, nil
+}
+
+// cutLength cuts "n:" and the n bytes after it from the start of s.
+func cutLength(s string) (value, rest string, ok bool) {
+	n, rest, ok := cutInt(s, ':')
+	if !ok || n < 0 || n > int64(len(rest)) {
+		return "", s, false
+	}
+	return rest[:n], rest[n:], true
+}
+
+// cutInt cuts a decimal integer and the separator sep after it (or the
+// end of s) from the start of s.
+func cutInt(s string, sep byte) (n int64, rest string, ok bool) {
+	i, neg := 0, false
+	if len(s) > 0 && s[0] == '-' {
+		i, neg = 1, true
+	}
+	start := i
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		if n > (math.MaxInt64-9)/10 {
+			return 0, s, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	if i == start || i < len(s) && s[i] != sep {
+		return 0, s, false
+	}
+	if neg {
+		n = -n
+	}
+	if i < len(s) {
+		i++
+	}
+	return n, s[i:], true
+}
 
 // lessSpanConn orders the first rows of two spans by start, then id.
 func lessSpanConn(a, b spanConn) bool {

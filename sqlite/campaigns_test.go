@@ -133,3 +133,41 @@ func TestCampaignConns(t *testing.T) {
 		})
 	}
 }
+
+func TestParseSpanRows(t *testing.T) {
+	tests := []struct {
+		Name  string
+		Input string
+		Want  []knocks.CampaignConn
+		Err   bool
+	}{
+		{Name: "one row", Input: "11:203.0.113.54:root1700000000,1700000005,3,42",
+			Want: []knocks.CampaignConn{{IP: "203.0.113.5", User: "root", HasUser: true, Start: 1700000000, End: 1700000005, Attempts: 3}}},
+		{Name: "no user name, then the empty one", Input: "10:2001:db8::-1,2,1,7;10:2001:db8::0:3,4,1,8",
+			Want: []knocks.CampaignConn{{IP: "2001:db8::", Start: 1, End: 2, Attempts: 1}, {IP: "2001:db8::", HasUser: true, Start: 3, End: 4, Attempts: 1}}},
+		{Name: "separators and digits in a name", Input: "7:1.2.3.412:a;5:b,-1,2\x00\x1b1,2,3,4",
+			Want: []knocks.CampaignConn{{IP: "1.2.3.4", User: "a;5:b,-1,2\x00\x1b", HasUser: true, Start: 1, End: 2, Attempts: 3}}},
+		{Name: "nothing", Input: "", Want: nil},
+		{Name: "a time that is not an integer", Input: "7:1.2.3.4-1.7e9,2,3,4", Err: true},
+		{Name: "a length past the end", Input: "70:1.2.3.4-1,2,3,4", Err: true},
+		{Name: "a field missing", Input: "7:1.2.3.4-1,2,3", Err: true},
+		{Name: "no length", Input: "1.2.3.4-1,2,3,4", Err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.Name, func(t *testing.T) {
+			got, err := sqlite.ParseSpanRows(tt.Input)
+			if tt.Err {
+				if !errors.Is(err, knocks.ErrCampaignScan) {
+					t.Fatalf("err = %v, want ErrCampaignScan", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.Want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.Want)
+			}
+		})
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"knocks"
 )
 
 // IDRanges exposes idRanges to the tests, as pairs.
@@ -51,4 +53,14 @@ func SetRollupFlush(every time.Duration, keys int) (restore func()) {
 	e, k := rollupEvery, maxPending
 	rollupEvery, maxPending = every, keys
 	return func() { rollupEvery, maxPending = e, k }
+}
+
+// ParseSpanRows exposes parseSpanRows to the tests.
+func ParseSpanRows(text string) ([]knocks.CampaignConn, error) {
+	rows, err := parseSpanRows(text, 0, nil)
+	var out []knocks.CampaignConn
+	for _, r := range rows {
+		out = append(out, r.CampaignConn)
+	}
+	return out, err
 }
