@@ -99,6 +99,9 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("allow-file-access-from-files", false),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1400, 1000),
+		// A loaded machine may take longer than chromedp's 20 s to
+		// start the browser: slow, not wrong.
+		chromedp.WSURLReadTimeout(2*time.Minute),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelA)

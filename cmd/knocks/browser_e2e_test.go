@@ -198,6 +198,9 @@ func startChromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1400, 1000),
+		// A loaded machine may take longer than chromedp's 20 s to
+		// start the browser: slow, not wrong.
+		chromedp.WSURLReadTimeout(2 * time.Minute),
 	}
 	// The time limit is on the allocator, whose cancel stops the browser.
 	limit, cancelLimit := context.WithTimeout(context.Background(), 3*time.Minute)
