@@ -447,7 +447,10 @@ func campaignSpans(ctx context.Context, conn *sql.Conn, f knocks.Filter) (spans 
 func (s *EventStore) CampaignASNs(ctx context.Context, fn func(ip string, asn uint32, org string) error) error {
 	var fnErr error
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, `SELECT ip, asn, COALESCE(org, '') FROM ip_geo WHERE asn > 0 AND asn <= ?`, int64(math.MaxUint32))
+		// Most addresses have an AS: reading the table in its order (the
+		// unary + keeps SQLite off the index on asn) costs a fifth less
+		// than a look-up of each row from that index.
+		rows, err := conn.QueryContext(ctx, `SELECT ip, asn, COALESCE(org, '') FROM ip_geo WHERE +asn > 0 AND +asn <= ?`, int64(math.MaxUint32))
 		if err != nil {
 			return err
 		}
