@@ -455,7 +455,7 @@ func sortedKeys[K comparable, V any](m map[K]V, compare func(a, b K) int) []K {
 }
 
 // upsertRows writes n rows of cols values with multi-row statements of
-// head, the rows, and tail (an ON CONFLICT clause).
+// head, the rows, and tail (an ON CONFLICT clause, or nothing).
 func upsertRows(ctx context.Context, conn *sql.Conn, head, tail string, cols, n int, setRow func([]driver.NamedValue, int)) error {
 	if n == 0 {
 		return nil

@@ -605,50 +605,7 @@ func subnets(ip string) (any, any) {
 // insertTemp inserts n rows of cols values into a temporary table with
 // multi-row INSERTs through the driver; head is the statement up to VALUES.
 func insertTemp(ctx context.Context, conn *sql.Conn, head string, cols, n int, setRow func([]driver.NamedValue, int)) error {
-	if n == 0 {
-		return nil
-	}
-	return conn.Raw(func(dc any) error {
-		pc, ok := dc.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("driver %T cannot prepare with a context", dc)
-		}
-		group := "(?" + strings.Repeat(",?", cols-1) + ")"
-		exec := func(rows, from int) error {
-			st, err := pc.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(group+",", rows), ","))
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			se, ok := st.(driver.StmtExecContext)
-			if !ok {
-				return fmt.Errorf("driver statement %T cannot execute with a context", st)
-			}
-			v := make([]driver.NamedValue, rows*cols)
-			for i := range v {
-				v[i].Ordinal = i + 1
-			}
-			for i := from; i+rows <= n; i += rows {
-				for j := 0; j < rows; j++ {
-					setRow(v[j*cols:(j+1)*cols], i+j)
-				}
-				if _, err := se.ExecContext(ctx, v); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		full := n / rowsPerInsert * rowsPerInsert
-		if full > 0 {
-			if err := exec(rowsPerInsert, 0); err != nil {
-				return err
-			}
-		}
-		if full < n {
-			return exec(n-full, full)
-		}
-		return nil
-	})
+	return upsertRows(ctx, conn, head, "", cols, n, setRow)
 }
 
 // fill sets the fields of sum that the accumulator holds: the totals, the
