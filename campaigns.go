@@ -314,12 +314,12 @@ func (r *burstRun) flush() {
 	r.open = false
 	defer r.ips.reset()
 	defer r.users.reset()
-	if r.attempts < r.o.MinAttempts || r.reason == ReasonSubnet && len(r.ips.m) < 2 {
+	if r.attempts < r.o.MinAttempts || r.reason == ReasonSubnet && r.ips.len() < 2 {
 		return
 	}
 	c := Campaign{Kind: CampaignBurst, Reason: r.reason, Attempts: r.attempts, Start: r.start, End: r.end,
-		IPs: addrStrings(r.ips.top(MaxCampaignIPs, netip.Addr.Compare)), IPCount: int64(len(r.ips.m)), Users: r.users.top(MaxCampaignUsers, strings.Compare),
-		UserCount: int64(len(r.users.m)), Capped: r.ips.capped || r.users.capped}
+		IPs: addrStrings(r.ips.top(MaxCampaignIPs, netip.Addr.Compare)), IPCount: int64(r.ips.len()), Users: r.users.top(MaxCampaignUsers, strings.Compare),
+		UserCount: int64(r.users.len()), Capped: r.ips.capped || r.users.capped}
 	if r.reason == ReasonSubnet {
 		c.Subnet = r.key
 	}
@@ -400,48 +400,75 @@ func (r *groupRun) flush() {
 		IPs: ips, IPCount: r.ipCount}
 	if r.reason == ReasonASN {
 		c.ASN, c.Org = r.asn, r.org
-		c.Users, c.UserCount, c.Capped = r.users.top(MaxCampaignUsers, strings.Compare), int64(len(r.users.m)), r.users.capped
+		c.Users, c.UserCount, c.Capped = r.users.top(MaxCampaignUsers, strings.Compare), int64(r.users.len()), r.users.capped
 	} else {
 		c.Users, c.UserCount = r.list[:min(len(r.list), MaxCampaignUsers)], int64(len(r.list))
 	}
 	r.emit(c)
 }
 
-// counter counts attempts by key, for at most MaxCampaignTracked keys.
+// counter counts attempts by key, for at most MaxCampaignTracked keys: a
+// slice while it is short, a map index beside it past that.
 type counter[K comparable] struct {
-	m      map[K]int64
+	keys   []K
+	counts []int64
+	index  map[K]int
 	capped bool
 }
 
 func (c *counter[K]) add(k K, n int64) {
-	if c.m == nil {
-		c.m = map[K]int64{}
+	if c.index != nil {
+		if i, ok := c.index[k]; ok {
+			c.counts[i] += n
+			return
+		}
+	} else if i := slices.Index(c.keys, k); i >= 0 {
+		c.counts[i] += n
+		return
 	}
-	if _, ok := c.m[k]; !ok && len(c.m) >= MaxCampaignTracked {
+	if len(c.keys) >= MaxCampaignTracked {
 		c.capped = true
 		return
 	}
-	c.m[k] += n
+	c.keys, c.counts = append(c.keys, k), append(c.counts, n)
+	switch {
+	case c.index != nil:
+		c.index[k] = len(c.keys) - 1
+	case len(c.keys) > 16:
+		c.index = make(map[K]int, 2*len(c.keys))
+		for i, k := range c.keys {
+			c.index[k] = i
+		}
+	}
 }
 
-func (c *counter[K]) reset() { c.m, c.capped = nil, false }
+// len returns the number of keys counted.
+func (c *counter[K]) len() int { return len(c.keys) }
+
+func (c *counter[K]) reset() {
+	c.keys, c.counts, c.index, c.capped = c.keys[:0], c.counts[:0], nil, false
+}
 
 // top returns the n keys with most attempts, ties in the order of cmp.
 func (c *counter[K]) top(n int, cmp func(a, b K) int) []K {
-	keys := make([]K, 0, len(c.m))
-	for k := range c.m {
-		keys = append(keys, k)
+	order := make([]int, len(c.keys))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortFunc(keys, func(a, b K) int {
-		if c.m[a] != c.m[b] {
-			if c.m[a] > c.m[b] {
+	slices.SortFunc(order, func(a, b int) int {
+		if c.counts[a] != c.counts[b] {
+			if c.counts[a] > c.counts[b] {
 				return -1
 			}
 			return 1
 		}
-		return cmp(a, b)
+		return cmp(c.keys[a], c.keys[b])
 	})
-	return keys[:min(n, len(keys))]
+	out := make([]K, min(n, len(order)))
+	for i := range out {
+		out[i] = c.keys[order[i]]
+	}
+	return out
 }
 
 func addrStrings(l []netip.Addr) []string {

@@ -142,7 +142,7 @@ type scanSub struct {
 // connections as they come.
 type scanASN struct {
 	asn   uint32
-	users tally
+	users counter[int32]
 	addrs []*scanAddr
 }
 
@@ -153,8 +153,8 @@ type scanRun struct {
 	start, end int64
 	last       int64 // the start of the last connection
 	attempts   int64
-	ips        tally // subnets: attempts by address index
-	users      tally // attempts by user name index
+	ips        counter[int32] // subnets: attempts by address index
+	users      counter[int32] // attempts by user name index
 }
 
 func (s *campaignScan) conn(c *CampaignConn) error {
@@ -273,13 +273,13 @@ func (r *scanRun) flush(s *campaignScan, a *scanAddr, sub *scanSub) {
 	r.open = false
 	defer r.ips.reset()
 	defer r.users.reset()
-	if r.attempts < s.o.MinAttempts || sub != nil && len(r.ips.keys) < 2 {
+	if r.attempts < s.o.MinAttempts || sub != nil && r.ips.len() < 2 {
 		return
 	}
 	c := Campaign{Kind: CampaignBurst, Reason: ReasonAddress, Attempts: r.attempts, Start: time.Unix(r.start, 0).UTC(), End: time.Unix(r.end, 0).UTC(),
-		Users: s.topNames(&r.users), UserCount: int64(len(r.users.keys)), Capped: r.users.capped || r.ips.capped}
+		Users: s.topNames(&r.users), UserCount: int64(r.users.len()), Capped: r.users.capped || r.ips.capped}
 	if sub != nil {
-		c.Reason, c.Subnet, c.IPCount = ReasonSubnet, sub.key, int64(len(r.ips.keys))
+		c.Reason, c.Subnet, c.IPCount = ReasonSubnet, sub.key, int64(r.ips.len())
 		idx := r.ips.top(MaxCampaignIPs, func(x, y int32) int { return s.list[x].ip.Compare(s.list[y].ip) })
 		c.IPs = make([]string, len(idx))
 		for i, x := range idx {
@@ -292,7 +292,7 @@ func (r *scanRun) flush(s *campaignScan, a *scanAddr, sub *scanSub) {
 }
 
 // topNames returns the MaxCampaignUsers names of t with most attempts.
-func (s *campaignScan) topNames(t *tally) []string {
+func (s *campaignScan) topNames(t *counter[int32]) []string {
 	idx := t.top(MaxCampaignUsers, func(x, y int32) int { return strings.Compare(s.nameList[x], s.nameList[y]) })
 	out := make([]string, len(idx))
 	for i, x := range idx {
@@ -376,70 +376,8 @@ func (s *campaignScan) asnGroups() (again []uint32) {
 		}
 		s.emit(Campaign{Kind: CampaignGroup, Reason: ReasonASN, Attempts: attempts, Start: time.Unix(start, 0).UTC(),
 			End: time.Unix(end, 0).UTC(), IPs: ips.list(), IPCount: ipCount, ASN: asn, Org: org,
-			Users: s.topNames(&as.users), UserCount: int64(len(as.users.keys))})
+			Users: s.topNames(&as.users), UserCount: int64(as.users.len())})
 	}
 	slices.Sort(again)
 	return again
-}
-
-// tally counts attempts by a small integer key, for at most
-// MaxCampaignTracked keys, as counter does: a slice while it is short, a
-// map index beside it past that.
-type tally struct {
-	keys   []int32
-	counts []int64
-	index  map[int32]int
-	capped bool
-}
-
-func (t *tally) add(k int32, n int64) {
-	if t.index != nil {
-		if i, ok := t.index[k]; ok {
-			t.counts[i] += n
-			return
-		}
-	} else if i := slices.Index(t.keys, k); i >= 0 {
-		t.counts[i] += n
-		return
-	}
-	if len(t.keys) >= MaxCampaignTracked {
-		t.capped = true
-		return
-	}
-	t.keys, t.counts = append(t.keys, k), append(t.counts, n)
-	switch {
-	case t.index != nil:
-		t.index[k] = len(t.keys) - 1
-	case len(t.keys) > 16:
-		t.index = make(map[int32]int, 2*len(t.keys))
-		for i, k := range t.keys {
-			t.index[k] = i
-		}
-	}
-}
-
-func (t *tally) reset() {
-	t.keys, t.counts, t.index, t.capped = t.keys[:0], t.counts[:0], nil, false
-}
-
-// top returns the n keys with most attempts, ties in the order of cmp.
-func (t *tally) top(n int, cmp func(a, b int32) int) []int32 {
-	order := make([]int, len(t.keys))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		if t.counts[a] != t.counts[b] {
-			if t.counts[a] > t.counts[b] {
-				return -1
-			}
-			return 1
-		}
-		return cmp(t.keys[a], t.keys[b])
-	})
-	out := make([]int32, min(n, len(order)))
-	for i := range out {
-		out[i] = t.keys[order[i]]
-	}
-	return out
 }
