@@ -179,21 +179,29 @@ func (s *EventStore) saveLocations(ctx context.Context, tx *sql.Tx, locs map[net
 		if !ip.IsValid() {
 			continue
 		}
-		if l.Reserved != "" {
-			l = knocks.Location{Reserved: l.Reserved}
-		}
-		var lat, lon any
-		if l.HasCoords {
-			lat, lon = l.Lat, l.Lon
-		}
-		if _, err := st.ExecContext(ctx, ip.Unmap().String(), nullString(l.Reserved), nullString(l.Country),
-			nullString(l.CountryName), boolInt(l.Registered), nullString(l.City), nullString(l.Region),
-			lat, lon, boolInt(l.HasCoords), nullInt(int64(l.ASN)), nullString(l.Org), nullString(l.Prefix),
+		g := geoValues(l)
+		if _, err := st.ExecContext(ctx, ip.Unmap().String(), g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11],
 			source, now); err != nil {
 			return fmt.Errorf("cannot save locations: %w", err)
 		}
 	}
 	return nil
+}
+
+// geoValues returns the values of the columns reserved, country,
+// country_name, registered, city, region, lat, lon, has_coords, asn, org
+// and prefix of ip_geo for l: a location with a Reserved label is stored
+// with that label only.
+func geoValues(l knocks.Location) [12]any {
+	if l.Reserved != "" {
+		l = knocks.Location{Reserved: l.Reserved}
+	}
+	var lat, lon any
+	if l.HasCoords {
+		lat, lon = l.Lat, l.Lon
+	}
+	return [12]any{nullString(l.Reserved), nullString(l.Country), nullString(l.CountryName), boolInt(l.Registered),
+		nullString(l.City), nullString(l.Region), lat, lon, boolInt(l.HasCoords), nullInt(int64(l.ASN)), nullString(l.Org), nullString(l.Prefix)}
 }
 
 // GeoSource is one set of GeoIP databases that stored locations were
@@ -413,9 +421,6 @@ func (s *EventStore) SaveNewLocations(ctx context.Context, locs map[netip.Addr]k
 		if !ip.IsValid() {
 			continue
 		}
-		if l.Reserved != "" {
-			l = knocks.Location{Reserved: l.Reserved}
-		}
 		rows = append(rows, row{ip.Unmap().String(), l})
 	}
 	// In the order of the primary key: each insert lands next to the one
@@ -435,13 +440,11 @@ func (s *EventStore) SaveNewLocations(ctx context.Context, locs map[netip.Addr]k
 	now := s.now().Unix()
 	err = insertRows(ctx, conn, len(rows), geoArgs, source, insertNewGeoSQL, func(v []driver.NamedValue, i int) {
 		r := &rows[i]
-		var lat, lon any
-		if r.l.HasCoords {
-			lat, lon = r.l.Lat, r.l.Lon
+		v[0].Value = r.ip
+		for j, g := range geoValues(r.l) {
+			v[1+j].Value = g
 		}
-		v[0].Value, v[1].Value, v[2].Value, v[3].Value = r.ip, nullString(r.l.Reserved), nullString(r.l.Country), nullString(r.l.CountryName)
-		v[4].Value, v[5].Value, v[6].Value, v[7].Value, v[8].Value = boolInt(r.l.Registered), nullString(r.l.City), nullString(r.l.Region), lat, lon
-		v[9].Value, v[10].Value, v[11].Value, v[12].Value, v[13].Value = boolInt(r.l.HasCoords), nullInt(int64(r.l.ASN)), nullString(r.l.Org), nullString(r.l.Prefix), now
+		v[13].Value = now
 	})
 	if err != nil {
 		return fmt.Errorf("cannot save locations: %w", err)
