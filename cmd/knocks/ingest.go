@@ -77,7 +77,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	c.m.importMemoryLimit()
+	c.m.setImportHeapLimit()
 	ing, err := c.m.ingester(c.year, c.tz, lastWhenFinal)
 	if err != nil {
 		return err
@@ -143,11 +143,11 @@ func (m *Main) geoOpener(g *geoFlags) func() (ingest.Locator, error) {
 // collector's default pacing lets grow to twice that before it collects.
 const importHeapLimit = 80 << 20
 
-// importMemoryLimit sets the soft limit of the Go heap for an import,
+// setImportHeapLimit sets the soft limit of the Go heap for an import,
 // unless GOMEMLIMIT says otherwise: at most 10% more CPU time with a
 // million distinct addresses and user names (peak RSS 117 MiB, not 157),
 // nothing for a log of a few thousand addresses, whose heap stays under it.
-func (m *Main) importMemoryLimit() {
+func (m *Main) setImportHeapLimit() {
 	if m.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(importHeapLimit)
 	}

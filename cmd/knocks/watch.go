@@ -86,7 +86,7 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer unlock()
-	c.m.importMemoryLimit()
+	c.m.setImportHeapLimit()
 	ing, err := c.m.ingester(c.year, c.tz, lastNever)
 	if err != nil {
 		return err
