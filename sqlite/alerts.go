@@ -1,13 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
+	"slices"
+	"strings"
 
 	"knocks"
 )
@@ -18,9 +19,9 @@ type AlertOptions = knocks.AlertOptions
 // Alerts returns the successful logins that matter, oldest first, by the
 // rules of knocks.FindAlerts. New says that MarkAlerts has not marked it.
 // It reads the logins, then, in one pass over the connections, the failed
-// ones that share an address, subnet, AS or user name with one of them,
-// which knocks.AlertFailures adds up as they come (it holds no list of
-// them).
+// ones, of which knocks.AlertFailures adds up as they come those that share
+// an address, subnet, AS or user name with a login (it holds no list of
+// them). Both passes read the packs of the connections (connpack.go).
 func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert, error) {
 	var logins []knocks.AlertLogin
 	type geo struct {
@@ -31,29 +32,27 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 	var fs knocks.AlertFailures
 	shown := map[[2]any]bool{}
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, `SELECT id, start_time, COALESCE(host, ''), ip, COALESCE(subnet, ''), COALESCE(username, '')
-			FROM connections WHERE logins > 0 AND ip IS NOT NULL ORDER BY start_time, id`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var l knocks.AlertLogin
-			if err := rows.Scan(&l.ID, &l.Start, &l.Host, &l.IP, &l.Subnet, &l.User); err != nil {
-				rows.Close()
-				return err
+		// The logins, then the failures, each in one pass over the
+		// packs of the connections (see connpack.go).
+		err := eachPackRec(ctx, conn, func(r *packRec) {
+			if r.logins > 0 && r.hasIP() {
+				// Copies: the strings of a record are views of its whole pack.
+				logins = append(logins, knocks.AlertLogin{ID: r.id, Start: r.start, Host: strings.Clone(r.host), IP: strings.Clone(r.ip),
+					Subnet: strings.Clone(r.subnet), User: strings.Clone(r.user)})
 			}
-			logins = append(logins, l)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(logins) == 0 {
+		})
+		if err != nil || len(logins) == 0 {
 			return err
 		}
-		var ips, subs, users []string
+		slices.SortFunc(logins, func(a, b knocks.AlertLogin) int {
+			return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.ID, b.ID))
+		})
+		var ips []string
 		for _, l := range logins {
-			ips, subs, users = append(ips, l.IP), append(subs, l.Subnet), append(users, l.User)
+			ips = append(ips, l.IP)
 		}
 		ipList, _ := json.Marshal(ips)
-		rows, err = conn.QueryContext(ctx, `SELECT ip, COALESCE(country, reserved, ''), COALESCE(asn, 0) FROM ip_geo
+		rows, err := conn.QueryContext(ctx, `SELECT ip, COALESCE(country, reserved, ''), COALESCE(asn, 0) FROM ip_geo
 			WHERE ip IN (SELECT value FROM json_each(?))`, string(ipList))
 		if err != nil {
 			return err
@@ -104,39 +103,11 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		subList, _ := json.Marshal(subs)
-		userList, _ := json.Marshal(users)
-		// One pass over the connections, read through the driver directly
-		// (as Summary reads them). The user name is tested first: it is
-		// the key that most failures share with a login (root).
-		err = conn.Raw(func(dc any) error {
-			qc, ok := dc.(driver.QueryerContext)
-			if !ok {
-				return fmt.Errorf("driver %T cannot query with a context", dc)
-			}
-			rows, err := qc.QueryContext(ctx, `WITH ips(ip) AS (SELECT value FROM json_each(?1) UNION SELECT ip FROM ip_geo WHERE asn IN (SELECT value FROM json_each(?4))),
-					subs(subnet) AS (SELECT value FROM json_each(?2)), users(username) AS (SELECT value FROM json_each(?3))
-				SELECT ip, subnet, username, start_time, attempts FROM connections
-				WHERE attempts > 0 AND (username IN users OR ip IN ips OR subnet IN subs)`,
-				[]driver.NamedValue{{Ordinal: 1, Value: string(ipList)}, {Ordinal: 2, Value: string(subList)}, {Ordinal: 3, Value: string(userList)}, {Ordinal: 4, Value: string(asnList)}})
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			v := make([]driver.Value, 5)
-			var f knocks.AlertFailure
-			for {
-				if err := rows.Next(v); err == io.EOF {
-					return nil
-				} else if err != nil {
-					return err
-				}
-				ip, _ := v[0].(string)
-				sub, _ := v[1].(string)
-				usr, hasUser := v[2].(string)
-				f.Start, _ = v[3].(int64)
-				f.Attempts, _ = v[4].(int64)
-				fs.Add(f, ip, sub, asnOf[ip], usr, hasUser)
+		var f knocks.AlertFailure
+		err = eachPackRec(ctx, conn, func(r *packRec) {
+			if r.attempts > 0 {
+				f.Start, f.Attempts = r.start, r.attempts
+				fs.Add(f, r.ip, r.subnet, asnOf[r.ip], r.user, r.hasUser())
 			}
 		})
 		if err != nil {

@@ -194,18 +194,70 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			}
 			v := make([]driver.Value, 1)
 			var free [][]spanConn
+			pf, byPack := packFilterOf(f)
+			packStmt, err := pc.PrepareContext(ctx, `SELECT last_id, data FROM conn_packs WHERE first_id = ?`)
+			if err != nil {
+				return err
+			}
+			defer packStmt.Close()
+			pq, ok := packStmt.(driver.StmtQueryContext)
+			if !ok {
+				return fmt.Errorf("driver statement %T cannot query with a context", packStmt)
+			}
+			var recs []packRec
+			// fromPack returns the selected rows of ids lo to hi from
+			// their pack, unsorted; ok is false when no pack holds just
+			// these ids.
+			fromPack := func(lo, hi int64, buf []spanConn) (_ []spanConn, ok bool, err error) {
+				rows, err := pq.QueryContext(ctx, []driver.NamedValue{{Ordinal: 1, Value: lo}})
+				if err != nil {
+					return nil, false, err
+				}
+				defer rows.Close()
+				pv := make([]driver.Value, 2)
+				if err := rows.Next(pv); err == io.EOF {
+					return buf, false, nil
+				} else if err != nil {
+					return nil, false, err
+				}
+				last, _ := pv[0].(int64)
+				data, _ := pv[1].([]byte)
+				if last != hi {
+					return buf, false, nil
+				}
+				if recs, err = decodePack(lo, hi, data, recs[:0]); err != nil {
+					return buf, false, nil
+				}
+				for i := range recs {
+					if r := &recs[i]; pf.match(r) {
+						buf = append(buf, spanConn{CampaignConn: knocks.CampaignConn{IP: r.ip, Start: r.start, End: r.end, Attempts: r.attempts,
+							User: r.user, HasUser: r.hasUser()}, id: r.id, span: lo})
+					}
+				}
+				return buf, true, nil
+			}
 			// load reads the selected rows of ids lo to hi, sorted.
 			load := func(lo, hi int64) ([]spanConn, error) {
+				var buf []spanConn
+				if n := len(free); n > 0 {
+					buf, free = free[n-1][:0], free[:n-1]
+				}
+				if byPack && usePacks {
+					buf, ok, err := fromPack(lo, hi, buf)
+					if err != nil {
+						return nil, err
+					}
+					if ok {
+						slices.SortFunc(buf, cmpSpanConn)
+						return buf, nil
+					}
+				}
 				args[0], args[1] = driver.NamedValue{Ordinal: 1, Value: lo}, driver.NamedValue{Ordinal: 2, Value: hi}
 				rows, err := sq.QueryContext(ctx, args)
 				if err != nil {
 					return nil, err
 				}
 				defer rows.Close()
-				var buf []spanConn
-				if n := len(free); n > 0 {
-					buf, free = free[n-1][:0], free[:n-1]
-				}
 				if err := rows.Next(v); err == io.EOF {
 					return buf, nil
 				} else if err != nil {
@@ -441,6 +493,37 @@ func campaignSpans(ctx context.Context, conn *sql.Conn, f knocks.Filter) (spans 
 		return cmp.Compare(a.lo, b.lo)
 	})
 	return spans, loose, nil
+}
+
+// packFilter is a knocks.Filter that CampaignConns tests on the records
+// of a pack, as the SQL of newSelection does on rows, with the rows that
+// it reads: attempts and an address.
+type packFilter struct {
+	lo, hi, maxEnd         int64 // least and greatest start, greatest end
+	host, ip, user, subnet string
+}
+
+// packFilterOf returns the packFilter of f, and false when f needs what a
+// pack does not hold (where an address is).
+func packFilterOf(f knocks.Filter) (packFilter, bool) {
+	pf := packFilter{lo: knocks.MinTime.Unix(), hi: math.MaxInt64, maxEnd: knocks.MaxTime.Unix(), host: f.Host, user: f.User, subnet: f.Subnet}
+	if !f.Since.IsZero() {
+		pf.lo = max(pf.lo, f.Since.Unix())
+	}
+	if !f.Until.IsZero() {
+		pf.hi = f.Until.Unix() - 1
+	}
+	if f.IP.IsValid() {
+		pf.ip = f.IP.Unmap().String()
+	}
+	return pf, f.Country == "" && f.ASN == 0
+}
+
+// match reports whether the filter selects r.
+func (pf *packFilter) match(r *packRec) bool {
+	return r.attempts > 0 && r.hasIP() && r.start >= pf.lo && r.start <= pf.hi && r.end <= pf.maxEnd &&
+		(pf.host == "" || r.host == pf.host) && (pf.ip == "" || r.ip == pf.ip) &&
+		(pf.user == "" || r.hasUser() && r.user == pf.user) && (pf.subnet == "" || r.subnet == pf.subnet)
 }
 
 // CampaignASNs streams the located addresses with an AS.

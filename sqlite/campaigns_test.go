@@ -74,8 +74,9 @@ func TestCampaignConns(t *testing.T) {
 			if c.ByHand {
 				for i := range 40 { // after the last span, and going back in time
 					at := benchStart.Add(time.Duration(30*24-i) * time.Hour).Unix()
-					if _, err := s.DB().Exec(`INSERT INTO connections (host, pid, start_time, end_time, ip, subnet, username, invalid_user, failed, failure_lines, scan_lines, logins)
-						VALUES ('gw', ?, ?, ?, '192.0.2.7', '192.0.2.0/24', 'admin', 1, 3, 3, 0, 0)`, i, at, at+5); err != nil {
+					if _, err := s.DB().Exec(`INSERT INTO connections (host, pid, start_time, end_time, ip, subnet, username, invalid_user, failed, failure_lines, scan_lines, logins,
+							attempts, failure, hostile_lines)
+						VALUES ('gw', ?, ?, ?, '192.0.2.7', '192.0.2.0/24', 'admin', 1, 3, 3, 0, 0, 3, 1, 3)`, i, at, at+5); err != nil {
 						t.Fatal(err)
 					}
 				}

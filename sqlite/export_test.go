@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"knocks"
@@ -62,5 +63,26 @@ func ParseSpanRows(text string) ([]knocks.CampaignConn, error) {
 	for _, r := range rows {
 		out = append(out, r.CampaignConn)
 	}
+	return out, err
+}
+
+// SetPacks makes the readers of connections take their packs (on) or read
+// every row from connections (off), and returns a function that restores
+// the setting.
+func SetPacks(on bool) (restore func()) {
+	old := usePacks
+	usePacks = on
+	return func() { usePacks = old }
+}
+
+// PackRecords returns every connection with attempts or logins as the
+// readers of packs see it, one line each, in id order.
+func PackRecords(ctx context.Context, s *EventStore) ([]string, error) {
+	var out []string
+	err := s.read(ctx, func(conn *sql.Conn) error {
+		return eachPackRec(ctx, conn, func(r *packRec) {
+			out = append(out, fmt.Sprintf("%d %d %q %q %q %q %d %d %d %d", r.id, r.flags, r.host, r.ip, r.subnet, r.user, r.start, r.end, r.attempts, r.logins))
+		})
+	})
 	return out, err
 }

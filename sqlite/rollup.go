@@ -773,6 +773,9 @@ func (s *EventStore) refreshOn(ctx context.Context, conn *sql.Conn) error {
 	if err != nil {
 		return fmt.Errorf("cannot refresh rollups: %w", err)
 	}
+	if err := makeMissingPacks(ctx, conn); err != nil {
+		return fmt.Errorf("cannot refresh rollups: cannot make packs: %w", err)
+	}
 	if err := tx.commit(); err != nil {
 		return fmt.Errorf("cannot refresh rollups: %w", err)
 	}

@@ -119,7 +119,7 @@ func TestMigrations(t *testing.T) {
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
 		DROP TABLE import_lock; DROP TABLE checkpoints; DROP TABLE line_counts; DROP TABLE lines_unbucketed;
 		DROP TABLE rollup_state; DROP TABLE rollup_hours; DROP TABLE rollup_sources; DROP TABLE rollup_users;
-		DROP TABLE rollup_ports;
+		DROP TABLE rollup_ports; DROP TRIGGER conn_packs_update; DROP TRIGGER conn_packs_delete; DROP TABLE conn_packs;
 		ALTER TABLE connections DROP COLUMN attempts; ALTER TABLE connections DROP COLUMN failure;
 		ALTER TABLE connections DROP COLUMN scan; ALTER TABLE connections DROP COLUMN hostile_lines;
 		ALTER TABLE connections ADD COLUMN attempts INTEGER GENERATED ALWAYS AS (failed) VIRTUAL;

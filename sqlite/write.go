@@ -312,6 +312,7 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		return fmt.Errorf("cannot write batch: cannot add up connections: %w", err)
 	}
 	var old map[int64]rollRow
+	var packs map[int64]*packRange // the packs of the rewritten rows, before
 	if len(updates) > 0 {
 		ids := make([]int64, len(updates))
 		for i, c := range updates {
@@ -320,12 +321,18 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		if old, err = storedRolls(ctx, conn, ids); err != nil {
 			return fmt.Errorf("cannot write batch: %w", err)
 		}
+		if packs, err = packsOf(ctx, conn, ids); err != nil {
+			return fmt.Errorf("cannot write batch: %w", err)
+		}
 	}
 	first, err := s.write(ctx, conn, b, inserts, updates)
 	if err != nil {
 		return err
 	}
 	ips := addrCache{}
+	if err := writePacks(ctx, conn, first, inserts, updates, packs, ips); err != nil {
+		return fmt.Errorf("cannot write batch: %w", err)
+	}
 	for _, c := range inserts {
 		r := rowOf(c, ips)
 		rt.batch.add(&r, 1)
