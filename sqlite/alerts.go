@@ -34,7 +34,7 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 	err := s.read(ctx, func(conn *sql.Conn) error {
 		// The logins, then the failures, each in one pass over the
 		// packs of the connections (see connpack.go).
-		err := eachPackRec(ctx, conn, func(r *packRec) {
+		err := eachPackRec(ctx, conn, true, func(r *packRec) {
 			if r.logins > 0 && r.hasIP() {
 				// Copies: the strings of a record are views of its whole pack.
 				logins = append(logins, knocks.AlertLogin{ID: r.id, Start: r.start, Host: strings.Clone(r.host), IP: strings.Clone(r.ip),
@@ -104,7 +104,7 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 			return err
 		}
 		var f knocks.AlertFailure
-		err = eachPackRec(ctx, conn, func(r *packRec) {
+		err = eachPackRec(ctx, conn, false, func(r *packRec) {
 			if r.attempts > 0 {
 				f.Start, f.Attempts = r.start, r.attempts
 				fs.Add(f, r.ip, r.subnet, asnOf[r.ip], r.user, r.hasUser())

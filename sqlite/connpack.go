@@ -184,13 +184,18 @@ func decodePack(first, last int64, data []byte, buf []packRec) ([]packRec, error
 		}
 		id += int64(step)
 		r.id = id
-		for i, p := range [4]*string{&r.host, &r.ip, &r.subnet, &r.user} {
-			if r.flags&(1<<i) != 0 {
-				k := d.uvarint()
-				if k >= ns {
-					return nil, errPack
-				}
-				*p = strs[k]
+		if r.flags != 0 {
+			if r.flags&packHost != 0 {
+				r.host = d.str(strs)
+			}
+			if r.flags&packIP != 0 {
+				r.ip = d.str(strs)
+			}
+			if r.flags&packSubnet != 0 {
+				r.subnet = d.str(strs)
+			}
+			if r.flags&packUser != 0 {
+				r.user = d.str(strs)
 			}
 		}
 		r.start = prevStart + d.varint()
@@ -225,7 +230,21 @@ func (d *packReader) byte() byte {
 	return d.b[d.i-1]
 }
 
+// str reads the index of a string in strs and returns the string.
+func (d *packReader) str(strs []string) string {
+	k := d.uvarint()
+	if k >= uint64(len(strs)) {
+		d.bad = true
+		return ""
+	}
+	return strs[k]
+}
+
 func (d *packReader) uvarint() uint64 {
+	if d.i < len(d.b) && d.b[d.i] < 0x80 { // most values fit in a byte
+		d.i++
+		return uint64(d.b[d.i-1])
+	}
 	v, n := binary.Uvarint(d.b[min(d.i, len(d.b)):])
 	if n <= 0 {
 		d.bad = true
@@ -236,6 +255,11 @@ func (d *packReader) uvarint() uint64 {
 }
 
 func (d *packReader) varint() int64 {
+	if d.i < len(d.b) && d.b[d.i] < 0x80 {
+		d.i++
+		x := int64(d.b[d.i-1])
+		return x>>1 ^ -(x & 1) // zigzag, as binary.Varint
+	}
 	v, n := binary.Varint(d.b[min(d.i, len(d.b)):])
 	if n <= 0 {
 		d.bad = true
@@ -364,8 +388,14 @@ func writePacks(ctx context.Context, conn *sql.Conn, first int64, inserts, updat
 
 // writePack stores the pack of the ids first to last.
 func writePack(ctx context.Context, conn *sql.Conn, first, last int64, recs []packRec) error {
-	_, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO conn_packs (first_id, last_id, data) VALUES (?, ?, ?)",
-		first, last, encodePack(first, recs))
+	var logins int64
+	for i := range recs {
+		if recs[i].logins > 0 {
+			logins++
+		}
+	}
+	_, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO conn_packs (first_id, last_id, logins, data) VALUES (?, ?, ?, ?)",
+		first, last, logins, encodePack(first, recs))
 	return err
 }
 
@@ -481,14 +511,29 @@ func idPairs(ctx context.Context, conn *sql.Conn, query string) ([]idRange, erro
 }
 
 // eachPackRec calls fn with every stored connection that has attempts or
-// logins, in a read transaction of the caller's: from the packs, and from
-// connections for the ids that no pack covers. The records come in id
-// order within a pack; fn must not keep r.
-func eachPackRec(ctx context.Context, conn *sql.Conn, fn func(r *packRec)) error {
-	var packs []idRange
+// logins (with logins, those with logins and maybe others), in id order, in
+// a read transaction of the caller's: from the packs, and from connections
+// for the ids that no pack covers. fn must not keep r.
+func eachPackRec(ctx context.Context, conn *sql.Conn, logins bool, fn func(r *packRec)) error {
+	type pack struct {
+		lo, hi, logins int64
+	}
+	var packs []pack
 	if usePacks {
-		var err error
-		if packs, err = idPairs(ctx, conn, "SELECT first_id, last_id FROM conn_packs ORDER BY first_id"); err != nil {
+		rows, err := conn.QueryContext(ctx, "SELECT first_id, last_id, logins FROM conn_packs ORDER BY first_id")
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var p pack
+			if err := rows.Scan(&p.lo, &p.hi, &p.logins); err != nil {
+				rows.Close()
+				return err
+			}
+			packs = append(packs, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
@@ -511,13 +556,17 @@ func eachPackRec(ctx context.Context, conn *sql.Conn, fn func(r *packRec)) error
 		if p.lo < next || p.hi < p.lo {
 			continue // overlaps the packs before it: its rows are read as a gap
 		}
-		var data []byte
-		if err := conn.QueryRowContext(ctx, "SELECT data FROM conn_packs WHERE first_id = ?", p.lo).Scan(&data); err != nil {
-			return err
-		}
-		recs, err := decodePack(p.lo, p.hi, data, pbuf[:0])
-		if err != nil {
-			continue // read as a gap
+		var recs []packRec
+		if !logins || p.logins != 0 {
+			var data []byte
+			if err := conn.QueryRowContext(ctx, "SELECT data FROM conn_packs WHERE first_id = ?", p.lo).Scan(&data); err != nil {
+				return err
+			}
+			var err error
+			if recs, err = decodePack(p.lo, p.hi, data, pbuf[:0]); err != nil {
+				continue // read as a gap
+			}
+			pbuf = recs
 		}
 		if err := gap(p.lo - 1); err != nil {
 			return err
@@ -525,7 +574,6 @@ func eachPackRec(ctx context.Context, conn *sql.Conn, fn func(r *packRec)) error
 		for i := range recs {
 			fn(&recs[i])
 		}
-		pbuf = recs
 		next = p.hi + 1
 		if p.hi == math.MaxInt64 {
 			return nil

@@ -80,7 +80,7 @@ func SetPacks(on bool) (restore func()) {
 func PackRecords(ctx context.Context, s *EventStore) ([]string, error) {
 	var out []string
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		return eachPackRec(ctx, conn, func(r *packRec) {
+		return eachPackRec(ctx, conn, false, func(r *packRec) {
 			out = append(out, fmt.Sprintf("%d %d %q %q %q %q %d %d %d %d", r.id, r.flags, r.host, r.ip, r.subnet, r.user, r.start, r.end, r.attempts, r.logins))
 		})
 	})

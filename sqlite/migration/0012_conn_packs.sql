@@ -13,6 +13,7 @@
 CREATE TABLE conn_packs (
 	first_id INTEGER PRIMARY KEY,
 	last_id  INTEGER NOT NULL,
+	logins   INTEGER NOT NULL,  -- its records with logins: alerts read the packs with none once, not twice
 	data     BLOB    NOT NULL
 );
 
