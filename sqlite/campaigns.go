@@ -228,6 +228,7 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 				if recs, err = decodePack(lo, hi, data, recs[:0]); err != nil {
 					return buf, false, nil
 				}
+				buf = slices.Grow(buf, len(recs))
 				for i := range recs {
 					if r := &recs[i]; pf.match(r) {
 						buf = append(buf, spanConn{CampaignConn: knocks.CampaignConn{IP: r.ip, Start: r.start, End: r.end, Attempts: r.attempts,
