@@ -15,7 +15,7 @@ import (
 // with the selected connections (and the temporary table of their
 // sources: see Summary). See joinBans for how the join is made;
 // everything it holds grows with the bans, not the connections.
-func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knocks.Summary) error {
+func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knocks.Summary, a *accumulator) error {
 	b := &sum.Bans
 	b.Jails, b.TopBanned, b.BannedCountries, b.BannedPlaces = []knocks.JailCount{}, []knocks.BannedIP{}, []knocks.GeoCount{}, []knocks.BannedSpot{}
 	b.TopNeverBanned, b.Timeline = []knocks.IPCount{}, []knocks.TimeCount{}
@@ -70,7 +70,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 	})
 	if b.Bans+b.Unbans == 0 {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
-		return topNeverBanned(ctx, conn, nil, top, sum)
+		return topNeverBanned(ctx, conn, nil, top, sum, a)
 	}
 
 	joined, err := joinBans(ctx, conn, sel, events, fargs)
@@ -123,7 +123,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	return topNeverBanned(ctx, conn, joined, top, sum)
+	return topNeverBanned(ctx, conn, joined, top, sum, a)
 }
 
 // bannedIP is what the join found of one banned address.
@@ -319,9 +319,13 @@ func bannedGeo(ctx context.Context, conn *sql.Conn, events string, fargs []any, 
 }
 
 // topNeverBanned fills TopNeverBanned from the sources that the summary
-// added up: the addresses with the most attempts that no selected ban
+// added up (a): the addresses with the most attempts that no selected ban
 // names, as in TopIPs.
-func topNeverBanned(ctx context.Context, conn *sql.Conn, banned map[string]*bannedIP, top int, sum *knocks.Summary) error {
+func topNeverBanned(ctx context.Context, conn *sql.Conn, banned map[string]*bannedIP, top int, sum *knocks.Summary, a *accumulator) error {
+	if a.inMem {
+		sum.Bans.TopNeverBanned = a.topSources(func(k string, src *source) bool { return src.isIP && banned[k] == nil }, top, sum.Attempts)
+		return nil
+	}
 	ips := make([]string, 0, len(banned))
 	for ip := range banned {
 		ips = append(ips, ip)

@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -92,18 +95,115 @@ func (r *rollupRead) scan(ctx context.Context, conn *sql.Conn, a *accumulator) e
 		return err
 	}
 	and, hargs2 := r.where("AND")
-	a.rollDays = func(codes string, add func(c string, day, n int64)) error {
+	a.rollDays = func(idx map[string]int, add func(i int, day, n int64)) error {
+		codes := make([]string, 0, len(idx))
+		for c := range idx {
+			codes = append(codes, c)
+		}
+		list, err := json.Marshal(codes)
+		if err != nil {
+			return err
+		}
 		return eachRow(ctx, conn, `SELECT g.c, r.days FROM rollup_sources r JOIN temp.summary_geo g ON g.k = r.k
-			WHERE r.days IS NOT NULL AND g.c IN (SELECT value FROM json_each(?))`+and, append([]any{codes}, hargs2...), func(rows *sql.Rows) error {
+			WHERE r.days IS NOT NULL AND g.c IN (SELECT value FROM json_each(?))`+and, append([]any{string(list)}, hargs2...), func(rows *sql.Rows) error {
 			var c string
 			var b []byte
 			if err := rows.Scan(&c, &b); err != nil {
 				return err
 			}
-			return decodeDays(b, func(day, n int64) { add(c, day, n) })
+			i := idx[c]
+			return decodeDays(b, func(day, n int64) { add(i, day, n) })
 		})
 	}
 	return nil
+}
+
+// keyDays is the days of one row of rollup_sources (see decodeDays).
+type keyDays struct {
+	k    string
+	days []byte
+}
+
+// merge adds the rows of the rollup tables to the addresses and users of
+// a, and reports whether they all fit in its bounds (see maxAddrs): the
+// summary then ranks them in memory, and the attempts per day of the
+// rollups come from what merge read (rollDays). When they do not fit, a
+// keeps neither map (nor any row of the rollups): SQL groups them (see
+// tables).
+func (r *rollupRead) merge(ctx context.Context, conn *sql.Conn, a *accumulator) (bool, error) {
+	if a.sources == nil || a.users == nil {
+		a.sources, a.users = nil, nil
+		return false, nil
+	}
+	var days []keyDays
+	where, args := r.where("WHERE")
+	err := rawRows(ctx, conn, "SELECT k, is_ip, attempts, conns, first, last, days FROM rollup_sources"+where, args, func(v []driver.Value) error {
+		k, _ := v[0].(string)
+		isIP, _ := v[1].(int64)
+		attempts, _ := v[2].(int64)
+		conns, _ := v[3].(int64)
+		first, _ := v[4].(int64)
+		last, _ := v[5].(int64)
+		src := a.sources[k]
+		if src == nil {
+			if len(a.sources) >= maxAddrs {
+				return errTooMany
+			}
+			src = &source{first: first, last: last}
+			a.sources[k] = src
+		}
+		src.isIP = src.isIP || isIP != 0
+		src.first, src.last = min(src.first, first), max(src.last, last)
+		src.attempts += attempts
+		src.conns += conns
+		if b, _ := v[6].([]byte); len(b) > 0 {
+			days = append(days, keyDays{k, b})
+		}
+		return nil
+	})
+	if err == nil {
+		and, args := r.where("AND")
+		err = rawRows(ctx, conn, "SELECT name, invalid, attempts, conns FROM rollup_users WHERE conns > 0"+and, args, func(v []driver.Value) error {
+			name, _ := v[0].(string)
+			invalid, _ := v[1].(int64)
+			attempts, _ := v[2].(int64)
+			conns, _ := v[3].(int64)
+			k := userKey{name, invalid != 0}
+			u := a.users[k]
+			if u == nil {
+				if len(a.users) >= maxUsers {
+					return errTooMany
+				}
+				u = &userCount{}
+				a.users[k] = u
+			}
+			u.attempts += attempts
+			u.conns += conns
+			return nil
+		})
+	}
+	if errors.Is(err, errTooMany) {
+		a.sources, a.users = nil, nil
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	a.rollDays = func(idx map[string]int, add func(i int, day, n int64)) error {
+		for _, d := range days {
+			src := a.sources[d.k]
+			if src == nil || src.loc == nil {
+				continue
+			}
+			if i, ok := idx[src.loc.key()]; ok {
+				if err := decodeDays(d.days, func(day, n int64) { add(i, day, n) }); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return true, nil
 }
 
 // tables fills the temporary tables of the summary (see tempTables) with

@@ -155,9 +155,20 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if sum.Lines, err = selectedLines(ctx, conn, f, sum.LinesRead); err != nil {
 			return err
 		}
+		// In memory when every address and user fits (see summary_mem.go),
+		// else by SQL from temporary tables.
+		a.inMem = a.sources != nil && a.users != nil
 		if ro != nil {
+			if a.inMem, err = ro.merge(ctx, conn, a); err != nil {
+				return err
+			}
+		}
+		switch {
+		case a.inMem:
+			err = a.locate(ctx, conn)
+		case ro != nil:
 			err = ro.tables(ctx, conn, a)
-		} else {
+		default:
 			err = a.tables(ctx, conn, sel)
 		}
 		if err != nil {
@@ -169,11 +180,16 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 				return err
 			}
 		}
-		if err := ranked(ctx, conn, sum, top); err != nil {
-			return err
-		}
-		if err := fillGeo(ctx, conn, sum, top); err != nil {
-			return err
+		if a.inMem {
+			a.rank(sum, top)
+			a.fillGeoMem(sum, top)
+		} else {
+			if err := ranked(ctx, conn, sum, top); err != nil {
+				return err
+			}
+			if err := fillGeo(ctx, conn, sum, top); err != nil {
+				return err
+			}
 		}
 		daysSel := sel
 		if ro != nil {
@@ -182,7 +198,7 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 		if err := a.countryDays(ctx, conn, daysSel, sum); err != nil {
 			return err
 		}
-		return bans(ctx, conn, sel, top, sum)
+		return bans(ctx, conn, sel, top, sum, a)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot compute summary: %w", err)
@@ -298,6 +314,7 @@ type source struct {
 	attempts    int64
 	conns       int64 // failure connections
 	first, last int64
+	loc         *location // of an address with attempts, once located (see locate)
 }
 
 // userKey is a user name with its validity.
@@ -329,9 +346,15 @@ type accumulator struct {
 	users                                   map[userKey]*userCount
 	days                                    map[ipDay]int64
 	// rollDays, when set, calls add with the attempts per day of the
-	// addresses of the countries codes (a JSON list) that the rollups
-	// hold: a summary from the rollups (see rollupRead) sets it.
-	rollDays func(codes string, add func(c string, day, n int64)) error
+	// addresses of the countries of idx (by their index there) that the
+	// rollups hold: a summary from the rollups (see rollupRead) sets it.
+	rollDays func(idx map[string]int, add func(i int, day, n int64)) error
+	// inMem says that the summary ranks sources and users from the maps,
+	// whose addresses carry their locations (see summary_mem.go); else
+	// SQL ranks the temporary tables.
+	inMem bool
+	// bySize holds the sources with attempts, most first (see rank).
+	bySize []keySource
 }
 
 func newAccumulator() *accumulator {
@@ -932,7 +955,16 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 	if err != nil {
 		return err
 	}
-	if len(a.days) > 0 {
+	switch {
+	case len(a.days) > 0 && a.inMem:
+		for k, n := range a.days {
+			if src := a.sources[k.ip]; src != nil && src.loc != nil {
+				if i, ok := idx[src.loc.key()]; ok {
+					per[i][k.day] += n
+				}
+			}
+		}
+	case len(a.days) > 0:
 		ips := map[string]bool{}
 		for k := range a.days {
 			ips[k.ip] = true
@@ -963,15 +995,15 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 				per[i][k.day] += n
 			}
 		}
-	} else if a.days == nil {
+	case a.days == nil:
 		// Too many (address, day) pairs to add up in memory: SQL
 		// groups the selected connections.
 		where, args := selectedIDs(sel)
-		err = eachRow(ctx, conn, `SELECT g.c, c.day, SUM(c.attempts)
+		err = eachRow(ctx, conn, `SELECT COALESCE(NULLIF(g.reserved, ''), g.country), c.day, SUM(c.attempts)
 			FROM (SELECT ip, (start_time - (start_time % 86400 + 86400) % 86400) / 86400 AS day, attempts
 				FROM connections WHERE attempts > 0 AND ip IS NOT NULL AND `+where+`) c
-			JOIN temp.summary_geo g ON g.k = c.ip
-			WHERE g.c IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, append(args, string(list)), func(rows *sql.Rows) error {
+			JOIN ip_geo g ON g.ip = c.ip
+			WHERE COALESCE(NULLIF(g.reserved, ''), g.country) IN (SELECT value FROM json_each(?)) GROUP BY 1, 2`, append(args, string(list)), func(rows *sql.Rows) error {
 			var c string
 			var day, n int64
 			if err := rows.Scan(&c, &day, &n); err != nil {
@@ -985,7 +1017,7 @@ func (a *accumulator) countryDays(ctx context.Context, conn *sql.Conn, sel selec
 		}
 	}
 	if a.rollDays != nil {
-		if err := a.rollDays(string(list), func(c string, day, n int64) { per[idx[c]][day] += n }); err != nil {
+		if err := a.rollDays(idx, func(i int, day, n int64) { per[i][day] += n }); err != nil {
 			return err
 		}
 	}

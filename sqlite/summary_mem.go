@@ -1,0 +1,470 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"knocks"
+)
+
+// A summary whose addresses and users fit in the bounds of its accumulator
+// (see maxAddrs) ranks them in memory: the accumulator's maps hold them all
+// (with the rows of the rollup tables, see rollupRead.merge), locate reads
+// the stored location of each address with attempts, and rank and
+// fillGeoMem make the lists that ranked and fillGeo make by SQL from the
+// temporary tables otherwise, in the same order, ties included. Grouping
+// tens of thousands of rows in SQLite costs a sort on disk and every value
+// fetched through the driver; in memory it costs a map entry each.
+
+// rawRows runs a query through the driver directly and calls f with the
+// values of each row (which f must not keep past its return): every column
+// fetched through database/sql costs more than SQLite takes to make it.
+func rawRows(ctx context.Context, conn *sql.Conn, query string, args []any, f func(v []driver.Value) error) error {
+	return conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot query with a context", dc)
+		}
+		nv := make([]driver.NamedValue, len(args))
+		for i, a := range args {
+			nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+		}
+		rows, err := qc.QueryContext(ctx, query, nv)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		v := make([]driver.Value, len(rows.Columns()))
+		for {
+			if err := rows.Next(v); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if err := f(v); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// location is a stored location (a row of ip_geo without its address),
+// shared by the addresses that carry the same, with what the selected
+// addresses that carry it add up to. Empty strings stand for NULL: every
+// list treats both alike.
+type location struct {
+	reserved, country, countryName, region, city, org, prefix, source string
+	asn                                                               int64
+	coords                                                            bool // has_coords, and both coordinates stored
+	lat, lon                                                          float64
+	attempts, ips                                                     int64 // of the selected addresses
+}
+
+// key returns the key of the location in the country lists: its reserved
+// label, else its country code.
+func (l *location) key() string {
+	if l.reserved != "" {
+		return l.reserved
+	}
+	return l.country
+}
+
+// geoSep separates the fields of geoQuery's second column.
+const geoSep = "\x1f"
+
+// geoFields is the number of fields in geoQuery's second column.
+const geoFields = 10
+
+// geoQuery reads the stored locations: the address, the text fields (and
+// has_coords and the AS number) joined by geoSep in one value, and the
+// coordinates. One value costs less to fetch than a column each, and the
+// addresses of one location share it, so that it is parsed once (see
+// locate).
+const geoQuery = `SELECT ip, concat_ws(char(31), ifnull(reserved, ''), ifnull(country, ''), ifnull(country_name, ''),
+	ifnull(region, ''), ifnull(city, ''), ifnull(org, ''), ifnull(prefix, ''), source, has_coords, ifnull(asn, 0)), lat, lon FROM ip_geo`
+
+// geoKey identifies a stored location in locate.
+type geoKey struct {
+	text     string // geoQuery's second column
+	lat, lon any    // float64, or nil for NULL
+}
+
+// parseLocation returns the location of a geoKey, or nil when a field holds
+// geoSep.
+func parseLocation(k geoKey) *location {
+	f := strings.Split(k.text, geoSep)
+	if len(f) != geoFields {
+		return nil
+	}
+	hasCoords, _ := strconv.ParseInt(f[8], 10, 64)
+	asn, _ := strconv.ParseInt(f[9], 10, 64)
+	return newLocation(f[:8], hasCoords != 0, asn, k.lat, k.lon)
+}
+
+// newLocation returns a location of the text fields of geoQuery (reserved,
+// country, country_name, region, city, org, prefix, source), has_coords,
+// the AS number and the coordinates.
+func newLocation(f []string, hasCoords bool, asn int64, lat, lon any) *location {
+	l := &location{reserved: f[0], country: f[1], countryName: f[2], region: f[3], city: f[4], org: f[5], prefix: f[6],
+		source: f[7], asn: asn}
+	var latOK, lonOK bool
+	l.lat, latOK = realValue(lat)
+	l.lon, lonOK = realValue(lon)
+	l.coords = hasCoords && latOK && lonOK
+	return l
+}
+
+// realValue returns a stored REAL value, and false for NULL.
+func realValue(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// geoScanShare: locate reads every stored location when the addresses it
+// needs are at least 1/geoScanShare of them, else it looks each one up.
+const geoScanShare = 8
+
+// locate sets the location of every address with attempts in a.sources,
+// as stored in ip_geo; those without one keep none.
+func (a *accumulator) locate(ctx context.Context, conn *sql.Conn) error {
+	var want []string
+	for k, src := range a.sources {
+		if src.isIP && src.attempts > 0 {
+			want = append(want, k)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	query, args := geoQuery, []any(nil)
+	var stored int64
+	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM ip_geo").Scan(&stored); err != nil {
+		return err
+	}
+	if int64(len(want))*geoScanShare < stored {
+		list, err := json.Marshal(want)
+		if err != nil {
+			return err
+		}
+		query, args = geoQuery+" WHERE ip IN (SELECT value FROM json_each(?))", []any{string(list)}
+	}
+	locs := map[geoKey]*location{}
+	var odd []string // addresses whose location has a field with geoSep
+	err := rawRows(ctx, conn, query, args, func(v []driver.Value) error {
+		ip, _ := v[0].(string)
+		src := a.sources[ip]
+		if src == nil || !src.isIP || src.attempts == 0 {
+			return nil
+		}
+		text, _ := v[1].(string)
+		k := geoKey{text, v[2], v[3]}
+		l := locs[k]
+		if l == nil {
+			if l = parseLocation(k); l == nil {
+				odd = append(odd, ip)
+				return nil
+			}
+			locs[k] = l
+		}
+		src.loc = l
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ip := range odd {
+		f := make([]string, 8)
+		var hasCoords bool
+		var asn int64
+		var lat, lon sql.NullFloat64
+		err := conn.QueryRowContext(ctx, `SELECT ifnull(reserved, ''), ifnull(country, ''), ifnull(country_name, ''), ifnull(region, ''),
+			ifnull(city, ''), ifnull(org, ''), ifnull(prefix, ''), source, has_coords, ifnull(asn, 0), lat, lon FROM ip_geo WHERE ip = ?`, ip).
+			Scan(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &hasCoords, &asn, &lat, &lon)
+		if err != nil {
+			return err
+		}
+		var la, lo any
+		if lat.Valid {
+			la = lat.Float64
+		}
+		if lon.Valid {
+			lo = lon.Float64
+		}
+		a.sources[ip].loc = newLocation(f, hasCoords, asn, la, lo)
+	}
+	return nil
+}
+
+// rank sets the fields of sum that ranked sets from the temporary tables,
+// from the accumulator's maps: the unique addresses, host names and users,
+// the top users, the top sources (with their locations, see locate) and
+// subnets. It keeps the sources with attempts in order in a.bySize.
+func (a *accumulator) rank(sum *knocks.Summary, top int) {
+	names := map[string]bool{}
+	var users []userKey
+	for k, u := range a.users {
+		names[k.user] = true
+		if u.attempts > 0 {
+			users = append(users, k)
+		}
+	}
+	sum.UniqueUsers = int64(len(names))
+	slices.SortFunc(users, func(x, y userKey) int {
+		return cmp.Or(cmp.Compare(a.users[y].attempts, a.users[x].attempts), strings.Compare(x.user, y.user),
+			cmp.Compare(boolInt(x.invalid), boolInt(y.invalid)))
+	})
+	sum.TopUsers, sum.TopValidUsers, sum.TopInvalidUsers = []knocks.UserCount{}, []knocks.UserCount{}, []knocks.UserCount{}
+	for _, k := range users {
+		n := a.users[k].attempts
+		u := knocks.UserCount{User: k.user, Attempts: n, Valid: !k.invalid, Share: knocks.Share(n, sum.Attempts)}
+		if len(sum.TopUsers) < top {
+			sum.TopUsers = append(sum.TopUsers, u)
+		}
+		l := &sum.TopValidUsers
+		if k.invalid {
+			l = &sum.TopInvalidUsers
+		}
+		if len(*l) < top {
+			*l = append(*l, u)
+		}
+	}
+
+	subs, subs48 := map[string]int64{}, map[string]int64{}
+	for k, src := range a.sources {
+		if src.conns > 0 {
+			if src.isIP {
+				sum.UniqueIPs++
+			} else {
+				sum.UniqueHosts++
+			}
+		}
+		if src.attempts == 0 {
+			continue
+		}
+		a.bySize = append(a.bySize, keySource{k, src})
+		if !src.isIP {
+			continue
+		}
+		if ip, err := netip.ParseAddr(k); err == nil {
+			s, s48 := knocks.Subnets(ip)
+			if s != "" {
+				subs[s] += src.attempts
+			}
+			if s48 != "" {
+				subs48[s48] += src.attempts
+			}
+		}
+	}
+	slices.SortFunc(a.bySize, func(x, y keySource) int {
+		return cmp.Or(cmp.Compare(y.src.attempts, x.src.attempts), strings.Compare(x.k, y.k))
+	})
+	var top3 int64
+	for _, s := range a.bySize[:min(3, len(a.bySize))] {
+		top3 += s.src.attempts
+	}
+	sum.Top3Share = knocks.Share(top3, sum.Attempts)
+	sum.TopIPs = a.topSources(func(string, *source) bool { return true }, top, sum.Attempts)
+	sum.TopSubnets, sum.TopSubnets48 = topKeys(subs, sum.Attempts, top), topKeys(subs48, sum.Attempts, top)
+}
+
+// keySource is an address (or host name) with what it adds up to.
+type keySource struct {
+	k   string
+	src *source
+}
+
+// topSources returns the sources with attempts that keep selects, most
+// attempts first, ties by key, with their locations, as the SQL
+// topSources does (rank must have run).
+func (a *accumulator) topSources(keep func(string, *source) bool, top int, total int64) []knocks.IPCount {
+	l := []knocks.IPCount{}
+	for _, s := range a.bySize {
+		if len(l) == top {
+			break
+		}
+		if !keep(s.k, s.src) {
+			continue
+		}
+		r := knocks.IPCount{IP: s.k, Attempts: s.src.attempts, Connections: s.src.conns, Share: knocks.Share(s.src.attempts, total),
+			First: fromUnix(s.src.first), Last: fromUnix(s.src.last)}
+		if g := s.src.loc; g != nil {
+			r.Country, r.Org = g.country, g.org
+			if g.reserved != "" {
+				r.Country, r.Org = g.reserved, ""
+			} else if g.asn > 0 && g.asn <= math.MaxUint32 {
+				r.ASN = uint32(g.asn)
+			}
+		}
+		l = append(l, r)
+	}
+	return l
+}
+
+// fillGeoMem sets the fields of sum that fillGeo sets, from the locations
+// of the addresses (see locate), to the same lists in the same order.
+func (a *accumulator) fillGeoMem(sum *knocks.Summary, top int) {
+	sum.TopCountries, sum.TopASNs, sum.TopCities = []knocks.GeoCount{}, []knocks.ASNCount{}, []knocks.CityCount{}
+	sum.Reserved = []knocks.GeoCount{}
+	sum.Countries, sum.Cities, sum.PerCountryDay = []knocks.GeoCount{}, []knocks.CityCount{}, []knocks.SeriesDay{}
+	var locs []*location
+	for _, src := range a.sources {
+		if l := src.loc; l != nil {
+			if l.ips == 0 {
+				locs = append(locs, l)
+			}
+			l.attempts += src.attempts
+			l.ips++
+		}
+	}
+
+	type country struct {
+		knocks.GeoCount
+		reserved bool
+	}
+	type asn struct {
+		knocks.ASNCount
+		orgs map[string]int64
+	}
+	type cityKey struct{ country, region, city string }
+	type city struct {
+		knocks.CityCount
+		lat, lon float64 // sums of the coordinates weighed by attempts
+		weight   int64   // attempts of the addresses with coordinates
+	}
+	countries := map[string]*country{}
+	asns := map[int64]*asn{}
+	prefixes := map[string]int64{}
+	cities := map[cityKey]*city{}
+	sources := map[string]bool{}
+	for _, l := range locs {
+		if l.source != "" {
+			sources[l.source] = true
+		}
+		if k := l.key(); k != "" {
+			c := countries[k]
+			if c == nil {
+				c = &country{GeoCount: knocks.GeoCount{Country: k}}
+				countries[k] = c
+			}
+			c.reserved = c.reserved || l.reserved != ""
+			c.Name = max(c.Name, l.countryName)
+			c.Attempts += l.attempts
+			c.IPs += l.ips
+		}
+		if l.reserved != "" {
+			continue
+		}
+		if l.asn > 0 && l.asn <= math.MaxUint32 {
+			s := asns[l.asn]
+			if s == nil {
+				s = &asn{ASNCount: knocks.ASNCount{ASN: uint32(l.asn)}, orgs: map[string]int64{}}
+				asns[l.asn] = s
+			}
+			s.Attempts += l.attempts
+			s.IPs += l.ips
+			if l.org != "" {
+				s.orgs[l.org] += l.attempts
+			}
+		}
+		if l.prefix != "" {
+			prefixes[l.prefix] += l.attempts
+		}
+		if l.city != "" {
+			k := cityKey{l.country, l.region, l.city}
+			c := cities[k]
+			if c == nil {
+				c = &city{CityCount: knocks.CityCount{Country: l.country, Region: l.region, City: l.city}}
+				cities[k] = c
+			}
+			c.Attempts += l.attempts
+			c.IPs += l.ips
+			if l.coords {
+				// Addresses of one city may carry slightly different
+				// coordinates: they are weighed by attempts.
+				c.lat += l.lat * float64(l.attempts)
+				c.lon += l.lon * float64(l.attempts)
+				c.weight += l.attempts
+			}
+		}
+	}
+
+	cl := make([]*country, 0, len(countries))
+	for _, c := range countries {
+		cl = append(cl, c)
+	}
+	slices.SortFunc(cl, func(x, y *country) int {
+		return cmp.Or(cmp.Compare(y.Attempts, x.Attempts), strings.Compare(x.Country, y.Country))
+	})
+	for _, c := range cl {
+		c.Share = knocks.Share(c.Attempts, sum.Attempts)
+		if c.reserved {
+			c.Name = reservedName
+			sum.Reserved = append(sum.Reserved, c.GeoCount)
+		} else {
+			sum.Countries = append(sum.Countries, c.GeoCount)
+		}
+	}
+	sum.TopCountries = append(sum.TopCountries, sum.Countries[:min(top, len(sum.Countries))]...)
+
+	al := make([]*asn, 0, len(asns))
+	for _, s := range asns {
+		al = append(al, s)
+	}
+	slices.SortFunc(al, func(x, y *asn) int {
+		return cmp.Or(cmp.Compare(y.Attempts, x.Attempts), cmp.Compare(x.ASN, y.ASN))
+	})
+	for _, s := range al[:min(top, len(al))] {
+		// The name of an AS is the one its addresses with the most
+		// attempts carry (the smallest of equals).
+		var best int64
+		for org, n := range s.orgs {
+			if n > best || n == best && org < s.Org {
+				s.Org, best = org, n
+			}
+		}
+		s.Share = knocks.Share(s.Attempts, sum.Attempts)
+		sum.TopASNs = append(sum.TopASNs, s.ASNCount)
+	}
+	sum.TopPrefixes = topKeys(prefixes, sum.Attempts, top)
+
+	ctl := make([]*city, 0, len(cities))
+	for _, c := range cities {
+		ctl = append(ctl, c)
+	}
+	slices.SortFunc(ctl, func(x, y *city) int {
+		return cmp.Or(cmp.Compare(y.Attempts, x.Attempts), strings.Compare(x.Country, y.Country),
+			strings.Compare(x.Region, y.Region), strings.Compare(x.City, y.City))
+	})
+	for _, c := range ctl {
+		if c.weight > 0 {
+			c.Lat, c.Lon = c.lat/float64(c.weight), c.lon/float64(c.weight)
+			sum.Cities = append(sum.Cities, c.CityCount)
+		}
+		if len(sum.TopCities) < top {
+			sum.TopCities = append(sum.TopCities, c.CityCount)
+		}
+	}
+	for s := range sources {
+		sum.GeoIPSources = append(sum.GeoIPSources, s)
+	}
+	slices.Sort(sum.GeoIPSources)
+}
+
+// errTooMany stops a read that went past the bounds of an accumulator.
+var errTooMany = errors.New("more keys than a summary adds up in memory")
