@@ -22,20 +22,38 @@ type connKey struct {
 // README: one sshd process (same host and pid, events no more than
 // knocks.ConnectionGap apart) is one connection. It is not safe for
 // concurrent use.
+//
+// The connections it holds open are in slots, by their pid modulo
+// pidSlots: finding the connection of an event costs no hashing of its
+// host name, and as pids grow a connection gives its slot to one that
+// came long after it. One whose slot is taken by a connection of another
+// host or pid while it may still grow goes to the map open.
 type Accountant struct {
+	slots [pidSlots]*conn
 	open  map[connKey]*conn
 	dirty []*conn
+	slab  []conn // new connections are cut from it, not allocated one by one
 	f2b   []knocks.Fail2banEvent
 	pen   []knocks.PenaltyEvent
 	// latest is the latest event time seen of each host in the current
 	// input: a connection can grow only by later lines of its own host,
-	// and an input may be older than the one read before it.
-	latest map[string]time.Time
+	// and an input may be older than the one read before it. cur is the
+	// entry of curHost, the host of the last event.
+	latest  map[string]*time.Time
+	cur     *time.Time
+	curHost string
 }
+
+// pidSlots is the number of Accountant.slots: far more than the
+// connections of a host that overlap in time, even on a busy server.
+const pidSlots = 4096
+
+// slabConns is how many connections an Accountant allocates at a time.
+const slabConns = 256
 
 // NewAccountant returns an empty Accountant.
 func NewAccountant() *Accountant {
-	return &Accountant{open: make(map[connKey]*conn), latest: make(map[string]time.Time)}
+	return &Accountant{open: make(map[connKey]*conn), latest: make(map[string]*time.Time)}
 }
 
 // NewInput tells the Accountant that the events that follow are of
@@ -44,6 +62,7 @@ func NewAccountant() *Accountant {
 // gone past it.
 func (a *Accountant) NewInput() {
 	clear(a.latest)
+	a.cur, a.curHost = nil, ""
 }
 
 // Load adds stored connections (from an earlier import) so that events of
@@ -54,12 +73,64 @@ func (a *Accountant) Load(cs []*knocks.Connection) {
 		if c.PID == 0 {
 			continue
 		}
-		k := connKey{c.Host, c.PID}
-		if old, ok := a.open[k]; ok && (old.ID == c.ID || !old.End.Before(c.End)) {
+		if old, _ := a.held(c.Host, c.PID); old != nil && (old.ID == c.ID || !old.End.Before(c.End)) {
 			continue
 		}
-		a.open[k] = &conn{Connection: *c}
+		n := a.newConn()
+		n.Connection = *c
+		a.hold(n)
 	}
+}
+
+// held returns the connection held open for host and pid, nil when none,
+// and the slot of pid.
+func (a *Accountant) held(host string, pid int) (*conn, **conn) {
+	slot := &a.slots[uint(pid)%pidSlots]
+	if c := *slot; c != nil && c.PID == pid && c.Host == host {
+		return c, slot
+	}
+	if len(a.open) > 0 {
+		return a.open[connKey{host, pid}], slot
+	}
+	return nil, slot
+}
+
+// hold holds c open in place of any connection of its host and pid: in
+// the slot of its pid, whose connection goes to open unless it has ended.
+func (a *Accountant) hold(c *conn) {
+	slot := &a.slots[uint(c.PID)%pidSlots]
+	old := *slot
+	if old != nil && old.PID == c.PID && old.Host == c.Host {
+		*slot = c
+		return
+	}
+	if len(a.open) > 0 {
+		delete(a.open, connKey{c.Host, c.PID})
+	}
+	if old != nil && !a.ended(old) {
+		a.open[connKey{old.Host, old.PID}] = old
+	}
+	*slot = c
+}
+
+// ended reports whether c ended more than knocks.ConnectionGap before the
+// latest event of its host in the current input: it cannot grow any more.
+func (a *Accountant) ended(c *conn) bool {
+	latest := a.cur
+	if c.Host != a.curHost || latest == nil {
+		latest = a.latest[c.Host]
+	}
+	return latest != nil && !latest.IsZero() && c.End.Before(latest.Add(-knocks.ConnectionGap))
+}
+
+// newConn returns a zero connection, cut from the slab.
+func (a *Accountant) newConn() *conn {
+	if len(a.slab) == 0 {
+		a.slab = make([]conn, slabConns)
+	}
+	c := &a.slab[0]
+	a.slab = a.slab[1:]
+	return c
 }
 
 // Add accounts for one recognised event. Events without a pid each make a
@@ -83,21 +154,29 @@ func (a *Accountant) Add(ev *knocks.Event) {
 	if class == knocks.ClassNone && ev.Kind != knocks.KindConnect {
 		return
 	}
-	if ev.Time.After(a.latest[ev.Host]) {
-		a.latest[ev.Host] = ev.Time
+	if a.cur == nil || ev.Host != a.curHost {
+		t := a.latest[ev.Host]
+		if t == nil {
+			t = new(time.Time)
+			a.latest[ev.Host] = t
+		}
+		a.cur, a.curHost = t, ev.Host
+	}
+	if ev.Time.After(*a.cur) {
+		*a.cur = ev.Time
 	}
 	var c *conn
-	k := connKey{ev.Host, ev.PID}
 	if ev.PID != 0 {
-		c = a.open[k]
+		c, _ = a.held(ev.Host, ev.PID)
 		if c != nil && !a.same(c, ev) {
 			c = nil
 		}
 	}
 	if c == nil {
-		c = &conn{Connection: knocks.Connection{Host: ev.Host, PID: ev.PID, Start: ev.Time, End: ev.Time}}
+		c = a.newConn()
+		c.Connection = knocks.Connection{Host: ev.Host, PID: ev.PID, Start: ev.Time, End: ev.Time}
 		if ev.PID != 0 {
-			a.open[k] = c
+			a.hold(c)
 		}
 	}
 	if ev.Time.Before(c.Start) {
@@ -196,8 +275,13 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 	a.dirty = a.dirty[:0]
 	f2b := a.f2b
 	a.f2b = nil
+	for i, c := range a.slots {
+		if c != nil && a.ended(c) {
+			a.slots[i] = nil
+		}
+	}
 	for k, c := range a.open {
-		if latest, ok := a.latest[k.host]; ok && c.End.Before(latest.Add(-knocks.ConnectionGap)) {
+		if a.ended(c) {
 			delete(a.open, k)
 		}
 	}
@@ -213,4 +297,12 @@ func (a *Accountant) TakePenalties() []knocks.PenaltyEvent {
 }
 
 // Open returns how many connections are held in memory.
-func (a *Accountant) Open() int { return len(a.open) }
+func (a *Accountant) Open() int {
+	n := len(a.open)
+	for _, c := range a.slots {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}

@@ -190,3 +190,53 @@ func TestAccountantForgetsEndedConnections(t *testing.T) {
 		t.Errorf("%d connections held after Take; want only those within 10 minutes of the latest event", n)
 	}
 }
+
+func TestAccountantSharedSlots(t *testing.T) {
+	// Connections whose pids share a slot (the same pid on two hosts, pids
+	// pidSlots apart) stay apart while they overlap in time, and each
+	// goes on growing.
+	on := func(host string, e knocks.Event) knocks.Event { e.Host = host; return e }
+	events := []knocks.Event{
+		ev(0, 77, knocks.KindFailed, "192.0.2.1", "root", 1),
+		on("web2", ev(1, 77, knocks.KindFailed, "192.0.2.2", "admin", 1)),
+		ev(2, 77+pidSlots, knocks.KindFailed, "192.0.2.3", "oracle", 1),
+		ev(3, 77, knocks.KindFailed, "192.0.2.1", "root", 1),
+		on("web2", ev(4, 77, knocks.KindFailed, "192.0.2.2", "admin", 1)),
+		ev(5, 77+pidSlots, knocks.KindFailed, "192.0.2.3", "oracle", 1),
+		ev(6, 77+2*pidSlots, knocks.KindFailed, "192.0.2.4", "test", 1),
+		ev(7, 77, knocks.KindFailed, "192.0.2.1", "root", 1),
+	}
+	a := NewAccountant()
+	for i := range events {
+		a.Add(&events[i])
+	}
+	if n := a.Open(); n != 4 {
+		t.Errorf("%d connections held, want 4", n)
+	}
+	conns, _ := a.Take()
+	got := map[string]int64{}
+	for _, c := range conns {
+		got[c.Host+" "+c.User] += c.Failed
+	}
+	want := map[string]int64{"web1 root": 3, "web2 admin": 2, "web1 oracle": 2, "web1 test": 1}
+	if len(conns) != 4 || len(got) != len(want) {
+		t.Fatalf("connections %v, want %v", got, want)
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d failed, want %d", k, got[k], n)
+		}
+	}
+	// A pid reused later in the same slot: the ended connections of web1
+	// are let go, the new one is held, and that of web2 waits for a later
+	// line of its own host.
+	late := ev(2000, 77, knocks.KindFailed, "192.0.2.9", "root", 1)
+	a.Add(&late)
+	conns, _ = a.Take()
+	if len(conns) != 1 || conns[0].Start != late.Time || conns[0].Failed != 1 {
+		t.Fatalf("after the reuse: %+v", conns)
+	}
+	if n := a.Open(); n != 2 {
+		t.Errorf("%d connections held after Take, want 2", n)
+	}
+}
