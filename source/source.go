@@ -110,6 +110,11 @@ type Input struct {
 	tail    [sumSample]byte // a ring of the last bytes consumed
 	tailPos int             // where the next byte consumed goes in tail
 	fed     int64           // bytes consumed into tail, in all (equals off, or more within an overlong line)
+	// The lines that Next consumed and did not feed yet (see feedLines):
+	// buf[pendFrom:pendFrom+pend].
+	pendFrom, pend int
+	// buf[cleanFrom:clean] holds no NUL byte (see nulIn).
+	cleanFrom, clean int
 	// tailAtOff is, within an overlong line, the last bytes before it.
 	tailAtOff []byte
 
@@ -381,10 +386,13 @@ func (in *Input) fillAtLeast(n int) {
 // start when the buffer is full. It reads at least one byte unless the
 // input ends or fails.
 func (in *Input) fill() {
+	in.feedLines()
 	if in.start > 0 && in.end == len(in.buf) {
 		n := copy(in.buf, in.buf[in.start:in.end])
 		in.start, in.end = 0, n
+		in.clean = 0
 	}
+	in.clean = min(in.clean, in.end)
 	if in.end == len(in.buf) {
 		return // full: the caller drops or grows
 	}
@@ -422,10 +430,12 @@ func (in *Input) grow() {
 	if len(in.buf) >= size {
 		return
 	}
+	in.feedLines()
 	b := make([]byte, size)
 	in.end = copy(b, in.buf[in.start:in.end])
 	in.start = 0
 	in.buf = b
+	in.clean = 0
 }
 
 // Name returns the name the input was opened under ("-" for stdin).
@@ -485,6 +495,7 @@ const sumSample = 4 << 10
 // differ in their sums, and a resumed input is checked against it (see
 // ResumeAt) without reading all of it again.
 func (in *Input) Sum() string {
+	in.feedLines()
 	tail := in.tailAtOff // in the middle of an overlong line: the bytes before it
 	if in.discard == 0 {
 		tail = in.tailBytes()
@@ -520,6 +531,7 @@ func (in *Input) headSum(offset int64) string {
 // feed records consumed content: the first sumSample bytes in head, the
 // last in the tail ring.
 func (in *Input) feed(b []byte) {
+	in.feedLines()
 	if len(in.head) < sumSample {
 		in.head = append(in.head, b[:min(len(b), sumSample-len(in.head))]...)
 	}
@@ -608,6 +620,7 @@ func (in *Input) matches(cp *knocks.Checkpoint, tail []byte, last byte) bool {
 
 // tailBytes returns the last min(fed, sumSample) bytes consumed.
 func (in *Input) tailBytes() []byte {
+	in.feedLines()
 	if in.fed < sumSample {
 		return in.tail[:in.fed]
 	}
@@ -616,6 +629,7 @@ func (in *Input) tailBytes() []byte {
 
 // lastByte returns the last byte consumed (0 when none).
 func (in *Input) lastByte() byte {
+	in.feedLines()
 	if in.fed == 0 {
 		return 0
 	}
@@ -663,6 +677,7 @@ func (in *Input) resumeFile(cands []*knocks.Checkpoint) (*knocks.Checkpoint, err
 // discardTo consumes content up to offset, for ResumeAt of a stream. It
 // returns false when the content ends first.
 func (in *Input) discardTo(offset int64) (bool, error) {
+	in.feedLines()
 	for in.fed < offset {
 		if in.start == in.end {
 			if in.eof {
@@ -698,10 +713,15 @@ func (in *Input) Next() bool {
 	in.line, in.lineErr = nil, nil
 	for {
 		if i := bytes.IndexByte(in.buf[in.start:in.end], '\n'); i >= 0 {
-			line := in.buf[in.start : in.start+i]
-			in.feed(in.buf[in.start : in.start+i+1])
+			// The line is fed to the sums with the lines after it, by
+			// feedLines, not one by one.
+			s := in.start
+			if in.pend == 0 {
+				in.pendFrom = s
+			}
+			in.pend += i + 1
 			in.start += i + 1
-			in.take(line, int64(i)+1)
+			in.take(s, s+i, int64(i)+1)
 			return true
 		}
 		// No newline in the buffer.
@@ -712,7 +732,7 @@ func (in *Input) Next() bool {
 			}
 			in.feed(in.buf[in.start:in.end])
 			in.discard += int64(n)
-			in.start, in.end = 0, 0
+			in.start, in.end, in.clean = 0, 0, 0
 		}
 		if in.eof || in.rerr != nil {
 			return in.atEnd()
@@ -721,31 +741,63 @@ func (in *Input) Next() bool {
 	}
 }
 
-// take makes line (n bytes of content with its newline) the current line.
-func (in *Input) take(line []byte, n int64) {
+// take makes the line buf[s:e] (n bytes of content with its newline) the
+// current line.
+func (in *Input) take(s, e int, n int64) {
+	line := in.buf[s:e]
 	in.lineNo++
 	if in.discard > 0 {
 		size := in.discard + int64(len(line))
 		in.off += in.discard + n
 		in.discard = 0
-		nul := in.discardNUL || bytes.IndexByte(line, 0) >= 0
+		nul := in.discardNUL || in.nulIn(s, e)
 		in.discardNUL = false
 		in.lineErr = in.tooLong(size, nul)
 		return
 	}
 	in.off += n
 	if len(line) > in.MaxLine {
-		in.lineErr = in.tooLong(int64(len(line)), bytes.IndexByte(line, 0) >= 0)
+		in.lineErr = in.tooLong(int64(len(line)), in.nulIn(s, e))
 		return
 	}
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
-	if bytes.IndexByte(line, 0) >= 0 {
+	if in.nulIn(s, e) {
 		in.lineErr = &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w, skipped", ErrNUL)}
 		return
 	}
 	in.line = line
+}
+
+// nulIn reports whether buf[s:e], a line being taken, holds a NUL byte.
+// The rest of the buffer from s is searched at once, so that the lines
+// that follow up to the next NUL (most often, all lines in the buffer) are
+// not searched again. Whatever moves the content in buf or overwrites it
+// sets clean to 0.
+func (in *Input) nulIn(s, e int) bool {
+	if s >= in.cleanFrom && e <= in.clean {
+		return false
+	}
+	in.cleanFrom = s
+	if k := bytes.IndexByte(in.buf[s:in.end], 0); k >= 0 {
+		in.clean = s + k
+	} else {
+		in.clean = in.end
+	}
+	return e > in.clean
+}
+
+// feedLines feeds the lines that Next consumed since the last call to the
+// sums (see feed). Everything that reads the sums or moves the content in
+// buf calls it first.
+func (in *Input) feedLines() {
+	if in.pend == 0 {
+		return
+	}
+	b := in.buf[in.pendFrom : in.pendFrom+in.pend]
+	in.pend = 0
+	in.feed(b)
 }
 
 // tooLong returns the error of a line over MaxLine; one that holds NULs
@@ -762,10 +814,10 @@ func (in *Input) atEnd() bool {
 	rest := in.discard + int64(in.end-in.start)
 	if in.rerr == nil && in.Complete && rest > 0 {
 		// The last line of complete content has no newline: yield it.
-		line := in.buf[in.start:in.end]
-		in.feed(line)
-		in.start = in.end
-		in.take(line, int64(len(line)))
+		s, e := in.start, in.end
+		in.feed(in.buf[s:e])
+		in.start = e
+		in.take(s, e, int64(e-s))
 		in.done = true
 		return true
 	}

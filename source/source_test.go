@@ -698,3 +698,58 @@ func TestSumAfterResumeIsTheSumOfAFullRead(t *testing.T) {
 		}
 	}
 }
+
+// chunkReader returns its content in reads of n bytes at most.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.n)], r.b)
+	r.b = r.b[k:]
+	return k, nil
+}
+
+func TestNULAndSumsAcrossReads(t *testing.T) {
+	// Lines of many lengths over several buffers, read in odd pieces: the
+	// lines with a NUL byte, and only they, are skipped, and the Sum after
+	// any line is that of the content up to it.
+	var content []byte
+	nul := map[int64]bool{}
+	var offsets []int64
+	for i := int64(1); len(content) < 3*BufferSize; i++ {
+		l := []byte(fmt.Sprintf("Feb  5 00:07:21 h sshd[%d]: Failed password for root from 203.0.113.9 port 22 ssh2 %s", i, strings.Repeat("x", int(i*7%300))))
+		if i%997 == 0 || i == 1234 || i == 1235 {
+			l[len(l)/2] = 0
+			nul[i] = true
+		}
+		content = append(append(content, l...), '\n')
+		offsets = append(offsets, int64(len(content)))
+	}
+	for _, n := range []int{1 << 20, 7777, 61} {
+		in, err := NewReader("auth.log", &chunkReader{b: content, n: n}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for in.Next() {
+			no := in.LineNo()
+			if got := in.LineErr() != nil; got != nul[no] {
+				t.Fatalf("reads of %d: line %d: error %v, want one: %v", n, no, in.LineErr(), nul[no])
+			}
+			if no%501 == 0 || no == int64(len(offsets)) {
+				off := offsets[no-1]
+				want := sumOf(content[:min(off, sumSample)], off, content[max(0, off-sumSample):off])
+				if got := in.Sum(); got != want {
+					t.Fatalf("reads of %d: Sum after line %d is %s, want %s", n, no, got, want)
+				}
+			}
+		}
+		if in.LineNo() != int64(len(offsets)) || in.Err() != nil {
+			t.Fatalf("reads of %d: %d lines of %d, %v", n, in.LineNo(), len(offsets), in.Err())
+		}
+	}
+}
