@@ -53,6 +53,12 @@ type Clock struct {
 		loc      *time.Location
 		midnight time.Time
 	}
+	wday struct { // the date of the last wall-clock day, see fields
+		ok  bool
+		day int64 // days since 1970-01-01
+		mo  time.Month
+		d   int
+	}
 }
 
 // Reset starts the clock over for another input, keeping Loc, Year and Now.
@@ -113,8 +119,7 @@ func (c *Clock) observe(t time.Time, loc *time.Location) {
 
 // withYear gives a wall-clock time without a year its year.
 func (c *Clock) withYear(w time.Time, loc *time.Location) time.Time {
-	_, mo, d := w.Date()
-	h, mi, sec := w.Clock()
+	mo, d, h, mi, sec := c.fields(w)
 	ns := w.Nanosecond()
 	at := func(year int) time.Time { return c.at(year, mo, d, h, mi, sec, ns, loc) }
 	now := c.now()
@@ -164,6 +169,25 @@ func (c *Clock) withYear(w time.Time, loc *time.Location) time.Time {
 		c.last = t
 	}
 	return t
+}
+
+// fields returns the month, day and clock of a time without a year. The
+// date of the last day asked for is kept: most lines fall on the same day
+// as the line before.
+func (c *Clock) fields(w time.Time) (mo time.Month, d, h, mi, sec int) {
+	if w.Location() != wallLoc {
+		_, mo, d = w.Date()
+		h, mi, sec = w.Clock()
+		return mo, d, h, mi, sec
+	}
+	unix := w.Unix()
+	day := knocks.FloorDiv(unix, 86400)
+	if !c.wday.ok || c.wday.day != day {
+		_, c.wday.mo, c.wday.d = w.Date()
+		c.wday.day, c.wday.ok = day, true
+	}
+	s := int(unix - day*86400)
+	return c.wday.mo, c.wday.d, s / 3600, s / 60 % 60, s % 60
 }
 
 // at returns time.Date(year, mo, d, h, mi, sec, ns, loc). The midnight of

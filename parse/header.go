@@ -433,7 +433,35 @@ func parse3164(b []byte) (time.Time, int, bool) {
 	if j < len(b) && b[j] != ' ' {
 		return time.Time{}, 0, false
 	}
-	return time.Date(0, m, d, hh, mm, ss, ns, wallLoc), j, true
+	return dateUTC(0, m, d, hh, mm, ss, ns, wallLoc), j, true
+}
+
+// dateUTC is time.Date for a zone without an offset (UTC or wallLoc) and
+// a month from 1 to 12, with the same normalisation of a day, hour, minute
+// or second out of its range (Feb 30 is Mar 1, a second 60 is the next
+// minute), and without the zone lookup and the checks of time.Date.
+func dateUTC(year int, mo time.Month, d, hh, mm, ss, ns int, loc *time.Location) time.Time {
+	days := daysFromCivil(year, int(mo)) + int64(d-1)
+	sec := days*86400 + int64(hh*3600+mm*60+ss)
+	return time.Unix(sec, int64(ns)).In(loc)
+}
+
+// daysFromCivil returns the days from 1970-01-01 to the first day of month
+// mo (1 to 12) of year, in the proleptic Gregorian calendar (H. Hinnant's
+// days_from_civil).
+func daysFromCivil(year, mo int) int64 {
+	y := int64(year)
+	if mo <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400                      // [0, 399]
+	doy := int64((153*((mo+9)%12) + 2) / 5) // days from March 1 to the first of mo
+	doe := yoe*365 + yoe/4 - yoe/100 + doy  // [0, 146096]
+	return era*146097 + doe - 719468
 }
 
 // clock parses "hh:mm:ss".
@@ -534,7 +562,7 @@ func parseISO(b []byte) (time.Time, int, bool) {
 	if j < len(b) && b[j] != ' ' {
 		return time.Time{}, 0, false
 	}
-	t := time.Date(y, time.Month(mo), d, hh, mm, ss, ns, loc)
+	t := dateUTC(y, time.Month(mo), d, hh, mm, ss, ns, loc)
 	if off != 0 {
 		t = t.Add(-time.Duration(off) * time.Second)
 	}
