@@ -88,57 +88,63 @@ func recOf(id int64, c *knocks.Connection, ips addrCache) (packRec, bool) {
 
 // encodePack returns the data of a pack of recs, which are in id order.
 func encodePack(first int64, recs []packRec) []byte {
-	index := map[string]uint64{}
-	var strs []string
-	ref := func(s string) {
-		if _, ok := index[s]; !ok {
-			index[s] = uint64(len(strs))
-			strs = append(strs, s)
-		}
-	}
-	for i := range recs {
-		r := &recs[i]
-		for _, f := range r.fields() {
-			ref(f)
-		}
-	}
-	b := make([]byte, 0, 16+len(recs)*12)
-	b = append(b, packVersion)
-	b = binary.AppendUvarint(b, uint64(len(recs)))
-	b = binary.AppendUvarint(b, uint64(len(strs)))
-	for _, s := range strs {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
-	}
+	var e packStrings
+	body := make([]byte, 0, len(recs)*12)
 	prevID, prevStart := first-1, int64(0)
 	for i := range recs {
 		r := &recs[i]
-		b = binary.AppendUvarint(b, uint64(r.id-prevID))
-		b = append(b, r.flags)
-		for _, f := range r.fields() {
-			b = binary.AppendUvarint(b, index[f])
+		body = binary.AppendUvarint(body, uint64(r.id-prevID))
+		body = append(body, r.flags)
+		for f, s := range [4]string{r.host, r.ip, r.subnet, r.user} {
+			if r.flags&(1<<f) != 0 {
+				body = binary.AppendUvarint(body, e.ref(f, s))
+			}
 		}
-		b = binary.AppendVarint(b, r.start-prevStart)
-		b = binary.AppendUvarint(b, uint64(r.end-r.start))
-		b = binary.AppendUvarint(b, uint64(r.attempts))
-		b = binary.AppendUvarint(b, uint64(r.logins))
+		body = binary.AppendVarint(body, r.start-prevStart)
+		body = binary.AppendUvarint(body, uint64(r.end-r.start))
+		body = binary.AppendUvarint(body, uint64(r.attempts))
+		body = binary.AppendUvarint(body, uint64(r.logins))
 		prevID, prevStart = r.id, r.start
 	}
-	return b
+	b := make([]byte, 0, 16+e.size+len(body))
+	b = append(b, packVersion)
+	b = binary.AppendUvarint(b, uint64(len(recs)))
+	b = binary.AppendUvarint(b, uint64(len(e.strs)))
+	for _, s := range e.strs {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return append(b, body...)
 }
 
-// fields returns the strings of r that its flags say it has, in the order
-// of the flags.
-func (r *packRec) fields() []string {
-	var out [4]string
-	n := 0
-	for i, s := range [4]string{r.host, r.ip, r.subnet, r.user} {
-		if r.flags&(1<<i) != 0 {
-			out[n] = s
-			n++
-		}
+// packStrings numbers the distinct strings of a pack as encodePack meets
+// them.
+type packStrings struct {
+	index map[string]uint64
+	strs  []string
+	size  int // of the strings, with their lengths
+	last  [4]struct {
+		s  string
+		k  uint64
+		ok bool
+	} // of each field, the string of the record before: attackers come back
+}
+
+// ref returns the number of s, a string of field f (0 to 3).
+func (e *packStrings) ref(f int, s string) uint64 {
+	if l := &e.last[f]; l.ok && l.s == s {
+		return l.k
 	}
-	return out[:n]
+	k, ok := e.index[s]
+	if !ok {
+		if e.index == nil {
+			e.index = map[string]uint64{}
+		}
+		k = uint64(len(e.strs))
+		e.index[s], e.strs, e.size = k, append(e.strs, s), e.size+len(s)+binary.MaxVarintLen64
+	}
+	e.last[f].s, e.last[f].k, e.last[f].ok = s, k, true
+	return k
 }
 
 // errPack is a pack's data that decodePack cannot read: its rows are read

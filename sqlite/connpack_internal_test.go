@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -53,16 +54,21 @@ func TestPackRoundTrip(t *testing.T) {
 	}
 }
 
-// BenchmarkDecodePack decodes a pack of 2048 records such as an import
-// writes: most with an address, a subnet and a user name, some logins.
-func BenchmarkDecodePack(b *testing.B) {
+// benchPackRecs returns 2048 records such as an import writes: most with
+// an address (of 300), a subnet and a user name (of 4), some logins.
+func benchPackRecs() []packRec {
 	recs := make([]packRec, 2048)
 	for i := range recs {
 		recs[i] = packRec{id: int64(i + 1), flags: packHost | packIP | packSubnet | packUser, host: "web1",
-			ip: "198.51.100." + string(rune('0'+i%10)), subnet: "198.51.100.0/24", user: []string{"root", "admin", "test", "oracle"}[i%4],
+			ip: fmt.Sprintf("198.51.100.%d", i%300), subnet: "198.51.100.0/24", user: []string{"root", "admin", "test", "oracle"}[i%4],
 			start: 1700000000 + int64(i*7), end: 1700000000 + int64(i*7+3), attempts: int64(1 + i%6), logins: int64(i % 50 / 49)}
 	}
-	data := encodePack(1, recs)
+	return recs
+}
+
+// BenchmarkDecodePack decodes a pack of benchPackRecs.
+func BenchmarkDecodePack(b *testing.B) {
+	data := encodePack(1, benchPackRecs())
 	var buf []packRec
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
@@ -71,5 +77,15 @@ func BenchmarkDecodePack(b *testing.B) {
 		if buf, err = decodePack(1, 2048, data, buf[:0]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEncodePack encodes the records of BenchmarkDecodePack, as
+// Write does for each run of ids it inserts.
+func BenchmarkEncodePack(b *testing.B) {
+	recs := benchPackRecs()
+	b.ReportAllocs()
+	for range b.N {
+		encodePack(1, recs)
 	}
 }
