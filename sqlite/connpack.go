@@ -432,26 +432,30 @@ func scanPackRec(rows *sql.Rows, r *packRec) error {
 	return nil
 }
 
-// storedPackRecs returns the records of the rows with ids from lo to hi
-// that a pack holds, read from connections.
+// storedPackRecs appends to buf the records of the rows with ids from lo
+// to hi that a pack holds, read from connections.
 func storedPackRecs(ctx context.Context, conn *sql.Conn, lo, hi int64, buf []packRec) ([]packRec, error) {
+	err := eachStoredRec(ctx, conn, lo, hi, func(r *packRec) { buf = append(buf, *r) })
+	return buf, err
+}
+
+// eachStoredRec calls fn with the record of each row with ids from lo to
+// hi that a pack holds, read from connections, in id order, one at a time.
+func eachStoredRec(ctx context.Context, conn *sql.Conn, lo, hi int64, fn func(r *packRec)) error {
 	rows, err := conn.QueryContext(ctx, `SELECT `+packColumns+` FROM connections
 		WHERE id BETWEEN ? AND ? AND (attempts > 0 OR logins > 0) ORDER BY id`, lo, hi)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
+	var r packRec
 	for rows.Next() {
-		var r packRec
 		if err := scanPackRec(rows, &r); err != nil {
-			return nil, err
+			return err
 		}
-		if r.end < r.start || r.attempts < 0 || r.logins < 0 {
-			continue // written by hand: the pack cannot hold it
-		}
-		buf = append(buf, r)
+		fn(&r)
 	}
-	return buf, rows.Err()
+	return rows.Err()
 }
 
 // makeMissingPacks makes the packs of the runs of ids of connection_spans
@@ -543,20 +547,13 @@ func eachPackRec(ctx context.Context, conn *sql.Conn, logins bool, fn func(r *pa
 			return err
 		}
 	}
-	var buf, pbuf []packRec
+	var pbuf []packRec
 	next := int64(math.MinInt64) // the least id not read yet
 	gap := func(hi int64) error {
 		if hi < next {
 			return nil
 		}
-		var err error
-		if buf, err = storedPackRecs(ctx, conn, next, hi, buf[:0]); err != nil {
-			return err
-		}
-		for i := range buf {
-			fn(&buf[i])
-		}
-		return nil
+		return eachStoredRec(ctx, conn, next, hi, fn)
 	}
 	for _, p := range packs {
 		if p.lo < next || p.hi < p.lo {
