@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"math"
 	"slices"
 
@@ -405,57 +408,64 @@ func writePack(ctx context.Context, conn *sql.Conn, first, last int64, recs []pa
 	return err
 }
 
-// packColumns are the columns of connections that make a packRec, in the
-// order scanPackRec reads them.
-const packColumns = `id, host, ip, subnet, username, start_time, end_time, attempts, logins`
-
-// scanPackRec reads a row of packColumns.
-func scanPackRec(rows *sql.Rows, r *packRec) error {
-	var host, ip, subnet, user sql.NullString
-	if err := rows.Scan(&r.id, &host, &ip, &subnet, &user, &r.start, &r.end, &r.attempts, &r.logins); err != nil {
-		return err
-	}
-	r.flags = 0
-	r.host, r.ip, r.subnet, r.user = host.String, ip.String, subnet.String, user.String
-	if r.host != "" {
-		r.flags |= packHost
-	}
-	if ip.Valid {
-		r.flags |= packIP
-	}
-	if r.subnet != "" {
-		r.flags |= packSubnet
-	}
-	if user.Valid {
-		r.flags |= packUser
-	}
-	return nil
-}
-
 // storedPackRecs appends to buf the records of the rows with ids from lo
 // to hi that a pack holds, read from connections.
 func storedPackRecs(ctx context.Context, conn *sql.Conn, lo, hi int64, buf []packRec) ([]packRec, error) {
-	err := eachStoredRec(ctx, conn, lo, hi, func(r *packRec) { buf = append(buf, *r) })
+	err := eachStoredRec(ctx, conn, lo, hi, false, func(r *packRec) { buf = append(buf, *r) })
 	return buf, err
 }
 
 // eachStoredRec calls fn with the record of each row with ids from lo to
-// hi that a pack holds, read from connections, in id order, one at a time.
-func eachStoredRec(ctx context.Context, conn *sql.Conn, lo, hi int64, fn func(r *packRec)) error {
-	rows, err := conn.QueryContext(ctx, `SELECT `+packColumns+` FROM connections
-		WHERE id BETWEEN ? AND ? AND (attempts > 0 OR logins > 0) ORDER BY id`, lo, hi)
-	if err != nil {
-		return err
+// hi that a pack holds (with logins, of those with logins only), read from
+// connections, in id order, one at a time. The rows come through the
+// driver directly: database/sql's conversions cost more than SQLite's
+// reading of them.
+func eachStoredRec(ctx context.Context, conn *sql.Conn, lo, hi int64, logins bool, fn func(r *packRec)) error {
+	where := "(attempts > 0 OR logins > 0)"
+	if logins {
+		where = "logins > 0"
 	}
-	defer rows.Close()
-	var r packRec
-	for rows.Next() {
-		if err := scanPackRec(rows, &r); err != nil {
+	return conn.Raw(func(dc any) error {
+		qc, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("driver %T cannot query with a context", dc)
+		}
+		rows, err := qc.QueryContext(ctx, `SELECT id, host, ip, subnet, username, start_time, end_time, attempts, logins FROM connections
+			WHERE id BETWEEN ?1 AND ?2 AND `+where+` ORDER BY id`, []driver.NamedValue{{Ordinal: 1, Value: lo}, {Ordinal: 2, Value: hi}})
+		if err != nil {
 			return err
 		}
-		fn(&r)
-	}
-	return rows.Err()
+		defer rows.Close()
+		v := make([]driver.Value, 9)
+		var r packRec
+		for {
+			if err := rows.Next(v); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			r.id, _ = v[0].(int64)
+			r.flags = 0
+			var ok bool
+			if r.host, _ = v[1].(string); r.host != "" {
+				r.flags |= packHost
+			}
+			if r.ip, ok = v[2].(string); ok {
+				r.flags |= packIP
+			}
+			if r.subnet, _ = v[3].(string); r.subnet != "" {
+				r.flags |= packSubnet
+			}
+			if r.user, ok = v[4].(string); ok {
+				r.flags |= packUser
+			}
+			r.start, _ = v[5].(int64)
+			r.end, _ = v[6].(int64)
+			r.attempts, _ = v[7].(int64)
+			r.logins, _ = v[8].(int64)
+			fn(&r)
+		}
+	})
 }
 
 // makeMissingPacks makes the packs of the runs of ids of connection_spans
@@ -553,7 +563,7 @@ func eachPackRec(ctx context.Context, conn *sql.Conn, logins bool, fn func(r *pa
 		if hi < next {
 			return nil
 		}
-		return eachStoredRec(ctx, conn, next, hi, fn)
+		return eachStoredRec(ctx, conn, next, hi, logins, fn)
 	}
 	for _, p := range packs {
 		if p.lo < next || p.hi < p.lo {
