@@ -71,7 +71,11 @@ func dsnParams() url.Values {
 	params.Add("_pragma", "foreign_keys(1)")
 	params.Add("_pragma", "synchronous(NORMAL)")
 	params.Add("_pragma", "temp_store(MEMORY)")
-	params.Add("_pragma", "cache_size(-2000)")
+	// 512 KiB of pages: a write touches the right edge of each B-tree
+	// and little else, and each cached page of 16 KiB is a mapping of
+	// its own in modernc's allocator (see openReadOnly); an import of 1M
+	// lines took 9% less CPU time and 9 MiB less memory than with 2 MiB.
+	params.Add("_pragma", "cache_size(-512)")
 	return params
 }
 
