@@ -11,20 +11,30 @@ import (
 // and returns Recognised, Ignored or Unrecognised.
 func parseMessage(m []byte, ev *knocks.Event) Status {
 	ev.Count = 1
+	// The prefixes are looked for only after a first byte that one of
+	// them begins with: most messages begin with none.
 	m = stripPrefixes(trimSpace(m))
-	if hasPrefix(m, "message repeated ") {
+	if len(m) > 0 && m[0] == 'm' && hasPrefix(m, "message repeated ") {
 		if n, inner, ok := repeated(m); ok {
 			ev.Count = n
 			m = stripPrefixes(inner)
 		}
 	}
-	switch {
-	case hasPrefix(m, "error: "), hasPrefix(m, "fatal: "):
-		m = skipSpaces(m[7:])
-	case hasPrefix(m, "Fatal: "):
-		m = skipSpaces(m[7:])
-	case hasPrefix(m, "debug"), hasPrefix(m, "verbose: "):
-		return Ignored
+	if len(m) > 0 {
+		switch m[0] {
+		case 'e', 'f':
+			if hasPrefix(m, "error: ") || hasPrefix(m, "fatal: ") {
+				m = skipSpaces(m[7:])
+			}
+		case 'F':
+			if hasPrefix(m, "Fatal: ") {
+				m = skipSpaces(m[7:])
+			}
+		case 'd', 'v':
+			if hasPrefix(m, "debug") || hasPrefix(m, "verbose: ") {
+				return Ignored
+			}
+		}
 	}
 	preauth := false
 	if hasSuffix(m, "[preauth]") {
@@ -372,6 +382,9 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 // message: Solaris "[ID 800047 auth.info] " and "kernel:[ 970.69]: ".
 func stripPrefixes(m []byte) []byte {
 	for {
+		if len(m) == 0 || (m[0] != '[' && m[0] != 'k' && m[0] != 0xef) {
+			return m
+		}
 		if hasPrefix(m, "[ID ") {
 			if k := bytes.IndexByte(m, ']'); k > 0 {
 				m = skipSpaces(m[k+1:])
