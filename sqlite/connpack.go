@@ -395,16 +395,17 @@ func writePacks(ctx context.Context, conn *sql.Conn, first int64, inserts, updat
 	return nil
 }
 
-// writePack stores the pack of the ids first to last.
+// writePack stores the pack of the ids first to last, with the pack of
+// the records with logins apart.
 func writePack(ctx context.Context, conn *sql.Conn, first, last int64, recs []packRec) error {
-	var logins int64
+	var logins []packRec
 	for i := range recs {
 		if recs[i].logins > 0 {
-			logins++
+			logins = append(logins, recs[i])
 		}
 	}
-	_, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO conn_packs (first_id, last_id, logins, data) VALUES (?, ?, ?, ?)",
-		first, last, logins, encodePack(first, recs))
+	_, err := conn.ExecContext(ctx, "INSERT OR REPLACE INTO conn_packs (first_id, last_id, logins, login_data, data) VALUES (?, ?, ?, ?, ?)",
+		first, last, len(logins), encodePack(first, logins), encodePack(first, recs))
 	return err
 }
 
@@ -531,7 +532,7 @@ func idPairs(ctx context.Context, conn *sql.Conn, query string) ([]idRange, erro
 }
 
 // eachPackRec calls fn with every stored connection that has attempts or
-// logins (with logins, those with logins and maybe others), in id order, in
+// logins (with logins, those with logins only), in id order, in
 // a read transaction of the caller's: from the packs, and from connections
 // for the ids that no pack covers. fn must not keep r.
 func eachPackRec(ctx context.Context, conn *sql.Conn, logins bool, fn func(r *packRec)) error {
@@ -571,8 +572,12 @@ func eachPackRec(ctx context.Context, conn *sql.Conn, logins bool, fn func(r *pa
 		}
 		var recs []packRec
 		if !logins || p.logins != 0 {
+			q := "SELECT data FROM conn_packs WHERE first_id = ?"
+			if logins {
+				q = "SELECT login_data FROM conn_packs WHERE first_id = ?"
+			}
 			var data []byte
-			if err := conn.QueryRowContext(ctx, "SELECT data FROM conn_packs WHERE first_id = ?", p.lo).Scan(&data); err != nil {
+			if err := conn.QueryRowContext(ctx, q, p.lo).Scan(&data); err != nil {
 				return err
 			}
 			var err error

@@ -166,8 +166,9 @@ func TestPacksMatchRows(t *testing.T) {
 		t.Errorf("after two rows of two spans changed by hand: %d packs for %d spans, want %d", packs, spans, spans-2)
 	}
 	checkPacks(t, s, start, "after rows changed by hand")
-	// A pack that cannot be read is read from the rows.
-	if _, err := s.DB().Exec(`UPDATE conn_packs SET data = substr(data, 1, length(data) - 3) WHERE first_id = (SELECT MAX(first_id) FROM conn_packs)`); err != nil {
+	// A pack that cannot be read is read from the rows, its logins too.
+	if _, err := s.DB().Exec(`UPDATE conn_packs SET data = substr(data, 1, length(data) - 3) WHERE first_id = (SELECT MAX(first_id) FROM conn_packs);
+		UPDATE conn_packs SET login_data = substr(login_data, 1, length(login_data) - 2) WHERE first_id = (SELECT MIN(first_id) FROM conn_packs WHERE logins > 0)`); err != nil {
 		t.Fatal(err)
 	}
 	checkPacks(t, s, start, "after a pack was cut short")

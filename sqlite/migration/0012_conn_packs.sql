@@ -13,8 +13,9 @@
 CREATE TABLE conn_packs (
 	first_id INTEGER PRIMARY KEY,
 	last_id  INTEGER NOT NULL,
-	logins   INTEGER NOT NULL,  -- its records with logins: alerts read the packs with none once, not twice
-	data     BLOB    NOT NULL
+	logins     INTEGER NOT NULL,  -- its records with logins
+	login_data BLOB    NOT NULL,  -- a pack of those alone, which alerts read first (before data: SQLite reads it without data's pages)
+	data       BLOB    NOT NULL
 );
 
 -- A row changed or deleted by anything else than the writer (a prune, the
