@@ -534,23 +534,16 @@ func (s *EventStore) CampaignASNs(ctx context.Context, fn func(ip string, asn ui
 		// Most addresses have an AS: reading the table in its order (the
 		// unary + keeps SQLite off the index on asn) costs a fifth less
 		// than a look-up of each row from that index.
-		rows, err := conn.QueryContext(ctx, `SELECT ip, asn, COALESCE(org, '') FROM ip_geo WHERE +asn > 0 AND +asn <= ?`, int64(math.MaxUint32))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var ip, org string
-		var asn int64
-		for rows.Next() {
-			if err := rows.Scan(&ip, &asn, &org); err != nil {
-				return err
-			}
+		return rawRows(ctx, conn, `SELECT ip, asn, COALESCE(org, '') FROM ip_geo WHERE +asn > 0 AND +asn <= ?`, []any{int64(math.MaxUint32)}, func(v []driver.Value) error {
+			ip, _ := v[0].(string)
+			asn, _ := v[1].(int64)
+			org, _ := v[2].(string)
 			if err := fn(ip, uint32(asn), org); err != nil {
 				fnErr = err
 				return err
 			}
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if fnErr != nil {
 		return fnErr

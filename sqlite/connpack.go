@@ -6,8 +6,6 @@ import (
 	"database/sql/driver"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"io"
 	"math"
 	"slices"
 
@@ -426,46 +424,30 @@ func eachStoredRec(ctx context.Context, conn *sql.Conn, lo, hi int64, logins boo
 	if logins {
 		where = "logins > 0"
 	}
-	return conn.Raw(func(dc any) error {
-		qc, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return fmt.Errorf("driver %T cannot query with a context", dc)
+	var r packRec
+	return rawRows(ctx, conn, `SELECT id, host, ip, subnet, username, start_time, end_time, attempts, logins FROM connections
+		WHERE id BETWEEN ? AND ? AND `+where+` ORDER BY id`, []any{lo, hi}, func(v []driver.Value) error {
+		r.id, _ = v[0].(int64)
+		r.flags = 0
+		var ok bool
+		if r.host, _ = v[1].(string); r.host != "" {
+			r.flags |= packHost
 		}
-		rows, err := qc.QueryContext(ctx, `SELECT id, host, ip, subnet, username, start_time, end_time, attempts, logins FROM connections
-			WHERE id BETWEEN ?1 AND ?2 AND `+where+` ORDER BY id`, []driver.NamedValue{{Ordinal: 1, Value: lo}, {Ordinal: 2, Value: hi}})
-		if err != nil {
-			return err
+		if r.ip, ok = v[2].(string); ok {
+			r.flags |= packIP
 		}
-		defer rows.Close()
-		v := make([]driver.Value, 9)
-		var r packRec
-		for {
-			if err := rows.Next(v); err == io.EOF {
-				return nil
-			} else if err != nil {
-				return err
-			}
-			r.id, _ = v[0].(int64)
-			r.flags = 0
-			var ok bool
-			if r.host, _ = v[1].(string); r.host != "" {
-				r.flags |= packHost
-			}
-			if r.ip, ok = v[2].(string); ok {
-				r.flags |= packIP
-			}
-			if r.subnet, _ = v[3].(string); r.subnet != "" {
-				r.flags |= packSubnet
-			}
-			if r.user, ok = v[4].(string); ok {
-				r.flags |= packUser
-			}
-			r.start, _ = v[5].(int64)
-			r.end, _ = v[6].(int64)
-			r.attempts, _ = v[7].(int64)
-			r.logins, _ = v[8].(int64)
-			fn(&r)
+		if r.subnet, _ = v[3].(string); r.subnet != "" {
+			r.flags |= packSubnet
 		}
+		if r.user, ok = v[4].(string); ok {
+			r.flags |= packUser
+		}
+		r.start, _ = v[5].(int64)
+		r.end, _ = v[6].(int64)
+		r.attempts, _ = v[7].(int64)
+		r.logins, _ = v[8].(int64)
+		fn(&r)
+		return nil
 	})
 }
 
