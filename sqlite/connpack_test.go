@@ -108,40 +108,21 @@ func TestPacksMatchRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Batches of 700 (a span of connection_spans holds at most 2048
-	// rows: a batch of 2500 makes two); every 5th connection of a batch
-	// is first written in part, and whole by the next batch.
-	var prev []int
-	var prevP []*knocks.Connection
-	size := 700
-	for i := 0; i < len(cs); i += size {
+	// Batches of 700, then of 2,500 (a span of connection_spans holds at
+	// most 2048 rows: such a batch makes two); every 5th connection of a
+	// batch is first written in part, and whole by the next batch.
+	size := func(i int) int {
 		if i >= 4200 {
-			size = 2500
+			return 2500
 		}
-		var batch []*knocks.Connection
-		for k, p := range prevP {
-			whole := *cs[prev[k]]
-			whole.ID = p.ID
-			batch = append(batch, &whole)
-		}
-		prev, prevP = nil, nil
-		for j := i; j < min(i+size, len(cs)); j++ {
-			if j%5 == 2 && j+size < len(cs) {
-				p := partial(cs[j], j)
-				batch = append(batch, p)
-				prev, prevP = append(prev, j), append(prevP, p)
-				continue
-			}
-			batch = append(batch, cs[j])
-		}
-		if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: batch}); err != nil {
-			t.Fatal(err)
-		}
+		return 700
+	}
+	writeExtended(t, s, id, cs, size, 5, 2, func(i int) {
 		if i == 2100 {
 			locate(t, s)
 			checkPacks(t, s, start, "halfway")
 		}
-	}
+	})
 	if err := s.FinishImport(ctx, id, start, nil); err != nil {
 		t.Fatal(err)
 	}

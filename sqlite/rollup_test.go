@@ -114,6 +114,40 @@ func partial(c *knocks.Connection, i int) *knocks.Connection {
 	return &p
 }
 
+// writeExtended writes cs in batches of size(i) connections from cs[i]
+// on, as an import does with connections that span two of its commits:
+// each connection j with j%every == rest (but in the last batch) is first
+// written in part (see partial), and whole, with its id, by the next batch.
+// After each batch it calls after with i.
+func writeExtended(t *testing.T, s *sqlite.EventStore, importID int64, cs []*knocks.Connection, size func(i int) int, every, rest int, after func(i int)) {
+	t.Helper()
+	var prev []int                 // indexes in cs of the connections written in part by the batch before
+	var prevP []*knocks.Connection // and as written
+	for i, n := 0, 0; i < len(cs); i += n {
+		n = size(i)
+		var batch []*knocks.Connection
+		for k, p := range prevP {
+			whole := *cs[prev[k]]
+			whole.ID = p.ID
+			batch = append(batch, &whole)
+		}
+		prev, prevP = nil, nil
+		for j := i; j < min(i+n, len(cs)); j++ {
+			if j%every == rest && j+n < len(cs) {
+				p := partial(cs[j], j)
+				batch = append(batch, p)
+				prev, prevP = append(prev, j), append(prevP, p)
+				continue
+			}
+			batch = append(batch, cs[j])
+		}
+		if err := s.Write(context.Background(), &knocks.Batch{ImportID: importID, Connections: batch}); err != nil {
+			t.Fatal(err)
+		}
+		after(i)
+	}
+}
+
 // TestRollupsMatchScan writes realistic connections in batches, with
 // connections that a later batch extends (as an import does when a
 // connection spans two of its commits), and checks after each step that a
@@ -148,34 +182,13 @@ func TestRollupsMatchScan(t *testing.T) {
 			}
 			// Batches of 500; every 7th connection of a batch is first
 			// written in part, and whole by the next batch.
-			var prev []int                 // indexes in cs of the connections written in part by the batch before
-			var prevP []*knocks.Connection // and as written
-			for i := 0; i < len(cs); i += 500 {
-				var batch []*knocks.Connection
-				for k, p := range prevP {
-					whole := *cs[prev[k]]
-					whole.ID = p.ID
-					batch = append(batch, &whole)
-				}
-				prev, prevP = nil, nil
-				for j := i; j < min(i+500, len(cs)); j++ {
-					if j%7 == 3 && j+500 < len(cs) {
-						p := partial(cs[j], j)
-						batch = append(batch, p)
-						prev, prevP = append(prev, j), append(prevP, p)
-						continue
-					}
-					batch = append(batch, cs[j])
-				}
-				if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: batch}); err != nil {
-					t.Fatal(err)
-				}
+			writeExtended(t, s, id, cs, func(int) int { return 500 }, 7, 3, func(i int) {
 				if i == 2500 {
 					// Halfway, the sums of later batches wait in memory.
 					locate(t, s)
 					checkRollups(t, s, start, "halfway")
 				}
-			}
+			})
 			if c, last := rollupState(t, s); tc.keys > 1000 && c == last {
 				t.Errorf("before the end of the import the rollups cover every row (%d): the test reads none after them", c)
 			}
