@@ -22,8 +22,11 @@ import (
 // ends by making the packs that are missing. Readers take a pack where
 // there is one and read the rows of the ids no pack covers from
 // connections, so that an answer never depends on the packs being there.
+// The records with logins are also in a pack of their own (login_data),
+// from which alerts read the logins without decoding the rest.
 //
-// The format of data, all integers as (u)varints (encoding/binary):
+// The format of data and login_data, all integers as (u)varints
+// (encoding/binary):
 //
 //	version (1 byte, packVersion)
 //	records, strings
