@@ -353,8 +353,6 @@ type accumulator struct {
 	// whose addresses carry their locations (see summary_mem.go); else
 	// SQL ranks the temporary tables.
 	inMem bool
-	// bySize holds the sources with attempts, most first (see rank).
-	bySize []keySource
 }
 
 func newAccumulator() *accumulator {
@@ -783,17 +781,13 @@ func eachRow(ctx context.Context, conn *sql.Conn, query string, args []any, f fu
 
 // topKeys returns the top keys of m by attempts, ties by key.
 func topKeys(m map[string]int64, total int64, top int) []knocks.KeyCount {
-	l := make([]knocks.KeyCount, 0, len(m))
-	for k, n := range m {
-		l = append(l, knocks.KeyCount{Key: k, Attempts: n, Share: knocks.Share(n, total)})
-	}
-	slices.SortFunc(l, func(x, y knocks.KeyCount) int {
-		if c := cmp.Compare(y.Attempts, x.Attempts); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Key, y.Key)
+	t := newTopper(top, func(x, y knocks.KeyCount) int {
+		return cmp.Or(cmp.Compare(y.Attempts, x.Attempts), strings.Compare(x.Key, y.Key))
 	})
-	return l[:min(top, len(l))]
+	for k, n := range m {
+		t.add(knocks.KeyCount{Key: k, Attempts: n, Share: knocks.Share(n, total)})
+	}
+	return append([]knocks.KeyCount{}, t.sorted()...)
 }
 
 // geoTemp is the join of the selected addresses with attempts with their

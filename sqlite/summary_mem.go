@@ -214,7 +214,7 @@ func (a *accumulator) locate(ctx context.Context, conn *sql.Conn) error {
 // rank sets the fields of sum that ranked sets from the temporary tables,
 // from the accumulator's maps: the unique addresses, host names and users,
 // the top users, the top sources (with their locations, see locate) and
-// subnets. It keeps the sources with attempts in order in a.bySize.
+// subnets.
 func (a *accumulator) rank(sum *knocks.Summary, top int) {
 	names := map[string]bool{}
 	var users []userKey
@@ -228,7 +228,7 @@ func (a *accumulator) rank(sum *knocks.Summary, top int) {
 	slices.SortFunc(users, func(x, y userKey) int {
 		return cmp.Or(cmp.Compare(a.users[y].attempts, a.users[x].attempts), strings.Compare(x.user, y.user),
 			cmp.Compare(boolInt(x.invalid), boolInt(y.invalid)))
-	})
+	}) // all of them: each list takes the first of its own
 	sum.TopUsers, sum.TopValidUsers, sum.TopInvalidUsers = []knocks.UserCount{}, []knocks.UserCount{}, []knocks.UserCount{}
 	for _, k := range users {
 		n := a.users[k].attempts
@@ -245,7 +245,8 @@ func (a *accumulator) rank(sum *knocks.Summary, top int) {
 		}
 	}
 
-	subs, subs48 := map[string]int64{}, map[string]int64{}
+	subs, subs48 := map[netip.Prefix]int64{}, map[netip.Prefix]int64{}
+	srcs := newTopper(max(top, 3), bySize)
 	for k, src := range a.sources {
 		if src.conns > 0 {
 			if src.isIP {
@@ -257,50 +258,152 @@ func (a *accumulator) rank(sum *knocks.Summary, top int) {
 		if src.attempts == 0 {
 			continue
 		}
-		a.bySize = append(a.bySize, keySource{k, src})
+		srcs.add(keySource{k, src})
 		if !src.isIP {
 			continue
 		}
 		if ip, err := netip.ParseAddr(k); err == nil {
-			s, s48 := knocks.Subnets(ip)
-			if s != "" {
+			s, s48 := subnetsOf(ip)
+			if s.IsValid() {
 				subs[s] += src.attempts
 			}
-			if s48 != "" {
+			if s48.IsValid() {
 				subs48[s48] += src.attempts
 			}
 		}
 	}
-	slices.SortFunc(a.bySize, func(x, y keySource) int {
-		return cmp.Or(cmp.Compare(y.src.attempts, x.src.attempts), strings.Compare(x.k, y.k))
-	})
+	l := srcs.sorted()
 	var top3 int64
-	for _, s := range a.bySize[:min(3, len(a.bySize))] {
+	for _, s := range l[:min(3, len(l))] {
 		top3 += s.src.attempts
 	}
 	sum.Top3Share = knocks.Share(top3, sum.Attempts)
-	sum.TopIPs = a.topSources(func(string, *source) bool { return true }, top, sum.Attempts)
-	sum.TopSubnets, sum.TopSubnets48 = topKeys(subs, sum.Attempts, top), topKeys(subs48, sum.Attempts, top)
+	sum.TopIPs = ipCounts(l[:min(top, len(l))], sum.Attempts)
+	sum.TopSubnets, sum.TopSubnets48 = topPrefixes(subs, sum.Attempts, top), topPrefixes(subs48, sum.Attempts, top)
 }
 
-// keySource is an address (or host name) with what it adds up to.
+// subnetsOf returns the subnets of an address that knocks.Subnets returns,
+// as prefixes (the zero Prefix for none).
+func subnetsOf(ip netip.Addr) (s24or64, s48 netip.Prefix) {
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		p, _ := ip.Prefix(24)
+		return p, netip.Prefix{}
+	}
+	p64, _ := ip.Prefix(64)
+	p48, _ := ip.Prefix(48)
+	return p64, p48
+}
+
+// topPrefixes returns the top prefixes of m by attempts, ties by their
+// text, as topKeys does: only the prefixes that tie are written out to
+// be compared.
+func topPrefixes(m map[netip.Prefix]int64, total int64, top int) []knocks.KeyCount {
+	type prefixCount struct {
+		p netip.Prefix
+		n int64
+	}
+	t := newTopper(top, func(x, y prefixCount) int {
+		if x.n != y.n {
+			return cmp.Compare(y.n, x.n)
+		}
+		return strings.Compare(x.p.String(), y.p.String())
+	})
+	for p, n := range m {
+		t.add(prefixCount{p, n})
+	}
+	out := []knocks.KeyCount{}
+	for _, c := range t.sorted() {
+		out = append(out, knocks.KeyCount{Key: c.p.String(), Attempts: c.n, Share: knocks.Share(c.n, total)})
+	}
+	return out
+}
+
+// topper keeps the n first items of those it is given in the order of
+// cmp, which must order any two distinct items, in a heap whose root is the
+// last of them: a short top list of many items costs a comparison each,
+// not a sort of them all.
+type topper[T any] struct {
+	n   int
+	cmp func(x, y T) int
+	h   []T
+}
+
+// newTopper returns a topper of the n first items by cmp.
+func newTopper[T any](n int, cmp func(x, y T) int) *topper[T] {
+	return &topper[T]{n: n, cmp: cmp}
+}
+
+// add offers x.
+func (t *topper[T]) add(x T) {
+	h := t.h
+	if len(h) < t.n {
+		h = append(h, x)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if t.cmp(h[i], h[p]) <= 0 {
+				break
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+		t.h = h
+		return
+	}
+	if len(h) == 0 || t.cmp(x, h[0]) >= 0 {
+		return
+	}
+	h[0] = x
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && t.cmp(h[c+1], h[c]) > 0 {
+			c++
+		}
+		if t.cmp(h[c], h[i]) <= 0 {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// sorted returns the items kept, in order.
+func (t *topper[T]) sorted() []T {
+	slices.SortFunc(t.h, t.cmp)
+	return t.h
+}
+
+// topSources returns the sources with attempts that keep selects, most
+// attempts first, ties by key, with their locations, as the SQL
+// topSources does.
+func (a *accumulator) topSources(keep func(string, *source) bool, top int, total int64) []knocks.IPCount {
+	t := newTopper(top, bySize)
+	for k, src := range a.sources {
+		if src.attempts > 0 && keep(k, src) {
+			t.add(keySource{k, src})
+		}
+	}
+	return ipCounts(t.sorted(), total)
+}
+
+// keySource is a source with its key.
 type keySource struct {
 	k   string
 	src *source
 }
 
-// topSources returns the sources with attempts that keep selects, most
-// attempts first, ties by key, with their locations, as the SQL
-// topSources does (rank must have run).
-func (a *accumulator) topSources(keep func(string, *source) bool, top int, total int64) []knocks.IPCount {
-	l := []knocks.IPCount{}
-	for _, s := range a.bySize {
-		if len(l) == top {
-			break
-		}
-		if !keep(s.k, s.src) {
-			continue
-		}
+// bySize orders sources by attempts, most first, ties by key.
+func bySize(x, y keySource) int {
+	return cmp.Or(cmp.Compare(y.src.attempts, x.src.attempts), strings.Compare(x.k, y.k))
+}
+
+// ipCounts returns the IPCounts of sources, with their locations.
+func ipCounts(l []keySource, total int64) []knocks.IPCount {
+	out := []knocks.IPCount{}
+	for _, s := range l {
 		r := knocks.IPCount{IP: s.k, Attempts: s.src.attempts, Connections: s.src.conns, Share: knocks.Share(s.src.attempts, total),
 			First: fromUnix(s.src.first), Last: fromUnix(s.src.last)}
 		if g := s.src.loc; g != nil {
@@ -311,9 +414,9 @@ func (a *accumulator) topSources(keep func(string, *source) bool, top int, total
 				r.ASN = uint32(g.asn)
 			}
 		}
-		l = append(l, r)
+		out = append(out, r)
 	}
-	return l
+	return out
 }
 
 // fillGeoMem sets the fields of sum that fillGeo sets, from the locations
