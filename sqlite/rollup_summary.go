@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"knocks"
 )
@@ -118,6 +119,89 @@ func (r *rollupRead) scan(ctx context.Context, conn *sql.Conn, a *accumulator) e
 	return nil
 }
 
+// sourceRecord is what eachSource reads of a row of rollup_sources, as one
+// text: the lengths in bytes of host and k, is_ip, attempts, conns, first,
+// last and days in hexadecimal, host and k, separated by commas (host and
+// k are read by their lengths: they may hold any character).
+const sourceRecord = `concat_ws(',', octet_length(host), octet_length(k), is_ip, attempts, conns, first, last, ifnull(hex(days), ''), host, k)`
+
+// eachSource calls f with each row of rollup_sources of the host (all
+// hosts when ""), read in chunks of chunkRows rows, each as one value of
+// group_concat. The key and days it passes stay valid.
+func (r *rollupRead) eachSource(ctx context.Context, conn *sql.Conn, f func(k string, isIP bool, attempts, conns, first, last int64, days []byte) error) error {
+	// The first chunk from the least key, the next ones after the last
+	// key of the one before.
+	from := "(SELECT * FROM rollup_sources WHERE (host, k) %s (?1, ?2) ORDER BY host, k LIMIT ?3)"
+	if r.host != "" {
+		from = "(SELECT * FROM rollup_sources WHERE host = ?1 AND k %s ?2 ORDER BY k LIMIT ?3)"
+	}
+	host, k, op := r.host, "", ">="
+	for ; ; op = ">" {
+		var text sql.NullString
+		var n int64
+		if err := conn.QueryRowContext(ctx, "SELECT group_concat("+sourceRecord+", char(30)), COUNT(*) FROM "+fmt.Sprintf(from, op), host, k, chunkRows).
+			Scan(&text, &n); err != nil || n == 0 {
+			return err
+		}
+		rest := text.String
+		days := make([]byte, 0, len(rest)/2)
+		for i := int64(0); i < n; i++ {
+			if i > 0 {
+				if rest == "" || rest[0] != 0x1e {
+					return errors.New("bad chunk of rollup_sources")
+				}
+				rest = rest[1:]
+			}
+			var v [8]int64
+			var hexDays string
+			for j := range v {
+				field, after, ok := strings.Cut(rest, ",")
+				if !ok {
+					return errors.New("bad chunk of rollup_sources")
+				}
+				rest = after
+				if j == 7 {
+					hexDays = field
+					break
+				}
+				var err error
+				if v[j], err = strconv.ParseInt(field, 10, 64); err != nil {
+					return fmt.Errorf("bad chunk of rollup_sources: %w", err)
+				}
+			}
+			hl, kl := int(v[0]), int(v[1])
+			if hl < 0 || kl < 0 || len(rest) < hl+1+kl || rest[hl] != ',' {
+				return errors.New("bad chunk of rollup_sources")
+			}
+			host, k, rest = rest[:hl], rest[hl+1:hl+1+kl], rest[hl+1+kl:]
+			start := len(days)
+			for j := 0; j+1 < len(hexDays); j += 2 {
+				days = append(days, unhex(hexDays[j])<<4|unhex(hexDays[j+1]))
+			}
+			if err := f(k, v[2] != 0, v[3], v[4], v[5], v[6], days[start:len(days):len(days)]); err != nil {
+				return err
+			}
+		}
+		if rest != "" {
+			return errors.New("bad chunk of rollup_sources")
+		}
+		if n < int64(chunkRows) {
+			return nil
+		}
+	}
+}
+
+// unhex returns the value of a hexadecimal digit.
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
+}
+
 // keyDays is the days of one row of rollup_sources (see decodeDays).
 type keyDays struct {
 	k    string
@@ -135,29 +219,40 @@ func (r *rollupRead) merge(ctx context.Context, conn *sql.Conn, a *accumulator) 
 		a.sources, a.users = nil, nil
 		return false, nil
 	}
-	var days []keyDays
+	// The maps and slices are made once for the rows to come: growing
+	// them would cost more than counting the rows.
 	where, args := r.where("WHERE")
-	err := rawRows(ctx, conn, "SELECT k, is_ip, attempts, conns, first, last, days FROM rollup_sources"+where, args, func(v []driver.Value) error {
-		k, _ := v[0].(string)
-		isIP, _ := v[1].(int64)
-		attempts, _ := v[2].(int64)
-		conns, _ := v[3].(int64)
-		first, _ := v[4].(int64)
-		last, _ := v[5].(int64)
+	var rows int
+	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM rollup_sources"+where, args...).Scan(&rows); err != nil {
+		return false, err
+	}
+	rows = min(rows, maxAddrs)
+	sources := make(map[string]*source, len(a.sources)+rows)
+	for k, src := range a.sources {
+		sources[k] = src
+	}
+	a.sources = sources
+	days := make([]keyDays, 0, rows)
+	slab := make([]source, rows) // the new sources
+	err := r.eachSource(ctx, conn, func(k string, isIP bool, attempts, conns, first, last int64, d []byte) error {
 		src := a.sources[k]
 		if src == nil {
 			if len(a.sources) >= maxAddrs {
 				return errTooMany
 			}
-			src = &source{first: first, last: last}
+			if len(slab) == 0 {
+				slab = make([]source, 1024)
+			}
+			src, slab = &slab[0], slab[1:]
+			src.first, src.last = first, last
 			a.sources[k] = src
 		}
-		src.isIP = src.isIP || isIP != 0
+		src.isIP = src.isIP || isIP
 		src.first, src.last = min(src.first, first), max(src.last, last)
 		src.attempts += attempts
 		src.conns += conns
-		if b, _ := v[6].([]byte); len(b) > 0 {
-			days = append(days, keyDays{k, b})
+		if len(d) > 0 {
+			days = append(days, keyDays{k, d})
 		}
 		return nil
 	})

@@ -80,39 +80,187 @@ func (l *location) key() string {
 	return l.country
 }
 
-// geoSep separates the fields of geoQuery's second column.
-const geoSep = "\x1f"
+// chunkRows is the most rows of one value of group_concat (see locate and
+// rollupRead.merge): a value per row costs more to fetch through the
+// driver than to make in SQLite and parse here, and the chunks keep the
+// values small.
+var chunkRows = 4096
 
-// geoFields is the number of fields in geoQuery's second column.
-const geoFields = 10
+// geoRecord is what locate reads of a row of ip_geo, as one text: the
+// address, its text fields and has_coords and the AS number, separated by
+// \x1f. The source is empty when it is ?1 (most addresses share one),
+// else it follows a '+'.
+const geoRecord = `concat_ws(char(31), ip, ifnull(reserved, ''), ifnull(country, ''), ifnull(country_name, ''), ifnull(region, ''),
+	ifnull(city, ''), ifnull(org, ''), ifnull(prefix, ''), iif(source = ?1, '', '+' || source), has_coords, ifnull(asn, 0))`
 
-// geoQuery reads the stored locations: the address, the text fields (and
-// has_coords and the AS number) joined by geoSep in one value, and the
-// coordinates. One value costs less to fetch than a column each, and the
-// addresses of one location share it, so that it is parsed once (see
-// locate).
-const geoQuery = `SELECT ip, concat_ws(char(31), ifnull(reserved, ''), ifnull(country, ''), ifnull(country_name, ''),
-	ifnull(region, ''), ifnull(city, ''), ifnull(org, ''), ifnull(prefix, ''), source, has_coords, ifnull(asn, 0)), lat, lon FROM ip_geo`
+// geoRecordFields is the number of fields of a geoRecord.
+const geoRecordFields = 11
 
 // geoKey identifies a stored location in locate.
 type geoKey struct {
-	text     string // geoQuery's second column
-	lat, lon any    // float64, or nil for NULL
+	text     string // a geoRecord without its address
+	lat, lon any    // float64, or nil when the location has no coordinates
 }
 
-// parseLocation returns the location of a geoKey, or nil when a field holds
-// geoSep.
-func parseLocation(k geoKey) *location {
-	f := strings.Split(k.text, geoSep)
-	if len(f) != geoFields {
+// geoChunk is how locate reads part of ip_geo: from (a subquery of at
+// most chunkRows rows of ip_geo ordered by ip) with its arguments after ?1.
+type geoChunk struct {
+	from string
+	args []any
+}
+
+// locate sets the location of every address with attempts in a.sources,
+// as stored in ip_geo; those without one keep none. It reads ip_geo in
+// chunks of rows, each as one value (see geoRecord), or, when the
+// addresses are few beside the rows of ip_geo, looks them up.
+func (a *accumulator) locate(ctx context.Context, conn *sql.Conn) error {
+	want := make([]string, 0, len(a.sources))
+	for k, src := range a.sources {
+		if src.isIP && src.attempts > 0 {
+			want = append(want, k)
+		}
+	}
+	if len(want) == 0 {
 		return nil
+	}
+	var stored int64
+	var common sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*), (SELECT source FROM ip_geo LIMIT 1) FROM ip_geo").Scan(&stored, &common); err != nil {
+		return err
+	}
+	locs := map[geoKey]*location{}
+	if int64(len(want))*geoScanShare < stored {
+		slices.Sort(want)
+		for len(want) > 0 {
+			n := min(len(want), chunkRows)
+			list, err := json.Marshal(want[:n])
+			if err != nil {
+				return err
+			}
+			want = want[n:]
+			c := geoChunk{"(SELECT * FROM ip_geo WHERE ip IN (SELECT value FROM json_each(?2)))", []any{string(list)}}
+			if _, err := a.locateChunk(ctx, conn, c, common.String, locs); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for last := ""; ; {
+		c := geoChunk{"(SELECT * FROM ip_geo WHERE ip > ?2 ORDER BY ip LIMIT ?3)", []any{last, int64(chunkRows)}}
+		next, err := a.locateChunk(ctx, conn, c, common.String, locs)
+		if err != nil || next == "" {
+			return err
+		}
+		last = next
+	}
+}
+
+// locateChunk locates the addresses of a.sources in a chunk of ip_geo
+// (see locate), and returns the greatest address of the chunk ("" for an
+// empty one). Locations are shared by key. Should a field hold a
+// separator of geoRecord, it reads the chunk column by column instead.
+func (a *accumulator) locateChunk(ctx context.Context, conn *sql.Conn, c geoChunk, common string, locs map[geoKey]*location) (string, error) {
+	args := append([]any{common}, c.args...)
+	var text, last sql.NullString
+	var n int64
+	if err := conn.QueryRowContext(ctx, "SELECT group_concat("+geoRecord+", char(30)), COUNT(*), MAX(ip) FROM "+c.from, args...).
+		Scan(&text, &n, &last); err != nil || n == 0 {
+		return "", err
+	}
+	type located struct {
+		src  *source
+		text string // the record without its address
+	}
+	found := make([]located, 0, n)
+	coords := false
+	records, ok := strings.Count(text.String, "\x1e")+1 == int(n), true
+	for rest := text.String; ok && rest != ""; {
+		var rec string
+		rec, rest, _ = strings.Cut(rest, "\x1e")
+		ip, fields, _ := strings.Cut(rec, "\x1f")
+		if ok = strings.Count(fields, "\x1f") == geoRecordFields-2; !ok {
+			break
+		}
+		if src := a.sources[ip]; src != nil && src.isIP && src.attempts > 0 {
+			found = append(found, located{src, fields})
+			// has_coords is the last field but one.
+			hc := fields[:strings.LastIndexByte(fields, 0x1f)]
+			coords = coords || hc[strings.LastIndexByte(hc, 0x1f)+1:] != "0"
+		}
+	}
+	if !records || !ok {
+		return last.String, a.locateColumns(ctx, conn, c, locs)
+	}
+	var at map[*source][2]float64
+	if coords {
+		at = map[*source][2]float64{}
+		err := rawRows(ctx, conn, "SELECT ip, lat, lon FROM "+c.from+" WHERE has_coords AND lat IS NOT NULL AND lon IS NOT NULL",
+			args, func(v []driver.Value) error {
+				ip, _ := v[0].(string)
+				lat, _ := realValue(v[1])
+				lon, _ := realValue(v[2])
+				if src := a.sources[ip]; src != nil {
+					at[src] = [2]float64{lat, lon}
+				}
+				return nil
+			})
+		if err != nil {
+			return "", err
+		}
+	}
+	for _, f := range found {
+		k := geoKey{text: f.text}
+		if ll, ok := at[f.src]; ok {
+			k.lat, k.lon = ll[0], ll[1]
+		}
+		l := locs[k]
+		if l == nil {
+			l = parseLocation(k, common)
+			locs[k] = l
+		}
+		f.src.loc = l
+	}
+	return last.String, nil
+}
+
+// parseLocation returns the location of a geoKey, whose source is common
+// when empty.
+func parseLocation(k geoKey, common string) *location {
+	f := strings.Split(k.text, "\x1f")
+	if f[7] == "" {
+		f[7] = common
+	} else {
+		f[7] = f[7][1:]
 	}
 	hasCoords, _ := strconv.ParseInt(f[8], 10, 64)
 	asn, _ := strconv.ParseInt(f[9], 10, 64)
 	return newLocation(f[:8], hasCoords != 0, asn, k.lat, k.lon)
 }
 
-// newLocation returns a location of the text fields of geoQuery (reserved,
+// locateColumns locates the addresses of a.sources in a chunk of ip_geo
+// (see locate) reading a column per field: for chunks that geoRecord
+// cannot carry.
+func (a *accumulator) locateColumns(ctx context.Context, conn *sql.Conn, c geoChunk, locs map[geoKey]*location) error {
+	return rawRows(ctx, conn, `SELECT ip, ifnull(reserved, ''), ifnull(country, ''), ifnull(country_name, ''), ifnull(region, ''),
+		ifnull(city, ''), ifnull(org, ''), ifnull(prefix, ''), source, has_coords, ifnull(asn, 0), lat, lon FROM `+c.from,
+		append([]any{nil}, c.args...), func(v []driver.Value) error {
+			ip, _ := v[0].(string)
+			src := a.sources[ip]
+			if src == nil || !src.isIP || src.attempts == 0 {
+				return nil
+			}
+			f := make([]string, 8)
+			for i := range f {
+				f[i], _ = v[i+1].(string)
+			}
+			hasCoords, _ := v[9].(int64)
+			asn, _ := v[10].(int64)
+			src.loc = newLocation(f, hasCoords != 0, asn, v[11], v[12])
+			return nil
+		})
+}
+
+// newLocation returns a location of the text fields of geoRecord (reserved,
 // country, country_name, region, city, org, prefix, source), has_coords,
 // the AS number and the coordinates.
 func newLocation(f []string, hasCoords bool, asn int64, lat, lon any) *location {
@@ -139,77 +287,6 @@ func realValue(v any) (float64, bool) {
 // geoScanShare: locate reads every stored location when the addresses it
 // needs are at least 1/geoScanShare of them, else it looks each one up.
 const geoScanShare = 8
-
-// locate sets the location of every address with attempts in a.sources,
-// as stored in ip_geo; those without one keep none.
-func (a *accumulator) locate(ctx context.Context, conn *sql.Conn) error {
-	var want []string
-	for k, src := range a.sources {
-		if src.isIP && src.attempts > 0 {
-			want = append(want, k)
-		}
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	query, args := geoQuery, []any(nil)
-	var stored int64
-	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM ip_geo").Scan(&stored); err != nil {
-		return err
-	}
-	if int64(len(want))*geoScanShare < stored {
-		list, err := json.Marshal(want)
-		if err != nil {
-			return err
-		}
-		query, args = geoQuery+" WHERE ip IN (SELECT value FROM json_each(?))", []any{string(list)}
-	}
-	locs := map[geoKey]*location{}
-	var odd []string // addresses whose location has a field with geoSep
-	err := rawRows(ctx, conn, query, args, func(v []driver.Value) error {
-		ip, _ := v[0].(string)
-		src := a.sources[ip]
-		if src == nil || !src.isIP || src.attempts == 0 {
-			return nil
-		}
-		text, _ := v[1].(string)
-		k := geoKey{text, v[2], v[3]}
-		l := locs[k]
-		if l == nil {
-			if l = parseLocation(k); l == nil {
-				odd = append(odd, ip)
-				return nil
-			}
-			locs[k] = l
-		}
-		src.loc = l
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, ip := range odd {
-		f := make([]string, 8)
-		var hasCoords bool
-		var asn int64
-		var lat, lon sql.NullFloat64
-		err := conn.QueryRowContext(ctx, `SELECT ifnull(reserved, ''), ifnull(country, ''), ifnull(country_name, ''), ifnull(region, ''),
-			ifnull(city, ''), ifnull(org, ''), ifnull(prefix, ''), source, has_coords, ifnull(asn, 0), lat, lon FROM ip_geo WHERE ip = ?`, ip).
-			Scan(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &hasCoords, &asn, &lat, &lon)
-		if err != nil {
-			return err
-		}
-		var la, lo any
-		if lat.Valid {
-			la = lat.Float64
-		}
-		if lon.Valid {
-			lo = lon.Float64
-		}
-		a.sources[ip].loc = newLocation(f, hasCoords, asn, la, lo)
-	}
-	return nil
-}
 
 // rank sets the fields of sum that ranked sets from the temporary tables,
 // from the accumulator's maps: the unique addresses, host names and users,

@@ -36,3 +36,11 @@ func TestTopper(t *testing.T) {
 		}
 	}
 }
+
+// SetChunkRows sets the most rows of a chunk that a summary reads as one
+// value, and returns a function that restores it.
+func SetChunkRows(n int) (restore func()) {
+	old := chunkRows
+	chunkRows = n
+	return func() { chunkRows = old }
+}

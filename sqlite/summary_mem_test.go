@@ -135,17 +135,21 @@ func TestSummaryInMemoryMatchesSQL(t *testing.T) {
 				name    string
 				rollups bool
 				bounds  [3]int
+				chunk   int
 			}{
-				{"in memory", true, [3]int{100_000, 100_000, 400_000}},
-				{"in memory from the connections", false, [3]int{100_000, 100_000, 400_000}},
-				{"by SQL", true, [3]int{0, 0, 0}},
-				{"by SQL from the connections", false, [3]int{0, 0, 0}},
-				{"bounds crossed", true, [3]int{60, 40, 300}},
+				{"in memory", true, [3]int{100_000, 100_000, 400_000}, 4096},
+				{"in memory, chunks of 7 rows", true, [3]int{100_000, 100_000, 400_000}, 7},
+				{"in memory from the connections", false, [3]int{100_000, 100_000, 400_000}, 4096},
+				{"by SQL", true, [3]int{0, 0, 0}, 4096},
+				{"by SQL from the connections", false, [3]int{0, 0, 0}, 4096},
+				{"bounds crossed", true, [3]int{60, 40, 300}, 4096},
 			} {
 				restore, restoreBounds := sqlite.SetRollups(v.rollups), sqlite.SetSummaryBounds(v.bounds[0], v.bounds[1], v.bounds[2])
+				restoreChunk := sqlite.SetChunkRows(v.chunk)
 				got, err := s.Summary(ctx, f)
 				restore()
 				restoreBounds()
+				restoreChunk()
 				if err != nil {
 					t.Fatalf("%s, %s, %s: %v", when, name, v.name, err)
 				}
