@@ -358,15 +358,42 @@ func packFor(packs map[int64]*packRange, id int64) *packRange {
 	return nil
 }
 
-// writePacks writes, in Write's transaction, the packs of the runs of ids
-// of the inserted connections (the rows of connection_spans that write
-// made, from first on), and the packs that held rewritten ones (packs,
-// read before the rewrite) with their new records.
-func writePacks(ctx context.Context, conn *sql.Conn, first int64, inserts, updates []*knocks.Connection, packs map[int64]*packRange, ips addrCache) error {
+// writePacks writes, in Write's transaction, the packs of the inserted
+// connections (where write put them: ins), and the packs that held
+// rewritten ones (packs, read before the rewrite) with their new records.
+// A span that the inserts extend gets them in its pack, when it has one.
+func writePacks(ctx context.Context, conn *sql.Conn, ins inserted, inserts, updates []*knocks.Connection, packs map[int64]*packRange, ips addrCache) error {
+	for _, c := range updates {
+		if p := packFor(packs, c.ID); p != nil {
+			p.set(recOf(c.ID, c, ips))
+		}
+	}
+	if ins.extend > 0 {
+		p := packs[ins.extended]
+		if p == nil {
+			// Its rows were not rewritten: its pack is as stored.
+			var err error
+			if p, err = packOf(ctx, conn, ins.extended); err != nil {
+				return err
+			}
+		}
+		if p != nil && p.first == ins.extended && p.last == ins.first-1 {
+			for j, c := range inserts[:ins.extend] {
+				if r, ok := recOf(ins.first+int64(j), c, ips); ok {
+					p.recs = append(p.recs, r)
+				}
+			}
+			p.last += int64(ins.extend)
+			if packs == nil {
+				packs = map[int64]*packRange{}
+			}
+			packs[p.first] = p
+		}
+	}
 	var recs []packRec
-	for i := 0; i < len(inserts); i += spanRows {
+	for i := ins.extend; i < len(inserts); i += spanRows {
 		cs := inserts[i:min(i+spanRows, len(inserts))]
-		lo := first + int64(i)
+		lo := ins.first + int64(i)
 		recs = recs[:0]
 		for j, c := range cs {
 			if r, ok := recOf(lo+int64(j), c, ips); ok {
@@ -378,11 +405,6 @@ func writePacks(ctx context.Context, conn *sql.Conn, first int64, inserts, updat
 		}
 		if err := writePack(ctx, conn, lo, lo+int64(len(cs))-1, recs); err != nil {
 			return err
-		}
-	}
-	for _, c := range updates {
-		if p := packFor(packs, c.ID); p != nil {
-			p.set(recOf(c.ID, c, ips))
 		}
 	}
 	for _, p := range packs {

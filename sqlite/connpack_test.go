@@ -98,8 +98,9 @@ func TestPacksMatchRows(t *testing.T) {
 	defer func() { s.Close() }()
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	cs := storetest.Generate(9000, 11, start)
-	// No logins in one batch: its pack has none, which alerts skip.
-	for _, c := range cs[3500:4200] {
+	// No logins in the rows of one span (ids 2049 to 4096: the rows get
+	// the ids of their order): its pack has none, which alerts skip.
+	for _, c := range cs[2048:4096] {
 		if c.Logins > 0 {
 			c.Logins, c.ScanLines = 0, c.ScanLines+1
 		}
@@ -109,8 +110,9 @@ func TestPacksMatchRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Batches of 700, then of 2,500 (a span of connection_spans holds at
-	// most 2048 rows: such a batch makes two); every 5th connection of a
-	// batch is first written in part, and whole by the next batch.
+	// most 2048 rows: such a batch fills one and makes another); every 5th
+	// connection of a batch is first written in part, and whole by the
+	// next batch.
 	size := func(i int) int {
 		if i >= 4200 {
 			return 2500
@@ -127,8 +129,9 @@ func TestPacksMatchRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	locate(t, s)
-	if packs, spans := packCount(t, s); packs != spans || packs < 6 {
-		t.Errorf("after the import: %d packs for %d spans", packs, spans)
+	// The batches of the import grow its last span up to 2,048 rows.
+	if packs, spans := packCount(t, s); packs != spans || spans != (len(cs)+2047)/2048 {
+		t.Errorf("after the import: %d packs for %d spans, want %d", packs, spans, (len(cs)+2047)/2048)
 	}
 	var with, without int
 	if err := s.DB().QueryRow("SELECT COUNT(*) FILTER (WHERE logins > 0), COUNT(*) FILTER (WHERE logins = 0) FROM conn_packs").Scan(&with, &without); err != nil {
@@ -170,4 +173,30 @@ func TestPacksMatchRows(t *testing.T) {
 		t.Errorf("after the next import: %d packs for %d spans", packs, spans)
 	}
 	checkPacks(t, s, start, "after the next import")
+}
+
+// TestSpansGrowWithinAnImport writes connections a few at a time, as
+// knocks watch commits them every second: the writes of one import fill
+// one span (and its pack), the next import begins a span of its own, and
+// the packs still hold exactly the rows.
+func TestSpansGrowWithinAnImport(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "knocks.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	cs := storetest.Generate(600, 12, start)
+	for k, part := range [][]*knocks.Connection{cs[:300], cs[300:]} {
+		id, err := s.BeginImport(ctx, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeExtended(t, s, id, part, func(int) int { return 3 }, 4, 1, func(int) {})
+		if packs, spans := packCount(t, s); packs != k+1 || spans != k+1 {
+			t.Errorf("after import %d of 100 writes: %d packs, %d spans, want %d", k+1, packs, spans, k+1)
+		}
+	}
+	checkPacks(t, s, start, "after two imports")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -325,12 +326,12 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 			return fmt.Errorf("cannot write batch: %w", err)
 		}
 	}
-	first, err := s.write(ctx, conn, b, inserts, updates)
+	ins, err := s.write(ctx, conn, b, inserts, updates)
 	if err != nil {
 		return err
 	}
 	ips := addrCache{}
-	if err := writePacks(ctx, conn, first, inserts, updates, packs, ips); err != nil {
+	if err := writePacks(ctx, conn, ins, inserts, updates, packs, ips); err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
 	for _, c := range inserts {
@@ -354,52 +355,95 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	}
 	done()
 	for i, c := range inserts {
-		c.ID = first + int64(i)
+		c.ID = ins.first + int64(i)
+	}
+	if len(inserts) > 0 {
+		s.lastSpan.importID, s.lastSpan.first, s.lastSpan.last = b.ImportID, ins.last[0], ins.last[1]
 	}
 	return nil
 }
 
-// write does the work of Write inside its transaction and returns the id
-// of the first inserted connection.
-func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch, inserts, updates []*knocks.Connection) (int64, error) {
+// inserted is where write put the connections that it inserted: ids from
+// first on, of which the first extend went to the end of the span that
+// starts at extended (none when extend is 0), and the others to new spans
+// of at most spanRows rows.
+type inserted struct {
+	first, extended int64
+	extend          int
+	last            [2]int64 // the first and last id of the last span written
+}
+
+// spanTimes returns the least and greatest start and the greatest end of
+// cs, which are not empty.
+func spanTimes(cs []*knocks.Connection) (minStart, maxStart, maxEnd int64) {
+	minStart, maxStart, maxEnd = cs[0].Start.Unix(), cs[0].Start.Unix(), cs[0].End.Unix()
+	for _, c := range cs[1:] {
+		minStart, maxStart, maxEnd = min(minStart, c.Start.Unix()), max(maxStart, c.Start.Unix()), max(maxEnd, c.End.Unix())
+	}
+	return minStart, maxStart, maxEnd
+}
+
+// write does the work of Write inside its transaction and returns where
+// it put the connections it inserted.
+func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch, inserts, updates []*knocks.Connection) (inserted, error) {
+	var ins inserted
 	importID := nullInt(b.ImportID)
 	if b.ImportID != 0 && (len(b.Connections) > 0 || len(b.Fail2ban) > 0 || len(b.Penalties) > 0) {
 		var ok bool
 		if err := conn.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM imports WHERE id = ?)", b.ImportID).Scan(&ok); err != nil {
-			return 0, fmt.Errorf("cannot write batch: %w", err)
+			return ins, fmt.Errorf("cannot write batch: %w", err)
 		}
 		if !ok {
-			return 0, knocks.Errorf(knocks.EINVALID, "cannot write batch: no import with id %d", b.ImportID)
+			return ins, knocks.Errorf(knocks.EINVALID, "cannot write batch: no import with id %d", b.ImportID)
 		}
 	}
-	var first int64
 	if len(inserts) > 0 {
 		// SQLite gives each new row the largest rowid plus one; this
 		// transaction holds the write lock, so the rows get last+1, last+2...
 		var last int64
 		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM connections").Scan(&last); err != nil {
-			return 0, fmt.Errorf("cannot write batch: %w", err)
+			return ins, fmt.Errorf("cannot write batch: %w", err)
 		}
 		if err := insertConns(ctx, conn, importID, inserts); err != nil {
-			return 0, s.writeErr(err)
+			return ins, s.writeErr(err)
 		}
 		var now int64
 		if err := conn.QueryRowContext(ctx, "SELECT MAX(id) FROM connections").Scan(&now); err != nil {
-			return 0, fmt.Errorf("cannot write batch: %w", err)
+			return ins, fmt.Errorf("cannot write batch: %w", err)
 		}
 		if now != last+int64(len(inserts)) {
-			return 0, knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
+			return ins, knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
 		}
-		first = last + 1
-		for i := 0; i < len(inserts); i += spanRows {
-			cs := inserts[i:min(i+spanRows, len(inserts))]
-			minStart, maxStart, maxEnd := cs[0].Start.Unix(), cs[0].Start.Unix(), cs[0].End.Unix()
-			for _, c := range cs[1:] {
-				minStart, maxStart, maxEnd = min(minStart, c.Start.Unix()), max(maxStart, c.Start.Unix()), max(maxEnd, c.End.Unix())
+		ins.first = last + 1
+		// The last span of this import grows with the first rows, up
+		// to spanRows: a watch that commits every second writes a few
+		// rows at a time, and a span (and its pack) of a few rows would
+		// cost its readers a look-up each. Imports do not share spans,
+		// so that a time range maps to the ids of the imports of its
+		// times (daily cron jobs, logs of hosts one after the other).
+		var sp struct{ first, last, minStart, maxStart, maxEnd int64 }
+		err := conn.QueryRowContext(ctx, `SELECT first_id, last_id, min_start, max_start, max_end FROM connection_spans
+			ORDER BY first_id DESC LIMIT 1`).Scan(&sp.first, &sp.last, &sp.minStart, &sp.maxStart, &sp.maxEnd)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return ins, fmt.Errorf("cannot write batch: %w", err)
+		}
+		mine := s.lastSpan.importID == b.ImportID && b.ImportID != 0 && s.lastSpan.first == sp.first && s.lastSpan.last == sp.last
+		if err == nil && mine && sp.last == last && sp.first <= sp.last && sp.last-sp.first+1 < spanRows {
+			ins.extended, ins.extend = sp.first, min(len(inserts), int(spanRows-(sp.last-sp.first+1)))
+			minStart, maxStart, maxEnd := spanTimes(inserts[:ins.extend])
+			if _, err := conn.ExecContext(ctx, `UPDATE connection_spans SET last_id = ?, min_start = ?, max_start = ?, max_end = ?
+				WHERE first_id = ?`, sp.last+int64(ins.extend), min(minStart, sp.minStart), max(maxStart, sp.maxStart), max(maxEnd, sp.maxEnd), sp.first); err != nil {
+				return ins, fmt.Errorf("cannot write batch: %w", err)
 			}
+		}
+		ins.last = [2]int64{ins.extended, ins.first + int64(ins.extend) - 1}
+		for i := ins.extend; i < len(inserts); i += spanRows {
+			cs := inserts[i:min(i+spanRows, len(inserts))]
+			minStart, maxStart, maxEnd := spanTimes(cs)
+			ins.last = [2]int64{ins.first + int64(i), ins.first + int64(i+len(cs)-1)}
 			if _, err := conn.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
-				VALUES (?, ?, ?, ?, ?)`, first+int64(i), first+int64(i+len(cs)-1), minStart, maxStart, maxEnd); err != nil {
-				return 0, fmt.Errorf("cannot write batch: %w", err)
+				VALUES (?, ?, ?, ?, ?)`, ins.last[0], ins.last[1], minStart, maxStart, maxEnd); err != nil {
+				return ins, fmt.Errorf("cannot write batch: %w", err)
 			}
 		}
 	}
@@ -410,7 +454,7 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			subnet = ?16, attempts = ?17, failure = ?18, scan = ?19, hostile_lines = ?20
 			WHERE id = ?21`)
 		if err != nil {
-			return 0, fmt.Errorf("cannot write batch: %w", err)
+			return ins, fmt.Errorf("cannot write batch: %w", err)
 		}
 		defer up.Close()
 		v := make([]driver.NamedValue, connArgs)
@@ -425,15 +469,15 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			}
 			res, err := up.ExecContext(ctx, append(args, c.ID)...)
 			if err != nil {
-				return 0, s.writeErr(err)
+				return ins, s.writeErr(err)
 			}
 			if n, err := res.RowsAffected(); err != nil {
-				return 0, fmt.Errorf("cannot write batch: %w", err)
+				return ins, fmt.Errorf("cannot write batch: %w", err)
 			} else if n != 1 {
-				return 0, knocks.Errorf(knocks.EINVALID, "cannot update connection %d: it is not stored", c.ID)
+				return ins, knocks.Errorf(knocks.EINVALID, "cannot update connection %d: it is not stored", c.ID)
 			}
 			if err := widenSpan(ctx, conn, c); err != nil {
-				return 0, fmt.Errorf("cannot write batch: %w", err)
+				return ins, fmt.Errorf("cannot write batch: %w", err)
 			}
 			if c.IP.IsValid() && (located == 0 || c.ID < located) {
 				located = c.ID
@@ -443,7 +487,7 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			// The address of a connection that UnlocatedIPs has seen may
 			// be new: let it look again from there.
 			if _, err := conn.ExecContext(ctx, "UPDATE geo_progress SET connections = min(connections, ?)", located-1); err != nil {
-				return 0, fmt.Errorf("cannot write batch: %w", err)
+				return ins, fmt.Errorf("cannot write batch: %w", err)
 			}
 		}
 	}
@@ -453,7 +497,7 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			v[0].Value, v[1].Value, v[2].Value, v[3].Value = e.Time.Unix(), string(e.Kind), nullString(e.Jail), ipText(e.IP)
 			v[4].Value, v[5].Value, v[6].Value = nullString(e.Host), nullInt(e.BanTime), nullInt(e.BanCount)
 		}); err != nil {
-			return 0, s.writeErr(err)
+			return ins, s.writeErr(err)
 		}
 	}
 	if len(b.Penalties) > 0 {
@@ -466,21 +510,21 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			}
 			v[4].Value, v[5].Value, v[6].Value = nullString(e.Reason), user, e.Count
 		}); err != nil {
-			return 0, s.writeErr(err)
+			return ins, s.writeErr(err)
 		}
 	}
 	if cp := b.Checkpoint; cp != nil {
 		if err := s.writeCheckpoint(ctx, conn, cp); err != nil {
-			return 0, err
+			return ins, err
 		}
 	}
 	if err := writeLines(ctx, conn, b.Lines); err != nil {
-		return 0, err
+		return ins, err
 	}
 	if err := s.writeCursors(ctx, conn, b.Cursors); err != nil {
-		return 0, err
+		return ins, err
 	}
-	return first, nil
+	return ins, nil
 }
 
 // writeCheckpoint stores cp as a compare-and-swap: it updates the
