@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -366,17 +365,16 @@ func (r *rollupRead) topPorts(ctx context.Context, conn *sql.Conn, a *accumulato
 	if err != nil {
 		return nil, err
 	}
-	var ports []knocks.TimeBucket // N: the port
-	for p, n := range counts {
-		if p != 0 && n > 0 {
-			ports = append(ports, knocks.TimeBucket{N: int64(p), Attempts: n})
-		}
-	}
-	slices.SortFunc(ports, func(x, y knocks.TimeBucket) int {
+	ports := newTopper(top, func(x, y knocks.TimeBucket) int { // N: the port
 		return cmp.Or(cmp.Compare(y.Attempts, x.Attempts), cmp.Compare(x.N, y.N))
 	})
+	for p, n := range counts {
+		if p != 0 && n > 0 {
+			ports.add(knocks.TimeBucket{N: int64(p), Attempts: n})
+		}
+	}
 	l := []knocks.KeyCount{}
-	for _, p := range ports[:min(top, len(ports))] {
+	for _, p := range ports.sorted() {
 		l = append(l, knocks.KeyCount{Key: strconv.FormatInt(p.N, 10), Attempts: p.Attempts, Share: knocks.Share(p.Attempts, a.attempts)})
 	}
 	return l, nil
