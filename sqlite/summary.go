@@ -110,13 +110,15 @@ var (
 
 // Summary computes the report for a filter from one consistent snapshot of
 // the database, so that an import writing at the same time never makes its
-// numbers disagree. It reads the selected connections once and adds up in
-// memory what has few keys (hosts, ports, hours) and, up to maxAddrs and
-// maxUsers keys, the addresses and user names; these go into temporary
-// tables (from SQLite's GROUP BY past those bounds), and every list keyed
-// by address, user name, subnet or location is ranked and cut by SQL. A
-// top list holds at most knocks.MaxTop rows. See docs/schema.md for how
-// each field is computed.
+// numbers disagree. It reads the selected connections once (or the rollup
+// tables and the connections after them) and adds up in memory what has
+// few keys (hosts, ports, hours) and, up to maxAddrs and maxUsers keys, the
+// addresses and user names, which it then ranks in memory with their
+// stored locations (see summary_mem.go). Past those bounds they go into
+// temporary tables (from SQLite's GROUP BY), and every list keyed by
+// address, user name, subnet or location is ranked and cut by SQL, to the
+// same lists. A top list holds at most knocks.MaxTop rows. See
+// docs/schema.md for how each field is computed.
 func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
 	top := f.Top
 	if top <= 0 {
