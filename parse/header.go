@@ -260,11 +260,31 @@ func parseTag(t []byte) (name []byte, pid int, ok bool) {
 		}
 		return baseName(name), 0, true
 	}
-	if k := bytes.IndexByte(t, '['); k > 0 {
-		name = t[:k]
+	last := len(t) - 1
+	if t[last] != ':' && t[last] != ']' {
+		return nil, 0, false // none of the forms: "name:", "name[pid]", "name[pid]:"
+	}
+	// One pass over the name: where it ends (the first '['), its first
+	// byte that a name may not hold (':' or ']'), and its last '/'.
+	k, bad, slash := -1, -1, -1
+	for i, c := range t {
+		if c == '[' {
+			k = i
+			break
+		}
+		if c == ':' || c == ']' {
+			if bad < 0 {
+				bad = i
+			}
+		} else if c == '/' {
+			slash = i
+		}
+	}
+	if k > 0 {
 		r := t[k+1:]
-		j := 0
+		j, n := 0, 0
 		for j < len(r) && isDigit(r[j]) {
+			n = n*10 + int(r[j]-'0')
 			j++
 		}
 		if j == 0 || j > 10 || j >= len(r) || r[j] != ']' {
@@ -273,20 +293,23 @@ func parseTag(t []byte) (name []byte, pid int, ok bool) {
 		if rest := r[j+1:]; !(len(rest) == 0 || len(rest) == 1 && rest[0] == ':') {
 			return nil, 0, false
 		}
-		if !validTagName(name) {
+		if bad >= 0 {
 			return nil, 0, false
 		}
-		pid, _ = atoi(r[:j])
-		return baseName(name), pid, true
-	}
-	if t[len(t)-1] == ':' {
-		name = t[:len(t)-1]
-		if !validTagName(name) {
+		if j <= 9 { // as atoi: a longer pid is none
+			pid = n
+		}
+		name = t[:k]
+	} else {
+		if t[last] != ':' || (bad >= 0 && bad < last) {
 			return nil, 0, false
 		}
-		return baseName(name), 0, true
+		name = t[:last]
 	}
-	return nil, 0, false
+	if slash >= 0 && slash < len(name)-1 {
+		name = name[slash+1:]
+	}
+	return name, pid, true
 }
 
 // validTagName reports whether a program name has no brackets or colons.
