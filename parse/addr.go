@@ -108,35 +108,38 @@ func parseIPv4(s []byte) ([4]byte, bool) {
 	if len(s) < 7 || len(s) > 15 {
 		return ip, false
 	}
-	field, digits, val := 0, 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case isDigit(c):
-			if digits == 1 && val == 0 {
-				return ip, false // leading zero
-			}
-			val = val*10 + int(c-'0')
-			digits++
-			if val > 255 {
+	// Each field is read by straight code for its one to three digits,
+	// not byte by byte in a loop.
+	i := 0
+	for f := range 4 {
+		if f > 0 {
+			if i >= len(s) || s[i] != '.' {
 				return ip, false
 			}
-		case c == '.':
-			if digits == 0 || field == 3 {
-				return ip, false
-			}
-			ip[field] = byte(val)
-			field++
-			digits, val = 0, 0
-		default:
+			i++
+		}
+		if i >= len(s) || !isDigit(s[i]) {
 			return ip, false
 		}
+		v := int(s[i] - '0')
+		i++
+		if i < len(s) && isDigit(s[i]) {
+			if v == 0 {
+				return ip, false // leading zero
+			}
+			v = v*10 + int(s[i]-'0')
+			i++
+			if i < len(s) && isDigit(s[i]) {
+				v = v*10 + int(s[i]-'0')
+				i++
+				if v > 255 {
+					return ip, false
+				}
+			}
+		}
+		ip[f] = byte(v)
 	}
-	if field != 3 || digits == 0 {
-		return ip, false
-	}
-	ip[3] = byte(val)
-	return ip, true
+	return ip, i == len(s)
 }
 
 // parseIPv6 parses an IPv6 address without a zone that makes up all of s,

@@ -26,3 +26,26 @@ func TestDateUTC(t *testing.T) {
 		}
 	}
 }
+
+func TestMonth(t *testing.T) {
+	// Every three bytes: the twelve abbreviations, and nothing else, are
+	// months.
+	want := map[string]time.Month{}
+	for m := time.January; m <= time.December; m++ {
+		want[m.String()[:3]] = m
+	}
+	found := 0
+	for x := 0; x < 1<<24; x++ {
+		a, b, c := byte(x>>16), byte(x>>8), byte(x)
+		got := month(a, b, c)
+		if w := want[string([]byte{a, b, c})]; got != w {
+			t.Fatalf("month(%q) = %v, want %v", []byte{a, b, c}, got, w)
+		}
+		if got != 0 {
+			found++
+		}
+	}
+	if found != 12 {
+		t.Errorf("%d months, want 12", found)
+	}
+}

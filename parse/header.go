@@ -385,35 +385,32 @@ func isFacLevel(t []byte) bool {
 }
 
 // month returns the month of a three-letter English abbreviation, 0 if none.
+// It is a perfect hash: (b+c)%32 differs for the twelve, so one entry of
+// monthTable is the only candidate, with no chain of comparisons whose
+// branches a processor may mispredict.
 func month(a, b, c byte) time.Month {
-	switch uint32(a)<<16 | uint32(b)<<8 | uint32(c) {
-	case 'J'<<16 | 'a'<<8 | 'n':
-		return time.January
-	case 'F'<<16 | 'e'<<8 | 'b':
-		return time.February
-	case 'M'<<16 | 'a'<<8 | 'r':
-		return time.March
-	case 'A'<<16 | 'p'<<8 | 'r':
-		return time.April
-	case 'M'<<16 | 'a'<<8 | 'y':
-		return time.May
-	case 'J'<<16 | 'u'<<8 | 'n':
-		return time.June
-	case 'J'<<16 | 'u'<<8 | 'l':
-		return time.July
-	case 'A'<<16 | 'u'<<8 | 'g':
-		return time.August
-	case 'S'<<16 | 'e'<<8 | 'p':
-		return time.September
-	case 'O'<<16 | 'c'<<8 | 't':
-		return time.October
-	case 'N'<<16 | 'o'<<8 | 'v':
-		return time.November
-	case 'D'<<16 | 'e'<<8 | 'c':
-		return time.December
+	e := monthTable[(b+c)&31]
+	if e.abbr != uint32(a)<<16|uint32(b)<<8|uint32(c) {
+		return 0
 	}
-	return 0
+	return e.m
 }
+
+// monthTable holds the months by the hash of month.
+var monthTable = func() (t [32]struct {
+	abbr uint32 // the three letters, the first in the high byte
+	m    time.Month
+}) {
+	for m := time.January; m <= time.December; m++ {
+		s := m.String()
+		e := &t[(s[1]+s[2])&31]
+		if e.m != 0 {
+			panic("parse: two months in one entry of monthTable")
+		}
+		e.abbr, e.m = uint32(s[0])<<16|uint32(s[1])<<8|uint32(s[2]), m
+	}
+	return t
+}()
 
 // parse3164 parses an RFC 3164 stamp, "Feb 25 00:07:21", "Feb  5 ...",
 // "Feb 5 ..." or "Jul 05 ...", with an optional fraction of a second. The
