@@ -125,20 +125,25 @@ func (r *rollupRead) scan(ctx context.Context, conn *sql.Conn, a *accumulator) e
 const sourceRecord = `concat_ws(',', octet_length(host), octet_length(k), is_ip, attempts, conns, first, last, ifnull(hex(days), ''), host, k)`
 
 // eachSource calls f with each row of rollup_sources of the host (all
-// hosts when ""), read in chunks of chunkRows rows, each as one value of
+// hosts when ""), or with those with attempts or failure connections
+// unless every, read in chunks of chunkRows rows, each as one value of
 // group_concat. The key and days it passes stay valid.
-func (r *rollupRead) eachSource(ctx context.Context, conn *sql.Conn, f func(k string, isIP bool, attempts, conns, first, last int64, days []byte) error) error {
+func (r *rollupRead) eachSource(ctx context.Context, conn *sql.Conn, every bool, f func(k string, isIP bool, attempts, conns, first, last int64, days []byte) error) error {
 	// The first chunk from the least key, the next ones after the last
 	// key of the one before.
-	from := "(SELECT * FROM rollup_sources WHERE (host, k) %s (?1, ?2) ORDER BY host, k LIMIT ?3)"
+	from := "(SELECT * FROM rollup_sources WHERE (host, k) %s (?1, ?2)%s ORDER BY host, k LIMIT ?3)"
 	if r.host != "" {
-		from = "(SELECT * FROM rollup_sources WHERE host = ?1 AND k %s ?2 ORDER BY k LIMIT ?3)"
+		from = "(SELECT * FROM rollup_sources WHERE host = ?1 AND k %s ?2%s ORDER BY k LIMIT ?3)"
+	}
+	some := ""
+	if !every {
+		some = " AND (attempts > 0 OR conns > 0)"
 	}
 	host, k, op := r.host, "", ">="
 	for ; ; op = ">" {
 		var text sql.NullString
 		var n int64
-		if err := conn.QueryRowContext(ctx, "SELECT group_concat("+sourceRecord+", char(30)), COUNT(*) FROM "+fmt.Sprintf(from, op), host, k, chunkRows).
+		if err := conn.QueryRowContext(ctx, "SELECT group_concat("+sourceRecord+", char(30)), COUNT(*) FROM "+fmt.Sprintf(from, op, some), host, k, chunkRows).
 			Scan(&text, &n); err != nil || n == 0 {
 			return err
 		}
@@ -218,9 +223,29 @@ func (r *rollupRead) merge(ctx context.Context, conn *sql.Conn, a *accumulator) 
 		a.sources, a.users = nil, nil
 		return false, nil
 	}
+	// A row without attempts or failure connections (an address that only
+	// scanned) counts in no list; it matters only where another row (of
+	// another host, or the connections after the rollups) has the same
+	// key: then its times count.
+	where, args := r.where("WHERE")
+	var hosts int
+	if r.host == "" {
+		if err := conn.QueryRowContext(ctx, "SELECT (SELECT MIN(host) FROM rollup_sources) IS NOT (SELECT MAX(host) FROM rollup_sources)").
+			Scan(&hosts); err != nil {
+			return false, err
+		}
+	}
+	every := len(a.sources) > 0 || hosts != 0
+	if !every {
+		if where == "" {
+			where = " WHERE"
+		} else {
+			where += " AND"
+		}
+		where += " (attempts > 0 OR conns > 0)"
+	}
 	// The maps and slices are made once for the rows to come: growing
 	// them would cost more than counting the rows.
-	where, args := r.where("WHERE")
 	var rows int
 	if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM rollup_sources"+where, args...).Scan(&rows); err != nil {
 		return false, err
@@ -233,7 +258,7 @@ func (r *rollupRead) merge(ctx context.Context, conn *sql.Conn, a *accumulator) 
 	a.sources = sources
 	days := make([]keyDays, 0, rows)
 	slab := make([]source, rows) // the new sources
-	err := r.eachSource(ctx, conn, func(k string, isIP bool, attempts, conns, first, last int64, d []byte) error {
+	err := r.eachSource(ctx, conn, every, func(k string, isIP bool, attempts, conns, first, last int64, d []byte) error {
 		src := a.sources[k]
 		if src == nil {
 			if len(a.sources) >= maxAddrs {

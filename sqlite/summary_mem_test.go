@@ -100,8 +100,8 @@ func locateVaried(t *testing.T, s *sqlite.EventStore) {
 }
 
 // TestSummaryInMemoryMatchesSQL checks that a summary that ranks its
-// addresses and users in memory (from the rollups and the connections
-// after them, or from the connections alone) equals the one that SQL
+// addresses and users in memory (from the rollups, with connections after
+// them or none, or from the connections alone) equals the one that SQL
 // ranks from temporary tables (bounds 0), and the one with bounds that
 // the data crosses part-way, for every filter of TestRollupsMatchScan:
 // every list in the same order, ties included.
@@ -111,7 +111,8 @@ func TestSummaryInMemoryMatchesSQL(t *testing.T) {
 	s := open(t)
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	cs := append(storetest.Generate(4000, 11, start), tieConnections(start)...)
-	write := func(cs []*knocks.Connection, finish bool) {
+	// write writes cs in an import that it leaves open, and returns its id.
+	write := func(cs []*knocks.Connection) int64 {
 		id, err := s.BeginImport(ctx, start)
 		if err != nil {
 			t.Fatal(err)
@@ -121,11 +122,7 @@ func TestSummaryInMemoryMatchesSQL(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if finish {
-			if err := s.FinishImport(ctx, id, start, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
+		return id
 	}
 	check := func(when string) {
 		t.Helper()
@@ -171,12 +168,18 @@ func TestSummaryInMemoryMatchesSQL(t *testing.T) {
 		}
 	}
 	half := len(cs) / 2
-	write(cs[:half], true)
+	if err := s.FinishImport(ctx, write(cs[:half]), start, nil); err != nil {
+		t.Fatal(err)
+	}
 	// The second import is still open: the rollups cover the first
 	// only, and the summary reads the connections after them.
-	write(cs[half:], false)
+	id := write(cs[half:])
 	locateVaried(t, s)
 	check("rows after the rollups")
+	if err := s.FinishImport(ctx, id, start, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("after the imports")
 	sum, err := s.Summary(ctx, knocks.Filter{Top: 50})
 	if err != nil {
 		t.Fatal(err)
