@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -510,50 +509,30 @@ const rollColumns = `id, COALESCE(host, ''), COALESCE(ip, rhost, ''), ip IS NOT 
 // scanRolls calls f for each connection that where (with args) selects, in
 // the order of their ids, reading them through the driver directly.
 func scanRolls(ctx context.Context, conn *sql.Conn, where string, args []any, f func(id int64, r *rollRow)) error {
-	return conn.Raw(func(dc any) error {
-		qc, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return fmt.Errorf("driver %T cannot query with a context", dc)
+	return rawRows(ctx, conn, "SELECT "+rollColumns+" FROM connections WHERE "+where+" ORDER BY id", args, func(v []driver.Value) error {
+		var r rollRow
+		id, _ := v[0].(int64)
+		r.host, _ = v[1].(string)
+		r.key, _ = v[2].(string)
+		isIP, _ := v[3].(int64)
+		r.port, _ = v[4].(int64)
+		switch u := v[5].(type) {
+		case string:
+			r.user, r.hasUser = u, true
+		case []byte:
+			r.user, r.hasUser = string(u), true
 		}
-		nv := make([]driver.NamedValue, len(args))
-		for i, a := range args {
-			nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
-		}
-		rows, err := qc.QueryContext(ctx, "SELECT "+rollColumns+" FROM connections WHERE "+where+" ORDER BY id", nv)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		v := make([]driver.Value, 14)
-		for {
-			if err := rows.Next(v); err == io.EOF {
-				return nil
-			} else if err != nil {
-				return err
-			}
-			var r rollRow
-			id, _ := v[0].(int64)
-			r.host, _ = v[1].(string)
-			r.key, _ = v[2].(string)
-			isIP, _ := v[3].(int64)
-			r.port, _ = v[4].(int64)
-			switch u := v[5].(type) {
-			case string:
-				r.user, r.hasUser = u, true
-			case []byte:
-				r.user, r.hasUser = string(u), true
-			}
-			invalid, _ := v[6].(int64)
-			r.start, _ = v[7].(int64)
-			r.end, _ = v[8].(int64)
-			r.attempts, _ = v[9].(int64)
-			failure, _ := v[10].(int64)
-			scan, _ := v[11].(int64)
-			r.logins, _ = v[12].(int64)
-			r.hostile, _ = v[13].(int64)
-			r.isIP, r.invalid, r.failure, r.scan = isIP != 0, invalid != 0, failure != 0, scan != 0
-			f(id, &r)
-		}
+		invalid, _ := v[6].(int64)
+		r.start, _ = v[7].(int64)
+		r.end, _ = v[8].(int64)
+		r.attempts, _ = v[9].(int64)
+		failure, _ := v[10].(int64)
+		scan, _ := v[11].(int64)
+		r.logins, _ = v[12].(int64)
+		r.hostile, _ = v[13].(int64)
+		r.isIP, r.invalid, r.failure, r.scan = isIP != 0, invalid != 0, failure != 0, scan != 0
+		f(id, &r)
+		return nil
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/netip"
 	"slices"
@@ -388,49 +387,27 @@ const scanQuery = `SELECT host, start_time, end_time, COALESCE(ip, rhost), usern
 // scan reads the selected connections and adds them up. It reads the rows
 // through the driver directly (see scanQuery).
 func (a *accumulator) scan(ctx context.Context, conn *sql.Conn, sel selection) error {
-	return conn.Raw(func(dc any) error {
-		qc, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return fmt.Errorf("driver %T cannot query with a context", dc)
-		}
-		query := func(where string, vals []any) error {
-			args := make([]driver.NamedValue, len(vals))
-			for i, v := range vals {
-				args[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
-			}
-			rows, err := qc.QueryContext(ctx, scanQuery+where, args)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			v := make([]driver.Value, 8)
-			for {
-				if err := rows.Next(v); err == io.EOF {
-					return nil
-				} else if err != nil {
-					return err
-				}
-				host, _ := v[0].(string)
-				start, _ := v[1].(int64)
-				end, _ := v[2].(int64)
-				src, _ := v[3].(string)
-				user, _ := v[4].(string)
-				packed, _ := v[5].(int64)
-				attempts, _ := v[6].(int64)
-				hostile, _ := v[7].(int64)
-				a.add(host, start, end, src, user, packed, attempts, hostile)
-			}
-		}
-		if sel.ranges == nil {
-			return query(sel.where, sel.args)
-		}
-		for _, r := range sel.ranges {
-			if err := query("id BETWEEN ? AND ? AND "+sel.where, append([]any{r.lo, r.hi}, sel.args...)); err != nil {
-				return err
-			}
-		}
+	add := func(v []driver.Value) error {
+		host, _ := v[0].(string)
+		start, _ := v[1].(int64)
+		end, _ := v[2].(int64)
+		src, _ := v[3].(string)
+		user, _ := v[4].(string)
+		packed, _ := v[5].(int64)
+		attempts, _ := v[6].(int64)
+		hostile, _ := v[7].(int64)
+		a.add(host, start, end, src, user, packed, attempts, hostile)
 		return nil
-	})
+	}
+	if sel.ranges == nil {
+		return rawRows(ctx, conn, scanQuery+sel.where, sel.args, add)
+	}
+	for _, r := range sel.ranges {
+		if err := rawRows(ctx, conn, scanQuery+"id BETWEEN ? AND ? AND "+sel.where, append([]any{r.lo, r.hi}, sel.args...), add); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // add adds up one connection.
