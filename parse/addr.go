@@ -253,7 +253,7 @@ func addrPort(b []byte) (addr, int, bool) {
 			d++
 		}
 		if d > 0 && (d == len(r) || !isDigit(r[d])) {
-			a.port, _ = atoi(r[:d])
+			a.port = port(r[:d])
 			n += 6 + d
 		}
 	}
@@ -324,11 +324,11 @@ var preambles = [...]struct {
 func parseRemoteID(b []byte) (pre int, user []byte, a addr, ok bool) {
 	// Only the tail is looked at: callers try many prefixes of a line, and
 	// a search through all of each would be quadratic.
-	port := 0
+	pn := 0
 	sp := bytes.LastIndexByte(b, ' ')
-	if sp >= 0 && hasSuffix(b[:sp], " port") {
+	if sp >= 0 && hasSuffix(b[:sp], " port") && len(b)-sp-1 <= 6 { // at most 6 digits, as port
 		if p, good := atoi(b[sp+1:]); good {
-			port = p
+			pn = p
 			b = b[:sp-len(" port")]
 			sp = bytes.LastIndexByte(b, ' ')
 		}
@@ -337,7 +337,7 @@ func parseRemoteID(b []byte) (pre int, user []byte, a addr, ok bool) {
 	if !ok {
 		return 0, nil, addr{}, false
 	}
-	a.port = port
+	a.port = pn
 	if sp < 0 {
 		return preNone, nil, a, true
 	}

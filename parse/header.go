@@ -620,6 +620,16 @@ func trimSpace(b []byte) []byte {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
+// port parses the digits of a port: 0 for more than 6 digits (a port is
+// at most 65535; the bound of 6 is the one addrPort has always read).
+func port(b []byte) int {
+	if len(b) > 6 {
+		return 0
+	}
+	n, _ := atoi(b)
+	return n
+}
+
 // atoi parses a non-negative decimal number of at most 9 digits.
 func atoi(b []byte) (int, bool) {
 	if len(b) == 0 || len(b) > 9 {

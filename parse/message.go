@@ -963,7 +963,7 @@ func receivedDisconnect(r []byte, preauth bool, ev *knocks.Event) Status {
 		for d < len(p) && isDigit(p[d]) {
 			d++
 		}
-		a.port, _ = atoi(p[:d])
+		a.port = port(p[:d])
 		p = p[d:]
 		if len(p) > 0 && p[0] == ':' {
 			p = p[1:]
@@ -1017,7 +1017,7 @@ func sshServerLine(r []byte, ev *knocks.Event) Status {
 	if !ok {
 		return Ignored
 	}
-	a.port, _ = atoi(v[d+1:])
+	a.port = port(v[d+1:])
 	ev.Kind = knocks.KindConnect
 	a.set(ev)
 	return Recognised
@@ -1091,7 +1091,7 @@ func dropConnection(r []byte, ev *knocks.Event) Status {
 	for d < len(p) && isDigit(p[d]) {
 		d++
 	}
-	a.port, _ = atoi(p[:d])
+	a.port = port(p[:d])
 	ev.Kind = knocks.KindDrop
 	a.set(ev)
 	// " on [ADDR]:PORT penalty: REASON" or " on [ADDR]:PORT past MaxStartups".
