@@ -283,7 +283,7 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 				if len(open) >= maxOpenSpans {
 					return knocks.ErrCampaignScan
 				}
-				heap.Push(&open, buf)
+				heap.Push(&open, spanRun{rest: buf, buf: buf})
 				return nil
 			}
 			for _, r := range loose {
@@ -293,7 +293,7 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			}
 			next := 0
 			for {
-				for next < len(spans) && (len(open) == 0 || spans[next].minStart <= open[0][0].Start) {
+				for next < len(spans) && (len(open) == 0 || spans[next].minStart <= open[0].rest[0].Start) {
 					if err := push(spans[next].lo, spans[next].hi); err != nil {
 						return err
 					}
@@ -302,13 +302,13 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 				if len(open) == 0 {
 					return nil
 				}
-				c := &open[0][0].CampaignConn
+				c := &open[0].rest[0].CampaignConn
 				if err := fn(c); err != nil {
 					fnErr = err
 					return err
 				}
-				if open[0] = open[0][1:]; len(open[0]) == 0 {
-					free = append(free, heap.Pop(&open).([]spanConn))
+				if open[0].rest = open[0].rest[1:]; len(open[0].rest) == 0 {
+					free = append(free, heap.Pop(&open).(spanRun).buf)
 				} else {
 					heap.Fix(&open, 0)
 				}
@@ -433,12 +433,16 @@ func lessSpanConn(a, b spanConn) bool {
 
 // spanHeap holds the sorted rows of the spans being merged, by their
 // first row.
-type spanHeap [][]spanConn
+type spanHeap []spanRun
+
+// spanRun is the rows of a span not merged yet (rest), in the buffer
+// they were read into (buf), which goes back to be read into again.
+type spanRun struct{ rest, buf []spanConn }
 
 func (h spanHeap) Len() int           { return len(h) }
-func (h spanHeap) Less(i, j int) bool { return lessSpanConn(h[i][0], h[j][0]) }
+func (h spanHeap) Less(i, j int) bool { return lessSpanConn(h[i].rest[0], h[j].rest[0]) }
 func (h spanHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *spanHeap) Push(x any)        { *h = append(*h, x.([]spanConn)) }
+func (h *spanHeap) Push(x any)        { *h = append(*h, x.(spanRun)) }
 func (h *spanHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
