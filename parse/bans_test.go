@@ -20,6 +20,8 @@ var banTests = []struct {
 		knocks.Event{Time: wall(0, 2, 25, 0, 7, 22, 0), NoYear: true, Host: "web1", Program: "fail2ban", Kind: knocks.KindF2BBan, Jail: "sshd", IP: ip("192.0.2.1"), Count: 1}, Recognised},
 	{"fail2ban syslog padded", "Feb 25 01:07:22 web1 fail2ban.actions        [1234]: NOTICE  [sshd] Unban 2001:db8::1",
 		knocks.Event{Time: wall(0, 2, 25, 1, 7, 22, 0), NoYear: true, Host: "web1", Program: "fail2ban", Kind: knocks.KindF2BUnban, Jail: "sshd", IP: ip("2001:db8::1"), Count: 1}, Recognised},
+	{"fail2ban syslog without a time", "web1 fail2ban.actions[1234]: NOTICE [sshd] Ban 192.0.2.1",
+		knocks.Event{}, NotSSHD},
 	{"fail2ban syslog other", "Feb 25 01:07:22 web1 fail2ban.server[1234]: INFO Starting Fail2ban v1.0.2",
 		knocks.Event{}, NotSSHD},
 	{"sshguard 2 ipv4", `Feb 25 00:07:22 gw sshguard[5678]: Blocking "192.68.18.2/32" for 300 secs (3 attacks in 5 secs, after 1 abuses over 5 secs.)`,

@@ -100,8 +100,9 @@ func splitTagged(rest []byte, h *header, hadTime bool, depth int) hdrKind {
 	}
 	host := tok1
 	tok2, r2 := nextToken(r1)
-	if hasPrefix(tok2, "fail2ban.") {
+	if hadTime && hasPrefix(tok2, "fail2ban.") {
 		// fail2ban with logtarget = SYSLOG: "host fail2ban.actions [1234]: ...".
+		// Without a time the line is of no use: a ban has one.
 		h.host, h.msg = host, skipSpaces(r1)
 		return hdrFail2ban
 	}
