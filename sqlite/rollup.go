@@ -307,6 +307,9 @@ func (r *rollup) apply(ctx context.Context, conn *sql.Conn) error {
 // applyPorts adds the ports of r to the values of their hosts in
 // rollup_ports.
 func (r *rollup) applyPorts(ctx context.Context, conn *sql.Conn) error {
+	if len(r.ports) == 0 {
+		return nil // as a re-import: no 512 KiB of counts to clear
+	}
 	var counts [65536]int64
 	for host, pc := range r.ports {
 		clear(counts[:])
