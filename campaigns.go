@@ -430,6 +430,9 @@ func (c *counter[K]) add(k K, n int64) {
 		c.capped = true
 		return
 	}
+	if c.keys == nil { // most counters stay small: 4 first, not 1, 2, 4
+		c.keys, c.counts = make([]K, 0, 4), make([]int64, 0, 4)
+	}
 	c.keys, c.counts = append(c.keys, k), append(c.counts, n)
 	switch {
 	case c.index != nil:
