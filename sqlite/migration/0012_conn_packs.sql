@@ -17,6 +17,9 @@ CREATE TABLE conn_packs (
 	login_data BLOB    NOT NULL,  -- a pack of those alone, which alerts read first (before data: SQLite reads it without data's pages)
 	data       BLOB    NOT NULL
 );
+-- The runs and their logins without the rows' pages of blobs: what every
+-- import's end and every reader looks through first.
+CREATE INDEX conn_packs_runs ON conn_packs (first_id, last_id, logins);
 
 -- A row changed or deleted by anything else than the writer (a prune, the
 -- sqlite3 shell) takes the pack of its id away: it is made again from the
