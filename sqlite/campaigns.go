@@ -178,16 +178,12 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			// The rows of a span come as one value (see spanRowsColumn): a row
 			// costs far more to fetch through the driver than SQLite
 			// takes to make it.
-			stmt, err := pc.PrepareContext(ctx, `SELECT `+spanRowsColumn+` FROM connections
+			sq, err := prepareQuery(ctx, pc, `SELECT `+spanRowsColumn+` FROM connections
 				WHERE id BETWEEN ? AND ? AND `+sel.where+` AND attempts > 0 AND ip IS NOT NULL`)
 			if err != nil {
 				return err
 			}
-			defer stmt.Close()
-			sq, ok := stmt.(driver.StmtQueryContext)
-			if !ok {
-				return fmt.Errorf("driver statement %T cannot query with a context", stmt)
-			}
+			defer sq.Close()
 			args := make([]driver.NamedValue, 2+len(sel.args))
 			for i, v := range sel.args {
 				args[2+i] = driver.NamedValue{Ordinal: 3 + i, Value: v}
@@ -195,15 +191,11 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			v := make([]driver.Value, 1)
 			var free [][]spanConn
 			pf, byPack := packFilterOf(f)
-			packStmt, err := pc.PrepareContext(ctx, `SELECT last_id, data FROM conn_packs WHERE first_id = ?`)
+			pq, err := prepareQuery(ctx, pc, `SELECT last_id, data FROM conn_packs WHERE first_id = ?`)
 			if err != nil {
 				return err
 			}
-			defer packStmt.Close()
-			pq, ok := packStmt.(driver.StmtQueryContext)
-			if !ok {
-				return fmt.Errorf("driver statement %T cannot query with a context", packStmt)
-			}
+			defer pq.Close()
 			var recs []packRec
 			// fromPack returns the selected rows of ids lo to hi from
 			// their pack, unsorted; ok is false when no pack holds just
@@ -325,6 +317,28 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 		return fmt.Errorf("cannot read campaigns: %w", err)
 	}
 	return nil
+}
+
+// queryStmt is a prepared statement of the driver that queries with a
+// context.
+type queryStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+}
+
+// prepareQuery prepares query on a connection of the driver; the caller
+// closes the statement.
+func prepareQuery(ctx context.Context, pc driver.ConnPrepareContext, query string) (queryStmt, error) {
+	stmt, err := pc.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	q, ok := stmt.(queryStmt)
+	if !ok {
+		stmt.Close()
+		return nil, fmt.Errorf("driver statement %T cannot query with a context", stmt)
+	}
+	return q, nil
 }
 
 // The bounds of CampaignConns: the rows outside every span, and the spans

@@ -56,10 +56,6 @@ type EventStore struct {
 	readOnly bool     // opened by OpenReadOnly
 	lockFile *os.File // the database file opened by LockImport, closed by Close
 	roll     rollupMem
-	// lastSpan is the last span that Write made or grew, with its
-	// import, which the next write of that import may grow (see
-	// write); guarded by roll.mu, as Write is.
-	lastSpan struct{ importID, first, last int64 }
 }
 
 // ApplicationID is the value of PRAGMA application_id that marks an SQLite

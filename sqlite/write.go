@@ -357,9 +357,6 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	for i, c := range inserts {
 		c.ID = ins.first + int64(i)
 	}
-	if len(inserts) > 0 {
-		s.lastSpan.importID, s.lastSpan.first, s.lastSpan.last = b.ImportID, ins.last[0], ins.last[1]
-	}
 	return nil
 }
 
@@ -370,7 +367,6 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 type inserted struct {
 	first, extended int64
 	extend          int
-	last            [2]int64 // the first and last id of the last span written
 }
 
 // spanTimes returns the least and greatest start and the greatest end of
@@ -415,20 +411,22 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 			return ins, knocks.Errorf(knocks.EINTERNAL, "cannot write batch: new connection ids %d..%d, expected %d..%d", last+1, now, last+1, last+int64(len(inserts)))
 		}
 		ins.first = last + 1
-		// The last span of this import grows with the first rows, up
-		// to spanRows: a watch that commits every second writes a few
-		// rows at a time, and a span (and its pack) of a few rows would
-		// cost its readers a look-up each. Imports do not share spans,
-		// so that a time range maps to the ids of the imports of its
-		// times (daily cron jobs, logs of hosts one after the other).
+		// The last span of this import (its last row was written by
+		// it) grows with the first rows, up to spanRows: a watch that
+		// commits every second writes a few rows at a time, and a span
+		// (and its pack) of a few rows would cost its readers a look-up
+		// each. Imports do not share spans, so that a time range maps
+		// to the ids of the imports of its times (daily cron jobs, logs
+		// of hosts one after the other).
 		var sp struct{ first, last, minStart, maxStart, maxEnd int64 }
-		err := conn.QueryRowContext(ctx, `SELECT first_id, last_id, min_start, max_start, max_end FROM connection_spans
-			ORDER BY first_id DESC LIMIT 1`).Scan(&sp.first, &sp.last, &sp.minStart, &sp.maxStart, &sp.maxEnd)
+		var mine bool
+		err := conn.QueryRowContext(ctx, `SELECT s.first_id, s.last_id, s.min_start, s.max_start, s.max_end, c.import_id IS ?
+			FROM connection_spans s LEFT JOIN connections c ON c.id = s.last_id ORDER BY s.first_id DESC LIMIT 1`, importID).Scan(
+			&sp.first, &sp.last, &sp.minStart, &sp.maxStart, &sp.maxEnd, &mine)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return ins, fmt.Errorf("cannot write batch: %w", err)
 		}
-		mine := s.lastSpan.importID == b.ImportID && b.ImportID != 0 && s.lastSpan.first == sp.first && s.lastSpan.last == sp.last
-		if err == nil && mine && sp.last == last && sp.first <= sp.last && sp.last-sp.first+1 < spanRows {
+		if err == nil && mine && b.ImportID != 0 && sp.last == last && sp.first <= sp.last && sp.last-sp.first+1 < spanRows {
 			ins.extended, ins.extend = sp.first, min(len(inserts), int(spanRows-(sp.last-sp.first+1)))
 			minStart, maxStart, maxEnd := spanTimes(inserts[:ins.extend])
 			if _, err := conn.ExecContext(ctx, `UPDATE connection_spans SET last_id = ?, min_start = ?, max_start = ?, max_end = ?
@@ -436,13 +434,11 @@ func (s *EventStore) write(ctx context.Context, conn *sql.Conn, b *knocks.Batch,
 				return ins, fmt.Errorf("cannot write batch: %w", err)
 			}
 		}
-		ins.last = [2]int64{ins.extended, ins.first + int64(ins.extend) - 1}
 		for i := ins.extend; i < len(inserts); i += spanRows {
 			cs := inserts[i:min(i+spanRows, len(inserts))]
 			minStart, maxStart, maxEnd := spanTimes(cs)
-			ins.last = [2]int64{ins.first + int64(i), ins.first + int64(i+len(cs)-1)}
 			if _, err := conn.ExecContext(ctx, `INSERT INTO connection_spans (first_id, last_id, min_start, max_start, max_end)
-				VALUES (?, ?, ?, ?, ?)`, ins.last[0], ins.last[1], minStart, maxStart, maxEnd); err != nil {
+				VALUES (?, ?, ?, ?, ?)`, ins.first+int64(i), ins.first+int64(i+len(cs)-1), minStart, maxStart, maxEnd); err != nil {
 				return ins, fmt.Errorf("cannot write batch: %w", err)
 			}
 		}
