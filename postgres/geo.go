@@ -131,13 +131,17 @@ func (s *EventStore) LocatePending(ctx context.Context, refresh bool, batch int,
 	total := 0
 	after := ""
 	for {
+		// PostgreSQL wants as many arguments as the statement has
+		// parameters: the last two are refresh's only.
 		cond := "NOT EXISTS (SELECT 1 FROM ip_geo g WHERE g.ip = a.ip)"
+		args := []any{after, batch}
 		if refresh {
 			cond = "NOT EXISTS (SELECT 1 FROM ip_geo g WHERE g.ip = a.ip AND g.looked_up >= $3 AND g.source = $4)"
+			args = append(args, since, source)
 		}
 		rows, err := s.pool.Query(ctx, `SELECT ip FROM (
 				SELECT ip FROM connections WHERE ip > $1 UNION SELECT ip FROM fail2ban_events WHERE ip > $1) a
-			WHERE `+cond+` ORDER BY ip LIMIT $2`, after, batch, since, source)
+			WHERE `+cond+` ORDER BY ip LIMIT $2`, args...)
 		if err != nil {
 			return total, fmt.Errorf("cannot read addresses: %w", err)
 		}

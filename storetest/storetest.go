@@ -44,6 +44,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Summary", func(t *testing.T) { testSummary(t, open(t)) })
 	t.Run("LineCounts", func(t *testing.T) { testLineCounts(t, open(t)) })
 	t.Run("Geo", func(t *testing.T) { testGeo(t, open(t)) })
+	t.Run("LocatePending", func(t *testing.T) { testLocatePending(t, open(t)) })
 	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
 	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
 	t.Run("Campaigns", func(t *testing.T) { testCampaigns(t, open(t)) })
@@ -860,6 +861,99 @@ func testGeo(t *testing.T, s knocks.EventStore) {
 	}
 	if got, want := unlocated(), []netip.Addr{addr("192.0.2.77"), addr("192.0.2.88"), addr("192.0.2.99")}; !reflect.DeepEqual(got, want) {
 		t.Errorf("UnlocatedIPs after new addresses = %v, want %v", got, want)
+	}
+}
+
+// countingLocator locates an address in the country its last byte
+// names (odd: CN, even: NL, or every one in all when set) and counts its
+// lookups.
+type countingLocator struct {
+	all     string
+	lookups map[netip.Addr]int
+}
+
+func (l *countingLocator) Locate(ip netip.Addr) (knocks.Location, error) {
+	if l.lookups == nil {
+		l.lookups = map[netip.Addr]int{}
+	}
+	l.lookups[ip]++
+	cc := "NL"
+	if ip.As16()[15]%2 == 1 {
+		cc = "CN"
+	}
+	if l.all != "" {
+		cc = l.all
+	}
+	return knocks.Location{Country: cc}, nil
+}
+
+func (l *countingLocator) Sources() []string     { return []string{"counting " + l.all} }
+func (l *countingLocator) Attribution() []string { return nil }
+
+// testLocatePending checks the GeoIP pass of an import: in small batches
+// it looks up every stored address once (connections and fail2ban
+// events), stores what it found, and a second call finds nothing to do;
+// with refresh it looks every address up again, and the report counts by
+// the new locations.
+func testLocatePending(t *testing.T, s knocks.EventStore) {
+	gs, ok := s.(knocks.GeoStore)
+	if !ok {
+		t.Skip("not a knocks.GeoStore")
+	}
+	ctx := context.Background()
+	d := Dataset()
+	write(t, s, Clone(d.Connections), d.Fail2ban, nil)
+	want, err := gs.UnlocatedIPs(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 4 {
+		t.Fatalf("the dataset stores %d addresses: too few to test batches", len(want))
+	}
+	loc := &countingLocator{}
+	n, err := gs.LocatePending(ctx, false, 3, loc)
+	if err != nil {
+		t.Fatalf("LocatePending: %v", err)
+	}
+	if n != len(want) || len(loc.lookups) != len(want) {
+		t.Errorf("LocatePending located %d (%d distinct lookups), want the %d stored addresses", n, len(loc.lookups), len(want))
+	}
+	for _, ip := range want {
+		if loc.lookups[ip] != 1 {
+			t.Errorf("%s looked up %d times, want once", ip, loc.lookups[ip])
+		}
+	}
+	if rest, err := gs.UnlocatedIPs(ctx, false); err != nil || len(rest) != 0 {
+		t.Errorf("UnlocatedIPs after LocatePending = %v, %v; want none", rest, err)
+	}
+	idle := &countingLocator{}
+	if n, err := gs.LocatePending(ctx, false, 3, idle); err != nil || n != 0 || len(idle.lookups) != 0 {
+		t.Errorf("LocatePending again = %d, %v with %d lookups; want 0, nil, none", n, err, len(idle.lookups))
+	}
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Countries) == 0 {
+		t.Errorf("no countries in the summary after LocatePending")
+	}
+	var located int64
+	for _, c := range sum.Countries {
+		if c.Country != "CN" && c.Country != "NL" {
+			t.Errorf("country %q in the summary, want CN or NL only", c.Country)
+		}
+		located += c.Attempts
+	}
+	// A refresh with other data looks every address up again.
+	be := &countingLocator{all: "BE"}
+	if n, err := gs.LocatePending(ctx, true, 3, be); err != nil || n != len(want) {
+		t.Errorf("LocatePending(refresh) = %d, %v; want %d, nil", n, err, len(want))
+	}
+	if sum, err = s.Summary(ctx, knocks.Filter{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Countries) != 1 || sum.Countries[0].Country != "BE" || sum.Countries[0].Attempts != located {
+		t.Errorf("Countries after the refresh = %+v, want BE with the %d attempts located before", sum.Countries, located)
 	}
 }
 

@@ -137,3 +137,44 @@ func TestPostgresHosts(t *testing.T) {
 		t.Errorf("lines read %d after a third host imported a's file, want 90000", got.LinesRead)
 	}
 }
+
+// TestPostgresGeoIPLikeSQLite imports the same log into PostgreSQL and
+// into SQLite with the embedded GeoIP data, as a user does without
+// --no-geoip: the import locates the addresses in both stores without an
+// error, and the reports, with their countries, ASNs and prefixes, are
+// the same; `knocks geoip refresh` keeps them so.
+func TestPostgresGeoIPLikeSQLite(t *testing.T) {
+	pg := pgtest.DB(t)
+	dir := t.TempDir()
+	sq := filepath.Join(dir, "knocks.db")
+	gl := filepath.Join(dir, "gen.log")
+	genHostsLog(t, gl, 20000, 5, "srv1", "srv2")
+	for _, db := range []string{sq, pg} {
+		r := runKnocks(t, dir, nil, "ingest", "-q", "--db", db, gl)
+		if r.code != 0 || r.stderr != "" {
+			t.Fatalf("ingest --db %s: exit %d\n%s", db, r.code, r.stderr)
+		}
+	}
+	report := func(db string) string {
+		t.Helper()
+		return mustOK(t, dir, nil, "report", "--format", "json", "--top", "20", "--db", db).stdout
+	}
+	want := report(sq)
+	var sum struct {
+		Countries []struct {
+			Country string `json:"country"`
+		} `json:"countries"`
+		TopASNs []struct {
+			ASN int64 `json:"asn"`
+		} `json:"top_asns"`
+	}
+	if err := json.Unmarshal([]byte(want), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Countries) < 5 || len(sum.TopASNs) < 5 {
+		t.Fatalf("the SQLite report locates too little to compare: %d countries, %d ASNs", len(sum.Countries), len(sum.TopASNs))
+	}
+	sameReport(t, report(pg), want)
+	mustOK(t, dir, nil, "geoip", "refresh", "--db", pg)
+	sameReport(t, report(pg), want)
+}
