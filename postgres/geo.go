@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"knocks"
 )
@@ -48,20 +50,45 @@ func (s *EventStore) SaveLocations(ctx context.Context, locs map[netip.Addr]knoc
 	if len(locs) == 0 {
 		return nil
 	}
-	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.saveLocations(ctx, tx, locs, source) }); err != nil {
+	// Importers of other hosts save locations at the same time, often of
+	// the same addresses: the rows are written in the order of their
+	// address, so that no two transactions wait for each other in a
+	// cycle, and a transaction that PostgreSQL still ends as a deadlock or
+	// a serialization failure is run again.
+	var err error
+	for try := 0; try < 5; try++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.saveLocations(ctx, tx, locs, source) })
+		if !isRetryable(err) {
+			break
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("cannot save locations: %w", err)
 	}
 	return nil
+}
+
+// isRetryable reports whether err ends a transaction that may succeed when
+// run again: a deadlock or a serialization failure.
+func isRetryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
 }
 
 // saveLocations is SaveLocations within tx.
 func (s *EventStore) saveLocations(ctx context.Context, tx pgx.Tx, locs map[netip.Addr]knocks.Location, source string) error {
 	b := &pgx.Batch{}
 	now := s.now().Unix()
-	for ip, l := range locs {
-		if !ip.IsValid() {
-			continue
+	ips := make([]netip.Addr, 0, len(locs))
+	for ip := range locs {
+		if ip.IsValid() {
+			ips = append(ips, ip)
 		}
+	}
+	// The order of the rows' text, which is that of their index.
+	slices.SortFunc(ips, func(a, b netip.Addr) int { return strings.Compare(a.Unmap().String(), b.Unmap().String()) })
+	for _, ip := range ips {
+		l := locs[ip]
 		if l.Reserved != "" {
 			l = knocks.Location{Reserved: l.Reserved}
 		}

@@ -178,3 +178,38 @@ func TestPostgresGeoIPLikeSQLite(t *testing.T) {
 	mustOK(t, dir, nil, "geoip", "refresh", "--db", pg)
 	sameReport(t, report(pg), want)
 }
+
+// TestPostgresHostsGeoIPAtOnce has four hosts, whose attackers are much
+// the same addresses, import their logs at once into one PostgreSQL
+// database with GeoIP lookups on: every import succeeds (their lookups of
+// the same addresses never end in a deadlock), and the report, with its
+// countries and ASNs, is that of the four logs imported into SQLite.
+func TestPostgresHostsGeoIPAtOnce(t *testing.T) {
+	pg := pgtest.DB(t)
+	dir := t.TempDir()
+	var logs []string
+	for i, h := range []string{"a", "b", "c", "d"} {
+		l := filepath.Join(dir, h+".log")
+		genHostsLog(t, l, 20000, int64(20+i), h)
+		logs = append(logs, l)
+	}
+	var wg sync.WaitGroup
+	for i, l := range logs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := runKnocks(t, dir, nil, "ingest", "-q", "--db", pg, "--host-id", string(rune('a'+i)), l)
+			if r.code != 0 || r.stderr != "" {
+				t.Errorf("ingest of host %c: exit %d\n%s", 'a'+i, r.code, r.stderr)
+			}
+		}()
+	}
+	wg.Wait()
+	sq := filepath.Join(dir, "knocks.db")
+	mustOK(t, dir, nil, append([]string{"ingest", "-q", "--db", sq}, logs...)...)
+	report := func(db string) string {
+		t.Helper()
+		return mustOK(t, dir, nil, "report", "--format", "json", "--top", "20", "--db", db).stdout
+	}
+	sameReport(t, report(pg), report(sq))
+}
