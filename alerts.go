@@ -249,7 +249,7 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 				known = append(known, c)
 			}
 			sort.Strings(known)
-			add(AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %v)", l.Country, known), 0)
+			add(AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %s)", l.Country, strings.Join(known, ", ")), 0)
 		}
 		if l.Country != "" {
 			if seen == nil {

@@ -108,7 +108,7 @@ func findAlertsByScan(logins []AlertLogin, fails []testFailure, o AlertOptions) 
 		seen := countries[l.User]
 		if l.Country != "" && len(seen) > 0 && !seen[l.Country] {
 			known := slices.Sorted(maps.Keys(seen))
-			add(AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %v)", l.Country, known), 0)
+			add(AlertNewCountry, fmt.Sprintf("the first login of this user from %s (before: %s)", l.Country, strings.Join(known, ", ")), 0)
 		}
 		if l.Country != "" {
 			if seen == nil {

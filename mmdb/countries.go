@@ -1,6 +1,9 @@
 package mmdb
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // CountryName returns the English name of an ISO 3166-1 alpha-2 country
 // code (either case), e.g. "Germany" for "DE", or "" for a code it does not
@@ -68,6 +71,17 @@ func CountryCode(s string) (code string, candidates []string) {
 		return candidates[0], nil
 	}
 	return "", candidates
+}
+
+// CountryFilter returns the stored value that a country filter given as v
+// selects: the label of a reserved range ("private", "documentation", any
+// case), else the code of CountryCode. When v is neither, value is "" and
+// candidates are those of CountryCode.
+func CountryFilter(v string) (value string, candidates []string) {
+	if l := strings.ToLower(strings.TrimSpace(v)); slices.Contains(Labels(), l) {
+		return l, nil
+	}
+	return CountryCode(v)
 }
 
 func codeAt(i int) string { return string([]byte{byte('A' + i/26), byte('A' + i%26)}) }

@@ -32,6 +32,9 @@ type Drill struct {
 	Hosts        []knocks.KeyCount  `json:"hosts"`
 	Countries    []knocks.GeoCount  `json:"countries"`
 	ASNs         []knocks.ASNCount  `json:"asns"`
+	// Bans is what fail2ban or SSHGuard banned of the selection, joined
+	// with its attempts: the report's bans object under the same filter.
+	Bans knocks.Bans `json:"bans"`
 }
 
 // Geo is where one address is, as stored.
@@ -47,9 +50,8 @@ func (s *Server) drill(kind string) http.HandlerFunc {
 		key := r.PathValue("key")
 		q := r.URL.Query()
 		q.Set(kind, key)
-		f, err := Filter(q, s.cfg.Now().UTC().Truncate(time.Minute))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		f, ok := s.checkedFilter(w, r, q)
+		if !ok {
 			return
 		}
 		if key == "" {
@@ -74,7 +76,7 @@ func newDrill(kind, key string, sum *knocks.Summary) *Drill {
 		EverLoggedIn: sum.Logins > 0, First: sum.First, Last: sum.Last,
 		PerDay: sum.PerDay, PerHour: sum.PerHour, Users: sum.TopUsers, IPs: sum.TopIPs,
 		Subnets: sum.TopSubnets, Ports: sum.TopPorts, Hosts: sum.TopHosts,
-		Countries: sum.TopCountries, ASNs: sum.TopASNs,
+		Countries: sum.TopCountries, ASNs: sum.TopASNs, Bans: sum.Bans,
 	}
 	if kind == "ip" && len(sum.TopIPs) > 0 {
 		ip := sum.TopIPs[0]

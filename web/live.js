@@ -9,7 +9,7 @@
   "use strict";
 
   var params = new URLSearchParams(location.search);
-  var FIELDS = [["since", "since (7d, 2024-02-25)"], ["until", "until"], ["host", "host"], ["country", "country (CN)"],
+  var FIELDS = [["since", "since (7d, 2024-02-25)"], ["until", "until"], ["host", "host"], ["country", "country (CN or China)"],
     ["asn", "AS number"], ["ip", "address"], ["user", "user name"], ["subnet", "subnet (/24, /64)"]];
   var KINDS = ["ip", "user", "subnet", "asn", "country"];
 
@@ -90,6 +90,15 @@
         if (d.geo) row("where", [d.geo.country || "", d.geo.asn ? "AS" + d.geo.asn : "", d.geo.org || ""].join(" ").trim() || "unknown");
         row("users tried", (d.users || []).map(function (u) { return u.user; }).join(", ") || "none");
         row("ports", (d.ports || []).map(function (p) { return p.key; }).join(", ") || "none");
+        var b = d.bans || {};
+        if (b.bans > 0) {
+          var jails = (b.jails || []).map(function (j) { return j.jail; }).join(", ");
+          var first = (b.top_banned || []).length === 1 ? ", first " + b.top_banned[0].first_ban : "";
+          row("bans", b.bans + " (" + jails + ")" + first + "; " + b.attempts_while_banned + " attempts while banned" +
+            (b.returned_after_unban > 0 ? "; came back after a ban" : ""));
+        } else {
+          row("bans", "never banned");
+        }
         sec.appendChild(dl);
         var cur = document.getElementById("live-drill");
         if (cur) cur.replaceWith(sec);

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"knocks"
 	"knocks/htmlreport"
+	"knocks/mmdb"
 	"knocks/report"
 )
 
@@ -228,13 +230,30 @@ func Filter(q map[string][]string, now time.Time) (knocks.Filter, error) {
 		}
 		return ""
 	}
-	f := knocks.Filter{Host: get("host"), Country: strings.ToUpper(get("country")), User: get("user"), Subnet: get("subnet"), Top: 10}
+	f := knocks.Filter{Host: get("host"), User: get("user"), Subnet: get("subnet"), Top: 10}
+	if len(f.User) > knocks.MaxUserLen || len(f.Host) > 255 || len(get("country")) > 64 {
+		return f, badf("a filter value is too long")
+	}
 	var err error
 	if f.Since, err = knocks.ParseWhen(get("since"), now); err != nil {
 		return f, badf("since: %v", err)
 	}
 	if f.Until, err = knocks.ParseWhen(get("until"), now); err != nil {
 		return f, badf("until: %v", err)
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, badf("since %s is not before until %s: the selection would be empty", f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))
+	}
+	if v := get("country"); v != "" {
+		code, candidates := mmdb.CountryFilter(v)
+		switch {
+		case code != "":
+			f.Country = code
+		case len(candidates) > 0:
+			return f, badf("country: %q is ambiguous: %s", v, strings.Join(candidates, ", "))
+		default:
+			return f, badf("country: %q is not a country: give an ISO code or an English name (CN or China) or a reserved range (%s)", v, strings.Join(mmdb.Labels(), ", "))
+		}
 	}
 	if v := get("asn"); v != "" {
 		n, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(v), "AS"), 10, 32)
@@ -264,10 +283,40 @@ func Filter(q map[string][]string, now time.Time) (knocks.Filter, error) {
 		}
 		f.Top = n
 	}
-	if len(f.User) > knocks.MaxUserLen || len(f.Host) > 255 || len(f.Country) > 32 {
-		return f, badf("a filter value is too long")
-	}
 	return f, nil
+}
+
+// hostLister is a Store that can list the hosts in the data, so that a
+// filter on an unknown host is refused rather than answered with zeros.
+type hostLister interface {
+	Hosts(ctx context.Context) ([]string, error)
+}
+
+// checkHost returns f with its host as stored (matched without regard to
+// case), or a bad request that lists the known hosts. A store that cannot
+// list its hosts takes any host.
+func (s *Server) checkHost(ctx context.Context, f knocks.Filter) (knocks.Filter, error) {
+	hl, ok := s.cfg.Store.(hostLister)
+	if f.Host == "" || !ok {
+		return f, nil
+	}
+	hosts, err := hl.Hosts(ctx)
+	if err != nil {
+		return f, err
+	}
+	if slices.Contains(hosts, f.Host) {
+		return f, nil
+	}
+	for _, h := range hosts {
+		if strings.EqualFold(h, f.Host) {
+			f.Host = h
+			return f, nil
+		}
+	}
+	if len(hosts) > 20 {
+		hosts = append(hosts[:20:20], fmt.Sprintf("and %d more", len(hosts)-20))
+	}
+	return f, badf("host: %q is not a host in the data; known hosts: %s", f.Host, strings.Join(hosts, ", "))
 }
 
 // key is the cache key of a filter: its fields, with times to the second.
@@ -420,10 +469,25 @@ func (s *Server) compute(e *entry, gen int64) {
 
 // filterFrom reads the filter of a request, answering it when it is bad.
 func (s *Server) filterFrom(w http.ResponseWriter, r *http.Request) (knocks.Filter, bool) {
+	return s.checkedFilter(w, r, r.URL.Query())
+}
+
+// checkedFilter reads the filter of query q, checks its host against the
+// data, and answers the request when either is bad.
+func (s *Server) checkedFilter(w http.ResponseWriter, r *http.Request, q map[string][]string) (knocks.Filter, bool) {
 	now := s.cfg.Now().UTC().Truncate(time.Minute)
-	f, err := Filter(r.URL.Query(), now)
+	f, err := Filter(q, now)
+	if err == nil {
+		f, err = s.checkHost(r.Context(), f)
+	}
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		var bad *badRequest
+		if errors.As(err, &bad) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		} else {
+			s.log.Warn("cannot list the hosts", "err", err)
+			http.Error(w, "cannot read the database", http.StatusInternalServerError)
+		}
 		return f, false
 	}
 	return f, true

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +61,19 @@ func (s *fakeStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summa
 		sum.TopUsers = append(sum.TopUsers, knocks.UserCount{User: u, Attempts: n})
 	}
 	return sum, nil
+}
+
+// Hosts lists the hosts of the connections, as the database stores them.
+func (s *fakeStore) Hosts(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var hosts []string
+	for _, c := range s.conns {
+		if !slices.Contains(hosts, c.Host) {
+			hosts = append(hosts, c.Host)
+		}
+	}
+	return hosts, nil
 }
 
 func (s *fakeStore) add(c knocks.Connection) {
@@ -141,11 +156,19 @@ func TestSummaryIsTheReportJSON(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	_, ts := newTestServer(t, &fakeStore{}, Config{})
+	st := &fakeStore{}
+	st.add(guess)
+	_, ts := newTestServer(t, st, Config{})
 	for _, tc := range []struct {
 		Name, Path string
 		Want       int
 	}{
+		{"unknown country", "/api/summary?country=Narnia", 400},
+		{"unknown country on the page", "/?country=Narnia", 400},
+		{"unknown host", "/api/summary?host=nosuch", 400},
+		{"unknown host in a drill-down", "/api/ip/203.0.113.7?host=nosuch", 400},
+		{"since after until", "/api/summary?since=2026-11-02&until=2026-11-01", 400},
+		{"since equal to until", "/api/summary?since=2026-11-01&until=2026-11-01", 400},
 		{"bad since", "/api/summary?since=yesterday", 400},
 		{"bad asn", "/api/summary?asn=ASX", 400},
 		{"top too large", "/api/summary?top=100000", 400},
@@ -251,6 +274,62 @@ func TestSummaryComputedOncePerChange(t *testing.T) {
 	}
 	if n := st.calls.Load(); n != 2 {
 		t.Errorf("one change made %d computations in all, want 2", n)
+	}
+}
+
+// TestFilterValues checks the filter values that the flags of knocks report
+// take: country names and reserved-range labels, hosts in any case.
+func TestFilterValues(t *testing.T) {
+	st := &fakeStore{}
+	st.add(guess)
+	_, ts := newTestServer(t, st, Config{})
+	top := 0
+	for _, tc := range []struct {
+		Name, Input string
+		Want        knocks.Filter
+		Err         string
+	}{
+		{"code", "country=cn", knocks.Filter{Country: "CN"}, ""},
+		{"name", "country=China", knocks.Filter{Country: "CN"}, ""},
+		{"long name", "country=United%20States", knocks.Filter{Country: "US"}, ""},
+		{"reserved label", "country=Private", knocks.Filter{Country: "private"}, ""},
+		{"host in another case", "host=WEB1", knocks.Filter{Host: "web1"}, ""},
+		{"unknown country", "country=Narnia", knocks.Filter{}, `country: "Narnia" is not a country`},
+		{"ambiguous country", "country=Virgin%20Islands", knocks.Filter{}, `country: "Virgin Islands" is ambiguous: VG, VI`},
+		{"unknown host", "host=nosuch", knocks.Filter{}, `host: "nosuch" is not a host in the data; known hosts: web1`},
+		{"host with markup", "host=%3Cb%3E", knocks.Filter{}, `host: "<b>" is not a host`},
+		{"empty range", "since=2026-11-02&until=2026-11-01", knocks.Filter{}, "since 2026-11-02T00:00:00Z is not before until 2026-11-01T00:00:00Z"},
+	} {
+		t.Run(tc.Name, func(t *testing.T) {
+			st.mu.Lock()
+			st.filters = nil
+			st.mu.Unlock()
+			// Each case its own top, so that no case is answered from the
+			// summary another one had computed.
+			top++
+			resp, body := get(t, ts.URL+"/api/summary?"+tc.Input+"&top="+strconv.Itoa(top))
+			if tc.Err != "" {
+				if resp.StatusCode != 400 || !strings.Contains(string(body), tc.Err) {
+					t.Errorf("status %d, body %q; want 400 with %q", resp.StatusCode, body, tc.Err)
+				}
+				if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+					t.Errorf("a message with attacker text is served as %q", ct)
+				}
+				return
+			}
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			if len(st.filters) == 0 {
+				t.Fatal("no summary computed")
+			}
+			f := st.filters[len(st.filters)-1]
+			if f.Country != tc.Want.Country || f.Host != tc.Want.Host {
+				t.Errorf("filter country %q host %q, want %q %q", f.Country, f.Host, tc.Want.Country, tc.Want.Host)
+			}
+		})
 	}
 }
 

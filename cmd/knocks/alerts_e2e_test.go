@@ -141,3 +141,25 @@ func TestReportListsTheLatestAlerts(t *testing.T) {
 		t.Errorf("text report --top 2 does not say how many alerts there are:\n%s", out)
 	}
 }
+
+// TestAlertNewCountry checks the alert of a login from a country that the
+// user never logged in from, with the bundled GeoIP data: alice logs in
+// from GB twice, then from RU.
+func TestAlertNewCountry(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "knocks.db")
+	log := filepath.Join(dir, "auth.log")
+	lines := "Mar 10 08:00:00 gw sshd[200]: Accepted publickey for alice from 81.2.69.142 port 4000 ssh2\n" +
+		"Mar 10 09:00:00 gw sshd[201]: Accepted publickey for alice from 81.2.69.160 port 4001 ssh2\n" +
+		"Mar 10 10:00:00 gw sshd[202]: Accepted publickey for alice from 5.188.10.176 port 4002 ssh2\n"
+	if err := os.WriteFile(log, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, dir, nil, "ingest", "-q", "--db", db, "--year", "2024", log)
+	r := runKnocks(t, dir, nil, "alerts", "--db", db)
+	// One alert (its AS is left out: it comes from the bundled data).
+	head, tail := "2024-03-10 10:00 UTC  new_country  login of alice on gw from 5.188.10.176 (RU", ": the first login of this user from RU (before: GB)\n"
+	if r.code != 1 || strings.Count(r.stdout, "\n") != 1 || !strings.HasPrefix(r.stdout, head) || !strings.HasSuffix(r.stdout, tail) {
+		t.Errorf("alerts: exit %d, output %q; want exit 1, %q...%q", r.code, r.stdout, head, tail)
+	}
+}

@@ -131,7 +131,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("the drill-down did not open; problems: %q", problems)
 	}
 	drill := js[string](t, ctx, `document.getElementById("live-drill").textContent`)
-	for _, want := range []string{"Drill-down: ip 192.0.2.99", "ever logged inno", "users triednewcomer", "first seen2026-11-30T10:30:00Z"} {
+	for _, want := range []string{"Drill-down: ip 192.0.2.99", "ever logged inno", "users triednewcomer", "first seen2026-11-30T10:30:00Z", "bansnever banned"} {
 		if !strings.Contains(drill, want) {
 			t.Errorf("drill-down panel %q lacks %q", drill, want)
 		}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -175,10 +174,7 @@ func countryFilter(v string) (string, error) {
 	if v == "" {
 		return "", nil
 	}
-	if l := strings.ToLower(strings.TrimSpace(v)); slices.Contains(mmdb.Labels(), l) {
-		return l, nil
-	}
-	code, candidates := mmdb.CountryCode(v)
+	code, candidates := mmdb.CountryFilter(v)
 	switch {
 	case code != "":
 		return code, nil

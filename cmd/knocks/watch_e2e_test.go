@@ -37,8 +37,14 @@ func (w *watcher) log() string {
 // startWatch starts `knocks watch --no-geoip ARGS` in dir.
 func startWatch(t *testing.T, dir string, env []string, args ...string) *watcher {
 	t.Helper()
+	return startKnocks(t, dir, env, append([]string{"watch", "--no-geoip", "--poll", "50ms"}, args...)...)
+}
+
+// startKnocks starts `knocks ARGS` in dir, to run until stopped.
+func startKnocks(t *testing.T, dir string, env []string, args ...string) *watcher {
+	t.Helper()
 	w := &watcher{done: make(chan error, 1)}
-	w.cmd = exec.Command(knocksBin, append([]string{"watch", "--no-geoip", "--poll", "50ms"}, args...)...)
+	w.cmd = exec.Command(knocksBin, args...)
 	w.cmd.Dir = dir
 	w.cmd.Env = append(os.Environ(), append([]string{"TZ=UTC", "XDG_STATE_HOME=" + filepath.Join(dir, "state"), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "KNOCKS_DB=", "LANG=C"}, env...)...)
 	w.cmd.Stderr = w
