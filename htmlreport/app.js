@@ -178,7 +178,9 @@
     }
     var unit = T.hourly ? "hour" : "day";
     var series = [{
-      name: "attempts", type: "line", data: data, showSymbol: false, lineStyle: { width: 2, color: P.total }, itemStyle: { color: P.total },
+      // A line needs two points: with fewer (one day of logs, one hour of
+      // an address) the points are drawn, else the chart would look empty.
+      name: "attempts", type: "line", data: data, showSymbol: data.length < 3, symbolSize: 7, lineStyle: { width: 2, color: P.total }, itemStyle: { color: P.total },
       sampling: "lttb", z: 3
     }];
     if (tail.length) {
@@ -224,7 +226,7 @@
     var selected = {};
     var series = D.countryDays.map(function (s, i) {
       selected[s.name] = i < countriesShown;
-      return { name: s.name, type: "line", data: s.days, showSymbol: false, lineStyle: { width: 1.6 }, emphasis: { focus: "series" } };
+      return { name: s.name, type: "line", data: s.days, showSymbol: s.days.length < 3, symbolSize: 7, lineStyle: { width: 1.6 }, emphasis: { focus: "series" } };
     });
     if (D.partialDay) {
       series.push({

@@ -726,3 +726,52 @@ func TestBrowserPhone(t *testing.T) {
 		t.Errorf("console errors: %q", l.console)
 	}
 }
+
+// TestBrowserOneDay opens the report of logs of one day: the lines per day
+// have one point each, which a line alone does not draw, so the points
+// must be drawn (else the charts look empty).
+func TestBrowserOneDay(t *testing.T) {
+	bctx := newBrowser(t)
+	s := storetest.WorldSummary(storetest.WorldConfig{Seed: 3, Connections: 400, Days: 1, Top: 10})
+	if len(s.PerDay) != 1 || len(s.PerCountryDay) == 0 {
+		t.Fatalf("the summary has %d days and %d country lines, want 1 day", len(s.PerDay), len(s.PerCountryDay))
+	}
+	path := filepath.Join(t.TempDir(), "report-one-day.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(f, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ctx, l := openPage(t, bctx, path, false)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('.seg button[data-step="day"]').click()`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`echarts.getInstanceByDom(document.getElementById("chart-time")).getOption().series[0].data.length === 1`,
+		chromedp.WithPollingTimeout(time.Minute))); err != nil {
+		t.Fatalf("the time chart did not switch to days: %v", err)
+	}
+	// The graphic element of a series' first point exists only when it is
+	// drawn.
+	drawn := eval[map[string]bool](t, ctx, `(function () {
+		var out = {};
+		["chart-time", "chart-country-time"].forEach(function (id) {
+			var data = echarts.getInstanceByDom(document.getElementById(id)).getModel().getSeriesByIndex(0).getData();
+			var el = data.count() > 0 ? data.getItemGraphicEl(0) : null;
+			out[id] = !!el && !el.invisible && !el.ignore;
+		});
+		return out;
+	})()`)
+	for _, id := range []string{"chart-time", "chart-country-time"} {
+		if !drawn[id] {
+			t.Errorf("%s: the only day's point is not drawn", id)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.console) > 0 {
+		t.Errorf("console errors: %q", l.console)
+	}
+}
