@@ -21,7 +21,10 @@ func bannedMap(s *knocks.Summary) *plot.Plot {
 	if m == nil {
 		return nil
 	}
-	p := newPlot("Banned addresses (fail2ban, SSHGuard)", s)
+	p := newPlot("", s)
+	// The subtitle counts what the map shows: bans, not attempts.
+	p.Title.Text = "Banned addresses (fail2ban, SSHGuard)\n" +
+		periodOf(s, count(s.Bans.Bans)+" bans of "+count(s.Bans.BannedIPs)+" addresses")
 	p.HideAxes()
 	p.Add(m)
 	return p

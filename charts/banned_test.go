@@ -3,6 +3,7 @@ package charts
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"knocks"
 )
@@ -21,14 +22,15 @@ func TestBannedMap(t *testing.T) {
 		Colored int
 	}{
 		{"no bans", knocks.Bans{}, -1, 0},
-		{"country data", knocks.Bans{BannedCountries: countries}, 3, 2},
+		{"country data", knocks.Bans{Bans: 12, BannedIPs: 7, BannedCountries: countries}, 3, 2},
 		{"cities", knocks.Bans{BannedCountries: countries, BannedPlaces: []knocks.BannedSpot{
 			{Country: "DE", City: "Berlin", Lat: 52.5, Lon: 13.4, IPs: 2, Bans: 4},
 			{Country: "DE", City: "Nürnberg", Lat: 49.45, Lon: 11.08, IPs: 1, Bans: 1},
 		}}, 2, 2},
 	} {
 		t.Run(tt.Name, func(t *testing.T) {
-			s := &knocks.Summary{Bans: tt.Bans}
+			s := &knocks.Summary{Bans: tt.Bans, Attempts: 4000,
+				First: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Last: time.Date(2025, 3, 9, 0, 0, 0, 0, time.UTC)}
 			m := bannedMapData(s)
 			if tt.Dots < 0 {
 				if m != nil || bannedMap(s) != nil {
@@ -38,6 +40,12 @@ func TestBannedMap(t *testing.T) {
 			}
 			if m == nil {
 				t.Fatal("no map")
+			}
+			if tt.Bans.Bans > 0 {
+				want := "Banned addresses (fail2ban, SSHGuard)\n2025-03-01 – 2025-03-09 (UTC) · 12 bans of 7 addresses · knocks"
+				if got := bannedMap(s).Title.Text; got != want {
+					t.Errorf("title %q, want %q", got, want)
+				}
 			}
 			if len(m.dots) != tt.Dots {
 				t.Errorf("%d bubbles, want %d", len(m.dots), tt.Dots)

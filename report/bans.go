@@ -28,7 +28,7 @@ func textBans(p *printer, b *knocks.Bans, o Options) {
 	if b.AttemptsWhileBanned > 0 {
 		p.f(" (a ban that does not stop them: a wrong port or action?)")
 	}
-	p.f("\n  %-15s %s addresses made attempts after a ban of theirs ended\n", "Came back", group(b.ReturnedAfterUnban))
+	p.f("\n  %-15s %s made attempts after a ban of theirs ended\n", "Came back", Count(b.ReturnedAfterUnban, "address", "addresses"))
 	d := b.Defences
 	p.f("  %-15s sshd dropped %s connections by itself; %s attempts reached sshd: %s by addresses banned at some time,\n  %-15s %s by addresses never banned; %s logins got through\n",
 		"Defences", group(d.Dropped), group(d.Attempts), group(d.AttemptsByBanned), "", group(d.AttemptsNeverBanned), group(d.Logins))

@@ -474,6 +474,16 @@ func country(code string, flags bool) string {
 	return Safe(code)
 }
 
+// Count returns n with its thousands grouped and the noun that fits it:
+// Count(1, "address", "addresses") is "1 address", Count(1200, ...) is
+// "1,200 addresses".
+func Count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return group(n) + " " + many
+}
+
 func group(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	if n < 0 {

@@ -158,3 +158,20 @@ func TestCSVHasBlockedSections(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		Name  string
+		Input int64
+		Want  string
+	}{
+		{"none", 0, "0 addresses"},
+		{"one", 1, "1 address"},
+		{"two", 2, "2 addresses"},
+		{"thousands", 1200, "1,200 addresses"},
+	} {
+		if got := Count(tc.Input, "address", "addresses"); got != tc.Want {
+			t.Errorf("%s: Count(%d) = %q, want %q", tc.Name, tc.Input, got, tc.Want)
+		}
+	}
+}

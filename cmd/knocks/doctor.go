@@ -85,7 +85,7 @@ func (c *DoctorCommand) Run(ctx context.Context, args []string) error {
 	c.checkGeoIP()
 	fmt.Fprintln(c.out, "\nDatabase")
 	c.checkDB(ctx)
-	fmt.Fprintf(c.out, "\n%d problems, %d warnings\n", c.fails, c.warns)
+	fmt.Fprintf(c.out, "\n%s, %s\n", report.Count(int64(c.fails), "problem", "problems"), report.Count(int64(c.warns), "warning", "warnings"))
 	if c.fails > 0 {
 		return errReported
 	}

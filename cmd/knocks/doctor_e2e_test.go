@@ -60,7 +60,7 @@ func TestDoctor(t *testing.T) {
 		": 1 inputs, 13 new lines",
 		": 1 of 13 sshd lines unrecognised (7.69%): more than 1%: knocks may not know this sshd's messages (parser drift)",
 		"1  Quantum handshake rejected from <ip> port <port>",
-		"\n0 problems, 1 warnings\n",
+		"\n0 problems, 1 warning\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("doctor lacks %q:\n%s", want, r.stdout)
