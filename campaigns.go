@@ -197,7 +197,7 @@ type CampaignSource interface {
 //
 // From a CampaignScanner it reads the connections once, in start time
 // order, holding a small state per address, subnet, user name and AS (at
-// most campaignScanMaxKeys of each), instead of four sorted streams; it
+// most campaignScanMaxKeys of them), instead of four sorted streams; it
 // reads the streams where that pass cannot give their results (see
 // scanCampaigns): the campaigns are the same either way.
 func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o CampaignOptions) (*Campaigns, error) {

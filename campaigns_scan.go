@@ -41,11 +41,23 @@ type CampaignScanner interface {
 	CampaignASNs(ctx context.Context, fn func(ip string, asn uint32, org string) error) error
 }
 
-// campaignScanMaxKeys bounds the addresses, subnets, user names and
-// located addresses that FindCampaigns' one pass holds; past it, it
-// leaves the work to the sorted streams of the store, whose memory does
-// not grow with them. A variable, so that tests can take that path.
+// campaignScanMaxKeys bounds what FindCampaigns' one pass holds: the
+// addresses, subnets and user names together (a few hundred bytes each),
+// and apart from them the located addresses (a few dozen bytes each); past
+// it, it leaves the work to the sorted streams of the store, whose memory
+// does not grow with them. 200,000 keys keep a default report under 200
+// MiB when an attacker makes every connection's address, subnet and user
+// name new (scripts/cardinality.sh without GeoIP data, or in addresses
+// that no AS announces), and a log of 10M generated lines (about 45,000
+// addresses) in the one pass. A variable, so that tests can take that
+// path.
 var campaignScanMaxKeys = 200_000
+
+// full reports whether the pass holds as many addresses, subnets and user
+// names as it may.
+func (s *campaignScan) full() bool {
+	return len(s.list)+len(s.subList)+len(s.nameList) >= campaignScanMaxKeys
+}
 
 // ErrCampaignScan stops the one pass of FindCampaigns: its results would
 // not be those of the sorted streams, or it would hold too much.
@@ -160,7 +172,7 @@ type scanRun struct {
 func (s *campaignScan) conn(c *CampaignConn) error {
 	a := s.addrs[c.IP]
 	if a == nil {
-		if len(s.list) >= campaignScanMaxKeys {
+		if s.full() {
 			return ErrCampaignScan
 		}
 		// A copy: the store's text may be a view of a larger one.
@@ -174,7 +186,7 @@ func (s *campaignScan) conn(c *CampaignConn) error {
 			key, _ := Subnets(a.ip)
 			sub := s.subs[key]
 			if sub == nil {
-				if len(s.subList) >= campaignScanMaxKeys {
+				if s.full() {
 					return ErrCampaignScan
 				}
 				sub = &scanSub{key: key}
@@ -202,7 +214,7 @@ func (s *campaignScan) conn(c *CampaignConn) error {
 	if c.HasUser {
 		n, ok := s.names[c.User]
 		if !ok {
-			if len(s.nameList) >= campaignScanMaxKeys {
+			if s.full() {
 				return ErrCampaignScan
 			}
 			n = int32(len(s.nameList))

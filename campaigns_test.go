@@ -505,6 +505,61 @@ func TestFindCampaignsScan(t *testing.T) {
 	}
 }
 
+// TestFindCampaignsScanKeys checks the bound of what the one pass holds:
+// the addresses, subnets and user names count together, so that
+// connections that each bring a new address, subnet and name (what an
+// attacker chooses) leave the work to the streams three times sooner than
+// connections of new addresses alone; the campaigns are the same either
+// way.
+func TestFindCampaignsScanKeys(t *testing.T) {
+	for _, c := range []struct {
+		Name  string
+		Conns int
+		New   bool // each connection from its own /24 as its own user name
+		Pass  bool
+	}{
+		{"new addresses in one subnet, one user", 280, false, true},
+		{"new address, subnet and user each", 120, true, false},
+		{"few enough new keys", 90, true, true},
+	} {
+		t.Run(c.Name, func(t *testing.T) {
+			defer knocks.SetCampaignScanMaxKeys(300)()
+			var in []row
+			for i := range c.Conns {
+				r := row{ip: fmt.Sprintf("198.51.100.%d", i%250+1), start: t0.Add(time.Duration(i) * time.Second), attempts: 6, user: "root"}
+				if i >= 250 {
+					r.ip = fmt.Sprintf("2001:db8::%x", i)
+				}
+				if c.New {
+					r.ip, r.user = fmt.Sprintf("10.%d.%d.1", i/250, i%250), fmt.Sprintf("u%d", i)
+				}
+				r.end = r.start
+				in = append(in, r)
+			}
+			o := knocks.CampaignOptions{MinAttempts: 5, Gap: time.Hour}
+			f := knocks.Filter{Top: 50}
+			want, err := knocks.FindCampaigns(context.Background(), rows{in}, f, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := &scanned{rows: rows{in}}
+			got, err := knocks.FindCampaigns(context.Background(), src, f, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pass := src.streams == 0; pass != c.Pass {
+				t.Errorf("the one pass used %v, want %v (%d streams)", pass, c.Pass, src.streams)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("campaigns differ from the streams':\n%+v\nwant\n%+v", got, want)
+			}
+			if want.Found == 0 {
+				t.Errorf("no campaign: the data tests little")
+			}
+		})
+	}
+}
+
 func TestAppendHexNames(t *testing.T) {
 	for _, c := range []struct {
 		Name, In string
