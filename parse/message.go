@@ -751,22 +751,54 @@ func pamTagged(m []byte, ev *knocks.Event) Status {
 	return Ignored
 }
 
-// pamFailure parses "...; logname= uid=0 euid=0 tty=ssh ruser= rhost=ADDR
-// [ user=U]". ruser may be the attacker's user name, so the address is
-// taken from the last " rhost=".
+// pamFailure parses "...; logname= uid=0 euid=0 tty=ssh ruser=R rhost=ADDR
+// [ user=U]". The user name U comes last and R, when set, is the same
+// name: either may hold " rhost=" and an address of the attacker's choice.
+// The real rhost is the one that ruser's text runs up to (empty, or U)
+// and that is followed by nothing but " user=U". Should no candidate fit
+// (a PAM module that sets another ruser), the first one that is followed
+// by nothing or by " user=" is taken.
 func pamFailure(body []byte, ev *knocks.Event) Status {
 	ev.Kind = knocks.KindPAMFailure
-	k := lastIndex(body, []byte(" rhost="))
-	if k < 0 {
+	const rhost = " rhost="
+	ruser := bytes.Index(body, []byte(" ruser="))
+	var addrTok, user []byte
+	hasUser, found, fallback := false, false, false
+	for off := 0; ; {
+		k := bytes.Index(body[off:], []byte(rhost))
+		if k < 0 {
+			break
+		}
+		k += off
+		off = k + len(rhost)
+		tok, rest := nextToken(body[off:])
+		u, isUser := cutPrefix(rest, "user=")
+		if len(rest) > 0 && !isUser {
+			continue
+		}
+		if u != nil {
+			u = trimSpace(u)
+		}
+		if !fallback {
+			addrTok, user, hasUser, fallback = tok, u, isUser, true
+		}
+		if ruser >= 0 && ruser+len(" ruser=") <= k {
+			r := body[ruser+len(" ruser=") : k]
+			if len(r) > 0 && !(isUser && bytes.Equal(r, u)) {
+				continue
+			}
+		}
+		addrTok, user, hasUser, found = tok, u, isUser, true
+		break
+	}
+	if !found && !fallback {
 		return Recognised
 	}
-	r := body[k+len(" rhost="):]
-	tok, rest := nextToken(r)
-	if a, ok := parseAddrToken(tok); ok {
+	if a, ok := parseAddrToken(addrTok); ok {
 		a.set(ev)
 	}
-	if u, ok := cutPrefix(rest, "user="); ok {
-		setUser(ev, trimSpace(u))
+	if hasUser {
+		setUser(ev, user)
 	}
 	return Recognised
 }
