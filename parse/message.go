@@ -234,6 +234,12 @@ func dispatch(m []byte, preauth bool, ev *knocks.Event) (Status, bool) {
 			if r, ok := cutPrefix(r, " for "); ok {
 				if a, _, ok := addrPort(r); ok {
 					a.set(ev)
+				} else if k := bytes.Index(r, []byte(": ")); k > 0 {
+					// OpenSSH before 6.x: "for ADDR: SSH-2.0-... vs. ...",
+					// without a port.
+					if a, ok := parseAddrToken(r[:k]); ok {
+						a.set(ev)
+					}
 				}
 			}
 			return Recognised, true
