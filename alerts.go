@@ -205,6 +205,13 @@ func (fs AlertFailures) Add(f AlertFailure, ip, subnet string, asn int64, user s
 	}
 }
 
+// Key names the alerts that o gives: two options with the same key give
+// the same alerts.
+func (o AlertOptions) Key() string {
+	o = o.withDefaults()
+	return fmt.Sprintf("alerts many=%d window=%d", o.ManyFailures, o.Window)
+}
+
 func (o AlertOptions) withDefaults() AlertOptions {
 	if o.ManyFailures <= 0 {
 		o.ManyFailures = 20
@@ -263,6 +270,12 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 		}
 	}
 	return out
+}
+
+// SelectsAll reports whether f selects every event: it sets nothing but
+// Top.
+func (f Filter) SelectsAll() bool {
+	return f.Since.IsZero() && f.Until.IsZero() && f.Host == "" && f.Country == "" && f.ASN == 0 && !f.IP.IsValid() && f.User == "" && f.Subnet == ""
 }
 
 // Selects reports whether a report of filter f shows alert a: a login

@@ -3,6 +3,7 @@ package knocks
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -200,8 +201,16 @@ type CampaignSource interface {
 // most campaignScanMaxKeys of them), instead of four sorted streams; it
 // reads the streams where that pass cannot give their results (see
 // scanCampaigns): the campaigns are the same either way.
+//
+// From a CampaignKeeper that kept the campaigns of f and o, it takes those.
 func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o CampaignOptions) (*Campaigns, error) {
 	o = o.withDefaults()
+	if k, ok := src.(CampaignKeeper); ok {
+		cs, ok, err := k.KeptCampaigns(ctx, CampaignsKey(f, o))
+		if err != nil || ok {
+			return cs, err
+		}
+	}
 	top := f.Top
 	if top <= 0 {
 		top = 10
@@ -264,6 +273,29 @@ func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o Campaign
 	g.flush()
 	list := append(append([]Campaign{}, bursts.sorted()...), groups.sorted()...)
 	return &Campaigns{List: list, Found: found}, nil
+}
+
+// CampaignKeeper is a CampaignSource that keeps the campaigns of some
+// filters and options as it stores the connections, so that a report
+// reads them instead of finding them again.
+type CampaignKeeper interface {
+	// KeptCampaigns returns the campaigns kept under key (CampaignsKey),
+	// with true, when they are still those of what is stored; else
+	// false.
+	KeptCampaigns(ctx context.Context, key string) (*Campaigns, bool, error)
+}
+
+// CampaignsKey names the campaigns that FindCampaigns finds for f and o:
+// two filters and options with the same key give the same campaigns.
+func CampaignsKey(f Filter, o CampaignOptions) string {
+	if f.Top <= 0 {
+		f.Top = 10
+	}
+	b, _ := json.Marshal(struct {
+		F Filter
+		O CampaignOptions
+	}{f, o.withDefaults()})
+	return "campaigns " + string(b)
 }
 
 // burstRun finds the bursts of one stream ordered by key (address or

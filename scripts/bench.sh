@@ -17,6 +17,8 @@
 #   knocks report --db DB                  (text, over the database just made)
 #   knocks report --db DB --format json
 #   knocks report --db DB --html FILE
+#   knocks report --db DB --top 11         (a report whose results the import did not keep: found
+#                                           from the rollups and packs, as after `knocks watch`)
 # and once, with --vs-fail2ban, fail2ban-regex FILE sshd.conf. It prints the median wall time,
 # user+system CPU time and peak RSS of each over the rounds, and the median of the rounds'
 # ratios to grep (each ratio taken within one round, so that a machine whose speed drifts, as a
@@ -168,7 +170,7 @@ cat "$log" >/dev/null # into the page cache
 # $tmp/NAME.rounds ("wall rss_kib status cpu"), the ratios of each round in $tmp/ratios (reports: rratios).
 db="$tmp/bench.db"
 : >"$tmp/grep.rounds"; : >"$tmp/ingest1.rounds"; : >"$tmp/ingest2.rounds"; : >"$tmp/ratios"; : >"$tmp/rratios"
-reports="report_text report_json report_html"
+reports="report_text report_json report_html report_found"
 for r in $reports; do : >"$tmp/$r.rounds"; done
 for round in $(seq "$runs"); do
 	echo "round $round of $runs ..."
@@ -190,7 +192,10 @@ for round in $(seq "$runs"); do
 	rj="$wall"
 	measure report_html "$tmp/knocks" report --db "$db" --html "$tmp/report.html"
 	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_html.rounds"
-	awk -v g="$g" -v a="$rt" -v b="$rj" -v c="$wall" 'BEGIN { printf "%.4f %.4f %.4f\n", (g > 0 ? a / g : 0), (g > 0 ? b / g : 0), (g > 0 ? c / g : 0) }' >>"$tmp/rratios"
+	rh="$wall"
+	measure report_found "$tmp/knocks" report --db "$db" --top 11 --color never
+	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_found.rounds"
+	awk -v g="$g" -v a="$rt" -v b="$rj" -v c="$rh" -v d="$wall" 'BEGIN { printf "%.4f %.4f %.4f %.4f\n", (g > 0 ? a / g : 0), (g > 0 ? b / g : 0), (g > 0 ? c / g : 0), (g > 0 ? d / g : 0) }' >>"$tmp/rratios"
 done
 grep_count="$(cat "$tmp/grep.out")"
 # col NAME N: the median of column N of NAME's rounds; worst NAME: its largest exit status.
@@ -209,6 +214,8 @@ rh_wall="$(col report_html 1)" rh_rss="$(col report_html 2)" rh_cpu="$(col repor
 rrt="$(awk '{ print $1 }' "$tmp/rratios" | median)"
 rrj="$(awk '{ print $2 }' "$tmp/rratios" | median)"
 rrh="$(awk '{ print $3 }' "$tmp/rratios" | median)"
+rf_wall="$(col report_found 1)" rf_rss="$(col report_found 2)" rf_cpu="$(col report_found 4)" rf_status="$(worst report_found)"
+rrf="$(awk '{ print $4 }' "$tmp/rratios" | median)"
 
 f2b_note=""
 if [ "$vs_fail2ban" = 1 ]; then
@@ -244,6 +251,7 @@ row "knocks ingest (re-import)" "${in2_wall}s" "${in2_cpu}s" "$(x "$r2")" "$(mib
 row "knocks report (text)" "${rt_wall}s" "${rt_cpu}s" "$(x "$rrt")" "$(mib "$rt_rss")" "exit $rt_status"
 row "knocks report --format json" "${rj_wall}s" "${rj_cpu}s" "$(x "$rrj")" "$(mib "$rj_rss")" "exit $rj_status"
 row "knocks report --html" "${rh_wall}s" "${rh_cpu}s" "$(x "$rrh")" "$(mib "$rh_rss")" "exit $rh_status"
+row "knocks report --top 11" "${rf_wall}s" "${rf_cpu}s" "$(x "$rrf")" "$(mib "$rf_rss")" "exit $rf_status; not kept: found from the rollups and packs"
 if [ -n "${f2b_wall:-}" ]; then
 	row "fail2ban-regex (once)" "${f2b_wall}s" "${f2b_cpu}s" "$(ratio "$f2b_wall" "$grep_wall")" "$(mib "$f2b_rss")" "exit $f2b_status"
 fi

@@ -22,7 +22,40 @@ type AlertOptions = knocks.AlertOptions
 // ones, of which knocks.AlertFailures adds up as they come those that share
 // an address, subnet, AS or user name with a login (it holds no list of
 // them). Both passes read the packs of the connections (connpack.go).
+//
+// Alerts kept by KeepResults for o, while still those of what is stored,
+// are read instead.
 func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert, error) {
+	as, _, err := s.LatestAlerts(ctx, o, 0)
+	return as, err
+}
+
+// alertID is what an alert is known by.
+type alertID struct {
+	kind string
+	id   int64
+}
+
+// alertsShown returns the alerts that MarkAlerts marked.
+func alertsShown(ctx context.Context, conn *sql.Conn) (map[alertID]bool, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT kind, login_id FROM alerts_shown`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	shown := map[alertID]bool{}
+	for rows.Next() {
+		var a alertID
+		if err := rows.Scan(&a.kind, &a.id); err != nil {
+			return nil, err
+		}
+		shown[a] = true
+	}
+	return shown, rows.Err()
+}
+
+// findAlerts is Alerts from the connections.
+func (s *EventStore) findAlerts(ctx context.Context, o AlertOptions) ([]knocks.Alert, error) {
 	var logins []knocks.AlertLogin
 	type geo struct {
 		country string
@@ -30,7 +63,7 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 	}
 	geos := map[string]geo{}
 	var fs knocks.AlertFailures
-	shown := map[[2]any]bool{}
+	var shown map[alertID]bool
 	err := s.read(ctx, func(conn *sql.Conn) error {
 		// The logins, then the failures, each in one pass over the
 		// packs of the connections (see connpack.go).
@@ -113,25 +146,13 @@ func (s *EventStore) Alerts(ctx context.Context, o AlertOptions) ([]knocks.Alert
 		if err != nil {
 			return err
 		}
-		rows, err = conn.QueryContext(ctx, `SELECT kind, login_id FROM alerts_shown`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var kind string
-			var id int64
-			if err := rows.Scan(&kind, &id); err != nil {
-				return err
-			}
-			shown[[2]any{kind, id}] = true
-		}
-		return rows.Err()
+		shown, err = alertsShown(ctx, conn)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot find alerts: %w", err)
 	}
-	return knocks.FindAlerts(logins, fs, func(kind string, id int64) bool { return shown[[2]any{kind, id}] }, o), nil
+	return knocks.FindAlerts(logins, fs, func(kind string, id int64) bool { return shown[alertID{kind, id}] }, o), nil
 }
 
 // MarkAlerts records that the alerts were shown, so that Alerts no

@@ -86,3 +86,34 @@ func PackRecords(ctx context.Context, s *EventStore) ([]string, error) {
 	})
 	return out, err
 }
+
+// SetKept makes Summary, Alerts and the campaigns read the results that
+// KeepResults kept (on) or find them from the connections (off), and
+// returns a function that restores the setting.
+func SetKept(on bool) (restore func()) {
+	old := useKept
+	useKept = on
+	return func() { useKept = old }
+}
+
+// KeptSummary reports whether the summary of f is kept and is still that
+// of what is stored.
+func KeptSummary(ctx context.Context, s *EventStore, f knocks.Filter) (bool, error) {
+	if f.Top <= 0 {
+		f.Top = 10
+	}
+	var sum knocks.Summary
+	return s.kept(ctx, summaryKey(f), &sum)
+}
+
+// SetKeepTogether makes KeepResults find its results all at once (on) or
+// one after the other (off), and returns a function that restores the
+// setting.
+func SetKeepTogether(on bool) (restore func()) {
+	old := keepTogetherSources
+	keepTogetherSources = 0
+	if on {
+		keepTogetherSources = 1 << 62
+	}
+	return func() { keepTogetherSources = old }
+}

@@ -50,6 +50,28 @@ func TestStoreBounded(t *testing.T) {
 	}
 }
 
+// keeping is a store whose every summary is kept by KeepResults and read
+// back from what it kept.
+type keeping struct {
+	*sqlite.EventStore
+}
+
+func (s keeping) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
+	if err := s.KeepResults(ctx, f, knocks.CampaignOptions{}); err != nil {
+		return nil, err
+	}
+	if ok, err := sqlite.KeptSummary(ctx, s.EventStore, f); err != nil || !ok {
+		return nil, fmt.Errorf("the summary of %+v is not kept (%v)", f, err)
+	}
+	return s.EventStore.Summary(ctx, f)
+}
+
+// TestStoreKept runs the suite with every summary kept first, then read
+// from kept_results: what is kept is the summary itself.
+func TestStoreKept(t *testing.T) {
+	storetest.TestStore(t, func(t *testing.T) knocks.EventStore { return keeping{open(t)} })
+}
+
 func TestStoreMemory(t *testing.T) {
 	storetest.TestStore(t, func(t *testing.T) knocks.EventStore {
 		s, err := sqlite.Open(context.Background(), sqlite.Memory)
@@ -114,7 +136,17 @@ func TestMigrations(t *testing.T) {
 	}
 	// A database of version 1 (checkpoints keyed by fingerprint alone) is
 	// brought to the current version, its checkpoints kept.
-	if _, err := s.DB().Exec(`DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events; DROP TABLE alerts_shown;
+	if _, err := s.DB().Exec(`DROP TABLE kept_results; DROP TABLE kept_alerts; DROP TABLE kept_changes;
+		DROP TRIGGER kept_checkpoints_insert; DROP TRIGGER kept_checkpoints_update;
+		DROP TRIGGER kept_checkpoints_delete; DROP TRIGGER kept_spans_insert;
+		DROP TRIGGER kept_spans_update; DROP TRIGGER kept_spans_delete;
+		DROP TRIGGER kept_connections_update; DROP TRIGGER kept_connections_delete;
+		DROP TRIGGER kept_geo_insert; DROP TRIGGER kept_geo_update; DROP TRIGGER kept_geo_delete;
+		DROP TRIGGER kept_bans_update; DROP TRIGGER kept_bans_delete; DROP TRIGGER kept_penalties_update;
+		DROP TRIGGER kept_penalties_delete; DROP TRIGGER kept_lines_update; DROP TRIGGER kept_lines_delete;
+		DROP TRIGGER kept_unbucketed_update; DROP TRIGGER kept_rollups_insert;
+		DROP TRIGGER kept_rollups_update; DROP TRIGGER kept_rollups_delete;
+		DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events; DROP TABLE alerts_shown;
 		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;
 		DROP TABLE import_lock; DROP TABLE checkpoints; DROP TABLE line_counts; DROP TABLE lines_unbucketed;

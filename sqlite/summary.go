@@ -118,13 +118,28 @@ var (
 // address, user name, subnet or location is ranked and cut by SQL, to the
 // same lists. A top list holds at most knocks.MaxTop rows. See
 // docs/schema.md for how each field is computed.
+//
+// The summary that KeepResults kept for f, while still that of what is
+// stored, is read instead.
 func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
 	top := f.Top
 	if top <= 0 {
 		top = 10
 	}
 	f.Top = top
-	top = min(top, knocks.MaxTop)
+	var kept knocks.Summary
+	if ok, err := s.kept(ctx, summaryKey(f), &kept); err != nil {
+		return nil, fmt.Errorf("cannot summarise: %w", err)
+	} else if ok {
+		kept.Filter, kept.Generated = f, s.now()
+		return &kept, nil
+	}
+	return s.summary(ctx, f)
+}
+
+// summary is Summary from the connections.
+func (s *EventStore) summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
+	top := min(f.Top, knocks.MaxTop)
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
 	err := s.readTemp(ctx, func(conn *sql.Conn) error {
 		sel, err := newSelection(ctx, conn, f)

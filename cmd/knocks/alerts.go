@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"slices"
 	"time"
 
 	"knocks"
@@ -116,20 +117,33 @@ func alertLine(a knocks.Alert) string {
 // many it selects in all: a report, and every answer of the dashboard,
 // holds no more alerts than it prints.
 func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter, top int) ([]knocks.Alert, int64, error) {
+	if l, ok := store.(latestAlerter); ok && f.SelectsAll() {
+		as, found, err := l.LatestAlerts(ctx, knocks.AlertOptions{}, top)
+		if as == nil {
+			as = []knocks.Alert{}
+		}
+		return as, found, err
+	}
 	as, err := store.Alerts(ctx, knocks.AlertOptions{})
 	if err != nil {
 		return nil, 0, err
 	}
+	// The latest top, from the end: the store's alerts are oldest first.
 	out := []knocks.Alert{}
 	var found int64
-	for _, a := range as {
-		if f.Selects(a) {
-			out = append(out, a)
+	for i := len(as) - 1; i >= 0; i-- {
+		if f.Selects(as[i]) {
 			found++
+			if top <= 0 || len(out) < top {
+				out = append(out, as[i])
+			}
 		}
 	}
-	if top > 0 && len(out) > top {
-		out = out[len(out)-top:] // the store's alerts are oldest first
-	}
+	slices.Reverse(out)
 	return out, found, nil
+}
+
+// latestAlerter is a store that reads the latest alerts alone (SQLite).
+type latestAlerter interface {
+	LatestAlerts(ctx context.Context, o knocks.AlertOptions, n int) ([]knocks.Alert, int64, error)
 }

@@ -122,6 +122,9 @@ func (c *GeoIPCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := keepResults(ctx, store); err != nil {
+			return err
+		}
 		fmt.Fprintf(c.m.Stdout, "looked up %d addresses with: %s\n", n, strings.Join(loc.Sources(), "; "))
 		return nil
 	}

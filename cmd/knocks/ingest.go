@@ -26,6 +26,7 @@ type IngestCommand struct {
 	quiet   bool
 	wait    bool
 	journal bool
+	noKeep  bool
 	host    string
 	f2bDB   string
 	geo     geoFlags
@@ -49,6 +50,7 @@ func (c *IngestCommand) FlagSet() *flag.FlagSet {
 	c.flags(fs)
 	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
 	fs.BoolVar(&c.journal, "journal", false, "read sshd's entries from this machine's journal (runs journalctl, after the last entry imported); takes no FILE")
+	fs.BoolVar(&c.noKeep, "no-keep", false, "do not keep the results of a report without filters at the end (each report then finds them: about 1.4 s of CPU over 10M log lines)")
 	return fs
 }
 
@@ -115,10 +117,29 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !c.noKeep {
+		if err := keepResults(ctx, store); err != nil {
+			return err
+		}
+	}
 	if res.Skipped {
 		return errPartial
 	}
 	return nil
+}
+
+// keepResults keeps, in a store that can (SQLite), what a report without
+// filters reads from every connection (its summary, alerts and
+// campaigns): found once by the command that changed the store, rather
+// than by each report.
+func keepResults(ctx context.Context, store any) error {
+	k, ok := store.(interface {
+		KeepResults(ctx context.Context, f knocks.Filter, o knocks.CampaignOptions) error
+	})
+	if !ok {
+		return nil
+	}
+	return k.KeepResults(ctx, knocks.Filter{}, knocks.CampaignOptions{})
 }
 
 // enricher returns the GeoIP pass of the pipeline over gs, nil when GeoIP

@@ -66,6 +66,9 @@ func (c *PruneCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := keepResults(ctx, store); err != nil {
+		return err
+	}
 	if !c.quiet {
 		printPrune(c.m, st)
 	}

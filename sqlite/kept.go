@@ -1,0 +1,392 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"knocks"
+)
+
+// Results kept at store time. A report's summary, alerts and campaigns are
+// found from every stored connection (from rollups and packs, but still
+// from all of them): over 10M log lines that is nearly all of a report's
+// time. KeepResults, called at the end of an import, finds those of a
+// report without filters and keeps them (kept_results, kept_alerts) with
+// the mark of what was stored (keptMark); Summary, Alerts and
+// KeptCampaigns read them back while the mark is still that of the store.
+// Triggers count every change to what they are made of (migration 13), so
+// that a later import, a prune, a GeoIP update or an edit by hand makes
+// them stale: reports then find the results again, until the next
+// KeepResults.
+
+// useKept lets tests find every result from the connections.
+var useKept = true
+
+// keptMark is what was stored when a result was kept: the count of
+// kept_changes and the greatest connection id.
+type keptMark struct {
+	change, maxID int64
+}
+
+// markQuery reads the keptMark of the store.
+const markQuery = `SELECT (SELECT n FROM kept_changes) AS change, (SELECT COALESCE(MAX(id), 0) FROM connections) AS max_id`
+
+// markOf reads the keptMark of the store on conn.
+func markOf(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (keptMark, error) {
+	var m keptMark
+	err := q.QueryRowContext(ctx, markQuery).Scan(&m.change, &m.maxID)
+	return m, err
+}
+
+// summaryKey names the kept summary of f (whose Top is set).
+func summaryKey(f knocks.Filter) string {
+	b, _ := json.Marshal(f)
+	return "summary " + string(b)
+}
+
+// kept decodes into v the result kept under key, and reports true, when
+// it is still that of what is stored.
+func (s *EventStore) kept(ctx context.Context, key string, v any) (bool, error) {
+	if !useKept {
+		return false, nil
+	}
+	var data []byte
+	err := s.read(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, `SELECT k.data FROM kept_results k, (`+markQuery+`) AS m
+			WHERE k.key = ? AND k.change = m.change AND k.max_id = m.max_id`, key).Scan(&data)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	// A result that does not decode (written by hand) is found again.
+	if json.Unmarshal(data, v) != nil {
+		return false, nil
+	}
+	walkStrings(reflect.ValueOf(v), unescapeBytes)
+	return true, nil
+}
+
+// keptJSON is the JSON of v as kept: its strings that JSON cannot hold as
+// they are (not UTF-8: user names are bytes as attackers sent them) in
+// escapeBytes's form. It changes v.
+func keptJSON(v any) ([]byte, error) {
+	walkStrings(reflect.ValueOf(v), escapeBytes)
+	return json.Marshal(v)
+}
+
+// walkStrings sets every exported string that v holds, through pointers,
+// structs, slices and arrays, to f of it.
+func walkStrings(v reflect.Value, f func(string) string) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(f(v.String()))
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(v.Elem(), f)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkStrings(v.Field(i), f)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Int64 {
+			return
+		}
+		for i := range v.Len() {
+			walkStrings(v.Index(i), f)
+		}
+	}
+}
+
+// escapeBytes writes a string that is not UTF-8, or that begins with a
+// NUL byte, as a NUL byte and the hex of its bytes, which JSON holds as
+// is; unescapeBytes reads it back.
+func escapeBytes(s string) string {
+	if utf8.ValidString(s) && !strings.HasPrefix(s, "\x00") {
+		return s
+	}
+	return "\x00" + hex.EncodeToString([]byte(s))
+}
+
+// unescapeBytes is the inverse of escapeBytes.
+func unescapeBytes(s string) string {
+	if !strings.HasPrefix(s, "\x00") {
+		return s
+	}
+	b, err := hex.DecodeString(s[1:])
+	if err != nil {
+		return s
+	}
+	return string(b)
+}
+
+// keptAlerts returns the alerts kept under key (the latest last of them
+// when last > 0), oldest first, with their New set from alerts_shown, and
+// how many are kept in all, when they are still those of what is stored;
+// else ok is false.
+func (s *EventStore) keptAlerts(ctx context.Context, key string, last int) (as []knocks.Alert, total int64, ok bool, err error) {
+	if !useKept {
+		return nil, 0, false, nil
+	}
+	err = s.read(ctx, func(conn *sql.Conn) error {
+		mark, err := markOf(ctx, conn)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_results WHERE key = ? AND change = ? AND max_id = ?`,
+			key, mark.change, mark.maxID).Scan(&n); err != nil || n == 0 {
+			return err
+		}
+		shown, err := alertsShown(ctx, conn)
+		if err != nil {
+			return err
+		}
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_alerts WHERE key = ?`, key).Scan(&total); err != nil {
+			return err
+		}
+		limit := total
+		if last > 0 {
+			limit = min(limit, int64(last))
+		}
+		as = make([]knocks.Alert, 0, limit)
+		ok = true
+		err = rawRows(ctx, conn, `SELECT kind, login_id, time, host, username, ip, country, asn, why, failed FROM kept_alerts
+			WHERE key = ? ORDER BY seq DESC LIMIT ?`, []any{key, limit}, func(v []driver.Value) error {
+			var a knocks.Alert
+			a.Kind = text(v[0])
+			a.LoginID, _ = v[1].(int64)
+			t, _ := v[2].(int64)
+			a.Time = time.Unix(t, 0).UTC()
+			a.Host, a.User, a.IP, a.Country = text(v[3]), text(v[4]), text(v[5]), text(v[6])
+			asn, _ := v[7].(int64)
+			a.ASN = uint32(asn)
+			a.Why = text(v[8])
+			a.Failed, _ = v[9].(int64)
+			a.New = !shown[alertID{a.Kind, a.LoginID}]
+			as = append(as, a)
+			return nil
+		})
+		slices.Reverse(as)
+		return err
+	})
+	if err != nil || !ok {
+		return nil, 0, false, err
+	}
+	return as, total, true, nil
+}
+
+// LatestAlerts returns the latest n alerts (all when n <= 0) of o, oldest
+// first, as Alerts gives them, and how many Alerts gives in all.
+func (s *EventStore) LatestAlerts(ctx context.Context, o AlertOptions, n int) ([]knocks.Alert, int64, error) {
+	as, total, ok, err := s.keptAlerts(ctx, o.Key(), n)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cannot find alerts: %w", err)
+	}
+	if ok {
+		return as, total, nil
+	}
+	if as, err = s.findAlerts(ctx, o); err != nil {
+		return nil, 0, err
+	}
+	total = int64(len(as))
+	if n > 0 && len(as) > n {
+		as = as[len(as)-n:]
+	}
+	return as, total, nil
+}
+
+// text is the string of a TEXT or BLOB value of the driver.
+func text(v driver.Value) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
+}
+
+// KeptCampaigns returns the campaigns kept under key (knocks.CampaignsKey)
+// by KeepResults, while they are still those of what is stored.
+func (s *EventStore) KeptCampaigns(ctx context.Context, key string) (*knocks.Campaigns, bool, error) {
+	var cs knocks.Campaigns
+	ok, err := s.kept(ctx, key, &cs)
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot find campaigns: %w", err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	return &cs, true, nil
+}
+
+// KeepResults finds and keeps what a report with the filter f (its time,
+// host and other selections unset, as a report without flags) reads from
+// every connection: its summary, the alerts with AlertOptions{} and the
+// campaigns of o. If those kept before are still those of what is stored
+// it does nothing; if another process stores something while it finds
+// them, it keeps nothing. An import calls it as it ends.
+func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.CampaignOptions) error {
+	if s.readOnly {
+		return nil
+	}
+	if f.Top <= 0 {
+		f.Top = 10
+	}
+	ao := knocks.AlertOptions{}
+	keys := []string{summaryKey(f), ao.Key(), knocks.CampaignsKey(f, o)}
+	var mark keptMark
+	var have, sources int
+	err := s.read(ctx, func(conn *sql.Conn) (err error) {
+		if mark, err = markOf(ctx, conn); err != nil {
+			return err
+		}
+		if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM rollup_sources").Scan(&sources); err != nil {
+			return err
+		}
+		return conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_results
+			WHERE key IN (?, ?, ?) AND change = ? AND max_id = ? AND (length(data) = 0 OR json_valid(data))`,
+			keys[0], keys[1], keys[2], mark.change, mark.maxID).Scan(&have)
+	})
+	if err != nil {
+		return fmt.Errorf("cannot keep results: %w", err)
+	}
+	if have == len(keys) {
+		return nil
+	}
+	var (
+		sum *knocks.Summary
+		as  []knocks.Alert
+		cs  *knocks.Campaigns
+	)
+	steps := []func() error{
+		func() (err error) { cs, err = knocks.FindCampaigns(ctx, finding{s}, f, o); return err },
+		func() (err error) { as, err = s.findAlerts(ctx, ao); return err },
+		func() (err error) { sum, err = s.summary(ctx, f); return err },
+	}
+	if err := runSteps(steps, sources < keepTogetherSources); err != nil {
+		return fmt.Errorf("cannot keep results: %w", err)
+	}
+	sdata, err := keptJSON(sum)
+	if err != nil {
+		return fmt.Errorf("cannot keep results: %w", err)
+	}
+	cdata, err := keptJSON(cs)
+	if err != nil {
+		return fmt.Errorf("cannot keep results: %w", err)
+	}
+	if err := s.keep(ctx, mark, keys, [][]byte{sdata, nil, cdata}, as); err != nil {
+		return fmt.Errorf("cannot keep results: %w", err)
+	}
+	return nil
+}
+
+// keepTogetherSources is the most source addresses (and host names) of a
+// store whose results KeepResults finds all at once, on as many
+// goroutines. Each holds some hundreds of bytes per address at most
+// (campaigns the most): over 10M log lines from 44,565 addresses the
+// campaigns alone take 81 MiB at the peak, the summary and the alerts
+// about 50, and an import must stay under 100 MiB.
+var keepTogetherSources = 16_384
+
+// runSteps runs the steps, all at once when together, else one after the
+// other, each after a collection that gives back to the system what the
+// one before (or the import before them) left, so that the peak of memory
+// is that of the largest step, not of their sum. It returns the first
+// error.
+func runSteps(steps []func() error, together bool) error {
+	if !together {
+		for _, step := range steps {
+			debug.FreeOSMemory()
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make(chan error, len(steps))
+	for _, step := range steps {
+		go func() { errs <- step() }()
+	}
+	var first error
+	for range steps {
+		if err := <-errs; first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// keep writes the results, in place of all those kept before, with the
+// mark they were found at, unless the store has changed since: data[i] is
+// the JSON of the result of keys[i], but keys[1] names the alerts as, whose
+// rows go to kept_alerts.
+func (s *EventStore) keep(ctx context.Context, mark keptMark, keys []string, data [][]byte, as []knocks.Alert) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if now, err := markOf(ctx, tx); err != nil || now != mark {
+		return err // stored meanwhile: found again by reports until the next import
+	}
+	for _, q := range []string{"DELETE FROM kept_results", "DELETE FROM kept_alerts"} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	for i, key := range keys {
+		if data[i] == nil {
+			data[i] = []byte{} // the alerts: their rows are in kept_alerts
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO kept_results (key, change, max_id, data) VALUES (?, ?, ?, ?)",
+			key, mark.change, mark.maxID, data[i]); err != nil {
+			return err
+		}
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO kept_alerts (key, seq, kind, login_id, time, host, username, ip, country, asn, why, failed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for i, a := range as {
+		if _, err := ins.ExecContext(ctx, keys[1], i, a.Kind, a.LoginID, a.Time.Unix(), a.Host, a.User, a.IP,
+			a.Country, int64(a.ASN), a.Why, a.Failed); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// finding is the store without its kept campaigns: what KeepResults finds
+// them from.
+type finding struct {
+	*EventStore
+}
+
+// KeptCampaigns keeps none.
+func (finding) KeptCampaigns(context.Context, string) (*knocks.Campaigns, bool, error) {
+	return nil, false, nil
+}
