@@ -211,6 +211,15 @@ func testKeptResults(t *testing.T) {
 			locate(t, s)
 			return s.FinishImport(ctx, id, start, nil)
 		}},
+		{"a ban imported without a checkpoint (fail2ban's database)", func() error {
+			id, err := s.BeginImport(ctx, start)
+			if err != nil {
+				return err
+			}
+			ip := cs[200].IP
+			return s.Write(ctx, &knocks.Batch{ImportID: id, Fail2ban: []knocks.Fail2banEvent{
+				{Time: cs[200].End.Add(time.Minute), Kind: knocks.KindF2BBan, Host: cs[200].Host, Jail: "sshd", IP: ip, BanTime: -1, BanCount: 3}}})
+		}},
 		{"a prune", func() error {
 			_, err := s.Prune(ctx, start.Add(5*24*time.Hour))
 			return err

@@ -154,6 +154,11 @@ func (s *EventStore) pruneTx(ctx context.Context, conn *sql.Conn, cut int64, st 
 		fail2ban = min(fail2ban, (SELECT COALESCE(max(id), 0) FROM fail2ban_events))`); err != nil {
 		return err
 	}
+	// The results kept before are stale now (kept.go): their pages go
+	// free before the compaction below; `knocks prune` keeps new ones.
+	if err := exec(nil, "DELETE FROM kept_results; DELETE FROM kept_alerts"); err != nil {
+		return err
+	}
 	// Alerts already shown name a login by its connection's id, which may
 	// come again: forget those of deleted connections.
 	if err := exec(nil, "DELETE FROM alerts_shown WHERE login_id NOT IN (SELECT id FROM connections)"); err != nil {

@@ -142,10 +142,13 @@ func TestMigrations(t *testing.T) {
 		DROP TRIGGER kept_spans_update; DROP TRIGGER kept_spans_delete;
 		DROP TRIGGER kept_connections_update; DROP TRIGGER kept_connections_delete;
 		DROP TRIGGER kept_geo_insert; DROP TRIGGER kept_geo_update; DROP TRIGGER kept_geo_delete;
-		DROP TRIGGER kept_bans_update; DROP TRIGGER kept_bans_delete; DROP TRIGGER kept_penalties_update;
-		DROP TRIGGER kept_penalties_delete; DROP TRIGGER kept_lines_update; DROP TRIGGER kept_lines_delete;
+		DROP TRIGGER kept_bans_insert; DROP TRIGGER kept_bans_update; DROP TRIGGER kept_bans_delete;
+		DROP TRIGGER kept_penalties_insert; DROP TRIGGER kept_penalties_update;
+		DROP TRIGGER kept_penalties_delete; DROP TRIGGER kept_lines_insert; DROP TRIGGER kept_lines_update;
+		DROP TRIGGER kept_lines_delete; DROP TRIGGER kept_unbucketed_insert;
 		DROP TRIGGER kept_unbucketed_update; DROP TRIGGER kept_rollups_insert;
-		DROP TRIGGER kept_rollups_update; DROP TRIGGER kept_rollups_delete;
+		DROP TRIGGER kept_rollups_update; DROP TRIGGER kept_rollups_delete; DROP TRIGGER kept_hours_insert;
+		DROP TRIGGER kept_hours_update; DROP TRIGGER kept_hours_delete;
 		DROP TABLE geo_progress; DROP TABLE journal_cursors; DROP TABLE penalty_events; DROP TABLE alerts_shown;
 		DROP INDEX fail2ban_events_once; ALTER TABLE fail2ban_events DROP COLUMN host;
 		ALTER TABLE fail2ban_events DROP COLUMN bantime; ALTER TABLE fail2ban_events DROP COLUMN bancount;

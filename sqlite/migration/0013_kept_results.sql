@@ -32,10 +32,11 @@ CREATE TABLE kept_alerts (
 ) WITHOUT ROWID;
 
 -- Counts the changes to what the kept results are made of. Every write of
--- an import moves a checkpoint and writes the span of its connections;
--- other changes are counted row by row: a connection changed or deleted, a
--- location, a ban or a penalty changed or deleted, the rollups rebuilt. A
--- connection inserted by hand moves the greatest id instead.
+-- an import of logs moves a checkpoint and writes the span of its
+-- connections; other changes are counted row by row: a connection changed
+-- or deleted, every location, ban, penalty, line count and hour of the
+-- rollups written or deleted, the rollups made again. A connection
+-- inserted by hand moves the greatest id instead.
 CREATE TABLE kept_changes (n INTEGER NOT NULL);
 INSERT INTO kept_changes (n) VALUES (0);
 
@@ -53,13 +54,20 @@ CREATE TRIGGER kept_connections_delete AFTER DELETE ON connections BEGIN UPDATE 
 CREATE TRIGGER kept_geo_insert AFTER INSERT ON ip_geo BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_geo_update AFTER UPDATE ON ip_geo BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_geo_delete AFTER DELETE ON ip_geo BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_bans_insert AFTER INSERT ON fail2ban_events BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_bans_update AFTER UPDATE ON fail2ban_events BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_bans_delete AFTER DELETE ON fail2ban_events BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_penalties_insert AFTER INSERT ON penalty_events BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_penalties_update AFTER UPDATE ON penalty_events BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_penalties_delete AFTER DELETE ON penalty_events BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_lines_insert AFTER INSERT ON line_counts BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_lines_update AFTER UPDATE ON line_counts WHEN NEW.lines IS NOT OLD.lines BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_lines_delete AFTER DELETE ON line_counts BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_unbucketed_insert AFTER INSERT ON lines_unbucketed BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_unbucketed_update AFTER UPDATE ON lines_unbucketed WHEN NEW.lines IS NOT OLD.lines BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_rollups_insert AFTER INSERT ON rollup_state BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_rollups_update AFTER UPDATE ON rollup_state WHEN NEW.covered IS NOT OLD.covered BEGIN UPDATE kept_changes SET n = n + 1; END;
 CREATE TRIGGER kept_rollups_delete AFTER DELETE ON rollup_state BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_hours_insert AFTER INSERT ON rollup_hours BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_hours_update AFTER UPDATE ON rollup_hours BEGIN UPDATE kept_changes SET n = n + 1; END;
+CREATE TRIGGER kept_hours_delete AFTER DELETE ON rollup_hours BEGIN UPDATE kept_changes SET n = n + 1; END;
