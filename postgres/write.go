@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -377,6 +379,17 @@ func (s *EventStore) writeCheckpoint(ctx context.Context, tx pgx.Tx, cp *knocks.
 // writeLines adds line counts to the stored ones: per logged host and
 // hour, and the lines without an hour (per host id).
 func (s *EventStore) writeLines(ctx context.Context, tx pgx.Tx, lines []knocks.LineCount) error {
+	// Importers of other host ids may count lines of the same logged host
+	// and hour (a shared syslog server, machines of one name): the rows
+	// are updated in one order, by host and hour, so that no two
+	// transactions wait for each other's rows in a cycle (a deadlock).
+	lines = slices.Clone(lines)
+	slices.SortFunc(lines, func(a, b knocks.LineCount) int {
+		if c := strings.Compare(a.Host, b.Host); c != 0 {
+			return c
+		}
+		return a.Hour.Compare(b.Hour)
+	})
 	q := &pgx.Batch{}
 	for _, l := range lines {
 		if l.Lines == 0 {
