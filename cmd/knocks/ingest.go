@@ -118,6 +118,11 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if !c.noKeep {
+		// The GeoIP data's pages go first: what is kept is found with
+		// the import's memory given back.
+		if err := ing.Enricher.Close(); err != nil {
+			return err
+		}
 		if err := keepResults(ctx, store); err != nil {
 			return err
 		}
