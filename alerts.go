@@ -243,11 +243,11 @@ func FindAlerts(logins []AlertLogin, f AlertFailures, shown func(kind string, lo
 			out = append(out, a)
 		}
 		if n, _ := f.ips[l.IP].at(l.Start); n > 0 {
-			add(AlertFailedBefore, fmt.Sprintf("the address failed %d times before", n), n)
+			add(AlertFailedBefore, fmt.Sprintf("the address failed %s before", times(n)), n)
 		} else if n, _ := f.subs[l.Subnet].at(l.Start); l.Subnet != "" && n > 0 {
-			add(AlertFailedBefore, fmt.Sprintf("its subnet %s failed %d times before", l.Subnet, n), n)
+			add(AlertFailedBefore, fmt.Sprintf("its subnet %s failed %s before", l.Subnet, times(n)), n)
 		} else if n, _ := f.asns[l.ASN].at(l.Start); l.ASN > 0 && n > 0 {
-			add(AlertFailedBefore, fmt.Sprintf("its network AS%d failed %d times before", l.ASN, n), n)
+			add(AlertFailedBefore, fmt.Sprintf("its network AS%d failed %s before", l.ASN, times(n)), n)
 		}
 		seen := countries[l.User]
 		if l.Country != "" && len(seen) > 0 && !seen[l.Country] {
@@ -301,4 +301,12 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// times says n times in words: "1 time", "12 times".
+func times(n int64) string {
+	if n == 1 {
+		return "1 time"
+	}
+	return fmt.Sprintf("%d times", n)
 }

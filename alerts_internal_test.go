@@ -99,11 +99,11 @@ func findAlertsByScan(logins []AlertLogin, fails []testFailure, o AlertOptions) 
 			out = append(out, a)
 		}
 		if n := sum(func(f testFailure) bool { return f.IP != "" && f.IP == l.IP }, math.MinInt64, l.Start); n > 0 {
-			add(AlertFailedBefore, fmt.Sprintf("the address failed %d times before", n), n)
+			add(AlertFailedBefore, fmt.Sprintf("the address failed %s before", times(n)), n)
 		} else if n := sum(func(f testFailure) bool { return f.Subnet != "" && f.Subnet == l.Subnet }, math.MinInt64, l.Start); n > 0 {
-			add(AlertFailedBefore, fmt.Sprintf("its subnet %s failed %d times before", l.Subnet, n), n)
+			add(AlertFailedBefore, fmt.Sprintf("its subnet %s failed %s before", l.Subnet, times(n)), n)
 		} else if n := sum(func(f testFailure) bool { return f.ASN > 0 && f.ASN == int64(l.ASN) }, math.MinInt64, l.Start); n > 0 {
-			add(AlertFailedBefore, fmt.Sprintf("its network AS%d failed %d times before", l.ASN, n), n)
+			add(AlertFailedBefore, fmt.Sprintf("its network AS%d failed %s before", l.ASN, times(n)), n)
 		}
 		seen := countries[l.User]
 		if l.Country != "" && len(seen) > 0 && !seen[l.Country] {
@@ -216,4 +216,20 @@ func BenchmarkAlertFailures(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(fails)), "ns/failure")
+}
+
+func TestTimes(t *testing.T) {
+	for _, tc := range []struct {
+		Name  string
+		Input int64
+		Want  string
+	}{
+		{"one", 1, "1 time"},
+		{"two", 2, "2 times"},
+		{"many", 1960, "1960 times"},
+	} {
+		if got := times(tc.Input); got != tc.Want {
+			t.Errorf("%s: times(%d) = %q, want %q", tc.Name, tc.Input, got, tc.Want)
+		}
+	}
 }

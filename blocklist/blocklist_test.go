@@ -156,6 +156,13 @@ func TestFormats(t *testing.T) {
 			}
 		})
 	}
+	// One attempt is an attempt, in the singular.
+	one := entries(addrs("45.83.1.2"))
+	one[0].Attempts, one[0].Last = 1, one[0].First
+	var b bytes.Buffer
+	if err := Write(&b, one, Options{Format: "abuseipdb"}); err != nil || !strings.Contains(b.String(), ",SSH brute force: 1 failed authentication attempt from 2024-03-10 10:00 to 2024-03-10 10:00 UTC\n") {
+		t.Errorf("abuseipdb of one attempt (%v):\n%s", err, b.String())
+	}
 	if err := Write(&bytes.Buffer{}, es, Options{Format: "pf"}); err == nil {
 		t.Error("an unknown format was accepted")
 	}

@@ -182,6 +182,9 @@ func writeAbuseIPDB(w io.Writer, listed []Entry) {
 	_ = cw.Write([]string{"IP", "Categories", "ReportDate", "Comment"})
 	for _, e := range listed {
 		comment := fmt.Sprintf("SSH brute force: %d failed authentication attempts", e.Attempts)
+		if e.Attempts == 1 {
+			comment = "SSH brute force: 1 failed authentication attempt"
+		}
 		if !e.First.IsZero() && !e.Last.IsZero() {
 			comment += fmt.Sprintf(" from %s to %s UTC", e.First.UTC().Format("2006-01-02 15:04"), e.Last.UTC().Format("2006-01-02 15:04"))
 		}

@@ -109,7 +109,7 @@ func (c *BlocklistCommand) Run(ctx context.Context, args []string) error {
 	for _, e := range skipped {
 		why[e.Why]++
 	}
-	msg := fmt.Sprintf("knocks: %d addresses listed", len(listed))
+	msg := "knocks: " + report.Count(int64(len(listed)), "address", "addresses") + " listed"
 	for _, k := range []string{"logged in", "allowed"} {
 		if why[k] > 0 {
 			msg += fmt.Sprintf("; %d left out as %s", why[k], k)
