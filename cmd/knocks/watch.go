@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"knocks/ingest"
+	"knocks/report"
 	"knocks/source"
 )
 
@@ -68,6 +71,9 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	}
 	if c.poll <= 0 {
 		return usagef("--poll must be positive")
+	}
+	if err := checkReadable(c.m.Stderr, names); err != nil {
+		return err
 	}
 	if c.serve.listen != "" {
 		if err := checkListen(c.serve); err != nil {
@@ -179,4 +185,30 @@ func (c *WatchCommand) followJournal(ctx context.Context, ing *ingest.Ingester, 
 		return res, fmt.Errorf("cannot follow the journal: %w", res.Errors[0])
 	}
 	return res, err
+}
+
+// checkReadable fails (exit 1, with the reason and a hint) when an input
+// to follow is there but this user may not read it: watch waits for a
+// file that is not there yet, but would wait forever for one it may not
+// read.
+func checkReadable(w io.Writer, names []string) error {
+	var denied []unreadInput
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err == nil {
+			f.Close()
+			continue
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			denied = append(denied, unreadInput{name: n, err: fmt.Errorf("%s: cannot open: %w", n, fs.ErrPermission)})
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	for _, u := range denied {
+		fmt.Fprintf(w, "knocks: cannot follow %s: permission denied\n", report.Safe(u.name))
+	}
+	printHints(w, denied)
+	return errReported
 }

@@ -282,3 +282,49 @@ func TestWatchJournal(t *testing.T) {
 	}
 	sameSummary(t, jsonReport(t, dir, "--db", db), want)
 }
+
+// TestWatchUnreadableFileFails checks that watch fails at once (exit 1),
+// with the reason and the hint, on a file that is there but that the user
+// may not read, instead of waiting for it forever as for a missing file.
+// As root the test runs knocks as the user nobody.
+func TestWatchUnreadableFileFails(t *testing.T) {
+	base, err := os.MkdirTemp("", "knocks-unreadable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(base, "knocks")
+	copyFile(t, knocksBin, bin, 0o755)
+	log := filepath.Join(base, "auth.log")
+	if err := os.WriteFile(log, []byte("Mar 10 10:00:00 gw sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"watch", "--no-geoip", "--db", filepath.Join(base, "k.db"), log, filepath.Join(base, "not-yet.log")}
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("setpriv"); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("setpriv is needed to run knocks as another user")
+			}
+			t.Skip("setpriv is not installed: cannot run knocks as another user")
+		}
+		cmd = exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", bin}, args...)...)
+	} else {
+		if err := os.Chmod(log, 0); err != nil {
+			t.Fatal(err)
+		}
+		cmd = exec.Command(bin, args...)
+	}
+	cmd.Env = append(os.Environ(), "HOME="+base, "XDG_STATE_HOME="+base, "XDG_CACHE_HOME="+base, "KNOCKS_DB=", "LANG=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	code := cmd.ProcessState.ExitCode()
+	want := "knocks: cannot follow " + log + ": permission denied\nhint: " + log + " is not readable by this user: run knocks with sudo"
+	if code != 1 || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("exit %d (%v), stderr:\n%s\nwant exit 1 and:\n%s", code, err, stderr.String(), want)
+	}
+}
