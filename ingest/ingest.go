@@ -475,7 +475,10 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 			status = p.Parse(line, ev)
 			if status == Recognised {
 				p.Resolve(ev)
-				if !ev.Time.IsZero() && !knocks.ValidTime(ev.Time) {
+				// A line without a time of its own (a journal-style
+				// "host sshd[pid]: ..." line, which knocks parse
+				// reads) cannot be stored: it is skipped.
+				if ev.Time.IsZero() || !knocks.ValidTime(ev.Time) {
 					status = Invalid
 				}
 			}
@@ -484,7 +487,11 @@ func (in *Ingester) drain(ctx context.Context, r *reading, out chan<- *chunk, fr
 				st.SSHDLines++
 				st.Skipped++
 				res.Skipped = true
-				res.Errors = append(res.Errors, fmt.Errorf("%s:%d: %s, skipped", inp.Name(), inp.LineNo(), knocks.TimeRangeError(ev.Time)))
+				why := knocks.TimeRangeError(ev.Time)
+				if ev.Time.IsZero() {
+					why = "no time stamp (for a journal, export it with `journalctl -o json`)"
+				}
+				res.Errors = append(res.Errors, fmt.Errorf("%s:%d: %s, skipped", inp.Name(), inp.LineNo(), why))
 			case Recognised:
 				st.SSHDLines++
 				st.Recognised++

@@ -15,6 +15,12 @@ func TestErrorPaths(t *testing.T) {
 	log := filepath.Join(dir, "auth.log")
 	writeFile(t, log, connLines("Feb  5 10:00:01", 101, "203.0.113.1", "admin")+connLines("Feb  5 10:00:02", 102, "198.51.100.2", "oracle"), time.Date(2024, 2, 5, 12, 0, 0, 0, time.UTC))
 	missing := filepath.Join(dir, "auth.log.typo")
+	// Journal-style lines without a time stamp (as in fail2ban's test logs),
+	// between two lines that have one.
+	timeless := filepath.Join(dir, "timeless.log")
+	writeFile(t, timeless, connLines("Feb  5 10:00:01", 101, "203.0.113.1", "admin")+
+		"srv sshd[31602]: Failed password for invalid user ROOT from 194.117.26.69 port 50273 ssh2\n"+
+		connLines("Feb  5 10:00:02", 102, "198.51.100.2", "oracle"), time.Date(2024, 2, 5, 12, 0, 0, 0, time.UTC))
 	db := filepath.Join(dir, "k.db")
 	mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", db, log)
 
@@ -40,6 +46,8 @@ func TestErrorPaths(t *testing.T) {
 		{"nothing readable, one-shot", []string{"report", "--no-geoip", missing}, exitError, []string{"knocks: nothing could be read: " + missing + ": cannot open: no such file or directory", "hint: check the path"}, []string{"No events", "input "}},
 		{"nothing readable, ingest", []string{"ingest", "--no-geoip", "--db", db, missing, dir}, exitError, []string{"knocks: cannot read any of the 2 inputs:", missing + ": cannot open", dir + ": ", "hint: check the path"}, []string{"input "}},
 		{"nothing readable, parse", []string{"parse", missing}, exitError, []string{"knocks: nothing could be read: " + missing}, nil},
+		{"line without a time, one-shot", []string{"report", "--no-geoip", timeless}, exitPartial, []string{timeless + ":", ": no time stamp (for a journal, export it with `journalctl -o json`), skipped", "knocks: some input was skipped"}, []string{"without a time"}},
+		{"line without a time, ingest", []string{"ingest", "--no-geoip", "--db", filepath.Join(dir, "timeless.db"), timeless}, exitPartial, []string{": no time stamp"}, []string{"without a time"}},
 		{"some readable, one-shot", []string{"report", "--no-geoip", missing, log}, exitPartial, []string{"knocks: not read, left out of the report: " + missing + ": cannot open", "knocks: some input was skipped"}, nil},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
