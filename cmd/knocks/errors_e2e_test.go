@@ -43,6 +43,8 @@ func TestErrorPaths(t *testing.T) {
 		{"since after until", []string{"report", "--db", db, "--since", "2024-02-06", "--until", "2024-02-05"}, exitUsage, []string{"--since 2024-02-06T00:00:00Z is not before --until 2024-02-05T00:00:00Z"}, nil},
 		{"bad time", []string{"report", "--db", db, "--since", "yesterday"}, exitUsage, []string{`--since: cannot read "yesterday" as a time`}, nil},
 		{"no database", []string{"report", "--db", filepath.Join(dir, "none.db")}, exitError, []string{"no database at", "knocks ingest"}, nil},
+		{"no database, serve", []string{"serve", "--db", filepath.Join(dir, "none.db")}, exitError, []string{"no database at", "knocks ingest"}, []string{"serving"}},
+		{"no database, blocklist", []string{"blocklist", "--db", filepath.Join(dir, "none.db")}, exitError, []string{"no database at", "knocks ingest"}, nil},
 		{"nothing readable, one-shot", []string{"report", "--no-geoip", missing}, exitError, []string{"knocks: nothing could be read: " + missing + ": cannot open: no such file or directory", "hint: check the path"}, []string{"No events", "input "}},
 		{"nothing readable, ingest", []string{"ingest", "--no-geoip", "--db", db, missing, dir}, exitError, []string{"knocks: cannot read any of the 2 inputs:", missing + ": cannot open", dir + ": ", "hint: check the path"}, []string{"input "}},
 		{"nothing readable, parse", []string{"parse", missing}, exitError, []string{"knocks: nothing could be read: " + missing}, nil},

@@ -248,7 +248,7 @@ func (m *Main) openReadDB(ctx context.Context, flagValue string) (dbStore, error
 	}
 	s, err := openReadStore(ctx, path)
 	if knocks.ErrorCode(err) == knocks.ENOTFOUND {
-		return nil, knocks.Errorf(knocks.ENOTFOUND, "no database at %s: run `knocks ingest FILE...` first, or give FILEs for a one-shot report", path)
+		return nil, knocks.Errorf(knocks.ENOTFOUND, "no database at %s: run `knocks ingest FILE...` first (report and plot also make a one-shot report of FILEs)", path)
 	}
 	return s, err
 }
