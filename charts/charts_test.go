@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
 	"knocks"
 	"knocks/data/maps"
 	"knocks/report"
@@ -370,5 +373,34 @@ func TestGoldenChartData(t *testing.T) {
 	}
 	if !bytes.Equal(append(got, '\n'), want) {
 		t.Errorf("chart data differs from %s (run with -update if the change is meant):\n%s", golden, got)
+	}
+}
+
+// TestTimeSeriesOfOneHour draws the logs of one hour: one point, which a
+// line alone does not draw. The point must be on the picture, in the
+// plotting area where, but for it, only the light grid is.
+func TestTimeSeriesOfOneHour(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	s := &knocks.Summary{Attempts: 5, First: at.Add(time.Minute), Last: at.Add(4 * time.Minute),
+		PerDay: []knocks.TimeCount{{Time: at.Truncate(24 * time.Hour), Attempts: 5}}, PerHour: []knocks.TimeCount{{Time: at, Attempts: 5}}}
+	p := timeSeries(s)
+	if p == nil {
+		t.Fatal("no chart of one hour")
+	}
+	const w, h = 400, 300
+	c := vgimg.New(w, h)
+	p.Draw(draw.New(c))
+	img := c.Image()
+	b := img.Bounds()
+	dark := 0
+	for y := b.Min.Y + b.Dy()/6; y < b.Max.Y-b.Dy()/6; y++ {
+		for x := b.Min.X + b.Dx()/4; x < b.Max.X-b.Dx()/4; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r>>8 < 0x60 && g>>8 < 0x60 && bl>>8 < 0x60 {
+				dark++
+			}
+		}
+	}
+	if dark < 20 {
+		t.Errorf("%d dark pixels in the plotting area: the only point is not drawn", dark)
 	}
 }

@@ -103,6 +103,14 @@ func timeSeries(s *knocks.Summary) *plot.Plot {
 		ln.Width = vg.Points(2)
 		p.Add(ln)
 	}
+	// A line needs two points: with fewer (logs of one hour) the points
+	// are drawn, else the chart would look empty.
+	if len(total.Points) < 3 {
+		if sc, err := plotter.NewScatter(total.Points); err == nil {
+			sc.GlyphStyle = draw.GlyphStyle{Color: colText, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+		}
+	}
 	p.Legend.Top = true
 	p.Legend.XOffs = -vg.Points(10)
 	p.Legend.YOffs = -vg.Points(4)
