@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"knocks"
@@ -109,6 +110,9 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 		}
 		s.path = abs
 		dsn = fileDSN(abs, params)
+		if err := checkWritable(abs); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -257,6 +261,26 @@ func openReadOnly(ctx context.Context, abs string) (*EventStore, error) {
 // database: one marked with ApplicationID, one that an older knocks made
 // (no mark, but knocks' tables and schema version), or one without any
 // table (a new or empty file).
+// checkWritable refuses an existing database file that this user may not
+// write, before SQLite opens it: SQLite would first make the -wal and -shm
+// files beside it, owned by this user, and leave them there, where they
+// would stop the imports of the file's owner.
+func checkWritable(abs string) error {
+	f, err := os.OpenFile(abs, os.O_RDWR, 0)
+	if err == nil {
+		return f.Close()
+	}
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		why := "this user may not write it"
+		if errors.Is(err, syscall.EROFS) {
+			why = "it is on a read-only file system"
+		}
+		return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID,
+			"%s cannot be written: %s; run this command as its owner (or with sudo); `knocks report` reads it without writing", abs, why))
+	}
+	return nil // a new file, or one SQLite reports on
+}
+
 func checkOwner(ctx context.Context, db *sql.DB, path string) error {
 	var id int64
 	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -317,4 +318,55 @@ func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 	os.Chmod(dst, mode)
+}
+
+// TestImportAsAnotherUserInSharedDirectory has a user who may not write
+// the database, in a directory that everyone may write, try to import
+// into it: knocks refuses with a message that says why and what to do,
+// and leaves no -wal or -shm file of that user beside the database (such
+// files would stop the owner's next imports). It needs root, to run
+// knocks as the user nobody.
+func TestImportAsAnotherUserInSharedDirectory(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root, to run knocks as another user")
+	}
+	if _, err := exec.LookPath("setpriv"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("setpriv is needed to run knocks as another user")
+		}
+		t.Skip("setpriv is not installed: cannot run knocks as another user")
+	}
+	base, err := os.MkdirTemp("", "knocks-shared-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, want := sampleDB(t, base)
+	dbDir := filepath.Dir(db)
+	if err := os.Chmod(dbDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(base, "knocks")
+	copyFile(t, knocksBin, bin, 0o755)
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "ingest", "--no-geoip", "--db", db, filepath.Join(base, "auth.log"))
+	cmd.Dir = base
+	cmd.Env = append(os.Environ(), "TZ=UTC", "HOME="+base, "XDG_STATE_HOME="+base, "XDG_CACHE_HOME="+filepath.Join(base, "cache"), "KNOCKS_DB=")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitError || !strings.Contains(string(out), "cannot be written: this user may not write it") {
+		t.Errorf("import as a user who may not write the database: %v, want exit %d and why\n%s", err, exitError, out)
+	}
+	if es, _ := os.ReadDir(dbDir); len(es) != 1 {
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files in the database directory after the refused import: %v, want knocks.db alone", names)
+	}
+	// Its owner imports and reports as before.
+	mustOK(t, base, nil, "ingest", "--no-geoip", "--db", db, filepath.Join(base, "auth.log"))
+	sameReport(t, mustOK(t, base, nil, "report", "--no-geoip", "--format", "json", "--db", db).stdout, want)
 }
