@@ -367,6 +367,13 @@ type Filter struct {
 	Top          int        // rows in each top list; 0 means 10; a store lists at most MaxTop
 }
 
+// ByAddress reports whether f selects by something that the counts of
+// lines read are not kept by (country, AS, address, subnet or user name):
+// then the lines of the selection, and its hostile share, are unknown.
+func (f Filter) ByAddress() bool {
+	return f.Country != "" || f.ASN != 0 || f.IP.IsValid() || f.Subnet != "" || f.User != ""
+}
+
 // MaxTop is the most rows that a store puts in one top list, whatever
 // Filter.Top asks: memory grows with what a report prints, and a list
 // longer than this is no top list.

@@ -625,17 +625,18 @@ func (r *report) lines() error {
 }
 
 // selectedLines returns the lines read in the time and host of a filter:
-// all lines without a filter; nil for a filter by country or AS (lines are
-// not counted by address) and while some lines read are in no hour; else
+// all lines without a filter; nil for a filter by country, AS, address,
+// subnet or user name (Filter.ByAddress: lines are not counted by
+// address) and while some lines read are in no hour; else
 // the sum of the counts of the host's hours in the range, those at either
 // end in proportion to the part of the hour the range covers.
 func (r *report) selectedLines(all int64) (*int64, error) {
 	f := r.f
-	if f.Since.IsZero() && f.Until.IsZero() && f.Host == "" && f.Country == "" && f.ASN == 0 {
-		return &all, nil
-	}
-	if f.Country != "" || f.ASN != 0 {
+	if f.ByAddress() {
 		return nil, nil
+	}
+	if f.Since.IsZero() && f.Until.IsZero() && f.Host == "" {
+		return &all, nil
 	}
 	var unbucketed bool
 	if err := r.tx.QueryRow(r.ctx, "SELECT EXISTS (SELECT 1 FROM lines_unbucketed WHERE lines > 0)").Scan(&unbucketed); err != nil {

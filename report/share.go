@@ -12,8 +12,8 @@ func SharePct(f *float64) string {
 
 // noShareReason says why a summary has no hostile share.
 func noShareReason(f knocks.Filter) string {
-	if f.Country != "" || f.ASN != 0 {
-		return "lines are not counted by country or network"
+	if f.ByAddress() {
+		return "lines are not counted by country, network, address or user"
 	}
 	return "some lines read are in no hour (imported before knocks counted lines per hour, or from inputs without sshd lines)"
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,8 @@ func TestTextHostileShare(t *testing.T) {
 	}{
 		{"whole", knocks.Summary{LinesRead: 1000, Lines: n(1000), HostileLines: 760, HostileShare: f(0.76)}, "760 of 1,000 log lines (76.0%)"},
 		{"since", knocks.Summary{LinesRead: 10000, Lines: n(1000), HostileLines: 760, HostileShare: f(0.76), Filter: knocks.Filter{Since: t0}}, "760 of 1,000 log lines of this time and host (76.0%)"},
-		{"by country", knocks.Summary{LinesRead: 10000, HostileLines: 760, Filter: knocks.Filter{Country: "CN"}}, "760 (share n/a: lines are not counted by country or network)"},
+		{"by country", knocks.Summary{LinesRead: 10000, HostileLines: 760, Filter: knocks.Filter{Country: "CN"}}, "760 (share n/a: lines are not counted by country, network, address or user)"},
+		{"by address", knocks.Summary{LinesRead: 10000, HostileLines: 90, Filter: knocks.Filter{IP: netip.MustParseAddr("203.0.113.9")}}, "90 (share n/a: lines are not counted by country, network, address or user)"},
 		{"old database", knocks.Summary{LinesRead: 10000, HostileLines: 760, Filter: knocks.Filter{Since: t0}}, "760 (share n/a: some lines read are in no hour"},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {

@@ -261,17 +261,18 @@ func (s *EventStore) readTemp(ctx context.Context, f func(*sql.Conn) error) erro
 }
 
 // selectedLines returns the lines read in the time and host of a filter:
-// all lines without a filter; nil for a filter by country or AS (lines are
-// not counted by address) and while some lines read are in no hour (see
+// all lines without a filter; nil for a filter by country, AS, address,
+// subnet or user name (Filter.ByAddress: lines are not counted by
+// address) and while some lines read are in no hour (see
 // migration 7); else the sum of the counts of the host's hours in the
 // range, those at either end in proportion to the part of the hour the
 // range covers.
 func selectedLines(ctx context.Context, conn *sql.Conn, f knocks.Filter, all int64) (*int64, error) {
-	if f.Since.IsZero() && f.Until.IsZero() && f.Host == "" && f.Country == "" && f.ASN == 0 {
-		return &all, nil
-	}
-	if f.Country != "" || f.ASN != 0 {
+	if f.ByAddress() {
 		return nil, nil
+	}
+	if f.Since.IsZero() && f.Until.IsZero() && f.Host == "" {
+		return &all, nil
 	}
 	var unbucketed int64
 	if err := conn.QueryRowContext(ctx, "SELECT lines FROM lines_unbucketed WHERE id = 1").Scan(&unbucketed); err != nil {

@@ -41,15 +41,16 @@ type Data struct {
 }
 
 // expectedLines is what a store answers for the lines of a filter's time
-// and host: all lines without a filter; unknown (nil) with a country or AS
-// filter, or when some lines are in no hour; else the counts of the host's
-// hours, those that the range covers in part counted in proportion.
+// and host: all lines without a filter; unknown (nil) with a filter by
+// address (Filter.ByAddress), or when some lines are in no hour; else the
+// counts of the host's hours, those that the range covers in part counted
+// in proportion.
 func expectedLines(d Data, f knocks.Filter) *int64 {
 	if f == (knocks.Filter{Top: f.Top}) {
 		n := d.LinesRead
 		return &n
 	}
-	if f.Country != "" || f.ASN != 0 {
+	if f.ByAddress() {
 		return nil
 	}
 	var sum float64

@@ -541,6 +541,9 @@ func testLineCounts(t *testing.T, s knocks.EventStore) {
 		{"the other host", knocks.Filter{Host: "db"}, 500, 0},
 		{"by country", knocks.Filter{Country: "NL"}, -1, 0},
 		{"by AS", knocks.Filter{ASN: 64500, Since: last}, -1, 0},
+		{"by address", knocks.Filter{IP: netip.MustParseAddr("203.0.113.9")}, -1, 0},
+		{"by user name", knocks.Filter{User: "root"}, -1, 0},
+		{"by subnet", knocks.Filter{Subnet: "203.0.113.0/24", Since: last}, -1, 0},
 	} {
 		t.Run(tc.Name, func(t *testing.T) {
 			sum, err := s.Summary(ctx, tc.Filter)
