@@ -617,7 +617,7 @@ func (r *report) lines() error {
 	if s.Lines, err = r.selectedLines(s.LinesRead); err != nil {
 		return err
 	}
-	if s.Lines != nil {
+	if s.Lines != nil && *s.Lines > 0 { // else unknown, or a share of nothing
 		v := min(knocks.Share(s.HostileLines, *s.Lines), 1)
 		s.HostileShare = &v
 	}

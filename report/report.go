@@ -244,6 +244,8 @@ func Text(w io.Writer, s *knocks.Summary, o Options) error {
 			of = "log lines of this time and host"
 		}
 		p.f("%-16s %s of %s %s (%s)\n", "Hostile lines", group(s.HostileLines), group(*s.Lines), of, SharePct(s.HostileShare))
+	case s.Lines != nil && s.LinesRead > 0:
+		p.f("%-16s %s (no log lines read in this time and host)\n", "Hostile lines", group(s.HostileLines))
 	case s.LinesRead > 0:
 		p.f("%-16s %s (share n/a: %s)\n", "Hostile lines", group(s.HostileLines), noShareReason(s.Filter))
 	}

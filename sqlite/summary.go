@@ -318,8 +318,8 @@ func selectedLines(ctx context.Context, conn *sql.Conn, f knocks.Filter, all int
 // "message repeated N times" line counts N hostile lines); nil when lines
 // is nil, 0 when it is 0.
 func hostileShare(hostile int64, lines *int64) *float64 {
-	if lines == nil {
-		return nil
+	if lines == nil || *lines == 0 {
+		return nil // unknown, or a share of nothing
 	}
 	v := min(knocks.Share(hostile, *lines), 1)
 	return &v

@@ -161,7 +161,7 @@ func Expected(d Data, f knocks.Filter) *knocks.Summary {
 		}
 		widen(s, sec(e.Time), sec(e.Time))
 	}
-	if s.Lines = expectedLines(d, f); s.Lines != nil {
+	if s.Lines = expectedLines(d, f); s.Lines != nil && *s.Lines > 0 {
 		v := math.Min(share(s.HostileLines, *s.Lines), 1)
 		s.HostileShare = &v
 	}

@@ -541,6 +541,7 @@ func testLineCounts(t *testing.T, s knocks.EventStore) {
 		{"the other host", knocks.Filter{Host: "db"}, 500, 0},
 		{"by country", knocks.Filter{Country: "NL"}, -1, 0},
 		{"by AS", knocks.Filter{ASN: 64500, Since: last}, -1, 0},
+		{"after the last line", knocks.Filter{Since: last.Add(30 * 24 * time.Hour)}, 0, 0},
 		{"by address", knocks.Filter{IP: netip.MustParseAddr("203.0.113.9")}, -1, 0},
 		{"by user name", knocks.Filter{User: "root"}, -1, 0},
 		{"by subnet", knocks.Filter{Subnet: "203.0.113.0/24", Since: last}, -1, 0},
@@ -553,6 +554,12 @@ func testLineCounts(t *testing.T, s knocks.EventStore) {
 			if tc.Lines < 0 {
 				if sum.Lines != nil || sum.HostileShare != nil {
 					t.Errorf("lines %v, share %v: want none (the selection cannot tell)", sum.Lines, sum.HostileShare)
+				}
+				return
+			}
+			if tc.Lines == 0 {
+				if sum.Lines == nil || *sum.Lines != 0 || sum.HostileShare != nil {
+					t.Errorf("lines %v, share %v: want 0 lines and no share (a share of nothing)", ptrText(sum.Lines), ptrText(sum.HostileShare))
 				}
 				return
 			}
