@@ -257,30 +257,43 @@ func openReadOnly(ctx context.Context, abs string) (*EventStore, error) {
 	return nil, fmt.Errorf("cannot open db %s for reading: %w", abs, firstErr)
 }
 
+// checkWritable refuses an existing database file that this user may not
+// write, before SQLite opens it: SQLite would first make the -wal and -shm
+// files beside it, owned by this user, and leave them there, where they
+// would stop the imports of the file's owner. It refuses too a -wal or
+// -shm file that this user may not write (another user's report left it,
+// in a directory that both may write): SQLite would refuse every write
+// with "attempt to write a readonly database".
+func checkWritable(abs string) error {
+	f, err := os.OpenFile(abs, os.O_RDWR, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			why := "this user may not write it"
+			if errors.Is(err, syscall.EROFS) {
+				why = "it is on a read-only file system"
+			}
+			return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID,
+				"%s cannot be written: %s; run this command as its owner (or with sudo); `knocks report` reads it without writing", abs, why))
+		}
+		return nil // a new file, or one SQLite reports on
+	}
+	f.Close()
+	for _, side := range []string{"-shm", "-wal"} {
+		f, err := os.OpenFile(abs+side, os.O_RDWR, 0)
+		if err == nil {
+			f.Close()
+		} else if errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID,
+				"%s%s belongs to another user (left by a report that user ran) and this user may not write it; remove it as root or as that user, then run again (and keep the database in a directory that only its owner may write)", abs, side))
+		}
+	}
+	return nil
+}
+
 // checkOwner returns EINVALID unless the database of db is a knocks
 // database: one marked with ApplicationID, one that an older knocks made
 // (no mark, but knocks' tables and schema version), or one without any
 // table (a new or empty file).
-// checkWritable refuses an existing database file that this user may not
-// write, before SQLite opens it: SQLite would first make the -wal and -shm
-// files beside it, owned by this user, and leave them there, where they
-// would stop the imports of the file's owner.
-func checkWritable(abs string) error {
-	f, err := os.OpenFile(abs, os.O_RDWR, 0)
-	if err == nil {
-		return f.Close()
-	}
-	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
-		why := "this user may not write it"
-		if errors.Is(err, syscall.EROFS) {
-			why = "it is on a read-only file system"
-		}
-		return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID,
-			"%s cannot be written: %s; run this command as its owner (or with sudo); `knocks report` reads it without writing", abs, why))
-	}
-	return nil // a new file, or one SQLite reports on
-}
-
 func checkOwner(ctx context.Context, db *sql.DB, path string) error {
 	var id int64
 	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {

@@ -369,4 +369,39 @@ func TestImportAsAnotherUserInSharedDirectory(t *testing.T) {
 	// Its owner imports and reports as before.
 	mustOK(t, base, nil, "ingest", "--no-geoip", "--db", db, filepath.Join(base, "auth.log"))
 	sameReport(t, mustOK(t, base, nil, "report", "--no-geoip", "--format", "json", "--db", db).stdout, want)
+
+	// An owner who is not root, in a directory that everyone may write
+	// but nobody may delete others' files from (as /tmp): nobody's report
+	// works and leaves its -shm and -wal; the owner's import then says
+	// which file stops it, instead of "attempt to write a readonly
+	// database".
+	if err := os.Chmod(dbDir, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(db, 1001, 1001); err != nil {
+		t.Fatal(err)
+	}
+	as := func(uid string, args ...string) (string, int) {
+		cmd := exec.Command("setpriv", append([]string{"--reuid=" + uid, "--regid=" + uid, "--clear-groups", bin}, args...)...)
+		cmd.Dir = base
+		cmd.Env = append(os.Environ(), "TZ=UTC", "HOME="+base, "XDG_STATE_HOME="+base, "XDG_CACHE_HOME="+filepath.Join(base, "cache"), "KNOCKS_DB=")
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return string(out), ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), 0
+	}
+	if out, code := as("65534", "report", "--no-geoip", "--format", "json", "--db", db); code != 0 {
+		t.Fatalf("report as nobody: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(db + "-shm"); err != nil {
+		t.Skipf("skipped: the report left no -shm here (%v): nothing stops the owner", err)
+	}
+	msg, code := as("1001", "ingest", "--no-geoip", "--db", db, filepath.Join(base, "auth.log"))
+	if code != exitError || !strings.Contains(msg, "knocks.db-shm belongs to another user") {
+		t.Errorf("the owner's import with nobody's -shm beside the database: exit %d, want %d and which file\n%s", code, exitError, msg)
+	}
 }
