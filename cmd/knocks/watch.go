@@ -117,7 +117,11 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 			}
 		}
 	}()
-	ing.Logger.Info("following", "inputs", len(names), "db", store.Path())
+	if c.journal {
+		ing.Logger.Info("following the journal", "db", store.Path())
+	} else {
+		ing.Logger.Info("following", "inputs", len(names), "db", store.Path())
+	}
 	served := make(chan error, 1)
 	fctx, stop := context.WithCancel(ctx)
 	defer stop()

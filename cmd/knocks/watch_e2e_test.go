@@ -265,6 +265,9 @@ func TestWatchJournal(t *testing.T) {
 		t.Fatalf("watch --journal exit %d after SIGTERM; log:\n%s", code, w.log())
 	}
 	sameSummary(t, jsonReport(t, dir, "--db", db), want)
+	if !strings.Contains(w.log(), "msg=\"following the journal\"") {
+		t.Errorf("watch --journal did not log that it follows the journal:\n%s", w.log())
+	}
 	if args := runs(); len(args) != 1 || !slicesContains(args[0], "--follow") || slicesContains(args[0], "--after-cursor") {
 		t.Fatalf("journalctl runs: %q, want one --follow without a cursor", args)
 	}
