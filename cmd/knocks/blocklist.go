@@ -63,6 +63,9 @@ func (c *BlocklistCommand) Run(ctx context.Context, args []string) error {
 	if c.rollup < 0 {
 		return usagef("--rollup must be 0 or more")
 	}
+	if c.rollup > 0 && (c.format == "plain" || c.format == "abuseipdb") {
+		return usagef("--rollup lists networks, which --format %s does not take: use cidr, nft, ipset, hosts-deny or fail2ban", c.format)
+	}
 	known := false
 	for _, f := range blocklist.Formats {
 		known = known || f == c.format

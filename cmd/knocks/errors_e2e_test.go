@@ -44,6 +44,7 @@ func TestErrorPaths(t *testing.T) {
 		{"bad time", []string{"report", "--db", db, "--since", "yesterday"}, exitUsage, []string{`--since: cannot read "yesterday" as a time`}, nil},
 		{"no database", []string{"report", "--db", filepath.Join(dir, "none.db")}, exitError, []string{"no database at", "knocks ingest"}, nil},
 		{"no database, serve", []string{"serve", "--db", filepath.Join(dir, "none.db")}, exitError, []string{"no database at", "knocks ingest"}, []string{"serving"}},
+		{"rollup of a plain list", []string{"blocklist", "--db", db, "--rollup", "3"}, exitUsage, []string{"--rollup lists networks, which --format plain does not take"}, nil},
 		{"no database, blocklist", []string{"blocklist", "--db", filepath.Join(dir, "none.db")}, exitError, []string{"no database at", "knocks ingest"}, nil},
 		{"nothing readable, one-shot", []string{"report", "--no-geoip", missing}, exitError, []string{"knocks: nothing could be read: " + missing + ": cannot open: no such file or directory", "hint: check the path"}, []string{"No events", "input "}},
 		{"nothing readable, ingest", []string{"ingest", "--no-geoip", "--db", db, missing, dir}, exitError, []string{"knocks: cannot read any of the 2 inputs:", missing + ": cannot open", dir + ": ", "hint: check the path"}, []string{"input "}},
