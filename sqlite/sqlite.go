@@ -129,6 +129,9 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	s.db = db
 	if err := checkOwner(ctx, db, s.path); err != nil {
 		db.Close()
+		if readOnlyDirectory(err) {
+			return nil, openError(s.path, err)
+		}
 		return nil, err
 	}
 	// The page size of a new database must be set before WAL mode writes
@@ -136,12 +139,12 @@ func Open(ctx context.Context, path string) (*EventStore, error) {
 	for _, pragma := range []string{"PRAGMA page_size = " + strconv.Itoa(pageSize), "PRAGMA journal_mode = WAL"} {
 		if _, err := db.ExecContext(ctx, pragma); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("cannot open db %s: %w", path, err)
+			return nil, openError(s.path, err)
 		}
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("cannot open db %s: %w", path, err)
+		return nil, openError(s.path, err)
 	}
 	// PRAGMA takes no parameters; the value is our constant.
 	if _, err := db.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(ApplicationID)); err != nil {
@@ -361,6 +364,24 @@ func checkVersion(ctx context.Context, db *sql.DB) error {
 }
 
 // isNotADB reports whether err says that a file is not an SQLite database.
+// openError wraps an error of Open; SQLite's "attempt to write a readonly
+// database" for a directory that this user may not write, where SQLite
+// keeps the -wal and -shm files, is said in words.
+func openError(path string, err error) error {
+	if readOnlyDirectory(err) {
+		return fmt.Errorf("cannot open db: %w", knocks.Errorf(knocks.EINVALID,
+			"this user may not write the directory of %s, where SQLite keeps its -wal and -shm files beside the database; run this command as a user who may (or with sudo); `knocks report` reads it without writing", path))
+	}
+	return fmt.Errorf("cannot open db %s: %w", path, err)
+}
+
+// readOnlyDirectory reports whether err is SQLite's for a directory that
+// it may not make files in.
+func readOnlyDirectory(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_READONLY_DIRECTORY
+}
+
 func isNotADB(err error) bool {
 	var e *msqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_NOTADB

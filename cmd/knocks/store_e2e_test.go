@@ -404,4 +404,16 @@ func TestImportAsAnotherUserInSharedDirectory(t *testing.T) {
 	if code != exitError || !strings.Contains(msg, "knocks.db-shm belongs to another user") {
 		t.Errorf("the owner's import with nobody's -shm beside the database: exit %d, want %d and which file\n%s", code, exitError, msg)
 	}
+	// The owner's file in a directory that the owner may not write: SQLite
+	// cannot make its -wal there, and the message says so.
+	os.Remove(db + "-shm")
+	os.Remove(db + "-wal")
+	if err := os.Chmod(dbDir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dbDir, 0o755)
+	msg, code = as("1001", "ingest", "--no-geoip", "--db", db, filepath.Join(base, "auth.log"))
+	if code != exitError || !strings.Contains(msg, "this user may not write the directory of "+db) {
+		t.Errorf("the owner's import in a directory it may not write: exit %d, want %d and why\n%s", code, exitError, msg)
+	}
 }
