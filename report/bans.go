@@ -45,7 +45,14 @@ func textBans(p *printer, b *knocks.Bans, o Options) {
 			if r.ASN != 0 {
 				asn = "AS" + strconv.FormatUint(uint64(r.ASN), 10) + " " + Safe(r.Org)
 			}
-			return []string{Safe(r.IP), group(r.Bans), group(r.Attempts), day(r.FirstBan, o.Zone), Safe(r.Jails), country(r.Country, o.Flags), asn}
+			bans := group(r.Bans)
+			if r.BanCount > r.Bans {
+				bans += " (fail2ban: " + group(r.BanCount) + ")" // its database counts the bans before the logs
+			}
+			if r.Permanent {
+				bans += " permanent"
+			}
+			return []string{Safe(r.IP), bans, group(r.Attempts), day(r.FirstBan, o.Zone), Safe(r.Jails), country(r.Country, o.Flags), asn}
 		})
 	}
 	if len(b.BannedCountries) > 0 {

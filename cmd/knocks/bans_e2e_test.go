@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,6 +122,11 @@ func TestBansFail2banDB(t *testing.T) {
 	}
 	if !perm {
 		t.Errorf("203.0.113.200 is not shown as a permanent ban with bancount 3: %+v", s.Bans.TopBanned)
+	}
+	// The text report says so too, on the address's row.
+	text := mustOK(t, dir, nil, "report", "--db", db, "--color", "never").stdout
+	if !regexp.MustCompile(`(?m)^\s*203\.0\.113\.200\s+1 \(fail2ban: 3\) permanent\s`).MatchString(text) {
+		t.Errorf("the text report does not show the permanent ban of 203.0.113.200 with fail2ban's count 3:\n%s", text)
 	}
 	// Ban events belong to the host of the import: --host gw selects them
 	// with the attempts of gw; another host has none.
