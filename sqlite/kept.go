@@ -42,6 +42,11 @@ type keptMark struct {
 // markQuery reads the keptMark of the store.
 const markQuery = `SELECT (SELECT n FROM kept_changes) AS change, (SELECT COALESCE(MAX(id), 0) FROM connections) AS max_id`
 
+// freshQuery reads the data of the result kept under a key (its one
+// parameter), if its mark is still that of the store.
+const freshQuery = `SELECT k.data FROM kept_results k, (` + markQuery + `) AS m
+	WHERE k.key = ? AND k.change = m.change AND k.max_id = m.max_id`
+
 // markOf reads the keptMark of the store on conn.
 func markOf(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
@@ -65,8 +70,7 @@ func (s *EventStore) kept(ctx context.Context, key string, v any) (bool, error) 
 	}
 	var data []byte
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		return conn.QueryRowContext(ctx, `SELECT k.data FROM kept_results k, (`+markQuery+`) AS m
-			WHERE k.key = ? AND k.change = m.change AND k.max_id = m.max_id`, key).Scan(&data)
+		return conn.QueryRowContext(ctx, freshQuery, key).Scan(&data)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -141,7 +145,7 @@ func unescapeBytes(s string) string {
 }
 
 // keptAlerts returns the alerts kept under key (the latest last of them
-// when last > 0), oldest first, with their New set from alerts_shown, and
+// when last > 0), oldest first, with New unless alerts_shown has them, and
 // how many are kept in all, when they are still those of what is stored;
 // else ok is false.
 func (s *EventStore) keptAlerts(ctx context.Context, key string, last int) (as []knocks.Alert, total int64, ok bool, err error) {
@@ -149,17 +153,10 @@ func (s *EventStore) keptAlerts(ctx context.Context, key string, last int) (as [
 		return nil, 0, false, nil
 	}
 	err = s.read(ctx, func(conn *sql.Conn) error {
-		mark, err := markOf(ctx, conn)
-		if err != nil {
-			return err
-		}
-		var n int
-		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_results WHERE key = ? AND change = ? AND max_id = ?`,
-			key, mark.change, mark.maxID).Scan(&n); err != nil || n == 0 {
-			return err
-		}
-		shown, err := alertsShown(ctx, conn)
-		if err != nil {
+		var data []byte
+		if err := conn.QueryRowContext(ctx, freshQuery, key).Scan(&data); errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_alerts WHERE key = ?`, key).Scan(&total); err != nil {
@@ -171,8 +168,10 @@ func (s *EventStore) keptAlerts(ctx context.Context, key string, last int) (as [
 		}
 		as = make([]knocks.Alert, 0, limit)
 		ok = true
-		err = rawRows(ctx, conn, `SELECT kind, login_id, time, host, username, ip, country, asn, why, failed FROM kept_alerts
-			WHERE key = ? ORDER BY seq DESC LIMIT ?`, []any{key, limit}, func(v []driver.Value) error {
+		// The latest first, with whether MarkAlerts marked each.
+		err := rawRows(ctx, conn, `SELECT a.kind, a.login_id, a.time, a.host, a.username, a.ip, a.country, a.asn, a.why, a.failed,
+			s.login_id IS NULL FROM kept_alerts a LEFT JOIN alerts_shown s ON s.kind = a.kind AND s.login_id = a.login_id
+			WHERE a.key = ? ORDER BY a.seq DESC LIMIT ?`, []any{key, limit}, func(v []driver.Value) error {
 			var a knocks.Alert
 			a.Kind = text(v[0])
 			a.LoginID, _ = v[1].(int64)
@@ -183,7 +182,7 @@ func (s *EventStore) keptAlerts(ctx context.Context, key string, last int) (as [
 			a.ASN = uint32(asn)
 			a.Why = text(v[8])
 			a.Failed, _ = v[9].(int64)
-			a.New = !shown[alertID{a.Kind, a.LoginID}]
+			a.New = v[10] == int64(1)
 			as = append(as, a)
 			return nil
 		})
@@ -296,10 +295,19 @@ func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.
 	if err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
 	}
-	if err := s.keep(ctx, mark, keys, [][]byte{sdata, nil, cdata}, as); err != nil {
+	// The alerts' row of kept_results has no data: they are rows of
+	// kept_alerts.
+	results := []keptResult{{keys[0], sdata}, {keys[1], []byte{}}, {keys[2], cdata}}
+	if err := s.keep(ctx, mark, results, keys[1], as); err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
 	}
 	return nil
+}
+
+// keptResult is a row of kept_results without its mark.
+type keptResult struct {
+	key  string
+	data []byte
 }
 
 // keepTogetherSources is the most source addresses (and host names) of a
@@ -346,11 +354,10 @@ func runSteps(steps []func() error, together bool) error {
 	return first
 }
 
-// keep writes the results, in place of all those kept before, with the
-// mark they were found at, unless the store has changed since: data[i] is
-// the JSON of the result of keys[i], but keys[1] names the alerts as, whose
-// rows go to kept_alerts.
-func (s *EventStore) keep(ctx context.Context, mark keptMark, keys []string, data [][]byte, as []knocks.Alert) error {
+// keep writes the results and the alerts as (kept under alertsKey), in
+// place of all those kept before, with the mark they were found at, unless
+// the store has changed since.
+func (s *EventStore) keep(ctx context.Context, mark keptMark, results []keptResult, alertsKey string, as []knocks.Alert) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -364,12 +371,9 @@ func (s *EventStore) keep(ctx context.Context, mark keptMark, keys []string, dat
 			return err
 		}
 	}
-	for i, key := range keys {
-		if data[i] == nil {
-			data[i] = []byte{} // the alerts: their rows are in kept_alerts
-		}
+	for _, r := range results {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO kept_results (key, change, max_id, data) VALUES (?, ?, ?, ?)",
-			key, mark.change, mark.maxID, data[i]); err != nil {
+			r.key, mark.change, mark.maxID, r.data); err != nil {
 			return err
 		}
 	}
@@ -380,7 +384,7 @@ func (s *EventStore) keep(ctx context.Context, mark keptMark, keys []string, dat
 	}
 	defer ins.Close()
 	for i, a := range as {
-		if _, err := ins.ExecContext(ctx, keys[1], i, a.Kind, a.LoginID, a.Time.Unix(), a.Host, a.User, a.IP,
+		if _, err := ins.ExecContext(ctx, alertsKey, i, a.Kind, a.LoginID, a.Time.Unix(), a.Host, a.User, a.IP,
 			a.Country, int64(a.ASN), a.Why, a.Failed); err != nil {
 			return err
 		}

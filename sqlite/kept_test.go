@@ -142,6 +142,21 @@ func testKeptResults(t *testing.T) {
 		t.Fatal("the results of KeepResults are not kept")
 	}
 
+	// Alerts marked as shown are not new, kept or not.
+	as, err := s.Alerts(ctx, knocks.AlertOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkAlerts(ctx, as[:len(as)/2]); err != nil {
+		t.Fatal(err)
+	}
+	if !checkKept(t, s, "after alerts were marked") {
+		t.Fatal("marking alerts took the kept results away")
+	}
+	if got, err := s.Alerts(ctx, knocks.AlertOptions{}); err != nil || got[0].New || !got[len(got)-1].New {
+		t.Errorf("kept alerts after half were marked: first new %v, last new %v (%v)", got[0].New, got[len(got)-1].New, err)
+	}
+
 	// An import that stores nothing new (a file read again) leaves them.
 	n := keptChanges(t, s)
 	id, err = s.BeginImport(ctx, start)
