@@ -205,6 +205,16 @@ func (fs AlertFailures) Add(f AlertFailure, ip, subnet string, asn int64, user s
 	}
 }
 
+// LastAlerts returns the last n alerts of as (all when n <= 0), and how
+// many as holds.
+func LastAlerts(as []Alert, n int) ([]Alert, int64) {
+	total := int64(len(as))
+	if n > 0 && len(as) > n {
+		as = as[len(as)-n:]
+	}
+	return as, total
+}
+
 // Key names the alerts that o gives: two options with the same key give
 // the same alerts.
 func (o AlertOptions) Key() string {

@@ -204,13 +204,19 @@ type CampaignSource interface {
 //
 // From a CampaignKeeper that kept the campaigns of f and o, it takes those.
 func FindCampaigns(ctx context.Context, src CampaignSource, f Filter, o CampaignOptions) (*Campaigns, error) {
-	o = o.withDefaults()
 	if k, ok := src.(CampaignKeeper); ok {
 		cs, ok, err := k.KeptCampaigns(ctx, CampaignsKey(f, o))
 		if err != nil || ok {
 			return cs, err
 		}
 	}
+	return FindCampaignsAgain(ctx, src, f, o)
+}
+
+// FindCampaignsAgain is FindCampaigns that does not read kept campaigns:
+// it finds them from the connections, for a store to keep.
+func FindCampaignsAgain(ctx context.Context, src CampaignSource, f Filter, o CampaignOptions) (*Campaigns, error) {
+	o = o.withDefaults()
 	top := f.Top
 	if top <= 0 {
 		top = 10

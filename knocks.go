@@ -9,6 +9,7 @@ package knocks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -372,6 +373,16 @@ type Filter struct {
 // then the lines of the selection, and its hostile share, are unknown.
 func (f Filter) ByAddress() bool {
 	return f.Country != "" || f.ASN != 0 || f.IP.IsValid() || f.Subnet != "" || f.User != ""
+}
+
+// SummaryKey names the summary of f, as a store keeps it: two filters with
+// the same key give the same summary.
+func SummaryKey(f Filter) string {
+	if f.Top <= 0 {
+		f.Top = 10
+	}
+	b, _ := json.Marshal(f)
+	return "summary " + string(b)
 }
 
 // MaxTop is the most rows that a store puts in one top list, whatever

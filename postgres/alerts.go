@@ -12,9 +12,17 @@ import (
 
 // Alerts returns the successful logins that matter, oldest first, by the
 // rules of knocks.FindAlerts. New says that MarkAlerts has not marked it.
-// It reads the logins, then the failed connections that share an address,
-// subnet, AS or user name with one of them.
+// They are those that KeepResults kept, while still those of what is
+// stored, or else found by findAlerts.
 func (s *EventStore) Alerts(ctx context.Context, o knocks.AlertOptions) ([]knocks.Alert, error) {
+	as, _, err := s.LatestAlerts(ctx, o, 0)
+	return as, err
+}
+
+// findAlerts finds the alerts of o from the connections: it reads the
+// logins, then the failed connections that share an address, subnet, AS
+// or user name with one of them.
+func (s *EventStore) findAlerts(ctx context.Context, o knocks.AlertOptions) ([]knocks.Alert, error) {
 	var logins []knocks.AlertLogin
 	type geo struct {
 		country string

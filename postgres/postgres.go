@@ -79,15 +79,13 @@ func Open(ctx context.Context, dsn, hostID string) (*EventStore, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "knocks"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// The triggers of migration 3 move this host id's generation.
+	cfg.ConnConfig.RuntimeParams["knocks.host_id"] = hostID
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open db %s: %w", Redact(dsn), err)
 	}
 	s := &EventStore{Now: time.Now, pool: pool, hostID: hostID, url: Redact(dsn)}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("cannot open db %s: %w", s.url, err)
-	}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("cannot open db %s: %w", s.url, err)
@@ -168,6 +166,11 @@ func (s *EventStore) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("cannot read migrations: %w", err)
+	}
+	// Up to date: one query, without the lock.
+	var v int
+	if s.pool.QueryRow(ctx, "SELECT COALESCE(max(version), 0) FROM knocks_schema").Scan(&v) == nil && v == len(ms) {
+		return nil
 	}
 	for {
 		done, err := s.migrateOne(ctx, ms)

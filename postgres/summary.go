@@ -123,10 +123,25 @@ func newSelection(f knocks.Filter) *selection {
 // an SQL aggregate over the stored columns, cut by ORDER BY and LIMIT in
 // PostgreSQL: what comes back grows with the lists printed, not with the
 // rows stored. See docs/schema.md.
+//
+// The summary that KeepResults kept for f, while still that of what is
+// stored, is read instead.
 func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
 	if f.Top <= 0 {
 		f.Top = 10
 	}
+	var kept knocks.Summary
+	if ok, err := s.kept(ctx, knocks.SummaryKey(f), &kept); err != nil {
+		return nil, fmt.Errorf("cannot compute summary: %w", err)
+	} else if ok {
+		kept.Filter, kept.Generated = f, s.now()
+		return &kept, nil
+	}
+	return s.summary(ctx, f)
+}
+
+// summary finds the summary of f (whose Top is set) from the connections.
+func (s *EventStore) summary(ctx context.Context, f knocks.Filter) (*knocks.Summary, error) {
 	sum := &knocks.Summary{Filter: f, Generated: s.now()}
 	err := s.read(ctx, func(tx pgx.Tx) error {
 		// The groupings of a report hash or sort every selected row:

@@ -103,7 +103,7 @@ func KeptSummary(ctx context.Context, s *EventStore, f knocks.Filter) (bool, err
 		f.Top = 10
 	}
 	var sum knocks.Summary
-	return s.kept(ctx, summaryKey(f), &sum)
+	return s.kept(ctx, knocks.SummaryKey(f), &sum)
 }
 
 // SetKeepTogether makes KeepResults find its results all at once (on) or

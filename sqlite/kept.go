@@ -4,18 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"knocks"
+	"knocks/internal/keptjson"
 )
 
 // Results kept at store time. A report's summary, alerts and campaigns are
@@ -56,12 +52,6 @@ func markOf(ctx context.Context, q interface {
 	return m, err
 }
 
-// summaryKey names the kept summary of f (whose Top is set).
-func summaryKey(f knocks.Filter) string {
-	b, _ := json.Marshal(f)
-	return "summary " + string(b)
-}
-
 // kept decodes into v the result kept under key, and reports true, when
 // it is still that of what is stored.
 func (s *EventStore) kept(ctx context.Context, key string, v any) (bool, error) {
@@ -79,69 +69,7 @@ func (s *EventStore) kept(ctx context.Context, key string, v any) (bool, error) 
 		return false, err
 	}
 	// A result that does not decode (written by hand) is found again.
-	if json.Unmarshal(data, v) != nil {
-		return false, nil
-	}
-	walkStrings(reflect.ValueOf(v), unescapeBytes)
-	return true, nil
-}
-
-// keptJSON is the JSON of v as kept: its strings that JSON cannot hold as
-// they are (not UTF-8: user names are bytes as attackers sent them) in
-// escapeBytes's form. It changes v.
-func keptJSON(v any) ([]byte, error) {
-	walkStrings(reflect.ValueOf(v), escapeBytes)
-	return json.Marshal(v)
-}
-
-// walkStrings sets every exported string that v holds, through pointers,
-// structs, slices and arrays, to f of it.
-func walkStrings(v reflect.Value, f func(string) string) {
-	switch v.Kind() {
-	case reflect.String:
-		if v.CanSet() {
-			v.SetString(f(v.String()))
-		}
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			walkStrings(v.Elem(), f)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				walkStrings(v.Field(i), f)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Int64 {
-			return
-		}
-		for i := range v.Len() {
-			walkStrings(v.Index(i), f)
-		}
-	}
-}
-
-// escapeBytes writes a string that is not UTF-8, or that begins with a
-// NUL byte, as a NUL byte and the hex of its bytes, which JSON holds as
-// is; unescapeBytes reads it back.
-func escapeBytes(s string) string {
-	if utf8.ValidString(s) && !strings.HasPrefix(s, "\x00") {
-		return s
-	}
-	return "\x00" + hex.EncodeToString([]byte(s))
-}
-
-// unescapeBytes is the inverse of escapeBytes.
-func unescapeBytes(s string) string {
-	if !strings.HasPrefix(s, "\x00") {
-		return s
-	}
-	b, err := hex.DecodeString(s[1:])
-	if err != nil {
-		return s
-	}
-	return string(b)
+	return keptjson.Unmarshal(data, v) == nil, nil
 }
 
 // keptAlerts returns the alerts kept under key (the latest last of them
@@ -208,10 +136,7 @@ func (s *EventStore) LatestAlerts(ctx context.Context, o AlertOptions, n int) ([
 	if as, err = s.findAlerts(ctx, o); err != nil {
 		return nil, 0, err
 	}
-	total = int64(len(as))
-	if n > 0 && len(as) > n {
-		as = as[len(as)-n:]
-	}
+	as, total = knocks.LastAlerts(as, n)
 	return as, total, nil
 }
 
@@ -229,15 +154,11 @@ func text(v driver.Value) string {
 // KeptCampaigns returns the campaigns kept under key (knocks.CampaignsKey)
 // by KeepResults, while they are still those of what is stored.
 func (s *EventStore) KeptCampaigns(ctx context.Context, key string) (*knocks.Campaigns, bool, error) {
-	var cs knocks.Campaigns
-	ok, err := s.kept(ctx, key, &cs)
+	cs, ok, err := keptjson.Get[knocks.Campaigns](ctx, s.kept, key)
 	if err != nil {
 		return nil, false, fmt.Errorf("cannot find campaigns: %w", err)
 	}
-	if !ok {
-		return nil, false, nil
-	}
-	return &cs, true, nil
+	return cs, ok, nil
 }
 
 // KeepResults finds and keeps what a report with the filter f (its time,
@@ -254,7 +175,7 @@ func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.
 		f.Top = 10
 	}
 	ao := knocks.AlertOptions{}
-	keys := []string{summaryKey(f), ao.Key(), knocks.CampaignsKey(f, o)}
+	keys := []string{knocks.SummaryKey(f), ao.Key(), knocks.CampaignsKey(f, o)}
 	var mark keptMark
 	var have, sources int
 	err := s.read(ctx, func(conn *sql.Conn) (err error) {
@@ -280,18 +201,18 @@ func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.
 		cs  *knocks.Campaigns
 	)
 	steps := []func() error{
-		func() (err error) { cs, err = knocks.FindCampaigns(ctx, finding{s}, f, o); return err },
+		func() (err error) { cs, err = knocks.FindCampaignsAgain(ctx, s, f, o); return err },
 		func() (err error) { as, err = s.findAlerts(ctx, ao); return err },
 		func() (err error) { sum, err = s.summary(ctx, f); return err },
 	}
 	if err := runSteps(steps, sources < keepTogetherSources); err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
 	}
-	sdata, err := keptJSON(sum)
+	sdata, err := keptjson.Marshal(sum)
 	if err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
 	}
-	cdata, err := keptJSON(cs)
+	cdata, err := keptjson.Marshal(cs)
 	if err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
 	}
@@ -390,15 +311,4 @@ func (s *EventStore) keep(ctx context.Context, mark keptMark, results []keptResu
 		}
 	}
 	return tx.Commit()
-}
-
-// finding is the store without its kept campaigns: what KeepResults finds
-// them from.
-type finding struct {
-	*EventStore
-}
-
-// KeptCampaigns keeps none.
-func (finding) KeptCampaigns(context.Context, string) (*knocks.Campaigns, bool, error) {
-	return nil, false, nil
 }

@@ -261,27 +261,5 @@ func TestRollupsMatchScan(t *testing.T) {
 // reserved, ASNs, cities and prefixes.
 func locate(t *testing.T, s *sqlite.EventStore) {
 	t.Helper()
-	ctx := context.Background()
-	ips, err := s.UnlocatedIPs(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	countries := []string{"CN", "US", "RU", "NL", "DE", "BR", "IN", "VN", "KR", "SG"}
-	locs := map[netip.Addr]knocks.Location{}
-	for i, ip := range ips {
-		if i%17 == 5 {
-			locs[ip] = knocks.Location{Reserved: "documentation"}
-			continue
-		}
-		c := countries[i%len(countries)]
-		l := knocks.Location{Country: c, CountryName: c, City: fmt.Sprintf("City %d", i%13), HasCoords: i%4 != 0,
-			Lat: float64(i%90) + 0.25, Lon: float64(i%180) - 0.5, ASN: uint32(64500 + i%30), Org: fmt.Sprintf("Org %d", i%7)}
-		if i%5 != 0 {
-			l.Prefix = netip.PrefixFrom(ip, 16).Masked().String()
-		}
-		locs[ip] = l
-	}
-	if err := s.SaveLocations(ctx, locs, "test"); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Locate(t, s)
 }

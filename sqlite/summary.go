@@ -128,7 +128,7 @@ func (s *EventStore) Summary(ctx context.Context, f knocks.Filter) (*knocks.Summ
 	}
 	f.Top = top
 	var kept knocks.Summary
-	if ok, err := s.kept(ctx, summaryKey(f), &kept); err != nil {
+	if ok, err := s.kept(ctx, knocks.SummaryKey(f), &kept); err != nil {
 		return nil, fmt.Errorf("cannot summarise: %w", err)
 	} else if ok {
 		kept.Filter, kept.Generated = f, s.now()

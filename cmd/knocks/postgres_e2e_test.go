@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"knocks/gen"
 	"knocks/internal/pgtest"
@@ -212,4 +216,81 @@ func TestPostgresHostsGeoIPAtOnce(t *testing.T) {
 		return mustOK(t, dir, nil, "report", "--format", "json", "--top", "20", "--db", db).stdout
 	}
 	sameReport(t, report(pg), report(sq))
+}
+
+// pgKept returns how many results are kept in the PostgreSQL database at
+// url and are still those of what it stores.
+func pgKept(t *testing.T, url string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM kept_results WHERE mark = (SELECT SUM(kept) FROM generations)`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestPostgresKeptReports imports logs into PostgreSQL and SQLite: the
+// import keeps the results of a report without filters, and the text,
+// JSON and HTML reports read from them are SQLite's. After an import with
+// --no-keep, the first report finds the results and keeps them for the
+// next; a change by hand shows in the next report.
+func TestPostgresKeptReports(t *testing.T) {
+	pg := pgtest.DB(t)
+	dir := t.TempDir()
+	sq := filepath.Join(dir, "knocks.db")
+	start := time.Now().UTC().AddDate(0, 0, -60).Truncate(time.Hour)
+	first, second := filepath.Join(dir, "auth.log.1"), filepath.Join(dir, "auth.log")
+	writeFile(t, first, string(genLog(t, start, 20*24*time.Hour, 12000, 41)), time.Time{})
+	writeFile(t, second, string(genLog(t, start.Add(21*24*time.Hour), 10*24*time.Hour, 5000, 42)), time.Time{})
+	for _, db := range []string{sq, pg} {
+		mustOK(t, dir, nil, "ingest", "-q", "--db", db, first)
+	}
+	if n := pgKept(t, pg); n != 3 {
+		t.Fatalf("after the import, %d results kept; want 3 (summary, alerts, campaigns)", n)
+	}
+	same := func(when string) {
+		t.Helper()
+		got, want := reports(t, dir, pg), reports(t, dir, sq)
+		for i, name := range []string{"text", "JSON", "HTML"} {
+			if got[i] != want[i] {
+				t.Errorf("%s: the %s report of PostgreSQL is not SQLite's:\n%s\nwant\n%s", when, name, got[i], want[i])
+			}
+		}
+	}
+	same("kept by the import")
+
+	for _, db := range []string{sq, pg} {
+		mustOK(t, dir, nil, "ingest", "-q", "--no-keep", "--db", db, second)
+	}
+	if n := pgKept(t, pg); n != 0 {
+		t.Fatalf("after an import with --no-keep, %d results are still read as kept", n)
+	}
+	mustOK(t, dir, nil, "report", "--db", pg)
+	if n := pgKept(t, pg); n != 3 {
+		t.Fatalf("after a report, %d results kept; want 3", n)
+	}
+	same("kept by a report")
+
+	// A change by hand: every user name of the top list becomes one.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE connections SET username = 'edited-by-hand' WHERE username IS NOT NULL AND attempts > 0`); err != nil {
+		t.Fatal(err)
+	}
+	if n := pgKept(t, pg); n != 0 {
+		t.Fatalf("after a change by hand, %d results are still read as kept", n)
+	}
+	if out := mustOK(t, dir, nil, "report", "--db", pg, "--format", "json").stdout; !strings.Contains(out, `"edited-by-hand"`) {
+		t.Errorf("the change by hand does not show in the report:\n%s", out)
+	}
 }

@@ -110,6 +110,29 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			return nil, false, err
 		}
 	}
+	// A store that reads the kept report whole (PostgreSQL) does so on
+	// one connection. Where nothing is kept (imports with --no-keep, or
+	// another host's import since), the report keeps what it finds, for
+	// the reports that follow.
+	if kr, ok := store.(keptReporter); ok && f.SelectsAll() {
+		kept, ok, err := kr.KeptReport(ctx, f, sel.camp, f.Top)
+		if err == nil && !ok {
+			o := knocks.CampaignOptions{}
+			if sel.camp != nil {
+				o = *sel.camp
+			}
+			if err = kr.KeepResults(ctx, f, o); err == nil {
+				kept, ok, err = kr.KeptReport(ctx, f, sel.camp, f.Top)
+			}
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if ok {
+			kept, err = m.attribute(kept, &sel.geo)
+			return kept, partial, err
+		}
+	}
 	// The alerts and the campaigns read the store apart from the summary:
 	// at the same time, on a connection of their own.
 	side := &knocks.Summary{Filter: f}
@@ -123,10 +146,16 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		return nil, false, err
 	}
 	sum.Alerts, sum.AlertsFound, sum.Campaigns, sum.CampaignsFound = side.Alerts, side.AlertsFound, side.Campaigns, side.CampaignsFound
-	if !sel.geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
-		loc, err := m.locator(&sel.geo)
+	sum, err = m.attribute(sum, &sel.geo)
+	return sum, partial, err
+}
+
+// attribute names in sum the GeoIP data that its locations come from.
+func (m *Main) attribute(sum *knocks.Summary, geo *geoFlags) (*knocks.Summary, error) {
+	if !geo.off && len(sum.TopCountries)+len(sum.TopASNs) > 0 {
+		loc, err := m.locator(geo)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		// The store names the data each stored location came from; the
 		// attribution lines are those of the data in use.
@@ -136,7 +165,13 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		sum.GeoIPAttributed = loc.Attribution()
 		loc.Close()
 	}
-	return sum, partial, nil
+	return sum, nil
+}
+
+// keptReporter is a store that reads a kept report whole (PostgreSQL).
+type keptReporter interface {
+	KeptReport(ctx context.Context, f knocks.Filter, o *knocks.CampaignOptions, alerts int) (*knocks.Summary, bool, error)
+	KeepResults(ctx context.Context, f knocks.Filter, o knocks.CampaignOptions) error
 }
 
 func (s *selection) filter(now time.Time) (knocks.Filter, error) {
