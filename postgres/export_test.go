@@ -21,3 +21,15 @@ func KeptSummary(ctx context.Context, s *EventStore, f knocks.Filter) (bool, err
 	var sum knocks.Summary
 	return s.kept(ctx, knocks.SummaryKey(f), &sum)
 }
+
+// SetKeepTogether makes KeepResults find its results all at once (on) or
+// one after the other (off), whatever the store's size, and returns what
+// restores the setting.
+func SetKeepTogether(on bool) (restore func()) {
+	old := keepTogetherConns
+	keepTogetherConns = 0
+	if on {
+		keepTogetherConns = 1 << 62
+	}
+	return func() { keepTogetherConns = old }
+}

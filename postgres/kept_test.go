@@ -72,7 +72,12 @@ var keptHooks = storetest.KeptHooks{
 // PostgreSQL.
 func TestKept(t *testing.T) {
 	pgtest.Server(t)
-	storetest.TestKept(t, func(t *testing.T) storetest.Keeper { return open(t, "test-host") }, keptHooks)
+	for _, together := range []bool{true, false} {
+		t.Run(fmt.Sprintf("together=%v", together), func(t *testing.T) {
+			defer postgres.SetKeepTogether(together)()
+			storetest.TestKept(t, func(t *testing.T) storetest.Keeper { return open(t, "test-host") }, keptHooks)
+		})
+	}
 }
 
 // keeping is a store whose summaries are kept first, then read from

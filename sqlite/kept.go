@@ -6,12 +6,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"time"
 
 	"knocks"
 	"knocks/internal/keptjson"
+	"knocks/internal/steps"
 )
 
 // Results kept at store time. A report's summary, alerts and campaigns are
@@ -200,12 +200,12 @@ func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.
 		as  []knocks.Alert
 		cs  *knocks.Campaigns
 	)
-	steps := []func() error{
+	keep := []func() error{
 		func() (err error) { cs, err = knocks.FindCampaignsAgain(ctx, s, f, o); return err },
 		func() (err error) { as, err = s.findAlerts(ctx, ao); return err },
 		func() (err error) { sum, err = s.summary(ctx, f); return err },
 	}
-	if err := runSteps(steps, sources < keepTogetherSources); err != nil {
+	if err := steps.Run(keep, sources < keepTogetherSources); err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
 	}
 	sdata, err := keptjson.Marshal(sum)
@@ -238,42 +238,6 @@ type keptResult struct {
 // campaigns alone take 81 MiB at the peak, the summary and the alerts
 // about 50, and an import must stay under 100 MiB.
 var keepTogetherSources = 16_384
-
-// keepHeapLimit is the soft limit of the Go heap while KeepResults finds
-// its results one after the other.
-const keepHeapLimit = 48 << 20
-
-// runSteps runs the steps, all at once when together, else one after the
-// other, each after a collection that gives back to the system what the
-// one before (or the import before them) left, so that the peak of memory
-// is that of the largest step, not of their sum, and with the collector
-// run more often. It returns the first error.
-func runSteps(steps []func() error, together bool) error {
-	if !together {
-		// The collector keeps the heap under keepHeapLimit where it can
-		// (each step's live heap is some tens of MB over 10M log lines),
-		// instead of letting it grow to twice what is live.
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(keepHeapLimit))
-		for _, step := range steps {
-			debug.FreeOSMemory()
-			if err := step(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	errs := make(chan error, len(steps))
-	for _, step := range steps {
-		go func() { errs <- step() }()
-	}
-	var first error
-	for range steps {
-		if err := <-errs; first == nil {
-			first = err
-		}
-	}
-	return first
-}
 
 // keep writes the results and the alerts as (kept under alertsKey), in
 // place of all those kept before, with the mark they were found at, unless

@@ -14,7 +14,8 @@ ALTER TABLE generations ADD COLUMN kept bigint NOT NULL DEFAULT 0;
 
 -- A result kept under its key (knocks.SummaryKey, knocks.CampaignsKey,
 -- knocks.AlertOptions.Key), as JSON (bytea: kept strings are escaped, see
--- internal/keptjson), or no data for alerts, which are rows of kept_alerts.
+-- internal/keptjson), or for alerts, which are rows of kept_alerts, how many
+-- of them there are.
 CREATE TABLE kept_results (
 	key  text COLLATE "C" PRIMARY KEY,
 	mark bigint NOT NULL,
