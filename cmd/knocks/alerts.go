@@ -143,7 +143,7 @@ func reportAlerts(ctx context.Context, store dbStore, f knocks.Filter, top int) 
 	return out, found, nil
 }
 
-// latestAlerter is a store that reads the latest alerts alone (SQLite).
+// latestAlerter is a store that reads the latest alerts alone.
 type latestAlerter interface {
 	LatestAlerts(ctx context.Context, o knocks.AlertOptions, n int) ([]knocks.Alert, int64, error)
 }

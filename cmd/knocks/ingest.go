@@ -133,7 +133,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// keepResults keeps, in a store that can (SQLite), what a report without
+// keepResults keeps, in a store that can (SQLite, PostgreSQL), what a report without
 // filters reads from every connection (its summary, alerts and
 // campaigns): found once by the command that changed the store, rather
 // than by each report.
