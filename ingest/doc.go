@@ -1,6 +1,7 @@
 // Package ingest is the import pipeline: inputs are read and parsed in one
-// goroutine, and connection accounting and batched store writes run in
-// another, so that both cores work.
+// goroutine, connections are accounted for in another, and each batch is
+// written to the store on a goroutine of its own while the next one is
+// accounted for (one batch at a time, in order), so that both cores work.
 //
 // An input is known by its fingerprint (see knocks.Checkpoint). Before
 // reading, the pipeline looks up the input's checkpoint and resumes after
