@@ -12,10 +12,14 @@ import (
 	"knocks"
 )
 
-// bump moves the change counter of the store's host id inside tx.
+// bump moves the change counter of the store's host id inside tx, as its
+// last write, and the count of changes to what kept results are made of
+// when the triggers of migration 3 saw one in tx. Every transaction of
+// the store that writes to those tables ends with it.
 func (s *EventStore) bump(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `INSERT INTO generations (host_id, n) VALUES ($1, 1)
-		ON CONFLICT (host_id) DO UPDATE SET n = generations.n + 1`, s.hostID)
+	_, err := tx.Exec(ctx, `INSERT INTO generations (host_id, n, kept)
+		VALUES ($1, 1, CASE WHEN current_setting('knocks.changed', true) = 'on' THEN 1 ELSE 0 END)
+		ON CONFLICT (host_id) DO UPDATE SET n = generations.n + 1, kept = generations.kept + EXCLUDED.kept`, s.hostID)
 	return err
 }
 

@@ -5,11 +5,11 @@
 -- the mark of what was stored then: the sum of generations.kept. Reports
 -- read a kept result while the mark is still the store's. Every write to
 -- what those results are made of moves generations.kept (and n) in its
--- transaction, by the statement triggers below: knocks' own writes in the
--- row of their host id (set as the connection's knocks.host_id), writes by
--- hand in the row '' (no host id is empty). So importers of different hosts
--- still never wait for one row. An import that stores nothing new moves n
--- alone (for `knocks serve`), and leaves what is kept.
+-- transaction, as the statement triggers below note: knocks' own writes in
+-- the row of their host id (set as the connection's knocks.host_id), writes
+-- by hand in the row '' (no host id is empty). So importers of different
+-- hosts still never wait for one row. An import that stores nothing new
+-- moves n alone (for `knocks serve`), and leaves what is kept.
 ALTER TABLE generations ADD COLUMN kept bigint NOT NULL DEFAULT 0;
 
 -- A result kept under its key (knocks.SummaryKey, knocks.CampaignsKey,
@@ -39,14 +39,20 @@ CREATE TABLE kept_alerts (
 	PRIMARY KEY (key, seq)
 );
 
--- knocks_changed moves the generations of the writer's host id ('' for a
--- session without one) once in each transaction that writes to a table
--- that kept results are made of.
+-- knocks_changed notes each write to a table that kept results are made
+-- of. In knocks' own sessions (knocks.host_id set) it sets knocks.changed
+-- for the rest of the transaction, and the transaction's last statement
+-- (postgres/live.go, bump) moves generations.kept of its host id with n:
+-- the row is locked for a moment at the end, as before, not from the
+-- first write on. In any other session (psql) it moves the row '' at once,
+-- once per transaction.
 CREATE FUNCTION knocks_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF current_setting('knocks.changed', true) IS DISTINCT FROM 'on' THEN
-		INSERT INTO generations (host_id, n, kept) VALUES (COALESCE(current_setting('knocks.host_id', true), ''), 1, 1)
-			ON CONFLICT (host_id) DO UPDATE SET n = generations.n + 1, kept = generations.kept + 1;
+		IF COALESCE(current_setting('knocks.host_id', true), '') = '' THEN
+			INSERT INTO generations (host_id, n, kept) VALUES ('', 1, 1)
+				ON CONFLICT (host_id) DO UPDATE SET n = generations.n + 1, kept = generations.kept + 1;
+		END IF;
 		PERFORM set_config('knocks.changed', 'on', true);
 	END IF;
 	RETURN NULL;
