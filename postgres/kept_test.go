@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"reflect"
 	"testing"
 	"time"
 
@@ -186,5 +188,60 @@ func TestKeptHosts(t *testing.T) {
 	}
 	if g := gens(); g[""] != 1 {
 		t.Errorf("after a write by hand, generations.kept = %v; want 1 for ''", g)
+	}
+}
+
+// TestKeptReadOnlyUser reads a database as a user that may only read it
+// (a report user of a fleet): KeepResults keeps nothing and fails not, and
+// reports are found from the connections, as the writer's are.
+func TestKeptReadOnlyUser(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	w := openAs(t, dsn, "host-a")
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	id, err := w.BeginImport(ctx, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(ctx, &knocks.Batch{ImportID: id, Connections: storetest.Generate(500, 33, start)}); err != nil {
+		t.Fatal(err)
+	}
+	role := fmt.Sprintf("knocks_reader_%d", time.Now().UnixNano())
+	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA public TO " + role,
+		"GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role} {
+		if _, err := w.Pool().Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		w.Pool().Exec(context.Background(), "DROP OWNED BY "+role)
+		w.Pool().Exec(context.Background(), "DROP ROLE "+role)
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(role)
+	r := openAs(t, u.String(), "reader")
+	if err := r.KeepResults(ctx, knocks.Filter{}, knocks.CampaignOptions{}); err != nil {
+		t.Fatalf("KeepResults as a user that may only read: %v", err)
+	}
+	if ok, err := postgres.KeptSummary(ctx, r, knocks.Filter{}); err != nil || ok {
+		t.Fatalf("a summary is kept by a user that may only read (%v)", err)
+	}
+	if _, ok, err := r.KeptReport(ctx, knocks.Filter{}, nil, 10); err != nil || ok {
+		t.Fatalf("a kept report is read (%v)", err)
+	}
+	got, err := r.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := w.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Generated, want.Generated = time.Time{}, time.Time{}
+	if want.Attempts == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("the reader's summary\n%+v\nthe writer's\n%+v", got, want)
 	}
 }
