@@ -245,3 +245,74 @@ func TestKeptReadOnlyUser(t *testing.T) {
 		t.Errorf("the reader's summary\n%+v\nthe writer's\n%+v", got, want)
 	}
 }
+
+// TestKeepWhileAnotherHostWrites keeps results while another host's
+// importer writes: whenever a kept summary is read as fresh, it is the one
+// found from the connections at that time.
+func TestKeepWhileAnotherHostWrites(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	a, b := openAs(t, dsn, "host-a"), openAs(t, dsn, "host-b")
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	id, err := a.BeginImport(ctx, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Write(ctx, &knocks.Batch{ImportID: id, Connections: storetest.Generate(2000, 34, start)}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) bool {
+		t.Helper()
+		// The kept summary and the one found, from one state: nothing is
+		// written between the two reads here.
+		kept, err := postgres.KeptSummary(ctx, a, knocks.Filter{})
+		if err != nil || !kept {
+			return false
+		}
+		got, err := a.Summary(ctx, knocks.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		restore := postgres.SetKept(false)
+		want, err := a.Summary(ctx, knocks.Filter{})
+		restore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Generated, want.Generated = time.Time{}, time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the kept summary (%d attempts) is not the one found (%d)", when, got.Attempts, want.Attempts)
+		}
+		return true
+	}
+	done := make(chan error)
+	go func() {
+		id, err := b.BeginImport(ctx, start)
+		for i := 0; i < 8 && err == nil; i++ {
+			err = b.Write(ctx, &knocks.Batch{ImportID: id, Connections: storetest.Generate(150, uint64(40+i), start.Add(time.Duration(i)*time.Hour))})
+		}
+		done <- err
+	}()
+	writing := true
+	for writing {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			writing = false
+		default:
+		}
+		if err := a.KeepResults(ctx, knocks.Filter{}, knocks.CampaignOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The writes are over: what was kept last may be stale, never wrong.
+	check("after the other host's writes")
+	if err := a.KeepResults(ctx, knocks.Filter{}, knocks.CampaignOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !check("kept again") {
+		t.Error("the results are not kept once the writes are over")
+	}
+}
