@@ -6,6 +6,9 @@
 #   scripts/bench.sh --vs-fail2ban     # also fail2ban-regex (Debian package fail2ban), if installed
 #   scripts/bench.sh --file /var/log/auth.log   # a real log instead of a generated one
 #   scripts/bench.sh --runs 5          # more rounds (default 3)
+#   scripts/bench.sh --pg 'postgres://postgres@127.0.0.1:54320/postgres?sslmode=disable'
+#                                      # also PostgreSQL (a server where that user may create
+#                                      # databases; psql must be installed)
 #
 # It builds ./cmd/knocks and ./cmd/knocks-gen, generates the log into a temporary directory,
 # reads it once so that every program finds it in the page cache, then times, in each round,
@@ -19,7 +22,11 @@
 #   knocks report --db DB --html FILE
 #   knocks report --db DB --top 11         (a report whose results the import did not keep: found
 #                                           from the rollups and packs, as after `knocks watch`)
-# and once, with --vs-fail2ban, fail2ban-regex FILE sshd.conf. It prints the median wall time,
+# and once, with --vs-fail2ban, fail2ban-regex FILE sshd.conf. With --pg it imports the log once
+# into a new PostgreSQL database on that server (dropped at the end), and times in each round
+#   knocks report --db postgres://...      (text, against SQLite's text report of the same round:
+#                                           at most 2x, issue 12)
+# It prints the median wall time,
 # user+system CPU time and peak RSS of each over the rounds, and the median of the rounds'
 # ratios to grep (each ratio taken within one round, so that a machine whose speed drifts, as a
 # shared one does, still gives a fair one), against the targets: ingest at most 5x grep
@@ -37,6 +44,7 @@ file=""
 vs_fail2ban=0
 keep=0
 knocks_bin=""
+pg=""
 
 usage() {
 	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -50,6 +58,7 @@ usage() {
 	  --vs-fail2ban   also time fail2ban-regex
 	  --keep          keep the temporary directory
 	  --knocks BIN    time this knocks binary instead of building ./cmd/knocks
+	  --pg URL        also import into, and report from, a new database on this PostgreSQL server
 	EOF
 }
 
@@ -69,6 +78,8 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1; shift ;;
 	--knocks) knocks_bin="$2"; shift 2 ;;
 	--knocks=*) knocks_bin="${1#*=}"; shift ;;
+	--pg) pg="$2"; shift 2 ;;
+	--pg=*) pg="${1#*=}"; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
 	esac
@@ -82,7 +93,9 @@ abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/knocks-bench.XXXXXX")"
+pgdb=""
 cleanup() {
+	if [ -n "$pgdb" ]; then psql "$pg" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null || true; fi
 	if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -166,12 +179,25 @@ bytes="$(wc -c <"$log")"
 nlines="$(wc -l <"$log")"
 cat "$log" >/dev/null # into the page cache
 
+# PostgreSQL: one import into a new database (its URL is that of --pg with another database name).
+if [ -n "$pg" ]; then
+	command -v psql >/dev/null 2>&1 || { echo "bench.sh: --pg needs psql (Debian: apt-get install postgresql-client)" >&2; exit 1; }
+	pgdb="knocks_bench_$$_$RANDOM"
+	psql "$pg" -qc "CREATE DATABASE $pgdb" >/dev/null
+	pg_base="${pg%%\?*}"
+	pgurl="${pg_base%/*}/$pgdb${pg#"$pg_base"}"
+	echo "importing into PostgreSQL (once) ..."
+	measure pg_ingest "$tmp/knocks" ingest --db "$pgurl" "$log"
+	pg_ingest="$wall $rss_kib $status $cpu"
+fi
+
 # The rounds: grep, a first import into a new database, a re-import, the three reports; each figure a line of
 # $tmp/NAME.rounds ("wall rss_kib status cpu"), the ratios of each round in $tmp/ratios (reports: rratios).
 db="$tmp/bench.db"
 : >"$tmp/grep.rounds"; : >"$tmp/ingest1.rounds"; : >"$tmp/ingest2.rounds"; : >"$tmp/ratios"; : >"$tmp/rratios"
 reports="report_text report_json report_html report_found"
-for r in $reports; do : >"$tmp/$r.rounds"; done
+for r in $reports report_pg; do : >"$tmp/$r.rounds"; done
+: >"$tmp/pgratios"
 for round in $(seq "$runs"); do
 	echo "round $round of $runs ..."
 	measure grep grep -c sshd "$log"
@@ -193,6 +219,11 @@ for round in $(seq "$runs"); do
 	measure report_html "$tmp/knocks" report --db "$db" --html "$tmp/report.html"
 	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_html.rounds"
 	rh="$wall"
+	if [ -n "$pg" ]; then
+		measure report_pg "$tmp/knocks" report --db "$pgurl" --color never
+		echo "$wall $rss_kib $status $cpu" >>"$tmp/report_pg.rounds"
+		awk -v a="$wall" -v b="$rt" 'BEGIN { printf "%.4f\n", (b > 0 ? a / b : 0) }' >>"$tmp/pgratios"
+	fi
 	measure report_found "$tmp/knocks" report --db "$db" --top 11 --color never
 	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_found.rounds"
 	awk -v g="$g" -v a="$rt" -v b="$rj" -v c="$rh" -v d="$wall" 'BEGIN { printf "%.4f %.4f %.4f %.4f\n", (g > 0 ? a / g : 0), (g > 0 ? b / g : 0), (g > 0 ? c / g : 0), (g > 0 ? d / g : 0) }' >>"$tmp/rratios"
@@ -252,6 +283,12 @@ row "knocks report (text)" "${rt_wall}s" "${rt_cpu}s" "$(x "$rrt")" "$(mib "$rt_
 row "knocks report --format json" "${rj_wall}s" "${rj_cpu}s" "$(x "$rrj")" "$(mib "$rj_rss")" "exit $rj_status"
 row "knocks report --html" "${rh_wall}s" "${rh_cpu}s" "$(x "$rrh")" "$(mib "$rh_rss")" "exit $rh_status"
 row "knocks report --top 11" "${rf_wall}s" "${rf_cpu}s" "$(x "$rrf")" "$(mib "$rf_rss")" "exit $rf_status; not kept: found from the rollups and packs"
+if [ -n "$pg" ]; then
+	read -r pw prss pst pcpu <<<"$pg_ingest"
+	row "knocks ingest, PostgreSQL" "${pw}s" "${pcpu}s" "$(ratio "$pw" "$grep_wall")" "$(mib "$prss")" "exit $pst; once, into a new database"
+	rpg="$(median <"$tmp/pgratios")"
+	row "knocks report, PostgreSQL" "$(col report_pg 1)s" "$(col report_pg 4)s" "" "$(mib "$(col report_pg 2)")" "exit $(worst report_pg); $(x "$rpg") SQLite's text report (median of the rounds' ratios)"
+fi
 if [ -n "${f2b_wall:-}" ]; then
 	row "fail2ban-regex (once)" "${f2b_wall}s" "${f2b_cpu}s" "$(ratio "$f2b_wall" "$grep_wall")" "$(mib "$f2b_rss")" "exit $f2b_status"
 fi
@@ -262,6 +299,7 @@ echo "targets: ingest <= 5x grep: $(verdict "$r1" 5 "<=") (stretch 3x: $(verdict
 	"re-import >= 20x faster: $(verdict "$r12" 20 ">=")"
 echo "targets: text report <= 0.5x grep: $(verdict "$rrt" 0.5 "<="); JSON report <= 0.5x grep: $(verdict "$rrj" 0.5 "<=");" \
 	"HTML report <= 1x grep: $(verdict "$rrh" 1 "<=")"
+[ -n "$pg" ] && echo "target: PostgreSQL report <= 2x SQLite's: $(verdict "$rpg" 2 "<=")"
 echo
 echo "knocks ingest (first import) said:"
 sed -n '1,12p' "$tmp/ingest1.err" | sed 's/^/  /'
