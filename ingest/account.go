@@ -288,6 +288,17 @@ func (a *Accountant) Take() ([]*knocks.Connection, []knocks.Fail2banEvent) {
 	return out, f2b
 }
 
+// Holds reports whether c, a connection that Take returned, is still held
+// open: events may yet change it. Take forgets the others, and nothing of
+// the Accountant changes them again.
+func (a *Accountant) Holds(c *knocks.Connection) bool {
+	if c.PID == 0 {
+		return false // never held: each such event is a connection of its own
+	}
+	h, _ := a.held(c.Host, c.PID)
+	return h != nil && &h.Connection == c
+}
+
 // TakePenalties returns the penalty events (drops, penalties, lockouts)
 // added since the last call.
 func (a *Accountant) TakePenalties() []knocks.PenaltyEvent {

@@ -240,3 +240,37 @@ func TestAccountantSharedSlots(t *testing.T) {
 		t.Errorf("%d connections held after Take, want 2", n)
 	}
 }
+
+// TestAccountantHolds checks which connections that Take returned may
+// still grow: those of a pid within ConnectionGap of the latest event of
+// their host. One that ended longer ago, one whose pid went to a later
+// connection, and one without a pid are not held.
+func TestAccountantHolds(t *testing.T) {
+	a := NewAccountant()
+	for _, e := range []knocks.Event{
+		ev(0, 100, knocks.KindFailed, "203.0.113.5", "root", 1),     // ends at 0
+		ev(10, 0, knocks.KindFailed, "203.0.113.6", "admin", 1),     // no pid
+		ev(200, 200, knocks.KindFailed, "203.0.113.7", "oracle", 1), // its pid is taken at 250
+		ev(250, 200, knocks.KindFailed, "198.51.100.8", "oracle", 1),
+		ev(700, 300, knocks.KindFailed, "203.0.113.9", "test", 1), // 700 s: 100 has ended
+	} {
+		a.Add(&e)
+	}
+	conns, _ := a.Take()
+	held := map[string]bool{}
+	for _, c := range conns {
+		held[c.IP.String()] = a.Holds(c)
+	}
+	want := map[string]bool{"203.0.113.5": false, "203.0.113.6": false, "203.0.113.7": false, "198.51.100.8": true, "203.0.113.9": true}
+	for ip, w := range want {
+		if g, ok := held[ip]; !ok || g != w {
+			t.Errorf("connection of %s: held %v (taken %v), want %v", ip, g, ok, w)
+		}
+	}
+	// A held connection grows on; the next Take returns it again.
+	e := ev(705, 300, knocks.KindFailed, "203.0.113.9", "test", 1)
+	a.Add(&e)
+	if conns, _ := a.Take(); len(conns) != 1 || !a.Holds(conns[0]) || conns[0].Failed != 2 {
+		t.Errorf("after another event of pid 300: %d connections taken, want the held one with 2 Failed lines", len(conns))
+	}
+}

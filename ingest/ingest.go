@@ -708,7 +708,7 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 		if f == nil {
 			f = &flight{}
 		}
-		b := &knocks.Batch{ImportID: id, Connections: f.copy(conns), Fail2ban: f2b, Penalties: pen, Checkpoint: cp}
+		b := &knocks.Batch{ImportID: id, Connections: f.copy(acc, conns), Fail2ban: f2b, Penalties: pen, Checkpoint: cp}
 		for k, n := range counts {
 			lc := knocks.LineCount{Host: k.host, Lines: n}
 			if k != (lineKey{}) {
@@ -824,26 +824,40 @@ func (in *Ingester) write(ctx context.Context, id int64, chunks <-chan *chunk, f
 }
 
 // flight is a batch being stored on a goroutine of its own. Its
-// connections are copies of the Accountant's, which go on growing
-// meanwhile; once stored, the ids that the store gave the copies are set
-// on the Accountant's connections (stored).
+// connections that the Accountant still holds open, which go on growing
+// meanwhile, are copies; the others the Accountant has forgotten, and they
+// go to the store as they are. Once stored, the ids that the store gave
+// the copies are set on the Accountant's connections (stored).
 type flight struct {
 	b      *knocks.Batch
 	lines  int64                // the lines read that the batch covers
 	orig   []*knocks.Connection // the Accountant's connections
-	copies []knocks.Connection  // b.Connections point into it
-	ptrs   []*knocks.Connection
-	done   chan error // receives the store's answer, once
+	copies []knocks.Connection  // the copies of those it holds open
+	ptrs   []*knocks.Connection // b.Connections: the copies and the others
+	done   chan error           // receives the store's answer, once
 }
 
-// copy returns copies of conns, made in f's buffers.
-func (f *flight) copy(conns []*knocks.Connection) []*knocks.Connection {
+// copy returns conns, taken from acc, with those that acc still holds
+// open copied into f's buffers.
+func (f *flight) copy(acc *Accountant, conns []*knocks.Connection) []*knocks.Connection {
 	f.orig = conns
-	f.copies = slices.Grow(f.copies[:0], len(conns))[:len(conns)]
+	f.copies = f.copies[:0]
 	f.ptrs = slices.Grow(f.ptrs[:0], len(conns))[:len(conns)]
+	held := 0
+	for _, c := range conns {
+		if acc.Holds(c) {
+			held++
+		}
+	}
+	// Not grown while pointers into it are taken.
+	f.copies = slices.Grow(f.copies, held)
 	for i, c := range conns {
-		f.copies[i] = *c
-		f.ptrs[i] = &f.copies[i]
+		if acc.Holds(c) {
+			f.copies = append(f.copies, *c)
+			f.ptrs[i] = &f.copies[len(f.copies)-1]
+		} else {
+			f.ptrs[i] = c
+		}
 	}
 	return f.ptrs
 }
@@ -860,7 +874,9 @@ func (f *flight) start(ctx context.Context, store knocks.EventStore) {
 // their copies.
 func (f *flight) stored() {
 	for i, c := range f.orig {
-		c.ID = f.ptrs[i].ID
+		if p := f.ptrs[i]; p != c {
+			c.ID = p.ID
+		}
 	}
 }
 
