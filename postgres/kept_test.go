@@ -44,9 +44,7 @@ var keptHooks = storetest.KeptHooks{
 	// knocks gives its connections.
 	Exec: func(s storetest.Keeper, q string) error {
 		ctx := context.Background()
-		cfg := s.(*postgres.EventStore).Pool().Config().ConnConfig.Copy()
-		delete(cfg.RuntimeParams, "knocks.host_id")
-		conn, err := pgx.ConnectConfig(ctx, cfg)
+		conn, err := pgx.ConnectConfig(ctx, s.(*postgres.EventStore).Pool().Config().ConnConfig.Copy())
 		if err != nil {
 			return err
 		}

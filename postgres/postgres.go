@@ -79,8 +79,12 @@ func Open(ctx context.Context, dsn, hostID string) (*EventStore, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "knocks"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	// The triggers of migration 3 move this host id's generation.
-	cfg.ConnConfig.RuntimeParams["knocks.host_id"] = hostID
+	// The triggers of migration 3 tell knocks' sessions by their host id.
+	// A SET, not a startup parameter, which a pooler (PgBouncer) refuses.
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "SELECT set_config('knocks.host_id', $1, false)", pgx.QueryExecModeSimpleProtocol, hostID)
+		return err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open db %s: %w", Redact(dsn), err)
