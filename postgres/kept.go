@@ -216,6 +216,22 @@ func (s *EventStore) KeptCampaigns(ctx context.Context, key string) (*knocks.Cam
 // where this database user may not write them. An import calls it as it
 // ends, and a report without filters that found nothing kept.
 func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.CampaignOptions) error {
+	_, err := s.keepResults(ctx, f, o, false)
+	return err
+}
+
+// found are the results of a report without filters, found from the
+// connections: its summary, all its alerts and its campaigns.
+type found struct {
+	sum *knocks.Summary
+	as  []knocks.Alert
+	cs  *knocks.Campaigns
+}
+
+// keepResults is KeepResults. It returns what it found, or nil when it
+// found nothing (those kept were fresh, or it may not keep them), unless
+// find: then it finds them in any case.
+func (s *EventStore) keepResults(ctx context.Context, f knocks.Filter, o knocks.CampaignOptions, find bool) (*found, error) {
 	if f.Top <= 0 {
 		f.Top = 10
 	}
@@ -229,55 +245,85 @@ func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.
 			AND NOT pg_is_in_recovery()
 		FROM (`+markQuery+`) AS m (mark)`, keys).Scan(&mark, &fresh, &may)
 	if err != nil {
-		return fmt.Errorf("cannot keep results: %w", err)
+		return nil, fmt.Errorf("cannot keep results: %w", err)
 	}
-	if !may {
-		return nil
-	}
-	// Kept and readable: nothing to do.
+	// Kept and readable: nothing to keep.
 	have := 0
 	for _, d := range fresh {
 		if json.Valid(d) {
 			have++
 		}
 	}
-	if have == len(keys) {
-		return nil
+	keep := may && have < len(keys)
+	if !keep && !find {
+		return nil, nil
 	}
 	// All three at once, on connections of their own (PostgreSQL does
 	// most of the work, on as many server processes), unless the store is
 	// large: then one after the other, so that the peak of memory here is
 	// that of the campaigns alone.
-	var (
-		sum *knocks.Summary
-		as  []knocks.Alert
-		cs  *knocks.Campaigns
-	)
+	var r found
 	var conns int64
 	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM connections LIMIT $1) c`, keepTogetherConns).Scan(&conns); err != nil {
-		return fmt.Errorf("cannot keep results: %w", err)
+		return nil, fmt.Errorf("cannot keep results: %w", err)
 	}
 	err = steps.Run([]func() error{
-		func() (err error) { sum, err = s.summary(ctx, f); return err },
-		func() (err error) { as, err = s.findAlerts(ctx, ao); return err },
-		func() (err error) { cs, err = knocks.FindCampaignsAgain(ctx, s, f, o); return err },
+		func() (err error) { r.sum, err = s.summary(ctx, f); return err },
+		func() (err error) { r.as, err = s.findAlerts(ctx, ao); return err },
+		func() (err error) { r.cs, err = knocks.FindCampaignsAgain(ctx, s, f, o); return err },
 	}, conns < keepTogetherConns)
 	if err != nil {
-		return fmt.Errorf("cannot keep results: %w", err)
+		return nil, fmt.Errorf("cannot keep results: %w", err)
 	}
-	sdata, err := keptjson.Marshal(sum)
+	if !keep {
+		return &r, nil
+	}
+	sdata, err := keptjson.Marshal(r.sum)
 	if err != nil {
-		return fmt.Errorf("cannot keep results: %w", err)
+		return nil, fmt.Errorf("cannot keep results: %w", err)
 	}
-	cdata, err := keptjson.Marshal(cs)
+	cdata, err := keptjson.Marshal(r.cs)
 	if err != nil {
-		return fmt.Errorf("cannot keep results: %w", err)
+		return nil, fmt.Errorf("cannot keep results: %w", err)
 	}
-	data := map[string][]byte{keys[0]: sdata, keys[1]: strconv.AppendInt(nil, int64(len(as)), 10), keys[2]: cdata}
-	if err := s.keep(ctx, mark, data, keys[1], as); err != nil {
-		return fmt.Errorf("cannot keep results: %w", err)
+	data := map[string][]byte{keys[0]: sdata, keys[1]: strconv.AppendInt(nil, int64(len(r.as)), 10), keys[2]: cdata}
+	if err := s.keep(ctx, mark, data, keys[1], r.as); err != nil {
+		return nil, fmt.Errorf("cannot keep results: %w", err)
 	}
-	return nil
+	return &r, nil
+}
+
+// FindReport returns the report of f, a filter that selects all
+// (knocks.Filter.SelectsAll): its summary with its latest alerts (at most
+// alerts of them; all when alerts <= 0) and, unless o is nil, the
+// campaigns of o. It reads them as KeptReport does where they are kept and
+// fresh; else it finds them from the connections, and keeps them for the
+// reports that follow where this database user may.
+func (s *EventStore) FindReport(ctx context.Context, f knocks.Filter, o *knocks.CampaignOptions, alerts int) (*knocks.Summary, error) {
+	if !f.SelectsAll() {
+		return nil, knocks.Errorf(knocks.EINTERNAL, "cannot find a report: FindReport takes a filter that selects all")
+	}
+	if sum, ok, err := s.KeptReport(ctx, f, o, alerts); err != nil || ok {
+		return sum, err
+	}
+	co := knocks.CampaignOptions{}
+	if o != nil {
+		co = *o
+	}
+	r, err := s.keepResults(ctx, f, co, true)
+	if err != nil {
+		return nil, err
+	}
+	sum := r.sum
+	as, total := knocks.LastAlerts(r.as, alerts)
+	if as == nil {
+		as = []knocks.Alert{}
+	}
+	sum.Alerts, sum.AlertsFound = as, total
+	if o != nil {
+		sum.Campaigns, sum.CampaignsFound = r.cs.List, r.cs.Found
+	}
+	return sum, nil
 }
 
 // keepTogetherConns is the most connections of a store whose results

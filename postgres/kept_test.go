@@ -242,6 +242,27 @@ func TestKeptReadOnlyUser(t *testing.T) {
 	if want.Attempts == 0 || !reflect.DeepEqual(got, want) {
 		t.Errorf("the reader's summary\n%+v\nthe writer's\n%+v", got, want)
 	}
+	// The whole report, found by a reader that may not keep it, is the
+	// one read from what the writer keeps.
+	o := &knocks.CampaignOptions{MinAttempts: 5, MinIPs: 3}
+	report, err := r.FindReport(ctx, knocks.Filter{}, o, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := postgres.KeptSummary(ctx, r, knocks.Filter{}); ok {
+		t.Fatal("FindReport kept a summary as a user that may only read")
+	}
+	if err := w.KeepResults(ctx, knocks.Filter{}, *o); err != nil {
+		t.Fatal(err)
+	}
+	kept, ok, err := w.KeptReport(ctx, knocks.Filter{}, o, 3)
+	if err != nil || !ok {
+		t.Fatalf("the writer's report is not kept (%v)", err)
+	}
+	report.Generated, kept.Generated = time.Time{}, time.Time{}
+	if len(kept.Campaigns) == 0 || !reflect.DeepEqual(report, kept) {
+		t.Errorf("the report found\n%+v\nthe one kept\n%+v", report, kept)
+	}
 }
 
 // TestKeepWhileAnotherHostWrites keeps results while another host's

@@ -111,27 +111,16 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		}
 	}
 	// A store that reads the kept report whole (PostgreSQL) does so on
-	// one connection. Where nothing is kept (imports with --no-keep, or
-	// another host's import since), the report keeps what it finds, for
-	// the reports that follow.
+	// one connection; where nothing is kept (imports with --no-keep, or
+	// another host's import since), it keeps what it finds, for the
+	// reports that follow.
 	if kr, ok := store.(keptReporter); ok && f.SelectsAll() {
-		kept, ok, err := kr.KeptReport(ctx, f, sel.camp, f.Top)
-		if err == nil && !ok {
-			o := knocks.CampaignOptions{}
-			if sel.camp != nil {
-				o = *sel.camp
-			}
-			if err = kr.KeepResults(ctx, f, o); err == nil {
-				kept, ok, err = kr.KeptReport(ctx, f, sel.camp, f.Top)
-			}
-		}
+		sum, err := kr.FindReport(ctx, f, sel.camp, f.Top)
 		if err != nil {
 			return nil, false, err
 		}
-		if ok {
-			kept, err = m.attribute(kept, &sel.geo)
-			return kept, partial, err
-		}
+		sum, err = m.attribute(sum, &sel.geo)
+		return sum, partial, err
 	}
 	// The alerts and the campaigns read the store apart from the summary:
 	// at the same time, on a connection of their own.
@@ -168,10 +157,10 @@ func (m *Main) attribute(sum *knocks.Summary, geo *geoFlags) (*knocks.Summary, e
 	return sum, nil
 }
 
-// keptReporter is a store that reads a kept report whole (PostgreSQL).
+// keptReporter is a store that reads a kept report whole, and keeps the
+// one it finds (PostgreSQL).
 type keptReporter interface {
-	KeptReport(ctx context.Context, f knocks.Filter, o *knocks.CampaignOptions, alerts int) (*knocks.Summary, bool, error)
-	KeepResults(ctx context.Context, f knocks.Filter, o knocks.CampaignOptions) error
+	FindReport(ctx context.Context, f knocks.Filter, o *knocks.CampaignOptions, alerts int) (*knocks.Summary, error)
 }
 
 func (s *selection) filter(now time.Time) (knocks.Filter, error) {

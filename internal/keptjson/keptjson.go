@@ -14,9 +14,11 @@ import (
 )
 
 // Marshal returns the JSON of v as kept: its strings that JSON cannot hold
-// as they are (not UTF-8) in escapeBytes's form. It changes v.
+// as they are (not UTF-8) in escapeBytes's form. v, which it changes while
+// it writes it, is as before when it returns.
 func Marshal(v any) ([]byte, error) {
 	walkStrings(reflect.ValueOf(v), escapeBytes)
+	defer walkStrings(reflect.ValueOf(v), unescapeBytes)
 	return json.Marshal(v)
 }
 

@@ -32,6 +32,9 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}
+		if v.skip = ""; !reflect.DeepEqual(v, want) {
+			t.Errorf("%q: Marshal left %+v, want %+v", s, v, want)
+		}
 		var got outer
 		if err := Unmarshal(data, &got); err != nil {
 			t.Fatalf("%q: %v in %s", s, err, data)
