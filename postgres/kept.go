@@ -44,14 +44,7 @@ func (s *EventStore) kept(ctx context.Context, key string, v any) (bool, error) 
 	}
 	var data []byte
 	err := s.pool.QueryRow(ctx, freshQuery, key).Scan(&data)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	// A result that does not decode (written by hand) is found again.
-	return keptjson.Unmarshal(data, v) == nil, nil
+	return keptjson.Decode(data, err, pgx.ErrNoRows, v)
 }
 
 // keptAlerts returns the alerts kept under key (the latest last of them

@@ -62,14 +62,7 @@ func (s *EventStore) kept(ctx context.Context, key string, v any) (bool, error) 
 	err := s.read(ctx, func(conn *sql.Conn) error {
 		return conn.QueryRowContext(ctx, freshQuery, key).Scan(&data)
 	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	// A result that does not decode (written by hand) is found again.
-	return keptjson.Unmarshal(data, v) == nil, nil
+	return keptjson.Decode(data, err, sql.ErrNoRows, v)
 }
 
 // keptAlerts returns the alerts kept under key (the latest last of them

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -92,4 +93,18 @@ func Get[T any](ctx context.Context, kept func(ctx context.Context, key string, 
 		return nil, false, err
 	}
 	return &v, true, nil
+}
+
+// Decode decodes into v the data of a kept result that a store read, err
+// being the error of that read (noRows when none is kept): true when a
+// result is kept and can be read. One that cannot (written by hand) is
+// found again, as if none were kept.
+func Decode(data []byte, err, noRows error, v any) (bool, error) {
+	if errors.Is(err, noRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return Unmarshal(data, v) == nil, nil
 }

@@ -1,6 +1,8 @@
 package keptjson
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -49,5 +51,28 @@ func TestUnmarshalBadJSON(t *testing.T) {
 	var v outer
 	if err := Unmarshal([]byte(`{"Host":`), &v); err == nil {
 		t.Error("no error for truncated JSON")
+	}
+}
+
+// TestDecode: a result read is decoded; none kept, or one that cannot be
+// read, is not; another error is returned.
+func TestDecode(t *testing.T) {
+	noRows, other := errors.New("no rows"), errors.New("disk on fire")
+	data, err := Marshal(&inner{User: "\xffroot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v inner
+	if ok, err := Decode(data, nil, noRows, &v); !ok || err != nil || v.User != "\xffroot" {
+		t.Errorf("Decode of a kept result: %v, %v, %q", ok, err, v.User)
+	}
+	if ok, err := Decode(nil, fmt.Errorf("read: %w", noRows), noRows, &v); ok || err != nil {
+		t.Errorf("Decode with none kept: %v, %v", ok, err)
+	}
+	if ok, err := Decode([]byte("not json"), nil, noRows, &v); ok || err != nil {
+		t.Errorf("Decode of a result that cannot be read: %v, %v", ok, err)
+	}
+	if ok, err := Decode(nil, other, noRows, &v); ok || !errors.Is(err, other) {
+		t.Errorf("Decode after another error: %v, %v", ok, err)
 	}
 }
