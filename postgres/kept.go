@@ -76,10 +76,26 @@ func readKeptAlerts(ctx context.Context, tx pgx.Tx, key string, last int) ([]kno
 	if err != nil {
 		return nil, 0, false, err
 	}
-	total, err := strconv.ParseInt(string(data), 10, 64)
-	if err != nil || total < 0 {
-		return nil, 0, false, nil // written by hand: found again
+	total, ok := alertCount(data)
+	if !ok {
+		return nil, 0, false, nil
 	}
+	as, err := keptAlertRows(ctx, tx, key, total, last)
+	return as, total, err == nil, err
+}
+
+// alertCount reads the data of the alerts' row of kept_results: how many
+// alerts are kept. One written by hand that is no count reads as none
+// kept, to be found again.
+func alertCount(data []byte) (int64, bool) {
+	n, err := strconv.ParseInt(string(data), 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// keptAlertRows reads the latest last (all when last <= 0) of the total
+// alerts kept under key, oldest first, with New unless alerts_shown has
+// them.
+func keptAlertRows(ctx context.Context, tx pgx.Tx, key string, total int64, last int) ([]knocks.Alert, error) {
 	limit := total
 	if last > 0 {
 		limit = min(limit, int64(last))
@@ -88,7 +104,7 @@ func readKeptAlerts(ctx context.Context, tx pgx.Tx, key string, last int) ([]kno
 		s.login_id IS NULL FROM kept_alerts a LEFT JOIN alerts_shown s ON s.kind = a.kind AND s.login_id = a.login_id
 		WHERE a.key = $1 ORDER BY a.seq DESC LIMIT $2`, key, limit)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, err
 	}
 	defer rows.Close()
 	as := make([]knocks.Alert, 0, limit)
@@ -97,7 +113,7 @@ func readKeptAlerts(ctx context.Context, tx pgx.Tx, key string, last int) ([]kno
 		var t, asn int64
 		var host, user, why []byte
 		if err := rows.Scan(&a.Kind, &a.LoginID, &t, &host, &user, &a.IP, &a.Country, &asn, &why, &a.Failed, &a.New); err != nil {
-			return nil, 0, false, err
+			return nil, err
 		}
 		a.Time = time.Unix(t, 0).UTC()
 		a.Host, a.User, a.Why = string(host), string(user), string(why)
@@ -105,10 +121,10 @@ func readKeptAlerts(ctx context.Context, tx pgx.Tx, key string, last int) ([]kno
 		as = append(as, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, false, err
+		return nil, err
 	}
 	slices.Reverse(as)
-	return as, total, true, nil
+	return as, nil
 }
 
 // KeptReport returns, when KeepResults kept them and they are still those
@@ -123,7 +139,10 @@ func (s *EventStore) KeptReport(ctx context.Context, f knocks.Filter, o *knocks.
 	if f.Top <= 0 {
 		f.Top = 10
 	}
-	keys := []string{knocks.SummaryKey(f)}
+	// The summary, the count of alerts and the campaigns, in one query;
+	// then the latest alerts.
+	alertsKey := knocks.AlertOptions{}.Key()
+	keys := []string{knocks.SummaryKey(f), alertsKey}
 	if o != nil {
 		keys = append(keys, knocks.CampaignsKey(f, *o))
 	}
@@ -138,25 +157,28 @@ func (s *EventStore) KeptReport(ctx context.Context, f knocks.Filter, o *knocks.
 		if err != nil || len(data) != len(keys) {
 			return err
 		}
+		sum = &knocks.Summary{}
 		var cs knocks.Campaigns
+		var total int64
 		for _, kv := range data {
-			var v any = &cs
-			if string(kv[0]) == keys[0] {
-				sum = &knocks.Summary{}
-				v = sum
+			readable := true
+			switch string(kv[0]) {
+			case keys[0]:
+				readable = keptjson.Unmarshal(kv[1], sum) == nil
+			case alertsKey:
+				total, readable = alertCount(kv[1])
+			default:
+				readable = keptjson.Unmarshal(kv[1], &cs) == nil
 			}
-			if keptjson.Unmarshal(kv[1], v) != nil {
+			if !readable {
 				return nil
 			}
 		}
-		as, found, kept, err := readKeptAlerts(ctx, tx, knocks.AlertOptions{}.Key(), alerts)
-		if err != nil || !kept {
+		as, err := keptAlertRows(ctx, tx, alertsKey, total, alerts)
+		if err != nil {
 			return err
 		}
-		if as == nil {
-			as = []knocks.Alert{}
-		}
-		sum.Alerts, sum.AlertsFound = as, found
+		sum.Alerts, sum.AlertsFound = as, total
 		if o != nil {
 			sum.Campaigns, sum.CampaignsFound = cs.List, cs.Found
 		}
