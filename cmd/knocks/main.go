@@ -110,6 +110,14 @@ func main() {
 			}
 		}
 	}
+	if path := os.Getenv("KNOCKS_MEMPROFILE"); path != "" { // for developers: go tool pprof -sample_index=alloc_space
+		code := m.Run(ctx, os.Args[1:])
+		if f, err := os.Create(path); err == nil {
+			pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		os.Exit(code)
+	}
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
 
