@@ -31,7 +31,13 @@
 //
 // Bad lines are skipped and reported, and reading goes on after them: a
 // line longer than MaxLine (ErrLineTooLong) or with NUL bytes (ErrNUL). Next
-// returns true for such a line, with LineErr set and Bytes nil. Errors that
+// returns true for such a line, with LineErr set and Bytes nil. A line whose
+// NUL bytes all come before its text is not bad: it is the hole that a power
+// cut leaves where the file system had allocated blocks that were never
+// written, with the first line written after the reboot glued to its end.
+// Next yields the text after the NULs as the line (a hole may be longer
+// than MaxLine and than the read buffer), its offset that of the content,
+// and tells OnNotice of the NULs ignored (ErrNULHole). Errors that
 // end an input (a truncated or corrupt gzip stream, a read error) are
 // returned by Err after every complete line before them was yielded. A file
 // that cannot be read, a directory, content that is mostly binary

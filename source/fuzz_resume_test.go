@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"knocks"
@@ -35,6 +36,10 @@ func FuzzResume(f *testing.F) {
 	f.Add([]byte("Feb  5 00:07:21 h sshd[1]: one\nFeb  5 00:07:22 h sshd[1]: two\nthr"), uint16(40), false, true, false)
 	f.Add([]byte("\n\nheader\r\nx\x00y\nlong line that is longer than the limit of sixty-four bytes in this test\nz"), uint16(3), true, false, true)
 	f.Add(bytes.Repeat([]byte("Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 22 ssh2\n"), 120), uint16(5000), false, true, true)
+	// Holes of NULs that a power cut left: glued to the next line, on a
+	// line of their own, longer than a line, at the end.
+	f.Add([]byte("Feb  5 00:07:21 h sshd[1]: one\n"+strings.Repeat("\x00", 200)+"Feb  5 00:07:22 h sshd[1]: two\n\x00\x00\n\x00x\x00y\n"+strings.Repeat("\x00", 100)), uint16(100), false, false, true)
+	f.Add([]byte("a\n"+strings.Repeat("\x00", 300)), uint16(3), false, false, false)
 	f.Fuzz(fuzzResumeBody)
 }
 

@@ -25,6 +25,7 @@ import (
 var (
 	ErrLineTooLong = errors.New("line too long")                            // a line over MaxLine was skipped
 	ErrNUL         = errors.New("line contains NUL bytes")                  // a line with NUL bytes was skipped
+	ErrNULHole     = errors.New("NUL bytes before the line")                // a notice (see OnNotice): the NULs before a line were ignored, the line was read
 	ErrBinary      = errors.New("binary data, not a text log")              // Open: the content is mostly not text
 	ErrCompression = errors.New("unsupported compression")                  // Open: xz, bzip2 or zstd content
 	ErrTruncated   = errors.New("truncated gzip")                           // the gzip stream ends early
@@ -105,6 +106,9 @@ type Input struct {
 	rerr       error // r returned this error (not EOF)
 	discard    int64 // bytes of an overlong line dropped so far
 	discardNUL bool  // the dropped bytes held a NUL
+	// discardHole says that every byte dropped so far is a NUL: a hole
+	// (see holeLine) whose line may still begin after it.
+	discardHole bool
 
 	head    []byte          // the first sumSample bytes consumed
 	tail    [sumSample]byte // a ring of the last bytes consumed
@@ -130,9 +134,10 @@ type Input struct {
 	fp     string
 	fpDone bool
 
-	ctx    context.Context // ends reads early; nil: never
-	stop   func() bool     // unregisters the AfterFunc of ctx
-	onWait func()          // called before a read of a stream that may block
+	ctx      context.Context // ends reads early; nil: never
+	stop     func() bool     // unregisters the AfterFunc of ctx
+	onWait   func()          // called before a read of a stream that may block
+	onNotice func(error)     // told of the NUL bytes ignored before a line
 }
 
 // Open opens the named input: a file, or stdin for "-". The content is
@@ -246,6 +251,13 @@ func (in *Input) stopContext() {
 // on what it has before it waits for more.
 func (in *Input) OnWait(f func()) { in.onWait = f }
 
+// OnNotice sets f to be told, while Next reads, of what it read whole but
+// not as it was stored: the NUL bytes before a line that were ignored (an
+// *Error wrapping ErrNULHole that names the file and the line, which Next
+// yields). Nothing was skipped: LineErr is nil for that line. nil (the
+// default) tells no one.
+func (in *Input) OnNotice(f func(error)) { in.onNotice = f }
+
 func newInput(name string, r io.Reader, modTime time.Time) *Input {
 	return &Input{
 		MaxLine: DefaultMaxLine,
@@ -327,8 +339,8 @@ func (in *Input) fingerprint() {
 // tab, newline, carriage return, vertical tab, form feed and escape) or
 // bytes of invalid UTF-8, or more than 1 in 100 are scattered NULs (UTF-16,
 // say). Runs of nulHole or more NULs are left out of the count: a file
-// with such a hole is text whose lines holding NULs are skipped one by
-// one. Log lines with a few odd bytes are text too.
+// with such a hole is text, whose holes Next reads past (see holeLine).
+// Log lines with a few odd bytes are text too.
 func isBinary(b []byte) bool {
 	if len(b) > sniffSize {
 		b = b[:sniffSize]
@@ -338,7 +350,7 @@ func isBinary(b []byte) bool {
 		c := b[i]
 		if c == 0 {
 			// A run of NULs is a hole that a power cut left in the file:
-			// its line is skipped, it does not make the file binary.
+			// it does not make the file binary.
 			n := 1
 			for i+n < len(b) && b[i+n] == 0 {
 				n++
@@ -726,13 +738,25 @@ func (in *Input) Next() bool {
 		}
 		// No newline in the buffer.
 		if n := in.end - in.start; in.discard > 0 || n > in.MaxLine {
-			in.discardNUL = in.discardNUL || bytes.IndexByte(in.buf[in.start:in.end], 0) >= 0
-			if in.discard == 0 {
-				in.tailAtOff = append(in.tailAtOff[:0], in.tailBytes()...)
+			if in.discard == 0 || in.discardHole {
+				// A hole of NULs may be longer than a line: it is dropped,
+				// and the text after it, if any, kept (see holeLine).
+				k := 0
+				for k < n && in.buf[in.start+k] == 0 {
+					k++
+				}
+				if k > 0 {
+					in.drop(k)
+					in.discardHole, in.discardNUL = true, true
+					n -= k
+				}
 			}
-			in.feed(in.buf[in.start:in.end])
-			in.discard += int64(n)
-			in.start, in.end, in.clean = 0, 0, 0
+			if n > in.MaxLine || (in.discard > 0 && !in.discardHole) {
+				in.discardNUL = in.discardNUL || bytes.IndexByte(in.buf[in.start:in.end], 0) >= 0
+				in.discardHole = false
+				in.drop(n)
+				in.start, in.end, in.clean = 0, 0, 0
+			}
 		}
 		if in.eof || in.rerr != nil {
 			return in.atEnd()
@@ -741,33 +765,83 @@ func (in *Input) Next() bool {
 	}
 }
 
+// drop consumes the next n bytes of the buffer, of a line too long (or a
+// hole too long) to be kept: they are fed to the sums and counted in
+// discard.
+func (in *Input) drop(n int) {
+	if in.discard == 0 {
+		in.tailAtOff = append(in.tailAtOff[:0], in.tailBytes()...)
+	}
+	in.feed(in.buf[in.start : in.start+n])
+	in.discard += int64(n)
+	in.start += n
+}
+
 // take makes the line buf[s:e] (n bytes of content with its newline) the
 // current line.
 func (in *Input) take(s, e int, n int64) {
 	line := in.buf[s:e]
 	in.lineNo++
-	if in.discard > 0 {
-		size := in.discard + int64(len(line))
-		in.off += in.discard + n
-		in.discard = 0
-		nul := in.discardNUL || in.nulIn(s, e)
-		in.discardNUL = false
-		in.lineErr = in.tooLong(size, nul)
+	if in.discard > 0 || len(line) > in.MaxLine {
+		in.takeLong(s, e, n)
 		return
 	}
 	in.off += n
-	if len(line) > in.MaxLine {
-		in.lineErr = in.tooLong(int64(len(line)), in.nulIn(s, e))
-		return
-	}
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
 	if in.nulIn(s, e) {
-		in.lineErr = &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w, skipped", ErrNUL)}
+		if !in.holeLine(line, 0) {
+			in.lineErr = &Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%w, skipped", ErrNUL)}
+		}
 		return
 	}
 	in.line = line
+}
+
+// takeLong is take for a line of which Next dropped the first bytes, or
+// that is longer than MaxLine: it is skipped, unless what was dropped and
+// what is too long is a hole before text that holeLine yields.
+func (in *Input) takeLong(s, e int, n int64) {
+	line := in.buf[s:e]
+	dropped, hole := in.discard, in.discard == 0 || in.discardHole
+	nul := in.discardNUL || in.nulIn(s, e)
+	in.off += dropped + n
+	in.discard, in.discardNUL, in.discardHole = 0, false, false
+	if hole && nul {
+		text := line
+		if len(text) > 0 && text[len(text)-1] == '\r' {
+			text = text[:len(text)-1]
+		}
+		if in.holeLine(text, dropped) {
+			return
+		}
+	}
+	in.lineErr = in.tooLong(dropped+int64(len(line)), nul)
+}
+
+// holeLine yields the text of a line that begins with NUL bytes and holds
+// none after them: a hole that a power cut left in the file (blocks the
+// file system had allocated but that were never written), with the first
+// line written after the reboot glued to its end. dropped NULs before line
+// were consumed already. The text is the line, the NULs are told to
+// onNotice; holeLine returns false, and yields nothing, for a line that is
+// only NULs (a hole on a line of its own, which is skipped as before), for
+// NULs within the text (the line is damaged) or for a text over MaxLine.
+func (in *Input) holeLine(line []byte, dropped int64) bool {
+	k := 0
+	for k < len(line) && line[k] == 0 {
+		k++
+	}
+	text := line[k:]
+	if dropped+int64(k) == 0 || len(text) == 0 || len(text) > in.MaxLine || bytes.IndexByte(text, 0) >= 0 {
+		return false
+	}
+	in.line = text
+	if in.onNotice != nil {
+		in.onNotice(&Error{File: in.name, Line: in.lineNo, Err: fmt.Errorf("%d %w ignored (a hole left by a crash), the line was read", dropped+int64(k), ErrNULHole)})
+	}
+	return true
 }
 
 // nulIn reports whether buf[s:e], a line being taken, holds a NUL byte.

@@ -360,47 +360,244 @@ func TestNUL(t *testing.T) {
 	}
 }
 
-func TestNULHoleSkipsItsLineOnly(t *testing.T) {
-	const good = "Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 22 ssh2\n"
-	dir := t.TempDir()
+// notice is what OnNotice told of a line.
+type notice struct {
+	Line int64
+	Text string
+}
+
+// readNoticed reads in to the end, with what OnNotice told.
+func readNoticed(t *testing.T, in *Input) ([]line, []notice) {
+	t.Helper()
+	var ns []notice
+	in.OnNotice(func(err error) {
+		var se *Error
+		if !errors.As(err, &se) || !errors.Is(err, ErrNULHole) {
+			t.Errorf("notice %v is not an *Error wrapping ErrNULHole", err)
+			return
+		}
+		ns = append(ns, notice{se.Line, err.Error()})
+	})
+	return readAll(t, in), ns
+}
+
+func TestNULHole(t *testing.T) {
+	// A power cut leaves blocks of NULs where the file system had
+	// allocated blocks that were never written; syslog appends after them
+	// on reboot, so the first line after them begins with the NULs. The
+	// line is read, the NULs are told (as a notice, not an error). A hole
+	// on a line of its own, and NULs within a line's text, are skipped.
+	const (
+		before = "Feb  5 00:07:19 h sshd[1233]: Connection closed by 203.0.113.9 port 40022 [preauth]\n"
+		failed = "Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 40100 ssh2\n"
+		after  = "Feb  5 00:07:23 h sshd[1234]: Connection closed by authenticating user root 203.0.113.9 port 40100 [preauth]\n"
+	)
+	hole := func(n int) string { return strings.Repeat("\x00", n) }
+	text := func(l string) string { return strings.TrimSuffix(l, "\n") }
+	damaged := "Feb  5 00:07:21 h sshd[1234]: Failed pass\x00\x00\x00\x00word for root from 203.0.113.9 port 40100 ssh2\n"
 	for _, c := range []struct {
 		Name    string
 		Input   string
-		Want    []string // good lines
-		ErrLine int64    // the line skipped with ErrNUL
+		Want    []string         // the lines read, in order ("" for a line skipped)
+		Notices map[int64]int    // line → NUL bytes ignored before it
+		Err     map[int64]string // line → the error it was skipped with
 	}{
-		// A power cut leaves blocks of NULs where the file system had
-		// allocated blocks that were never written; syslog appends after
-		// them on reboot, so the first line after them holds the NULs and
-		// is skipped.
-		{Name: "block glued to a line", Input: strings.Repeat("\x00", 4096) + good + good, Want: []string{good}, ErrLine: 1},
-		{Name: "block on its own line", Input: good + strings.Repeat("\x00", 4096) + "\n" + good, Want: []string{good, good}, ErrLine: 2},
-		{Name: "block longer than a line", Input: strings.Repeat("\x00", 200<<10) + good + good, Want: []string{good}, ErrLine: 1},
-		{Name: "block at the start then many lines", Input: strings.Repeat("\x00", 512) + "\n" + strings.Repeat(good, 10), Want: strings.Split(strings.Repeat(good, 10), "\n")[:10], ErrLine: 1},
+		{Name: "hole of 512 B glued to a line", Input: before + hole(512) + failed + after,
+			Want: []string{text(before), text(failed), text(after)}, Notices: map[int64]int{2: 512}},
+		{Name: "hole of 4 KiB glued to a line", Input: before + hole(4096) + failed + after,
+			Want: []string{text(before), text(failed), text(after)}, Notices: map[int64]int{2: 4096}},
+		{Name: "hole of 200 KiB glued to a line", Input: before + hole(200<<10) + failed + after,
+			Want: []string{text(before), text(failed), text(after)}, Notices: map[int64]int{2: 200 << 10}},
+		{Name: "hole of 300 KiB, more than the read buffer", Input: before + hole(300<<10) + failed + after,
+			Want: []string{text(before), text(failed), text(after)}, Notices: map[int64]int{2: 300 << 10}},
+		{Name: "hole whose line begins at the end of the read buffer", Input: hole(BufferSize-40) + failed + after,
+			Want: []string{text(failed), text(after)}, Notices: map[int64]int{1: BufferSize - 40}},
+		{Name: "hole at the start of the file glued to a line", Input: hole(4096) + failed + after,
+			Want: []string{text(failed), text(after)}, Notices: map[int64]int{1: 4096}},
+		{Name: "one NUL before a line", Input: before + "\x00" + failed,
+			Want: []string{text(before), text(failed)}, Notices: map[int64]int{2: 1}},
+		{Name: "hole glued to a CRLF line", Input: hole(512) + strings.ReplaceAll(failed, "\n", "\r\n") + after,
+			Want: []string{text(failed), text(after)}, Notices: map[int64]int{1: 512}},
+		{Name: "hole on its own line", Input: before + hole(4096) + "\n" + failed,
+			Want: []string{text(before), "", text(failed)}, Err: map[int64]string{2: "auth.log:2: line contains NUL bytes, skipped"}},
+		{Name: "hole on its own CRLF line", Input: before + hole(4096) + "\r\n" + failed,
+			Want: []string{text(before), "", text(failed)}, Err: map[int64]string{2: "auth.log:2: line contains NUL bytes, skipped"}},
+		{Name: "hole of 200 KiB on its own line", Input: before + hole(200<<10) + "\n" + failed,
+			Want: []string{text(before), "", text(failed)}, Err: map[int64]string{2: fmt.Sprintf("auth.log:2: line contains NUL bytes (%d bytes), skipped", 200<<10)}},
+		{Name: "hole at the start then many lines", Input: hole(512) + "\n" + strings.Repeat(failed, 10),
+			Want: append([]string{""}, strings.Split(strings.Repeat(failed, 10), "\n")[:10]...), Err: map[int64]string{1: "auth.log:1: line contains NUL bytes, skipped"}},
+		{Name: "NULs inside the text", Input: before + damaged + after,
+			Want: []string{text(before), "", text(after)}, Err: map[int64]string{2: "auth.log:2: line contains NUL bytes, skipped"}},
+		{Name: "hole glued to a line with NULs inside its text", Input: before + hole(4096) + damaged + after,
+			Want: []string{text(before), "", text(after)}, Err: map[int64]string{2: "auth.log:2: line contains NUL bytes, skipped"}},
+		{Name: "NULs after the text", Input: before + text(failed) + hole(512) + "\n" + after,
+			Want: []string{text(before), "", text(after)}, Err: map[int64]string{2: "auth.log:2: line contains NUL bytes, skipped"}},
+		{Name: "hole of 200 KiB glued to a line with NULs inside", Input: before + hole(200<<10) + damaged + after,
+			Want: []string{text(before), "", text(after)}, Err: map[int64]string{2: fmt.Sprintf("auth.log:2: line contains NUL bytes (%d bytes), skipped", 200<<10+len(damaged)-1)}},
+		{Name: "hole glued to a line over the limit", Input: before + hole(4096) + strings.Repeat("A", DefaultMaxLine+1) + "\n" + after,
+			Want: []string{text(before), "", text(after)}, Err: map[int64]string{2: fmt.Sprintf("auth.log:2: line contains NUL bytes (%d bytes), skipped", 4096+DefaultMaxLine+1)}},
+		{Name: "two holes, each glued to a line", Input: hole(512) + before + failed + hole(8192) + after,
+			Want: []string{text(before), text(failed), text(after)}, Notices: map[int64]int{1: 512, 3: 8192}},
 	} {
-		t.Run(c.Name, func(t *testing.T) {
-			in, err := Open(write(t, dir, "auth.log", []byte(c.Input)))
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			defer in.Close()
-			got := readAll(t, in)
-			var errs []error
-			for _, l := range got {
-				if l.Err != nil {
-					errs = append(errs, l.Err)
+		// Each as a plain file, a rotated gzip file, and a stream read in
+		// small pieces.
+		dir := t.TempDir()
+		for _, kind := range []string{"file", "gzip", "stream"} {
+			t.Run(c.Name+"/"+kind, func(t *testing.T) {
+				var in *Input
+				var err error
+				switch kind {
+				case "file":
+					in, err = Open(write(t, dir, "auth.log", []byte(c.Input)))
+				case "gzip":
+					in, err = Open(write(t, dir, "auth.log.2.gz", gz(t, []byte(c.Input))))
+				case "stream":
+					in, err = NewReader("auth.log", &chunkReader{b: []byte(c.Input), n: 997}, time.Time{})
 				}
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				defer in.Close()
+				got, notices := readNoticed(t, in)
+				name := in.Name()
+				if len(got) != len(c.Want) {
+					t.Fatalf("read %d lines, want %d: %q", len(got), len(c.Want), texts(got))
+				}
+				for i, l := range got {
+					no := int64(i + 1)
+					if l.No != no || l.Text != c.Want[i] {
+						t.Errorf("line %d: number %d, text %q; want %q", no, l.No, l.Text, c.Want[i])
+					}
+					want := c.Err[no]
+					switch {
+					case want == "" && l.Err != nil:
+						t.Errorf("line %d: skipped with %v", no, l.Err)
+					case want != "" && (!errors.Is(l.Err, ErrNUL) || strings.Replace(l.Err.Error(), name, "auth.log", 1) != want):
+						t.Errorf("line %d: error %v, want %q", no, l.Err, want)
+					}
+				}
+				if len(notices) != len(c.Notices) {
+					t.Errorf("notices %v, want %v", notices, c.Notices)
+				}
+				for _, n := range notices {
+					want := fmt.Sprintf("auth.log:%d: %d NUL bytes before the line ignored (a hole left by a crash), the line was read", n.Line, c.Notices[n.Line])
+					if strings.Replace(n.Text, name, "auth.log", 1) != want {
+						t.Errorf("notice %q, want %q", n.Text, want)
+					}
+				}
+				// Offsets, the checkpoint's sum: those of the content read
+				// whole.
+				content := []byte(c.Input)
+				off := int64(len(content))
+				if in.Offset() != off || in.Err() != nil || in.Partial() != 0 {
+					t.Errorf("ends at %d (partial %d, %v), want %d", in.Offset(), in.Partial(), in.Err(), off)
+				}
+				if want := sumOf(content[:min(off, sumSample)], off, content[max(0, off-sumSample):off]); in.Sum() != want {
+					t.Errorf("Sum %s, want %s", in.Sum(), want)
+				}
+			})
+		}
+	}
+}
+
+func TestNULHoleAtTheEndThenAppended(t *testing.T) {
+	// A power cut leaves a hole at the end of the file, without a newline.
+	// An import reads the file, and after the reboot syslog appends to the
+	// hole; a second import resumes from the first one's checkpoint. The
+	// lines of both are the lines of one read of the whole, the first line
+	// after the hole is read, and the sum is that of the content.
+	const (
+		before = "Feb  5 00:07:19 h sshd[1233]: Connection closed by 203.0.113.9 port 40022 [preauth]\n"
+		failed = "Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 40100 ssh2\n"
+		after  = "Feb  5 00:07:23 h sshd[1234]: Connection closed by authenticating user root 203.0.113.9 port 40100 [preauth]\n"
+	)
+	for _, size := range []int{512, 4096, 200 << 10} {
+		for _, complete := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d bytes/complete=%v", size, complete), func(t *testing.T) {
+				dir := t.TempDir()
+				crashed := strings.Repeat(before, 3) + strings.Repeat("\x00", size)
+				p := write(t, dir, "auth.log", []byte(crashed))
+				first := open(t, p)
+				first.Complete = complete // a live file, or one thought final (left alone for long)
+				got, notices := readNoticed(t, first)
+				cp := &knocks.Checkpoint{Offset: first.Offset(), Lines: first.LineNo(), Sum: first.Sum()}
+				grown := crashed + failed + after
+				write(t, dir, "auth.log", []byte(grown))
+				again := open(t, p)
+				if m, err := again.ResumeAt([]*knocks.Checkpoint{cp}); m != cp || err != nil {
+					t.Fatalf("ResumeAt(%+v) = %v, %v", cp, m, err)
+				}
+				rest, more := readNoticed(t, again)
+				got, notices = append(got, rest...), append(notices, more...)
+				var lines []string
+				for _, l := range got {
+					if l.Err != nil {
+						lines = append(lines, fmt.Sprintf("%d: %v", l.No, errors.Is(l.Err, ErrNUL)))
+					} else {
+						lines = append(lines, fmt.Sprintf("%d: %s", l.No, l.Text))
+					}
+				}
+				b, f, a := strings.TrimSuffix(before, "\n"), strings.TrimSuffix(failed, "\n"), strings.TrimSuffix(after, "\n")
+				want := []string{"1: " + b, "2: " + b, "3: " + b, "4: " + f, "5: " + a}
+				wantNotices := 1
+				if complete {
+					// The hole was read as the final line, and skipped; what
+					// syslog glued on later is a line of its own.
+					want = []string{"1: " + b, "2: " + b, "3: " + b, "4: true", "5: " + f, "6: " + a}
+					wantNotices = 0
+				} else if first.Partial() != int64(size) || cp.Lines != 3 {
+					t.Errorf("first import: partial %d, checkpoint %+v; want the hole left for later", first.Partial(), cp)
+				}
+				if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+					t.Errorf("lines\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+				}
+				if len(notices) != wantNotices || (wantNotices == 1 && notices[0].Line != 4) {
+					t.Errorf("notices %+v", notices)
+				}
+				whole := open(t, p)
+				readAll(t, whole)
+				if again.Sum() != whole.Sum() || again.Offset() != int64(len(grown)) {
+					t.Errorf("after resuming: sum %s at %d; one read: %s at %d", again.Sum(), again.Offset(), whole.Sum(), whole.Offset())
+				}
+			})
+		}
+	}
+}
+
+func TestNULHoleFollowed(t *testing.T) {
+	// A followed file (knocks watch) reaches a hole at its end, then
+	// syslog appends to it: Resume reads on, and the line after the hole
+	// is read with the offset of the content.
+	const failed = "Feb  5 00:07:21 h sshd[1234]: Failed password for root from 203.0.113.9 port 40100 ssh2\n"
+	for _, size := range []int{4096, 200 << 10, 300 << 10} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			dir := t.TempDir()
+			p := write(t, dir, "auth.log", []byte(failed+strings.Repeat("\x00", size)))
+			in := open(t, p)
+			got, notices := readNoticed(t, in)
+			if len(got) != 1 || in.Partial() != int64(size) || len(notices) != 0 {
+				t.Fatalf("before the append: %+v partial %d notices %v", got, in.Partial(), notices)
 			}
-			var se *Error
-			if len(errs) != 1 || !errors.Is(errs[0], ErrNUL) || !errors.As(errs[0], &se) || se.Line != c.ErrLine {
-				t.Fatalf("errors %v, want one ErrNUL at line %d", errs, c.ErrLine)
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
 			}
-			want := make([]string, len(c.Want))
-			for i, w := range c.Want {
-				want[i] = strings.TrimSuffix(w, "\n")
+			f.WriteString("Feb  5 00:07:2")
+			f.Close()
+			if !in.Resume() || in.Next() {
+				t.Fatal("a line without its newline was read")
 			}
-			if g := texts(got); strings.Join(g, "|") != strings.Join(want, "|") {
-				t.Errorf("lines %q, want %q", g, want)
+			f, _ = os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString("5 h sshd[1235]: Failed password for root from 203.0.113.9 port 40101 ssh2\n")
+			f.Close()
+			in.Resume()
+			got, notices = readNoticed(t, in)
+			want := "Feb  5 00:07:25 h sshd[1235]: Failed password for root from 203.0.113.9 port 40101 ssh2"
+			if len(got) != 1 || got[0].Text != want || got[0].No != 2 || got[0].Offset != int64(len(failed)+size+len(want)+1) {
+				t.Fatalf("after the append: %+v", got)
+			}
+			if len(notices) != 1 || notices[0].Line != 2 || !strings.Contains(notices[0].Text, fmt.Sprintf(":2: %d NUL bytes", size)) {
+				t.Errorf("notices %+v", notices)
 			}
 		})
 	}
@@ -716,10 +913,12 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 
 func TestNULAndSumsAcrossReads(t *testing.T) {
 	// Lines of many lengths over several buffers, read in odd pieces: the
-	// lines with a NUL byte, and only they, are skipped, and the Sum after
-	// any line is that of the content up to it.
+	// lines with a NUL byte in their text, and only they, are skipped, the
+	// lines after a hole of NULs are read, and the Sum after any line is
+	// that of the content up to it.
 	var content []byte
 	nul := map[int64]bool{}
+	holes := map[int64]int{}
 	var offsets []int64
 	for i := int64(1); len(content) < 3*BufferSize; i++ {
 		l := []byte(fmt.Sprintf("Feb  5 00:07:21 h sshd[%d]: Failed password for root from 203.0.113.9 port 22 ssh2 %s", i, strings.Repeat("x", int(i*7%300))))
@@ -727,7 +926,13 @@ func TestNULAndSumsAcrossReads(t *testing.T) {
 			l[len(l)/2] = 0
 			nul[i] = true
 		}
-		content = append(append(content, l...), '\n')
+		switch {
+		case i == 2000:
+			holes[i] = 100 << 10
+		case i%1009 == 0 || i == 1236:
+			holes[i] = int(i*13%5000) + 1
+		}
+		content = append(append(append(content, make([]byte, holes[i])...), l...), '\n')
 		offsets = append(offsets, int64(len(content)))
 	}
 	for _, n := range []int{1 << 20, 7777, 61} {
@@ -735,10 +940,18 @@ func TestNULAndSumsAcrossReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var noticed []int64
+		in.OnNotice(func(error) { noticed = append(noticed, in.LineNo()) })
 		for in.Next() {
 			no := in.LineNo()
 			if got := in.LineErr() != nil; got != nul[no] {
 				t.Fatalf("reads of %d: line %d: error %v, want one: %v", n, no, in.LineErr(), nul[no])
+			}
+			if in.LineErr() == nil && !bytes.HasPrefix(in.Bytes(), fmt.Appendf(nil, "Feb  5 00:07:21 h sshd[%d]: ", no)) {
+				t.Fatalf("reads of %d: line %d is %.40q", n, no, in.Bytes())
+			}
+			if holes[no] > 0 && (len(noticed) == 0 || noticed[len(noticed)-1] != no) {
+				t.Fatalf("reads of %d: line %d after a hole: notices %v", n, no, noticed)
 			}
 			if no%501 == 0 || no == int64(len(offsets)) {
 				off := offsets[no-1]
@@ -750,6 +963,9 @@ func TestNULAndSumsAcrossReads(t *testing.T) {
 		}
 		if in.LineNo() != int64(len(offsets)) || in.Err() != nil {
 			t.Fatalf("reads of %d: %d lines of %d, %v", n, in.LineNo(), len(offsets), in.Err())
+		}
+		if len(noticed) != len(holes) {
+			t.Fatalf("reads of %d: %d notices, %d holes", n, len(noticed), len(holes))
 		}
 	}
 }

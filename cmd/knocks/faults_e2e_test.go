@@ -59,6 +59,108 @@ func TestPowerCutHoleSkipsOneLineOnce(t *testing.T) {
 	sameCounts(t, "second run", jsonReport(t, dir, "--db", db), want)
 }
 
+func TestPowerCutHoleGluedToALineIsRead(t *testing.T) {
+	// After a power cut, syslog appends after the hole of NULs the file
+	// system left: the first line after it begins with the NULs. The line
+	// is read and counted, and the user is told, with file and line, of the
+	// NULs that were ignored; nothing that was data is skipped: exit 0.
+	dir := t.TempDir()
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	a, b := manyConns(start, 6), manyConns(start.Add(time.Hour), 6) // 36 lines each
+	failed := "2024-03-01T00:30:00Z web1 sshd[77]: Failed password for root from 203.0.113.7 port 40077 ssh2\n"
+	cleanLog := filepath.Join(dir, "clean.log")
+	writeFile(t, cleanLog, a+failed+b, start.Add(24*time.Hour))
+	want := jsonReport(t, dir, cleanLog)
+	withoutLog := filepath.Join(dir, "without.log")
+	writeFile(t, withoutLog, a+b, start.Add(24*time.Hour))
+	if without := jsonReport(t, dir, withoutLog); want.Attempts != without.Attempts+1 {
+		t.Fatalf("the Failed password line does not count: %d and %d attempts", want.Attempts, without.Attempts)
+	}
+	for _, size := range []int{512, 4096, 200 << 10} {
+		for _, z := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d bytes/gzip=%v", size, z), func(t *testing.T) {
+				dir := t.TempDir()
+				content := a + strings.Repeat("\x00", size) + failed + b
+				name := "auth.log"
+				if z {
+					name = "auth.log.2.gz"
+					gzipFile(t, filepath.Join(dir, name), content)
+				} else {
+					writeFile(t, filepath.Join(dir, name), content, start.Add(24*time.Hour))
+				}
+				warning := fmt.Sprintf("warning: %s:37: %d NUL bytes before the line ignored (a hole left by a crash), the line was read\n", name, size)
+				r := runKnocks(t, dir, nil, "ingest", "--no-geoip", "--db", "k.db", name)
+				if r.code != 0 || !strings.Contains(r.stderr, warning) || strings.Contains(r.stderr, "error") {
+					t.Fatalf("ingest: exit %d, want 0 with %q\n%s", r.code, warning, r.stderr)
+				}
+				// The ingest table: 73 lines read, none skipped.
+				var row []string
+				for _, l := range strings.Split(r.stderr, "\n") {
+					if f := strings.Fields(l); len(f) == 7 && f[0] == name {
+						row = f
+					}
+				}
+				if row == nil || row[1] != "73" || row[5] != "0" {
+					t.Errorf("ingest table row %q, want 73 lines and 0 skipped\n%s", row, r.stderr)
+				}
+				sameCounts(t, "after the hole", jsonReport(t, dir, "--db", "k.db"), want)
+				// Importing again reads nothing new and says nothing, even
+				// of the hole.
+				r = mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", "k.db", name)
+				if r.stderr != "" {
+					t.Errorf("second import:\n%s", r.stderr)
+				}
+				sameCounts(t, "second import", jsonReport(t, dir, "--db", "k.db"), want)
+				// The one-shot report and parse read the line too.
+				r = runKnocks(t, dir, nil, "report", "--no-geoip", "--format", "json", name)
+				if r.code != 0 || !strings.Contains(r.stderr, warning) {
+					t.Errorf("one-shot report: exit %d, want 0 with %q\n%s", r.code, warning, r.stderr)
+				}
+				r = runKnocks(t, dir, nil, "parse", name)
+				if r.code != 0 || !strings.Contains(r.stderr, warning) || !strings.Contains(r.stdout, `"line":37,"time":"2024-03-01T00:30:00Z","host":"web1","pid":77,"kind":"failed"`) {
+					t.Errorf("parse: exit %d, want 0 with %q and line 37\n%s", r.code, warning, r.stderr)
+				}
+			})
+		}
+	}
+}
+
+func TestPowerCutHoleAtTheEndThenAppended(t *testing.T) {
+	// The power cut leaves the hole at the end of the file, without a
+	// newline; an import runs before syslog appends to it, another after.
+	// Together they store every line once, the first line after the hole
+	// included.
+	dir := t.TempDir()
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	a, b := manyConns(start, 6), manyConns(start.Add(time.Hour), 6)
+	failed := "2024-03-01T00:30:00Z web1 sshd[77]: Failed password for root from 203.0.113.7 port 40077 ssh2\n"
+	cleanLog := filepath.Join(dir, "clean.log")
+	writeFile(t, cleanLog, a+failed+b, start.Add(24*time.Hour))
+	want := jsonReport(t, dir, cleanLog)
+	for _, size := range []int{4096, 200 << 10} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "auth.log")
+			writeFile(t, log, a+strings.Repeat("\x00", size), time.Now()) // live: the hole may yet be written after
+			r := mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", "k.db", "auth.log")
+			if strings.Contains(r.stderr, "NUL") {
+				t.Errorf("first import:\n%s", r.stderr)
+			}
+			f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString(failed + b)
+			f.Close()
+			r = mustOK(t, dir, nil, "ingest", "--no-geoip", "--db", "k.db", "auth.log")
+			if w := fmt.Sprintf("warning: auth.log:37: %d NUL bytes before the line ignored", size); !strings.Contains(r.stderr, w) {
+				t.Errorf("second import: want %q\n%s", w, r.stderr)
+			}
+			sameCounts(t, "after both imports", jsonReport(t, dir, "--db", "k.db"), want)
+		})
+	}
+}
+
 func TestSkippedLinesExit3(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -48,7 +48,7 @@ func (c *IngestCommand) flags(fs *flag.FlagSet) {
 func (c *IngestCommand) FlagSet() *flag.FlagSet {
 	fs := c.m.newFlagSet("ingest")
 	c.flags(fs)
-	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well")
+	fs.BoolVar(&c.quiet, "q", false, "print nothing when all went well, but warnings (NUL bytes a power cut left before a line, which was read)")
 	fs.BoolVar(&c.journal, "journal", false, "read sshd's entries from this machine's journal (runs journalctl, after the last entry imported); takes no FILE")
 	fs.BoolVar(&c.noKeep, "no-keep", false, "do not keep the results of a report without filters at the end (each report then finds them: about 1.4 s of CPU over 10M log lines)")
 	return fs
@@ -80,7 +80,8 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer unlock()
 	c.m.setImportHeapLimit()
-	ing, err := c.m.ingester(c.year, c.tz, lastWhenFinal)
+	var notes notices
+	ing, err := c.m.ingester(c.year, c.tz, lastWhenFinal, notes.add)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,9 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	if res != nil && (!c.quiet || res.Skipped) {
-		printIngest(c.m.Stderr, res)
+		printIngest(c.m.Stderr, res, &notes)
+	} else {
+		notes.print(c.m.Stderr) // what the log lost, even with -q
 	}
 	if err != nil {
 		return err
@@ -181,8 +184,9 @@ func (m *Main) setImportHeapLimit() {
 
 // ingester returns the pipeline with the parser of --year and --tz, and
 // inputs opened from files or stdin, their last lines read as last says
-// (see openInput). The caller sets its Store.
-func (m *Main) ingester(year int, tz string, last lastLine) (*ingest.Ingester, error) {
+// (see openInput), whose notices (see source.Input.OnNotice) go to notice.
+// The caller sets its Store.
+func (m *Main) ingester(year int, tz string, last lastLine, notice func(error)) (*ingest.Ingester, error) {
 	loc, err := zone(tz)
 	if err != nil {
 		return nil, err
@@ -191,7 +195,12 @@ func (m *Main) ingester(year int, tz string, last lastLine) (*ingest.Ingester, e
 	return &ingest.Ingester{
 		Parser: newParser(loc, year, m.Now),
 		Open: func(ctx context.Context, name string) (ingest.Input, error) {
-			return openInput(ctx, name, m.Stdin, last, now)
+			in, err := openInput(ctx, name, m.Stdin, last, now)
+			if err != nil {
+				return nil, err
+			}
+			in.OnNotice(notice)
+			return in, nil
 		},
 		Now:    m.Now,
 		Logger: m.logger(),
@@ -200,8 +209,8 @@ func (m *Main) ingester(year int, tz string, last lastLine) (*ingest.Ingester, e
 }
 
 // printIngest prints the per-input summary with a total line, the errors,
-// and the unrecognised lines grouped by shape.
-func printIngest(w io.Writer, res *ingest.Result) {
+// the notices (nil: none) and the unrecognised lines grouped by shape.
+func printIngest(w io.Writer, res *ingest.Result, notes *notices) {
 	nameWidth := len("input")
 	var total knocks.InputStats
 	for _, st := range res.Inputs {
@@ -230,6 +239,7 @@ func printIngest(w io.Writer, res *ingest.Result) {
 		}
 	}
 	printErrors(w, res, func(error) bool { return true })
+	notes.print(w)
 	for _, st := range res.Inputs {
 		if len(st.Shapes) == 0 {
 			continue

@@ -45,7 +45,7 @@ var manExitCodes = [][2]string{
 	{"0", "success"},
 	{"1", "the command failed; also when none of the inputs could be read (the reason comes first, with a hint)"},
 	{"2", "bad flags or arguments, or a filter value that selects nothing known (an unknown --country or --host, --since not before --until)"},
-	{"3", "finished, but some input was skipped (an unreadable file, a truncated gzip, an overlong line, NUL bytes); the message names the file and line"},
+	{"3", "finished, but some input was skipped (an unreadable file, a truncated gzip, an overlong line, NUL bytes within a line); the message names the file and line"},
 }
 
 func writeMan(w io.Writer, m *Main) {

@@ -104,6 +104,7 @@ func (c *ParseCommand) Run(ctx context.Context, args []string) error {
 			skipped = true
 			continue
 		}
+		in.OnNotice(func(err error) { fmt.Fprintf(c.m.Stderr, "warning: %s\n", report.Safe(err.Error())) })
 		p.Reset(in.ModTime(), time.Time{})
 		var tracker parse.Tracker // a line without an address takes its connection's
 		var ev knocks.Event

@@ -65,7 +65,8 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 		return nil, false, err
 	}
 	if len(files) > 0 {
-		ing, err := m.ingester(sel.year, sel.logTZ, lastAlways)
+		var notes notices
+		ing, err := m.ingester(sel.year, sel.logTZ, lastAlways, notes.add)
 		if err != nil {
 			return nil, false, err
 		}
@@ -97,6 +98,7 @@ func (m *Main) summary(ctx context.Context, sel *selection, files []string) (sum
 			printNotRead(m.Stderr, res)
 			partial = true
 		}
+		notes.print(m.Stderr)
 	} else {
 		s, err := m.openReadDB(ctx, sel.db)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
 
 	"knocks/ingest"
 	"knocks/report"
@@ -101,6 +102,45 @@ func printErrors(w io.Writer, res *ingest.Result, keep func(error) bool) {
 	}
 	if n > maxErrs {
 		fmt.Fprintf(w, "... and %d more errors\n", n-maxErrs)
+	}
+}
+
+// notices collects the notices of the inputs an import read (see
+// source.Input.OnNotice): NUL bytes before a line, which was read. They are
+// warnings: nothing was skipped, the exit status stays 0. The zero value is
+// ready; add is safe for concurrent use.
+type notices struct {
+	mu    sync.Mutex
+	first []error // the first maxNotices
+	n     int     // all of them
+}
+
+// maxNotices is how many notices an import prints.
+const maxNotices = 20
+
+// add records a notice.
+func (n *notices) add(err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.first) < maxNotices {
+		n.first = append(n.first, err)
+	}
+	n.n++
+}
+
+// print prints the notices as warnings, at most maxNotices; nothing for a
+// nil n.
+func (n *notices) print(w io.Writer) {
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, e := range n.first {
+		fmt.Fprintf(w, "warning: %s\n", report.Safe(e.Error()))
+	}
+	if n.n > len(n.first) {
+		fmt.Fprintf(w, "... and %d more warnings\n", n.n-len(n.first))
 	}
 }
 

@@ -93,7 +93,10 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer unlock()
 	c.m.setImportHeapLimit()
-	ing, err := c.m.ingester(c.year, c.tz, lastNever)
+	var ing *ingest.Ingester
+	ing, err = c.m.ingester(c.year, c.tz, lastNever, func(err error) {
+		ing.Logger.Warn("NUL bytes before a line ignored", "err", err)
+	})
 	if err != nil {
 		return err
 	}
@@ -147,7 +150,7 @@ func (c *WatchCommand) Run(ctx context.Context, args []string) error {
 		err = serr
 	}
 	if res != nil && !c.quiet {
-		printIngest(c.m.Stderr, res)
+		printIngest(c.m.Stderr, res, nil)
 	}
 	return err
 }
