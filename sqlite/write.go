@@ -326,11 +326,6 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 			return fmt.Errorf("cannot write batch: %w", err)
 		}
 	}
-	// The batch's new connections are added to the pending sums on a
-	// goroutine of their own while SQLite stores them: this is Go's work
-	// alone, on rt.batch, which nothing else touches until added returns.
-	added := addRolls(rt.batch, inserts)
-	defer added()
 	ins, err := s.write(ctx, conn, b, inserts, updates)
 	if err != nil {
 		return err
@@ -339,7 +334,10 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 	if err := writePacks(ctx, conn, ins, inserts, updates, packs, ips); err != nil {
 		return fmt.Errorf("cannot write batch: %w", err)
 	}
-	added()
+	for _, c := range inserts {
+		r := rowOf(c, ips)
+		rt.batch.add(&r, 1)
+	}
 	for _, c := range updates {
 		o, ok := old[c.ID]
 		if !ok {
@@ -360,34 +358,6 @@ func (s *EventStore) Write(ctx context.Context, b *knocks.Batch) error {
 		c.ID = ins.first + int64(i)
 	}
 	return nil
-}
-
-// overlapRows is the fewest new connections of a batch for which Write
-// adds up their rollups beside SQLite's insert of them; below it a
-// goroutine costs more than it saves.
-const overlapRows = 2_000
-
-// addRolls adds cs to the sums r, on a goroutine of its own when there are
-// overlapRows or more, and returns the function that waits until they are
-// added (which may be called more than once).
-func addRolls(r *rollup, cs []*knocks.Connection) func() {
-	add := func() {
-		ips := addrCache{}
-		for _, c := range cs {
-			row := rowOf(c, ips)
-			r.add(&row, 1)
-		}
-	}
-	if len(cs) < overlapRows {
-		add()
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		add()
-	}()
-	return func() { <-done }
 }
 
 // inserted is where write put the connections that it inserted: ids from
