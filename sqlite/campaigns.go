@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"knocks"
 )
@@ -170,6 +171,10 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 		if err != nil {
 			return err
 		}
+		pf, byPack, err := packFilterOf(ctx, conn, f)
+		if err != nil {
+			return err
+		}
 		return conn.Raw(func(dc any) error {
 			pc, ok := dc.(driver.ConnPrepareContext)
 			if !ok {
@@ -190,7 +195,6 @@ func (s *EventStore) CampaignConns(ctx context.Context, f knocks.Filter, fn func
 			}
 			v := make([]driver.Value, 1)
 			var free [][]spanConn
-			pf, byPack := packFilterOf(f)
 			pq, err := prepareQuery(ctx, pc, `SELECT last_id, data FROM conn_packs WHERE first_id = ?`)
 			if err != nil {
 				return err
@@ -520,11 +524,19 @@ func campaignSpans(ctx context.Context, conn *sql.Conn, f knocks.Filter) (spans 
 type packFilter struct {
 	lo, hi, maxEnd         int64 // least and greatest start, greatest end
 	host, ip, user, subnet string
+	located                map[string]struct{} // with a country or AS: the addresses located there; nil: any
 }
 
+// maxLocatedFilter is the most addresses of a country or AS that a
+// packFilter holds in memory; a filter that selects more reads the rows
+// (which join ip_geo in SQL) instead: memory stays flat whatever
+// addresses attackers use.
+var maxLocatedFilter = 200_000
+
 // packFilterOf returns the packFilter of f, and false when f needs what a
-// pack does not hold (where an address is).
-func packFilterOf(f knocks.Filter) (packFilter, bool) {
+// pack does not hold: where an address is, when its country or AS has
+// more than maxLocatedFilter located addresses.
+func packFilterOf(ctx context.Context, conn *sql.Conn, f knocks.Filter) (packFilter, bool, error) {
 	pf := packFilter{lo: knocks.MinTime.Unix(), hi: math.MaxInt64, maxEnd: knocks.MaxTime.Unix(), host: f.Host, user: f.User, subnet: f.Subnet}
 	if !f.Since.IsZero() {
 		pf.lo = max(pf.lo, f.Since.Unix())
@@ -535,14 +547,47 @@ func packFilterOf(f knocks.Filter) (packFilter, bool) {
 	if f.IP.IsValid() {
 		pf.ip = f.IP.Unmap().String()
 	}
-	return pf, f.Country == "" && f.ASN == 0
+	if f.Country == "" && f.ASN == 0 {
+		return pf, true, nil
+	}
+	// The same addresses as newSelection's conditions select.
+	var conds []string
+	var args []any
+	if f.Country != "" {
+		conds, args = append(conds, "(country = ? OR reserved = ?)"), append(args, strings.ToUpper(f.Country), strings.ToLower(f.Country))
+	}
+	if f.ASN != 0 {
+		conds, args = append(conds, "asn = ?"), append(args, int64(f.ASN))
+	}
+	pf.located = map[string]struct{}{}
+	tooMany := errors.New("too many addresses")
+	err := rawRows(ctx, conn, "SELECT ip FROM ip_geo WHERE "+strings.Join(conds, " AND "), args, func(v []driver.Value) error {
+		if len(pf.located) >= maxLocatedFilter {
+			return tooMany
+		}
+		if ip, ok := v[0].(string); ok {
+			pf.located[ip] = struct{}{}
+		}
+		return nil
+	})
+	if errors.Is(err, tooMany) {
+		return pf, false, nil
+	}
+	return pf, err == nil, err
 }
 
 // match reports whether the filter selects r.
 func (pf *packFilter) match(r *packRec) bool {
-	return r.attempts > 0 && r.hasIP() && r.start >= pf.lo && r.start <= pf.hi && r.end <= pf.maxEnd &&
+	if !(r.attempts > 0 && r.hasIP() && r.start >= pf.lo && r.start <= pf.hi && r.end <= pf.maxEnd &&
 		(pf.host == "" || r.host == pf.host) && (pf.ip == "" || r.ip == pf.ip) &&
-		(pf.user == "" || r.hasUser() && r.user == pf.user) && (pf.subnet == "" || r.subnet == pf.subnet)
+		(pf.user == "" || r.hasUser() && r.user == pf.user) && (pf.subnet == "" || r.subnet == pf.subnet)) {
+		return false
+	}
+	if pf.located != nil {
+		_, ok := pf.located[r.ip]
+		return ok
+	}
+	return true
 }
 
 // CampaignASNs streams the located addresses with an AS.

@@ -172,3 +172,85 @@ func TestParseSpanRows(t *testing.T) {
 		})
 	}
 }
+
+// TestCampaignsByPlace checks that the campaigns of a country or an AS,
+// which CampaignConns finds in the packs with the addresses located
+// there, are those found from every row (where SQL joins ip_geo), and
+// those found from the rows when the country has more addresses than the
+// packs' filter holds.
+func TestCampaignsByPlace(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	gen := storetest.Generate(20_000, 11, benchStart)
+	id, err := s.BeginImport(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(gen); i += 5_000 {
+		if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: gen[i:min(i+5_000, len(gen))]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every other address in XA, one in three in AS 64500 (some in both),
+	// and the others unlocated; one address is a reserved one.
+	locs := map[netip.Addr]knocks.Location{}
+	n := 0
+	for _, c := range gen {
+		if !c.IP.IsValid() {
+			continue
+		}
+		if _, ok := locs[c.IP]; ok {
+			continue
+		}
+		n++
+		var l knocks.Location
+		if n%2 == 0 {
+			l.Country, l.CountryName = "XA", "Example A"
+		}
+		if n%3 == 0 {
+			l.ASN, l.Org = 64500, "Example Net"
+		}
+		if n == 7 {
+			l = knocks.Location{Reserved: "xa"}
+		}
+		if n%5 != 1 {
+			locs[c.IP] = l
+		}
+	}
+	if err := s.SaveLocations(ctx, locs, "test"); err != nil {
+		t.Fatal(err)
+	}
+	opts := knocks.CampaignOptions{MinAttempts: 5, MinIPs: 2}
+	for _, f := range []knocks.Filter{
+		{Country: "xa", Top: 1000},
+		{ASN: 64500, Top: 1000},
+		{Country: "XA", ASN: 64500, Top: 1000},
+		{Country: "XA", Host: "web1", Since: benchStart.Add(48 * time.Hour), Top: 1000},
+		{Country: "ZZ", Top: 1000},
+	} {
+		find := func() *knocks.Campaigns {
+			t.Helper()
+			c, err := knocks.FindCampaigns(ctx, s, f, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		packs := find()
+		restore := sqlite.SetPacks(false)
+		rows := find()
+		restore()
+		restore = sqlite.SetMaxLocatedFilter(10)
+		over := find()
+		restore()
+		if f.Country != "ZZ" && len(rows.List) == 0 {
+			t.Fatalf("filter %+v: no campaigns: the test checks nothing", f)
+		}
+		if !reflect.DeepEqual(packs, rows) {
+			t.Errorf("filter %+v: campaigns through the packs\n%+v\nfrom the rows\n%+v", f, packs, rows)
+		}
+		if !reflect.DeepEqual(over, rows) {
+			t.Errorf("filter %+v: campaigns past the filter's bound\n%+v\nfrom the rows\n%+v", f, over, rows)
+		}
+	}
+}

@@ -117,3 +117,12 @@ func SetKeepTogether(on bool) (restore func()) {
 	}
 	return func() { keepTogetherSources = old }
 }
+
+// SetMaxLocatedFilter sets the most addresses of a country or AS that
+// CampaignConns tests in the packs, and returns a function that restores
+// it.
+func SetMaxLocatedFilter(n int) (restore func()) {
+	old := maxLocatedFilter
+	maxLocatedFilter = n
+	return func() { maxLocatedFilter = old }
+}
