@@ -232,6 +232,56 @@ func TestWatchLogsUnrecognisedShapes(t *testing.T) {
 	}
 }
 
+// A power cut leaves a hole of NULs at the end of the followed log, and
+// syslog writes on after it: watch reads the line glued to the hole, while
+// it follows and after a restart, and logs the NULs with file and line.
+func TestWatchReadsTheLineAfterAPowerCutHole(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "auth.log")
+	db := filepath.Join(dir, "k.db")
+	next := 0
+	appendConns(t, log, &next, 1)
+	w := startWatch(t, dir, nil, "--db", db, log)
+	waitAttempts(t, dir, db, 1, w)
+	hole := func(n int) {
+		f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.Write(make([]byte, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// While it follows: a hole longer than a line, the lines after it.
+	hole(200 << 10)
+	appendConns(t, log, &next, 1)
+	waitAttempts(t, dir, db, 2, w)
+	// Killed while the hole is the end of the file, started again after
+	// syslog wrote on.
+	hole(4096)
+	w.cmd.Process.Kill()
+	<-w.done
+	first := w.log()
+	appendConns(t, log, &next, 2)
+	w = startWatch(t, dir, nil, "--db", db, log)
+	waitAttempts(t, dir, db, 4, w)
+	if code := w.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit %d; log:\n%s", code, w.log())
+	}
+	for _, want := range []string{log + ":7: 204800 NUL bytes before the line ignored", log + ":13: 4096 NUL bytes before the line ignored"} {
+		if !strings.Contains(first+w.log(), want) {
+			t.Errorf("not logged: %q\n%s\n%s", want, first, w.log())
+		}
+	}
+	if strings.Contains(first+w.log(), "input skipped") {
+		t.Errorf("a line was skipped:\n%s\n%s", first, w.log())
+	}
+	if s := jsonReport(t, dir, "--db", db); s.Connections != 4 || s.UniqueUsers != 4 {
+		t.Errorf("connections %d, users %d; want 4 and 4", s.Connections, s.UniqueUsers)
+	}
+}
+
 // watch --journal follows journalctl --follow (a fake one on PATH): entries
 // written while it runs are stored within the poll, SIGTERM commits them
 // with their cursor, and a restart goes on after that cursor.
