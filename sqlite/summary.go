@@ -1043,6 +1043,27 @@ func (s *EventStore) Hosts(ctx context.Context) ([]string, error) {
 	return hosts, nil
 }
 
+// HasHost reports whether host is one of Hosts, without listing them: the
+// rollup of the host's hours is one look-up, and only a host that has none
+// (a typo, or rows that the rollups do not hold yet) is looked for in
+// fail2ban_events and then in every connection.
+func (s *EventStore) HasHost(ctx context.Context, host string) (bool, error) {
+	var ok bool
+	for _, q := range []string{
+		"SELECT EXISTS (SELECT 1 FROM rollup_hours WHERE host = ? AND host <> '')",
+		"SELECT EXISTS (SELECT 1 FROM fail2ban_events WHERE host = ?)",
+		"SELECT EXISTS (SELECT 1 FROM connections WHERE host = ?)",
+	} {
+		if err := s.db.QueryRowContext(ctx, q, host).Scan(&ok); err != nil {
+			return false, fmt.Errorf("cannot list hosts: %w", err)
+		}
+		if ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func init() {
 	// knocks_subnet(ip, 0) is the /24 (IPv4) or /64 (IPv6) of the address
 	// in text form ip, knocks_subnet(ip, 1) its /48 (IPv6 only); NULL for

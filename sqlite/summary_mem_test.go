@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,5 +202,60 @@ func TestSummaryInMemoryMatchesSQL(t *testing.T) {
 	}
 	if org != "Org X" {
 		t.Errorf("AS 65003 named %q, want the smaller of two names of equal attempts, Org X", org)
+	}
+}
+
+// TestHasHost checks that HasHost answers as Hosts lists: a host of the
+// rollups, one of fail2ban's events only, one of a row written by hand
+// that the rollups do not hold yet, and none for an unknown host, one
+// that differs in case, and the empty name of rows without a host.
+func TestHasHost(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	gen := storetest.Generate(2_000, 3, benchStart)
+	gen[0].Host = ""
+	id, err := s.BeginImport(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(ctx, &knocks.Batch{ImportID: id, Connections: gen,
+		Fail2ban: []knocks.Fail2banEvent{{Time: benchStart, Kind: knocks.KindF2BBan, Host: "gate", Jail: "sshd", IP: netip.MustParseAddr("192.0.2.1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishImport(ctx, id, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`INSERT INTO connections (host, start_time, end_time, invalid_user, failed, failure_lines, scan_lines, logins)
+		VALUES ('by-hand', 1704067200, 1704067200, 0, 0, 0, 1, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := s.Hosts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rolled int
+	if err := s.DB().QueryRow("SELECT COUNT(*) FROM rollup_hours WHERE host = ?", gen[1].Host).Scan(&rolled); err != nil || rolled == 0 {
+		t.Fatalf("%d hours of %s in the rollups (%v): the test does not check them", rolled, gen[1].Host, err)
+	}
+	for _, c := range []struct {
+		Name, Host string
+		Want       bool
+	}{
+		{Name: "in the rollups", Host: gen[1].Host, Want: true},
+		{Name: "fail2ban only", Host: "gate", Want: true},
+		{Name: "written by hand", Host: "by-hand", Want: true},
+		{Name: "unknown", Host: "web9", Want: false},
+		{Name: "another case", Host: strings.ToUpper(gen[1].Host), Want: false},
+		{Name: "no host", Host: "", Want: false},
+	} {
+		t.Run(c.Name, func(t *testing.T) {
+			got, err := s.HasHost(ctx, c.Host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.Want || slices.Contains(hosts, c.Host) != c.Want {
+				t.Errorf("HasHost(%q) = %v, in Hosts %v, want %v (hosts %q)", c.Host, got, slices.Contains(hosts, c.Host), c.Want, hosts)
+			}
+		})
 	}
 }
