@@ -220,3 +220,10 @@ type GeoSource struct {
 	Addresses int64     // the stored addresses looked up in them
 	LookedUp  time.Time // the last of those lookups
 }
+
+// HostFinder is a store that can tell whether a host is one of those in
+// its data (the hosts of its connections and of fail2ban's events) without
+// listing them all, which reads every connection.
+type HostFinder interface {
+	HasHost(ctx context.Context, host string) (bool, error)
+}

@@ -1043,6 +1043,8 @@ func (s *EventStore) Hosts(ctx context.Context) ([]string, error) {
 	return hosts, nil
 }
 
+var _ knocks.HostFinder = (*EventStore)(nil)
+
 // HasHost reports whether host is one of Hosts, without listing them: the
 // rollup of the host's hours is one look-up, and only a host that has none
 // (a typo, or rows that the rollups do not hold yet) is looked for in

@@ -300,6 +300,13 @@ func (s *Server) checkHost(ctx context.Context, f knocks.Filter) (knocks.Filter,
 	if f.Host == "" || !ok {
 		return f, nil
 	}
+	if h, ok := s.cfg.Store.(knocks.HostFinder); ok {
+		// Listing every host reads every connection; the host asked for
+		// is most often there.
+		if found, err := h.HasHost(ctx, f.Host); err != nil || found {
+			return f, err
+		}
+	}
 	hosts, err := hl.Hosts(ctx)
 	if err != nil {
 		return f, err

@@ -217,9 +217,7 @@ func countryFilter(v string) (string, error) {
 // checkHost returns the host of a --host flag as stored (matched without
 // regard to case), or a usage error that lists the known hosts.
 func checkHost(ctx context.Context, store dbStore, host string) (string, error) {
-	if h, ok := store.(interface {
-		HasHost(ctx context.Context, host string) (bool, error)
-	}); ok {
+	if h, ok := store.(knocks.HostFinder); ok {
 		// Listing every host reads every connection; the host that was
 		// asked for is most often there.
 		if found, err := h.HasHost(ctx, host); err != nil {
