@@ -22,6 +22,8 @@
 #   knocks report --db DB --html FILE
 #   knocks report --db DB --top 11         (a report whose results the import did not keep: found
 #                                           from the rollups and packs, as after `knocks watch`)
+#   knocks report --db DB --host H         (H, C: the first host and country of the JSON report)
+#   knocks report --db DB --country C
 # and once, with --vs-fail2ban, fail2ban-regex FILE sshd.conf. With --pg it imports the log once
 # into a new PostgreSQL database on that server (dropped at the end), and times in each round
 #   knocks report --db postgres://...      (text, against SQLite's text report of the same round:
@@ -195,7 +197,7 @@ fi
 # $tmp/NAME.rounds ("wall rss_kib status cpu"), the ratios of each round in $tmp/ratios (reports: rratios).
 db="$tmp/bench.db"
 : >"$tmp/grep.rounds"; : >"$tmp/ingest1.rounds"; : >"$tmp/ingest2.rounds"; : >"$tmp/ratios"; : >"$tmp/rratios"
-reports="report_text report_json report_html report_found"
+reports="report_text report_json report_html report_found report_host report_country"
 for r in $reports report_pg; do : >"$tmp/$r.rounds"; done
 : >"$tmp/pgratios"
 for round in $(seq "$runs"); do
@@ -226,7 +228,16 @@ for round in $(seq "$runs"); do
 	fi
 	measure report_found "$tmp/knocks" report --db "$db" --top 11 --color never
 	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_found.rounds"
-	awk -v g="$g" -v a="$rt" -v b="$rj" -v c="$rh" -v d="$wall" 'BEGIN { printf "%.4f %.4f %.4f %.4f\n", (g > 0 ? a / g : 0), (g > 0 ? b / g : 0), (g > 0 ? c / g : 0), (g > 0 ? d / g : 0) }' >>"$tmp/rratios"
+	rf="$wall"
+	# The first host and country of the report (the JSON has one entry a line).
+	fhost="$(grep -A3 '"top_hosts"' "$tmp/report_json.out" | sed -n 's/.*"key": *"\([^"]*\)".*/\1/p' | head -1)"
+	fcountry="$(grep -A3 '"top_countries"' "$tmp/report_json.out" | sed -n 's/.*"country": *"\([^"]*\)".*/\1/p' | head -1)"
+	measure report_host "$tmp/knocks" report --db "$db" --host "${fhost:-none}" --color never
+	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_host.rounds"
+	rho="$wall"
+	measure report_country "$tmp/knocks" report --db "$db" --country "${fcountry:-ZZ}" --color never
+	echo "$wall $rss_kib $status $cpu" >>"$tmp/report_country.rounds"
+	awk -v g="$g" -v a="$rt" -v b="$rj" -v c="$rh" -v d="$rf" -v e="$rho" -v f="$wall" 'BEGIN { printf "%.4f %.4f %.4f %.4f %.4f %.4f\n", (g > 0 ? a / g : 0), (g > 0 ? b / g : 0), (g > 0 ? c / g : 0), (g > 0 ? d / g : 0), (g > 0 ? e / g : 0), (g > 0 ? f / g : 0) }' >>"$tmp/rratios"
 done
 grep_count="$(cat "$tmp/grep.out")"
 # col NAME N: the median of column N of NAME's rounds; worst NAME: its largest exit status.
@@ -247,6 +258,10 @@ rrj="$(awk '{ print $2 }' "$tmp/rratios" | median)"
 rrh="$(awk '{ print $3 }' "$tmp/rratios" | median)"
 rf_wall="$(col report_found 1)" rf_rss="$(col report_found 2)" rf_cpu="$(col report_found 4)" rf_status="$(worst report_found)"
 rrf="$(awk '{ print $4 }' "$tmp/rratios" | median)"
+rho_wall="$(col report_host 1)" rho_rss="$(col report_host 2)" rho_cpu="$(col report_host 4)" rho_status="$(worst report_host)"
+rrho="$(awk '{ print $5 }' "$tmp/rratios" | median)"
+rco_wall="$(col report_country 1)" rco_rss="$(col report_country 2)" rco_cpu="$(col report_country 4)" rco_status="$(worst report_country)"
+rrco="$(awk '{ print $6 }' "$tmp/rratios" | median)"
 
 f2b_note=""
 if [ "$vs_fail2ban" = 1 ]; then
@@ -283,6 +298,8 @@ row "knocks report (text)" "${rt_wall}s" "${rt_cpu}s" "$(x "$rrt")" "$(mib "$rt_
 row "knocks report --format json" "${rj_wall}s" "${rj_cpu}s" "$(x "$rrj")" "$(mib "$rj_rss")" "exit $rj_status"
 row "knocks report --html" "${rh_wall}s" "${rh_cpu}s" "$(x "$rrh")" "$(mib "$rh_rss")" "exit $rh_status"
 row "knocks report --top 11" "${rf_wall}s" "${rf_cpu}s" "$(x "$rrf")" "$(mib "$rf_rss")" "exit $rf_status; not kept: found from the rollups and packs"
+row "knocks report --host $fhost" "${rho_wall}s" "${rho_cpu}s" "$(x "$rrho")" "$(mib "$rho_rss")" "exit $rho_status; not kept"
+row "knocks report --country $fcountry" "${rco_wall}s" "${rco_cpu}s" "$(x "$rrco")" "$(mib "$rco_rss")" "exit $rco_status; not kept"
 if [ -n "$pg" ]; then
 	read -r pw prss pst pcpu <<<"$pg_ingest"
 	row "knocks ingest, PostgreSQL" "${pw}s" "${pcpu}s" "$(ratio "$pw" "$grep_wall")" "$(mib "$prss")" "exit $pst; once, into a new database"
