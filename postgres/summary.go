@@ -713,6 +713,20 @@ func asnOf(n int64) uint32 {
 	return 0
 }
 
+var _ knocks.HostFinder = (*EventStore)(nil)
+
+// HasHost reports whether host is one of Hosts, without listing them: it
+// stops at the first row of the host.
+func (s *EventStore) HasHost(ctx context.Context, host string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fail2ban_events WHERE host = $1)
+		OR EXISTS (SELECT 1 FROM connections WHERE host = $1)`, []byte(host)).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("cannot list hosts: %w", err)
+	}
+	return ok, nil
+}
+
 // Hosts returns the distinct hosts that logged the stored connections and
 // ban events, in order. A filter by host is checked against it.
 func (s *EventStore) Hosts(ctx context.Context) ([]string, error) {

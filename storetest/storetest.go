@@ -17,8 +17,10 @@ import (
 	"math"
 	"net/netip"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +51,46 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
 	t.Run("Campaigns", func(t *testing.T) { testCampaigns(t, open(t)) })
 	t.Run("World", func(t *testing.T) { testWorld(t, open(t)) })
+	t.Run("HasHost", func(t *testing.T) { testHasHost(t, open(t)) })
+}
+
+// testHasHost checks that a knocks.HostFinder finds the hosts that Hosts
+// lists (of connections, and of fail2ban's events alone), and no other:
+// not an unknown one, not one in another case, not the empty name of the
+// rows without a host.
+func testHasHost(t *testing.T, s knocks.EventStore) {
+	hf, ok := s.(knocks.HostFinder)
+	if !ok {
+		t.Skip("not a knocks.HostFinder")
+	}
+	ctx := context.Background()
+	d := Dataset()
+	cs := Clone(d.Connections)
+	cs[0].Host = ""
+	write(t, s, cs, []knocks.Fail2banEvent{{Time: at(5), Kind: knocks.KindF2BBan, Host: "gate", Jail: "sshd", IP: addr("192.0.2.1")}}, nil)
+	hosts, err := s.(interface {
+		Hosts(ctx context.Context) ([]string, error)
+	}).Hosts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := append(slices.Clone(hosts), "gate", "web9", "", strings.ToUpper(hosts[0]))
+	found := 0
+	for _, h := range names {
+		got, err := hf.HasHost(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := slices.Contains(hosts, h); got != want {
+			t.Errorf("HasHost(%q) = %v; Hosts lists %q", h, got, hosts)
+		}
+		if got {
+			found++
+		}
+	}
+	if found < 2 || !slices.Contains(hosts, "gate") {
+		t.Errorf("hosts %q: the test checks too little", hosts)
+	}
 }
 
 func testEmpty(t *testing.T, s knocks.EventStore) {
