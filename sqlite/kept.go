@@ -175,12 +175,13 @@ func (s *EventStore) KeepResults(ctx context.Context, f knocks.Filter, o knocks.
 		if mark, err = markOf(ctx, conn); err != nil {
 			return err
 		}
-		if err := conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM rollup_sources").Scan(&sources); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_results
+			WHERE key IN (?, ?, ?) AND change = ? AND max_id = ? AND (length(data) = 0 OR json_valid(data))`,
+			keys[0], keys[1], keys[2], mark.change, mark.maxID).Scan(&have); err != nil || have == len(keys) {
 			return err
 		}
-		return conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM kept_results
-			WHERE key IN (?, ?, ?) AND change = ? AND max_id = ? AND (length(data) = 0 OR json_valid(data))`,
-			keys[0], keys[1], keys[2], mark.change, mark.maxID).Scan(&have)
+		// Counting reads the whole table: only for results to find.
+		return conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM rollup_sources").Scan(&sources)
 	})
 	if err != nil {
 		return fmt.Errorf("cannot keep results: %w", err)
