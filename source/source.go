@@ -826,7 +826,7 @@ func (in *Input) takeLong(s, e int, n int64) {
 // line written after the reboot glued to its end. dropped NULs before line
 // were consumed already. The text is the line, the NULs are told to
 // onNotice; holeLine returns false, and yields nothing, for a line that is
-// only NULs (a hole on a line of its own, which is skipped as before), for
+// only NULs (a hole on a line of its own, skipped with ErrNUL), for
 // NULs within the text (the line is damaged) or for a text over MaxLine.
 func (in *Input) holeLine(line []byte, dropped int64) bool {
 	k := 0
