@@ -571,6 +571,7 @@ func packFilterOf(ctx context.Context, conn *sql.Conn, f knocks.Filter) (packFil
 		return nil
 	})
 	if errors.Is(err, tooMany) {
+		pf.located = nil
 		return pf, false, nil
 	}
 	return pf, err == nil, err
