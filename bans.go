@@ -10,10 +10,15 @@ const JailSSHGuard = "sshguard"
 // and how it lines up with the attempts. Its JSON keys are documented in
 // docs/report-json.md and are stable.
 type Bans struct {
-	Bans            int64        `json:"bans"`             // ban events of every jail (fail2ban Ban lines, bans of its database, SSHGuard blocks)
-	Unbans          int64        `json:"unbans"`           // Unban lines
+	Bans   int64 `json:"bans"`   // ban events of every jail (fail2ban Ban lines, bans of its database, SSHGuard blocks)
+	Unbans int64 `json:"unbans"` // Unban lines
+	// Restores are fail2ban's "Restore Ban" lines: bans still in force
+	// that fail2ban applied again when it started. They are no new bans
+	// and add to no count of bans, but their addresses are banned from
+	// their time on (see README, "Bans").
+	Restores        int64        `json:"restores"`
 	Found           int64        `json:"found"`            // fail2ban Found lines
-	BannedIPs       int64        `json:"banned_ips"`       // distinct banned addresses
+	BannedIPs       int64        `json:"banned_ips"`       // distinct addresses that a ban names
 	Jails           []JailCount  `json:"jails"`            // per jail, most bans first
 	TopBanned       []BannedIP   `json:"top_banned"`       // most often banned addresses
 	BannedCountries []GeoCount   `json:"banned_countries"` // banned addresses per country (Attempts holds their bans); needs GeoIP
@@ -31,11 +36,13 @@ type Bans struct {
 	Timeline            []TimeCount `json:"timeline"`              // ban events per UTC day (Attempts holds the bans)
 }
 
-// JailCount is one jail with its bans, unbans and distinct banned addresses.
+// JailCount is one jail with its bans, unbans, restores (Restore Ban
+// lines, no bans) and distinct banned addresses (those its bans name).
 type JailCount struct {
 	Jail      string `json:"jail"`
 	Bans      int64  `json:"bans"`
 	Unbans    int64  `json:"unbans"`
+	Restores  int64  `json:"restores"`
 	BannedIPs int64  `json:"banned_ips"`
 }
 

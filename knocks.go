@@ -98,6 +98,11 @@ const (
 	KindF2BFound Kind = "f2b_found"
 	KindF2BBan   Kind = "f2b_ban"
 	KindF2BUnban Kind = "f2b_unban"
+	// KindF2BRestore is a "Restore Ban" line: a ban still in force that
+	// fail2ban applied again when it started. It is not a new ban: it
+	// makes its address banned from its time on, and never counts as a
+	// ban.
+	KindF2BRestore Kind = "f2b_restore"
 
 	// Penalty lines: what sshd's listener (OpenSSH 9.8+ PerSourcePenalties,
 	// MaxStartups) and PAM blocked by themselves. They are stored on their
@@ -135,7 +140,7 @@ func (k Kind) Class() Class {
 		return ClassScan
 	case KindLogin:
 		return ClassLogin
-	case KindF2BFound, KindF2BBan, KindF2BUnban:
+	case KindF2BFound, KindF2BBan, KindF2BUnban, KindF2BRestore:
 		return ClassFail2ban
 	case KindDrop, KindPenalty, KindLockout:
 		return ClassPenalty
@@ -240,11 +245,12 @@ func (c *Connection) HostileLines() int64 { return c.FailureLines + c.ScanLines 
 // the first and last time of a report.
 func (c *Connection) HasEvent() bool { return c.FailureLines+c.ScanLines+c.Logins > 0 }
 
-// Fail2banEvent is one Found, Ban or Unban line of fail2ban.log, one ban of
-// fail2ban's database, or one SSHGuard block (a ban in jail JailSSHGuard).
+// Fail2banEvent is one Found, Ban, Restore Ban or Unban line of
+// fail2ban.log, one ban of fail2ban's database, or one SSHGuard block (a
+// ban in jail JailSSHGuard).
 type Fail2banEvent struct {
 	Time     time.Time
-	Kind     Kind // KindF2BFound, KindF2BBan or KindF2BUnban
+	Kind     Kind // KindF2BFound, KindF2BBan, KindF2BRestore or KindF2BUnban
 	Host     string
 	Jail     string
 	IP       netip.Addr

@@ -136,7 +136,7 @@ func categorize(k knocks.Kind) (category, typ []string, outcome string) {
 		return []string{"network"}, []string{"connection", "end"}, "failure"
 	case knocks.ClassFail2ban:
 		switch k {
-		case knocks.KindF2BBan:
+		case knocks.KindF2BBan, knocks.KindF2BRestore:
 			return []string{"intrusion_detection"}, []string{"denied"}, ""
 		case knocks.KindF2BUnban:
 			return []string{"intrusion_detection"}, []string{"allowed"}, ""

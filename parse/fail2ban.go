@@ -10,7 +10,8 @@ import (
 // parseFail2ban parses the rest of a fail2ban.log line after its stamp:
 // "fail2ban.filter  [1234]: INFO    [sshd] Found 192.0.2.1 - 2024-02-25
 // 00:07:21", "fail2ban.actions [1234]: NOTICE  [sshd] Ban 192.0.2.1",
-// "... Unban 192.0.2.1", and the older "fail2ban.actions: WARNING [ssh] Ban
+// "... Unban 192.0.2.1", "... Restore Ban 192.0.2.1" (a ban that fail2ban
+// applied again when it started), and the older "fail2ban.actions: WARNING [ssh] Ban
 // 192.0.2.1". Other fail2ban lines are NotSSHD.
 func parseFail2ban(m []byte, t time.Time, ev *knocks.Event) Status {
 	mod, r := nextToken(m)
@@ -45,6 +46,8 @@ func parseFail2ban(m []byte, t time.Time, ev *knocks.Event) Status {
 		kind, r = knocks.KindF2BFound, r[len("Found "):]
 	case hasPrefix(r, "Ban "):
 		kind, r = knocks.KindF2BBan, r[len("Ban "):]
+	case hasPrefix(r, "Restore Ban "):
+		kind, r = knocks.KindF2BRestore, r[len("Restore Ban "):]
 	case hasPrefix(r, "Unban "):
 		kind, r = knocks.KindF2BUnban, r[len("Unban "):]
 	default:

@@ -54,9 +54,9 @@ func FuzzFail2ban(f *testing.F) {
 		if !ok || bytes.ContainsAny([]byte(jail), "] \t\r\n") {
 			return
 		}
-		kinds := []knocks.Kind{knocks.KindF2BFound, knocks.KindF2BBan, knocks.KindF2BUnban}
-		words := []string{"Found", "Ban", "Unban"}
-		k := int(verb) % 3
+		kinds := []knocks.Kind{knocks.KindF2BFound, knocks.KindF2BBan, knocks.KindF2BUnban, knocks.KindF2BRestore}
+		words := []string{"Found", "Ban", "Unban", "Restore Ban"}
+		k := int(verb) % len(words)
 		built := fmt.Sprintf("2024-02-25 00:07:21,123 fail2ban.actions [1234]: NOTICE  [%s] %s %s", jail, words[k], ip)
 		if k == 0 {
 			built += " - 2024-02-25 00:07:20"

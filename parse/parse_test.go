@@ -520,7 +520,8 @@ var notSSHDTests = []struct {
 	{"multilog other", "2018-06-26 13:22:02.108781500 Some other text"},
 	{"rfc5424 other", "<38>1 2019-07-08T17:40:16Z h cron 1 - - Invalid user admin from 192.0.2.1"},
 	{"fail2ban other", "2024-02-25 00:07:21,123 fail2ban.server  [1234]: INFO    Starting Fail2ban v1.0.2"},
-	{"fail2ban restore", "2024-02-25 00:07:21,123 fail2ban.actions [1234]: NOTICE  [sshd] Restore Ban 192.0.2.1"},
+	{"fail2ban restore without address", "2024-02-25 00:07:21,123 fail2ban.actions [1234]: NOTICE  [sshd] Restore Ban"},
+	{"fail2ban restore other word", "2024-02-25 00:07:21,123 fail2ban.actions [1234]: NOTICE  [sshd] Restore 192.0.2.1"},
 	{"fail2ban ignore", "2024-02-25 00:07:21,123 fail2ban.filter  [1234]: INFO    [sshd] Ignore 192.0.2.1 by ip"},
 	{"nul bytes", "\x00\x00\x00\x00"},
 	{"binary", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xed\xbd"},
@@ -571,6 +572,12 @@ var otherTests = []struct {
 		knocks.Event{Time: wall(2024, 2, 25, 1, 7, 22, 456e6), Program: "fail2ban", Kind: knocks.KindF2BUnban, Jail: "sshd-ddos", IP: ip("2001:db8::1"), Count: 1}, Recognised},
 	{"fail2ban old", "2013-11-06 14:31:04,432 fail2ban.actions: WARNING [ssh] Ban 192.0.2.1",
 		knocks.Event{Time: wall(2013, 11, 6, 14, 31, 4, 432e6), Program: "fail2ban", Kind: knocks.KindF2BBan, Jail: "ssh", IP: ip("192.0.2.1"), Count: 1}, Recognised},
+	{"fail2ban restore", "2021-08-02 17:45:42,665 fail2ban.actions        [29126]: NOTICE  [sshd] Restore Ban 102.46.7.55",
+		knocks.Event{Time: wall(2021, 8, 2, 17, 45, 42, 665e6), Program: "fail2ban", Kind: knocks.KindF2BRestore, Jail: "sshd", IP: ip("102.46.7.55"), Count: 1}, Recognised},
+	{"fail2ban restore ipv6", "2024-02-25 00:07:22,456 fail2ban.actions [1234]: NOTICE  [sshd-ddos] Restore Ban 2001:db8::1",
+		knocks.Event{Time: wall(2024, 2, 25, 0, 7, 22, 456e6), Program: "fail2ban", Kind: knocks.KindF2BRestore, Jail: "sshd-ddos", IP: ip("2001:db8::1"), Count: 1}, Recognised},
+	{"fail2ban restore old", "2016-01-04 10:12:33,123 fail2ban.actions: WARNING [ssh] Restore Ban 192.0.2.1",
+		knocks.Event{Time: wall(2016, 1, 4, 10, 12, 33, 123e6), Program: "fail2ban", Kind: knocks.KindF2BRestore, Jail: "ssh", IP: ip("192.0.2.1"), Count: 1}, Recognised},
 
 	// Red Hat / Fedora of the 2000s: PAM lines under the tag sshd(pam_unix).
 	{"pam_unix tag failure", "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=203.0.113.4",

@@ -9,18 +9,38 @@ import (
 	"knocks"
 )
 
-// bannedIP is what the join found of one banned address.
+// bannedIP is what the join found of one address that a ban or a restore
+// names.
 type bannedIP struct {
-	firstBan, firstAttempt     int64 // firstAttempt -1: none
+	banned                     bool  // a ban names it, not only restores
+	firstBan, firstAttempt     int64 // firstBan: of its bans, when banned; firstAttempt -1: none
 	before, total, whileBanned int64
 	returned                   bool
 	bans                       []banSpan
 }
 
-// banSpan is one ban: from start to end; open when the data shows no end.
+// banSpan is one ban, or one restore that found no ban of its jail in
+// force: from start to end; open when the data shows no end.
 type banSpan struct {
+	jail       string
 	start, end int64
 	open       bool
+}
+
+// addRestore adds the span of a restore of jail at start unless a span of
+// that jail is in force then: a restore of a ban still in force changes
+// nothing. Restores come in the order of their time.
+func (j *bannedIP) addRestore(jail string, start int64, end *int64) {
+	for _, b := range j.bans {
+		if b.jail == jail && b.start <= start && (b.open || start < b.end) {
+			return
+		}
+	}
+	sp := banSpan{jail: jail, start: start, open: end == nil}
+	if end != nil {
+		sp.end = *end
+	}
+	j.bans = append(j.bans, sp)
 }
 
 // bans sets sum.Bans from the selected fail2ban events and their join with
@@ -63,6 +83,9 @@ func (r *report) bans() error {
 		case knocks.KindF2BUnban:
 			j.Unbans = n
 			b.Unbans += n
+		case knocks.KindF2BRestore:
+			j.Restores = n
+			b.Restores += n
 		case knocks.KindF2BFound:
 			b.Found += n
 		}
@@ -72,7 +95,7 @@ func (r *report) bans() error {
 		return err
 	}
 	for _, j := range jails {
-		if j.Bans+j.Unbans > 0 {
+		if j.Bans+j.Unbans+j.Restores > 0 {
 			b.Jails = append(b.Jails, *j)
 		}
 	}
@@ -82,7 +105,7 @@ func (r *report) bans() error {
 		}
 		return b.Jails[i].Jail < b.Jails[k].Jail
 	})
-	if b.Bans+b.Unbans == 0 {
+	if b.Bans+b.Unbans+b.Restores == 0 {
 		return r.setNeverBanned()
 	}
 
@@ -90,10 +113,12 @@ func (r *report) bans() error {
 	if err != nil {
 		return err
 	}
-	b.BannedIPs = int64(len(joined))
 	var delays []int64
 	for _, j := range joined {
-		if j.firstAttempt >= 0 && j.firstAttempt <= j.firstBan {
+		if j.banned {
+			b.BannedIPs++
+		}
+		if j.banned && j.firstAttempt >= 0 && j.firstAttempt <= j.firstBan {
 			delays = append(delays, j.firstBan-j.firstAttempt)
 		}
 		b.AttemptsBeforeBan += j.before
@@ -137,27 +162,34 @@ func (r *report) bans() error {
 func (r *report) setNeverBanned() error {
 	b := &r.sum.Bans
 	b.TopNeverBanned = r.neverBanned
-	if b.Bans+b.Unbans == 0 {
+	if b.Bans+b.Unbans+b.Restores == 0 {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
 	}
 	return r.locateIPs(b.TopNeverBanned)
 }
 
-// joinBans reads the selected bans, with the end of each (the first unban
-// of the same address and jail at or after it, else its time plus its
-// bantime when known, else open), and then the attempts of the banned
-// addresses, and adds them up per address.
+// joinBans reads the selected bans and restores, with the end of each
+// (the first unban of the same address and jail at or after it, else its
+// time plus its bantime when known, else open), and then the attempts of
+// the banned addresses, and adds them up per address. A restore starts a
+// ban only when none of its address and jail is in force at its time
+// (see addRestore), and an unban of its second does not end it: that is
+// the flush of the stop that came before it.
 func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
 	out := map[string]*bannedIP{}
-	err := r.query(r.sel.f2b, `SELECT e.ip, e.time,
+	// The bans first, then the restores in the order of their time.
+	err := r.query(r.sel.f2b, `SELECT e.ip, e.time, e.kind = 'f2b_restore', COALESCE(e.jail, ''),
 			COALESCE((SELECT MIN(u.time) FROM fail2ban_events u WHERE u.ip = e.ip AND u.kind = 'f2b_unban'
-				AND COALESCE(u.jail, '') = COALESCE(e.jail, '') AND u.time >= e.time),
+				AND COALESCE(u.jail, '') = COALESCE(e.jail, '') AND (u.time > e.time OR u.time = e.time AND e.kind = 'f2b_ban')),
 				CASE WHEN e.bantime > 0 THEN e.time + e.bantime END)
-		FROM `+events+` e WHERE e.kind = 'f2b_ban' AND e.ip IS NOT NULL`, nil, func(rows pgx.Rows) error {
+		FROM `+events+` e WHERE e.kind IN ('f2b_ban', 'f2b_restore') AND e.ip IS NOT NULL
+		ORDER BY e.kind = 'f2b_restore', e.time`, nil, func(rows pgx.Rows) error {
 		var ip string
+		var jail []byte
 		var start int64
+		var restore bool
 		var end *int64
-		if err := rows.Scan(&ip, &start, &end); err != nil {
+		if err := rows.Scan(&ip, &start, &restore, &jail, &end); err != nil {
 			return err
 		}
 		j := out[ip]
@@ -165,8 +197,14 @@ func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
 			j = &bannedIP{firstBan: start, firstAttempt: -1}
 			out[ip] = j
 		}
-		j.firstBan = min(j.firstBan, start)
-		sp := banSpan{start: start, open: end == nil}
+		if restore {
+			j.addRestore(string(jail), start, end)
+			return nil
+		}
+		if !j.banned || start < j.firstBan {
+			j.banned, j.firstBan = true, start
+		}
+		sp := banSpan{jail: string(jail), start: start, open: end == nil}
 		if end != nil {
 			sp.end = *end
 		}
@@ -194,7 +232,7 @@ func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
 			if j.firstAttempt < 0 || start < j.firstAttempt {
 				j.firstAttempt = start
 			}
-			if start < j.firstBan {
+			if j.banned && start < j.firstBan {
 				j.before += attempts
 			}
 			j.total += attempts

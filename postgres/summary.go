@@ -261,13 +261,13 @@ func (r *report) users() error {
 
 // sources sets the top IPs (addresses and host names), the share of the
 // top three, the unique addresses and host names of failure connections,
-// and the addresses with the most attempts that no selected ban names (for
-// Bans.TopNeverBanned), in one grouping of the selected connections by
-// source.
+// and the addresses with the most attempts that no selected ban or restore
+// names (for Bans.TopNeverBanned), in one grouping of the selected
+// connections by source.
 func (r *report) sources() error {
 	s := r.sum
 	s.TopIPs, r.neverBanned = []knocks.IPCount{}, []knocks.IPCount{}
-	rows, err := r.tx.Query(r.ctx, `SELECT DISTINCT ip FROM fail2ban_events WHERE kind = 'f2b_ban' AND ip IS NOT NULL AND `+r.sel.f2b.sql, r.sel.f2b.args...)
+	rows, err := r.tx.Query(r.ctx, `SELECT DISTINCT ip FROM fail2ban_events WHERE kind IN ('f2b_ban', 'f2b_restore') AND ip IS NOT NULL AND `+r.sel.f2b.sql, r.sel.f2b.args...)
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,9 @@ import (
 )
 
 // textBans prints the bans part of a report: nothing when no ban,
-// unban or Found line was read.
+// unban, restore or Found line was read.
 func textBans(p *printer, b *knocks.Bans, o Options) {
-	if b.Bans+b.Unbans+b.Found == 0 {
+	if b.Bans+b.Unbans+b.Restores+b.Found == 0 {
 		return
 	}
 	if o.Zone == nil {
@@ -19,6 +19,9 @@ func textBans(p *printer, b *knocks.Bans, o Options) {
 	}
 	p.f("\nBans (fail2ban, SSHGuard)\n")
 	p.f("  %-15s %s bans, %s unbans of %s addresses; %s fail2ban Found lines\n", "Bans", group(b.Bans), group(b.Unbans), group(b.BannedIPs), group(b.Found))
+	if b.Restores > 0 {
+		p.f("  %-15s %s bans restored by fail2ban as it started again: banned from then on, not counted as bans\n", "Restored", group(b.Restores))
+	}
 	if b.BannedWithAttempts > 0 {
 		p.f("  %-15s median %s from an address's first attempt to its first ban (over %s addresses)\n", "Time to ban",
 			Duration(b.MedianTimeToBan), group(b.BannedWithAttempts))
@@ -33,9 +36,9 @@ func textBans(p *printer, b *knocks.Bans, o Options) {
 	p.f("  %-15s sshd dropped %s connections by itself; %s attempts reached sshd: %s by addresses banned at some time,\n  %-15s %s by addresses never banned; %s logins got through\n",
 		"Defences", group(d.Dropped), group(d.Attempts), group(d.AttemptsByBanned), "", group(d.AttemptsNeverBanned), group(d.Logins))
 	if len(b.Jails) > 0 {
-		p.table("Bans per jail", []string{"jail", "bans", "unbans", "ips"}, len(b.Jails), func(i int) []string {
+		p.table("Bans per jail", []string{"jail", "bans", "unbans", "restores", "ips"}, len(b.Jails), func(i int) []string {
 			j := b.Jails[i]
-			return []string{Safe(j.Jail), group(j.Bans), group(j.Unbans), group(j.BannedIPs)}
+			return []string{Safe(j.Jail), group(j.Bans), group(j.Unbans), group(j.Restores), group(j.BannedIPs)}
 		})
 	}
 	if len(b.TopBanned) > 0 {
@@ -74,6 +77,7 @@ func csvBans(write func(...string), b *knocks.Bans) {
 	total := func(key, v string) { write("bans", "", key, v, "", "", "", "", "", "", "", "") }
 	total("bans", itoa(b.Bans))
 	total("unbans", itoa(b.Unbans))
+	total("restores", itoa(b.Restores))
 	total("found", itoa(b.Found))
 	total("banned_ips", itoa(b.BannedIPs))
 	total("median_time_to_ban_seconds", strconv.FormatFloat(b.MedianTimeToBan, 'f', -1, 64))
@@ -83,6 +87,7 @@ func csvBans(write func(...string), b *knocks.Bans) {
 	for i, j := range b.Jails {
 		write("jail", itoa(int64(i+1)), j.Jail, itoa(j.Bans), "", "", itoa(j.BannedIPs), "", "", "", "", "")
 		write("jail_unbans", itoa(int64(i+1)), j.Jail, itoa(j.Unbans), "", "", "", "", "", "", "", "")
+		write("jail_restores", itoa(int64(i+1)), j.Jail, itoa(j.Restores), "", "", "", "", "", "", "", "")
 	}
 	for i, r := range b.TopBanned {
 		asn := ""

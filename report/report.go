@@ -121,7 +121,7 @@ var csvHeader = []string{"section", "rank", "key", "attempts", "share", "valid",
 // first, last) and locked_user (key the user; lockouts). The ban sections follow (see
 // docs/report-json.md for their meaning): bans (totals, the value in
 // attempts), jail (attempts holds the bans, ips the banned addresses),
-// jail_unbans, banned_ip (attempts holds the bans, first and last the
+// jail_unbans, jail_restores, banned_ip (attempts holds the bans, first and last the
 // first and last ban), banned_country (attempts holds the bans) and
 // never_banned. Last, the campaigns: campaign (key what it is of, as
 // CampaignSubject says; valid holds its kind and reason, "burst/address";
@@ -450,7 +450,7 @@ func (p *printer) table(title string, head []string, n int, row func(int) []stri
 
 func isText(h string) bool {
 	switch h {
-	case "attempts", "share", "ips", "drops", "penalties", "addresses", "lockouts", "bans", "unbans":
+	case "attempts", "share", "ips", "drops", "penalties", "addresses", "lockouts", "bans", "unbans", "restores":
 		return false
 	}
 	return true

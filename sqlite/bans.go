@@ -49,6 +49,9 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 		case knocks.KindF2BUnban:
 			j.Unbans = n
 			b.Unbans += n
+		case knocks.KindF2BRestore:
+			j.Restores = n
+			b.Restores += n
 		case knocks.KindF2BFound:
 			b.Found += n
 		}
@@ -58,7 +61,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 		return err
 	}
 	for _, j := range jails {
-		if j.Bans+j.Unbans > 0 {
+		if j.Bans+j.Unbans+j.Restores > 0 {
 			b.Jails = append(b.Jails, *j)
 		}
 	}
@@ -68,7 +71,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 		}
 		return b.Jails[i].Jail < b.Jails[k].Jail
 	})
-	if b.Bans+b.Unbans == 0 {
+	if b.Bans+b.Unbans+b.Restores == 0 {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
 		return topNeverBanned(ctx, conn, nil, top, sum, a)
 	}
@@ -77,10 +80,12 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 	if err != nil {
 		return err
 	}
-	b.BannedIPs = int64(len(joined))
 	var delays []int64
 	for _, j := range joined {
-		if j.firstAttempt >= 0 && j.firstAttempt <= j.firstBan {
+		if j.banned {
+			b.BannedIPs++
+		}
+		if j.banned && j.firstAttempt >= 0 && j.firstAttempt <= j.firstBan {
 			delays = append(delays, j.firstBan-j.firstAttempt)
 		}
 		b.AttemptsBeforeBan += j.before
@@ -126,41 +131,63 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 	return topNeverBanned(ctx, conn, joined, top, sum, a)
 }
 
-// bannedIP is what the join found of one banned address.
+// bannedIP is what the join found of one address that a ban or a restore
+// names.
 type bannedIP struct {
-	firstBan, firstAttempt     int64 // firstAttempt -1: none
+	banned                     bool  // a ban names it, not only restores
+	firstBan, firstAttempt     int64 // firstBan: of its bans, when banned; firstAttempt -1: none
 	before, total, whileBanned int64
 	returned                   bool
 	bans                       []banSpan
 }
 
-// banSpan is one ban: from start to end; open when the data shows no end.
+// banSpan is one ban, or one restore that found no ban of its jail in
+// force: from start to end; open when the data shows no end.
 type banSpan struct {
+	jail       string
 	start, end int64
 	open       bool
 }
 
-// joinBans reads the selected bans, with the end of each (the first unban
-// of the same address and jail at or after it, else its time plus its
-// bantime when known, else open), and then the attempts of the banned
-// addresses, and adds them up per address. SQLite picks the connections
+// addRestore adds the span of a restore of jail at start unless a span of
+// that jail is in force then: a restore of a ban still in force changes
+// nothing. Restores come in the order of their time.
+func (j *bannedIP) addRestore(jail string, start, end int64, open bool) {
+	for _, b := range j.bans {
+		if b.jail == jail && b.start <= start && (b.open || start < b.end) {
+			return
+		}
+	}
+	j.bans = append(j.bans, banSpan{jail: jail, start: start, end: end, open: open})
+}
+
+// joinBans reads the selected bans and restores, with the end of each
+// (the first unban of the same address and jail at or after it, else its
+// time plus its bantime when known, else open), and then the attempts of
+// the banned addresses, and adds them up per address. A restore starts a
+// ban only when none of its address and jail is in force at its time
+// (see addRestore), and an unban of its second does not end it: that is
+// the flush of the stop that came before it. SQLite picks the connections
 // of banned addresses with an ephemeral index over the list of addresses
 // (IN over json_each): memory grows with the bans, not the connections.
 func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string, fargs []any) (map[string]*bannedIP, error) {
 	out := map[string]*bannedIP{}
-	rows, err := conn.QueryContext(ctx, `SELECT e.ip, e.time,
+	// The bans first, then the restores in the order of their time.
+	rows, err := conn.QueryContext(ctx, `SELECT e.ip, e.time, e.kind = 'f2b_restore', COALESCE(e.jail, ''),
 			COALESCE((SELECT MIN(u.time) FROM fail2ban_events u WHERE u.ip = e.ip AND u.kind = 'f2b_unban'
-				AND COALESCE(u.jail, '') = COALESCE(e.jail, '') AND u.time >= e.time),
+				AND COALESCE(u.jail, '') = COALESCE(e.jail, '') AND (u.time > e.time OR u.time = e.time AND e.kind = 'f2b_ban')),
 				CASE WHEN e.bantime > 0 THEN e.time + e.bantime END)
-		FROM `+events+` e WHERE e.kind = 'f2b_ban' AND e.ip IS NOT NULL`, fargs...)
+		FROM `+events+` e WHERE e.kind IN ('f2b_ban', 'f2b_restore') AND e.ip IS NOT NULL
+		ORDER BY e.kind = 'f2b_restore', e.time`, fargs...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var ip string
+		var ip, jail string
 		var start int64
+		var restore bool
 		var end sql.NullInt64
-		if err := rows.Scan(&ip, &start, &end); err != nil {
+		if err := rows.Scan(&ip, &start, &restore, &jail, &end); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -169,8 +196,14 @@ func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string,
 			j = &bannedIP{firstBan: start, firstAttempt: -1}
 			out[ip] = j
 		}
-		j.firstBan = min(j.firstBan, start)
-		j.bans = append(j.bans, banSpan{start: start, end: end.Int64, open: !end.Valid})
+		if restore {
+			j.addRestore(jail, start, end.Int64, !end.Valid)
+			continue
+		}
+		if !j.banned || start < j.firstBan {
+			j.banned, j.firstBan = true, start
+		}
+		j.bans = append(j.bans, banSpan{jail: jail, start: start, end: end.Int64, open: !end.Valid})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(out) == 0 {
@@ -203,7 +236,7 @@ func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string,
 		if j.firstAttempt < 0 || start < j.firstAttempt {
 			j.firstAttempt = start
 		}
-		if start < j.firstBan {
+		if j.banned && start < j.firstBan {
 			j.before += attempts
 		}
 		j.total += attempts

@@ -22,6 +22,14 @@ import (
 //   - A ban lasts from its time to the first unban of the same address and
 //     jail at or after it (any stored unban, selected or not), else for
 //     its bantime when that is positive, else to the end of the log.
+//   - A restore (Restore Ban) is no ban: Restores counts the selected
+//     ones, per jail too, and no count of bans, banned addresses, first
+//     bans or TopBanned sees it. When no ban (or earlier restore) of its
+//     address and jail is in force at its time, it starts one that ends as
+//     a ban does, but an unban of its second (the flush of the stop before
+//     it) does not end it. The join sees that ban like the others, and its
+//     address is banned: not in TopNeverBanned, its attempts in
+//     AttemptsByBanned.
 //   - The join looks at the selected connections with attempts and an
 //     address. For each banned address: its first ban, its first attempt;
 //     BannedWithAttempts counts those whose first attempt is at or before
@@ -59,13 +67,33 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 	jails := map[string]*knocks.JailCount{}
 	jailIPs := map[string]map[netip.Addr]bool{}
 	type banned struct {
+		restoredOnly          bool // no selected ban names it
 		bans, total, bancount int64
 		first, last           int64
 		firstAttempt          int64
 		jails                 map[string]bool
 		permanent             bool
 		ivs                   [][2]int64 // start, end; end -1: open
+		ivJails               []string   // the jail of each of ivs
 	}
+	// endOf is the end of a ban or restore e of ip at t: -1 when open. An
+	// unban of the second of a restore is the flush of the stop before it.
+	endOf := func(e knocks.Fail2banEvent, ip netip.Addr, t int64) int64 {
+		end := int64(-1)
+		for _, u := range d.Fail2ban {
+			ut := u.Time.Unix()
+			if u.Kind == knocks.KindF2BUnban && u.IP.IsValid() && u.IP.Unmap() == ip && u.Jail == e.Jail &&
+				(ut > t || ut == t && e.Kind == knocks.KindF2BBan) &&
+				(end == -1 || u.Time.Unix() < end) {
+				end = u.Time.Unix()
+			}
+		}
+		if end == -1 && e.BanTime > 0 {
+			end = t + e.BanTime
+		}
+		return end
+	}
+	var restores []knocks.Fail2banEvent
 	ips := map[netip.Addr]*banned{}
 	days := map[int64]int64{}
 	for _, e := range evs {
@@ -82,6 +110,11 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 		case knocks.KindF2BUnban:
 			b.Unbans++
 			j.Unbans++
+			continue
+		case knocks.KindF2BRestore:
+			b.Restores++
+			j.Restores++
+			restores = append(restores, e)
 			continue
 		}
 		b.Bans++
@@ -103,21 +136,35 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 		x.jails[e.Jail] = true
 		x.bancount = max(x.bancount, e.BanCount)
 		x.permanent = x.permanent || e.BanTime == -1
-		end := int64(-1)
-		for _, u := range d.Fail2ban {
-			if u.Kind == knocks.KindF2BUnban && u.IP.IsValid() && u.IP.Unmap() == ip && u.Jail == e.Jail && u.Time.Unix() >= t &&
-				(end == -1 || u.Time.Unix() < end) {
-				end = u.Time.Unix()
+		x.ivs = append(x.ivs, [2]int64{t, endOf(e, ip, t)})
+		x.ivJails = append(x.ivJails, e.Jail)
+	}
+	// The restores, in the order of their time, after every ban.
+	sort.SliceStable(restores, func(i, k int) bool { return restores[i].Time.Unix() < restores[k].Time.Unix() })
+	for _, e := range restores {
+		if !e.IP.IsValid() {
+			continue
+		}
+		ip, t := e.IP.Unmap(), e.Time.Unix()
+		x := ips[ip]
+		if x == nil {
+			x = &banned{restoredOnly: true, firstAttempt: -1}
+			ips[ip] = x
+		}
+		inForce := false
+		for i, iv := range x.ivs {
+			if x.ivJails[i] == e.Jail && iv[0] <= t && (iv[1] == -1 || t < iv[1]) {
+				inForce = true
 			}
 		}
-		if end == -1 && e.BanTime > 0 {
-			end = t + e.BanTime
+		if !inForce {
+			x.ivs = append(x.ivs, [2]int64{t, endOf(e, ip, t)})
+			x.ivJails = append(x.ivJails, e.Jail)
 		}
-		x.ivs = append(x.ivs, [2]int64{t, end})
 	}
 	for name, j := range jails {
 		j.BannedIPs = int64(len(jailIPs[name]))
-		if j.Bans+j.Unbans > 0 {
+		if j.Bans+j.Unbans+j.Restores > 0 {
 			b.Jails = append(b.Jails, *j)
 		}
 	}
@@ -127,7 +174,11 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 		}
 		return b.Jails[i].Jail < b.Jails[k].Jail
 	})
-	b.BannedIPs = int64(len(ips))
+	for _, x := range ips {
+		if !x.restoredOnly {
+			b.BannedIPs++
+		}
+	}
 
 	// The join.
 	var delays []int64
@@ -169,7 +220,7 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 		if x.firstAttempt == -1 || st < x.firstAttempt {
 			x.firstAttempt = st
 		}
-		if st < x.first {
+		if !x.restoredOnly && st < x.first {
 			b.AttemptsBeforeBan += a
 		}
 		in := false
@@ -188,7 +239,7 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 	}
 	b.IPsWhileBanned, b.ReturnedAfterUnban = int64(len(whileIPs)), int64(len(returned))
 	for _, x := range ips {
-		if x.firstAttempt != -1 && x.firstAttempt <= x.first {
+		if !x.restoredOnly && x.firstAttempt != -1 && x.firstAttempt <= x.first {
 			delays = append(delays, x.first-x.firstAttempt)
 		}
 	}
@@ -219,7 +270,9 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 	}
 	var rs []ranked
 	for ip, x := range ips {
-		rs = append(rs, ranked{ip, x})
+		if !x.restoredOnly {
+			rs = append(rs, ranked{ip, x})
+		}
 	}
 	sort.Slice(rs, func(i, k int) bool {
 		a, c := rs[i], rs[k]
@@ -430,5 +483,87 @@ func testBans(t *testing.T, s knocks.EventStore) {
 	}
 	if b.Defences.AttemptsByBanned+b.Defences.AttemptsNeverBanned != sum.Attempts || b.Defences.AttemptsByBanned != 18+63+4 {
 		t.Errorf("Defences = %+v, attempts %d", b.Defences, sum.Attempts)
+	}
+}
+
+// testRestores checks fail2ban's Restore Ban lines against the dataset: a
+// restore stored twice counts once; it adds to no count of bans; a restore
+// of a ban in force changes nothing; a restore of an address that no ban
+// names makes its later attempts attempts while banned, and takes it out
+// of TopNeverBanned. The whole report is also checked against Expected.
+func testRestores(t *testing.T, s knocks.EventStore) {
+	ctx := context.Background()
+	d := Dataset()
+	write(t, s, Clone(d.Connections), d.Fail2ban, &knocks.Checkpoint{Fingerprint: "d1", Name: "auth.log", Offset: 500000, Lines: d.LinesRead, New: true})
+	if err := s.Write(ctx, &knocks.Batch{Penalties: d.Penalties, Lines: d.Lines}); err != nil {
+		t.Fatal(err)
+	}
+	if gs, ok := s.(knocks.GeoStore); ok {
+		saveLocations(t, gs, d.Locations)
+	} else {
+		d.Locations = nil
+	}
+	before, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restores := []knocks.Fail2banEvent{
+		// fail2ban restarted while its ban of 203.0.113.7 (at(20), unbanned
+		// at(3000)) was in force, without logging unbans at its stop.
+		{Time: at(1000), Kind: knocks.KindF2BRestore, Host: "web1", Jail: "sshd", IP: addr("203.0.113.7")},
+		// A ban older than the data, restored: 10.0.0.5 tries once at
+		// at(1600), while banned.
+		{Time: at(1500), Kind: knocks.KindF2BRestore, Host: "web1", Jail: "sshd", IP: addr("10.0.0.5")},
+	}
+	write(t, s, nil, restores, nil)
+	write(t, s, nil, restores[1:], nil) // read again: stored once
+	d.Fail2ban = append(d.Fail2ban, restores...)
+	sum, err := s.Summary(ctx, knocks.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, o := sum.Bans, before.Bans
+	if b.Restores != 2 || o.Restores != 0 {
+		t.Errorf("Restores = %d (before: %d), want 2 (0)", b.Restores, o.Restores)
+	}
+	got := [...]int64{b.Bans, b.Unbans, b.BannedIPs, b.BannedWithAttempts, int64(b.MedianTimeToBan), b.AttemptsBeforeBan, int64(len(b.Timeline))}
+	want := [...]int64{o.Bans, o.Unbans, o.BannedIPs, o.BannedWithAttempts, int64(o.MedianTimeToBan), o.AttemptsBeforeBan, int64(len(o.Timeline))}
+	if got != want {
+		t.Errorf("bans, unbans, banned IPs, with attempts, median, before, days = %v after restores, want %v as before", got, want)
+	}
+	if b.AttemptsWhileBanned != o.AttemptsWhileBanned+1 || b.IPsWhileBanned != o.IPsWhileBanned+1 ||
+		b.Defences.AttemptsByBanned != o.Defences.AttemptsByBanned+1 || b.ReturnedAfterUnban != o.ReturnedAfterUnban {
+		t.Errorf("while banned %d (%d IPs), by banned %d, returned %d; want %d (%d IPs), %d, %d: the attempt of 10.0.0.5 after its restore",
+			b.AttemptsWhileBanned, b.IPsWhileBanned, b.Defences.AttemptsByBanned, b.ReturnedAfterUnban,
+			o.AttemptsWhileBanned+1, o.IPsWhileBanned+1, o.Defences.AttemptsByBanned+1, o.ReturnedAfterUnban)
+	}
+	var sshd knocks.JailCount
+	for _, j := range b.Jails {
+		if j.Jail == "sshd" {
+			sshd = j
+		}
+	}
+	if sshd != (knocks.JailCount{Jail: "sshd", Bans: 2, Unbans: 2, Restores: 2, BannedIPs: 2}) {
+		t.Errorf("jail sshd = %+v, want 2 bans, 2 unbans, 2 restores, 2 banned IPs", sshd)
+	}
+	for _, x := range b.TopBanned {
+		if x.IP == "10.0.0.5" {
+			t.Errorf("TopBanned holds the restored %+v", x)
+		}
+		if x.IP == "203.0.113.7" && x.Bans != 1 {
+			t.Errorf("203.0.113.7 banned %d times, want 1", x.Bans)
+		}
+	}
+	for _, x := range b.TopNeverBanned {
+		if x.IP == "10.0.0.5" {
+			t.Errorf("TopNeverBanned holds the restored %+v", x)
+		}
+	}
+	for _, f := range []knocks.Filter{{}, {Host: "web1"}, {Since: at(1550)}, {Until: at(1550)}, {IP: addr("10.0.0.5")}, {IP: addr("203.0.113.7")}} {
+		got, err := s.Summary(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compare(t, f, got, Expected(d, f))
 	}
 }

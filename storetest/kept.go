@@ -272,6 +272,14 @@ func TestKept(t *testing.T, open func(t *testing.T) Keeper, h KeptHooks) {
 			return s.Write(ctx, &knocks.Batch{ImportID: id, Fail2ban: []knocks.Fail2banEvent{
 				{Time: cs[200].End.Add(time.Minute), Kind: knocks.KindF2BBan, Host: cs[200].Host, Jail: "sshd", IP: cs[200].IP, BanTime: -1, BanCount: 3}}})
 		}},
+		change{"a restored ban (fail2ban started again)", func() error {
+			id, err := s.BeginImport(ctx, start)
+			if err != nil {
+				return err
+			}
+			return s.Write(ctx, &knocks.Batch{ImportID: id, Fail2ban: []knocks.Fail2banEvent{
+				{Time: cs[210].Start.Add(-time.Minute), Kind: knocks.KindF2BRestore, Host: cs[210].Host, Jail: "sshd", IP: cs[210].IP}}})
+		}},
 		change{"a prune", func() error {
 			_, err := s.Prune(ctx, start.Add(5*24*time.Hour))
 			return err

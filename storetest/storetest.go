@@ -49,6 +49,7 @@ func TestStore(t *testing.T, open func(t *testing.T) knocks.EventStore) {
 	t.Run("LocatePending", func(t *testing.T) { testLocatePending(t, open(t)) })
 	t.Run("Networks", func(t *testing.T) { testNetworks(t, open(t)) })
 	t.Run("Bans", func(t *testing.T) { testBans(t, open(t)) })
+	t.Run("Restores", func(t *testing.T) { testRestores(t, open(t)) })
 	t.Run("Campaigns", func(t *testing.T) { testCampaigns(t, open(t)) })
 	t.Run("World", func(t *testing.T) { testWorld(t, open(t)) })
 	t.Run("HasHost", func(t *testing.T) { testHasHost(t, open(t)) })
