@@ -91,10 +91,12 @@
         row("users tried", (d.users || []).map(function (u) { return u.user; }).join(", ") || "none");
         row("ports", (d.ports || []).map(function (p) { return p.key; }).join(", ") || "none");
         var b = d.bans || {};
-        if (b.bans > 0) {
+        if (b.bans > 0 || b.restores > 0) {
+          // A restore (fail2ban started again) bans the address but is no ban.
           var jails = (b.jails || []).map(function (j) { return j.jail; }).join(", ");
           var first = (b.top_banned || []).length === 1 ? ", first " + b.top_banned[0].first_ban : "";
-          row("bans", b.bans + " (" + jails + ")" + first + "; " + b.attempts_while_banned + " attempts while banned" +
+          var restored = b.restores > 0 ? "; " + b.restores + " restored by fail2ban as it started again" : "";
+          row("bans", b.bans + " (" + jails + ")" + first + restored + "; " + b.attempts_while_banned + " attempts while banned" +
             (b.returned_after_unban > 0 ? "; came back after a ban" : ""));
         } else {
           row("bans", "never banned");

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"knocks"
 )
@@ -35,14 +38,21 @@ func checkRestores(t *testing.T, what string, b knocks.Bans) {
 	}
 }
 
-// TestBansRestored reads fail2ban.log lines of fail2ban started again
-// (Restore Ban, with and without the Unban lines of its stop): a restore
-// bans its address from its time on but is no ban.
-func TestBansRestored(t *testing.T) {
+// restoreFixture returns the directory of testdata/bans-restore.
+func restoreFixture(t *testing.T) string {
+	t.Helper()
 	fx, err := filepath.Abs(filepath.Join("..", "..", "testdata", "bans-restore"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fx
+}
+
+// TestBansRestored reads fail2ban.log lines of fail2ban started again
+// (Restore Ban, with and without the Unban lines of its stop): a restore
+// bans its address from its time on but is no ban.
+func TestBansRestored(t *testing.T) {
+	fx := restoreFixture(t)
 	s := reportBans(t, fx, "--year", "2024", "auth.log", "fail2ban.log")
 	checkRestores(t, "one-shot", s.Bans)
 
@@ -74,4 +84,55 @@ func TestBansRestored(t *testing.T) {
 	}
 	mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, "--host", "gw", again)
 	checkRestores(t, "stored", reportBans(t, dir, "--db", db).Bans)
+}
+
+// TestBansRestoredDrill serves the fixture: the drill-down of an address
+// that only restores banned (no Ban line) says so, in the API and on the
+// page in Chromium.
+func TestBansRestoredDrill(t *testing.T) {
+	fx := restoreFixture(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "knocks.db")
+	mustOK(t, dir, nil, "ingest", "-q", "--no-geoip", "--db", db, "--host", "gw", "--year", "2024",
+		filepath.Join(fx, "auth.log"), filepath.Join(fx, "fail2ban.log"))
+	addr := freePort(t)
+	w := startKnocks(t, dir, nil, "serve", "--db", db, "--listen", addr)
+	base := "http://" + addr
+	waitHTTP(t, base+"/api/summary", w)
+
+	code, body := getBody(t, base+"/api/ip/198.51.100.60")
+	if code != 200 {
+		t.Fatalf("drill-down: %d %s", code, body)
+	}
+	var d struct {
+		Attempts int64       `json:"attempts"`
+		Bans     knocks.Bans `json:"bans"`
+	}
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatal(err)
+	}
+	b := d.Bans
+	got := [...]int64{d.Attempts, b.Bans, b.Restores, b.Unbans, b.AttemptsWhileBanned, b.ReturnedAfterUnban, int64(len(b.TopNeverBanned))}
+	if want := [...]int64{3, 0, 2, 1, 2, 1, 0}; got != want {
+		t.Errorf("drill-down of 198.51.100.60: attempts, bans, restores, unbans, while banned, returned, never banned listed = %v, want %v", got, want)
+	}
+
+	ctx := startChromium(t)
+	rec := &pageRecord{}
+	rec.watch(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?ip=198.51.100.60")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `!!document.getElementById("live-drill")`, "the drill-down did not open", rec)
+	drill := js[string](t, ctx, `document.getElementById("live-drill").textContent`)
+	want := "bans0 (sshd); 2 restored by fail2ban as it started again; 2 attempts while banned; came back after a ban"
+	if !strings.Contains(drill, want) {
+		t.Errorf("drill-down panel %q lacks %q", drill, want)
+	}
+	if problems, _, dialogs := rec.snapshot(); len(problems) > 0 || len(dialogs) > 0 {
+		t.Errorf("problems: %q\ndialogs: %q", problems, dialogs)
+	}
+	if code := w.stop(t, os.Interrupt); code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
 }
