@@ -9,40 +9,6 @@ import (
 	"knocks"
 )
 
-// bannedIP is what the join found of one address that a ban or a restore
-// names.
-type bannedIP struct {
-	banned                     bool  // a ban names it, not only restores
-	firstBan, firstAttempt     int64 // firstBan: of its bans, when banned; firstAttempt -1: none
-	before, total, whileBanned int64
-	returned                   bool
-	bans                       []banSpan
-}
-
-// banSpan is one ban, or one restore that found no ban of its jail in
-// force: from start to end; open when the data shows no end.
-type banSpan struct {
-	jail       string
-	start, end int64
-	open       bool
-}
-
-// addRestore adds the span of a restore of jail at start unless a span of
-// that jail is in force then: a restore of a ban still in force changes
-// nothing. Restores come in the order of their time.
-func (j *bannedIP) addRestore(jail string, start int64, end *int64) {
-	for _, b := range j.bans {
-		if b.jail == jail && b.start <= start && (b.open || start < b.end) {
-			return
-		}
-	}
-	sp := banSpan{jail: jail, start: start, open: end == nil}
-	if end != nil {
-		sp.end = *end
-	}
-	j.bans = append(j.bans, sp)
-}
-
 // bans sets sum.Bans from the selected fail2ban events and their join with
 // the selected connections, and widens the period by the events' times.
 // What it reads grows with the bans, not with the connections.
@@ -113,30 +79,7 @@ func (r *report) bans() error {
 	if err != nil {
 		return err
 	}
-	var delays []int64
-	for _, j := range joined {
-		if j.banned {
-			b.BannedIPs++
-		}
-		if j.banned && j.firstAttempt >= 0 && j.firstAttempt <= j.firstBan {
-			delays = append(delays, j.firstBan-j.firstAttempt)
-		}
-		b.AttemptsBeforeBan += j.before
-		b.AttemptsWhileBanned += j.whileBanned
-		if j.whileBanned > 0 {
-			b.IPsWhileBanned++
-		}
-		if j.returned {
-			b.ReturnedAfterUnban++
-		}
-		b.Defences.AttemptsByBanned += j.total
-	}
-	b.BannedWithAttempts = int64(len(delays))
-	if n := len(delays); n > 0 {
-		sort.Slice(delays, func(i, k int) bool { return delays[i] < delays[k] })
-		b.MedianTimeToBan = float64(delays[(n-1)/2]+delays[n/2]) / 2
-	}
-	b.Defences.AttemptsNeverBanned = b.Defences.Attempts - b.Defences.AttemptsByBanned
+	joined.AddTo(b)
 	if err := r.topBanned(events, joined); err != nil {
 		return err
 	}
@@ -173,10 +116,10 @@ func (r *report) setNeverBanned() error {
 // time plus its bantime when known, else open), and then the attempts of
 // the banned addresses, and adds them up per address. A restore starts a
 // ban only when none of its address and jail is in force at its time
-// (see addRestore), and an unban of its second does not end it: that is
-// the flush of the stop that came before it.
-func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
-	out := map[string]*bannedIP{}
+// (see knocks.BanJoin.Restore), and an unban of its second does not end
+// it: that is the flush of the stop that came before it.
+func (r *report) joinBans(events string) (*knocks.BanJoin, error) {
+	out := knocks.NewBanJoin()
 	// The bans first, then the restores in the order of their time.
 	err := r.query(r.sel.f2b, `SELECT e.ip, e.time, e.kind = 'f2b_restore', COALESCE(e.jail, ''),
 			COALESCE((SELECT MIN(u.time) FROM fail2ban_events u WHERE u.ip = e.ip AND u.kind = 'f2b_unban'
@@ -192,31 +135,20 @@ func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
 		if err := rows.Scan(&ip, &start, &restore, &jail, &end); err != nil {
 			return err
 		}
-		j := out[ip]
-		if j == nil {
-			j = &bannedIP{firstBan: start, firstAttempt: -1}
-			out[ip] = j
+		var e int64
+		if end != nil {
+			e = *end
 		}
 		if restore {
-			j.addRestore(string(jail), start, end)
-			return nil
+			out.Restore(ip, string(jail), start, e, end == nil)
+		} else {
+			out.Ban(ip, string(jail), start, e, end == nil)
 		}
-		if !j.banned || start < j.firstBan {
-			j.banned, j.firstBan = true, start
-		}
-		sp := banSpan{jail: string(jail), start: start, open: end == nil}
-		if end != nil {
-			sp.end = *end
-		}
-		j.bans = append(j.bans, sp)
 		return nil
 	})
-	if err != nil || len(out) == 0 {
+	ips := out.IPs()
+	if err != nil || len(ips) == 0 {
 		return out, err
-	}
-	ips := make([]string, 0, len(out))
-	for ip := range out {
-		ips = append(ips, ip)
 	}
 	err = r.query(r.sel.conns, `SELECT ip, start_time, attempts FROM connections WHERE attempts > 0 AND ip = ANY(`+arg(r.sel.conns, 0)+`) AND `+r.sel.conns.sql,
 		[]any{ips}, func(rows pgx.Rows) error {
@@ -225,29 +157,7 @@ func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
 			if err := rows.Scan(&ip, &start, &attempts); err != nil {
 				return err
 			}
-			j := out[ip]
-			if j == nil {
-				return nil
-			}
-			if j.firstAttempt < 0 || start < j.firstAttempt {
-				j.firstAttempt = start
-			}
-			if j.banned && start < j.firstBan {
-				j.before += attempts
-			}
-			j.total += attempts
-			while := false
-			for _, b := range j.bans {
-				if b.start <= start && (b.open || start < b.end) {
-					while = true
-				}
-				if !b.open && b.end <= start {
-					j.returned = true
-				}
-			}
-			if while {
-				j.whileBanned += attempts
-			}
+			out.Attempt(ip, start, attempts)
 			return nil
 		})
 	return out, err
@@ -255,7 +165,7 @@ func (r *report) joinBans(events string) (map[string]*bannedIP, error) {
 
 // topBanned sets TopBanned: the most banned addresses, with their
 // attempts and location.
-func (r *report) topBanned(events string, joined map[string]*bannedIP) error {
+func (r *report) topBanned(events string, joined *knocks.BanJoin) error {
 	b := &r.sum.Bans
 	err := r.query(r.sel.f2b, `SELECT e.ip, count(*), MIN(e.time), MAX(e.time), string_agg(DISTINCT COALESCE(e.jail, ''), ','),
 			COALESCE(MAX(e.bancount), 0), COALESCE(bool_or(e.bantime = -1), false),
@@ -269,8 +179,8 @@ func (r *report) topBanned(events string, joined map[string]*bannedIP) error {
 		if err := rows.Scan(&x.IP, &x.Bans, &first, &last, &jails, &x.BanCount, &x.Permanent, &x.Country, &asn, &x.Org); err != nil {
 			return err
 		}
-		if j := joined[x.IP]; j != nil {
-			x.Attempts = j.total
+		if n, ok := joined.Attempts(x.IP); ok {
+			x.Attempts = n
 		}
 		x.FirstBan, x.LastBan, x.ASN = fromUnix(first), fromUnix(last), asnOf(asn)
 		l := strings.Split(string(jails), ",")

@@ -73,37 +73,14 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 	})
 	if b.Bans+b.Unbans+b.Restores == 0 {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
-		return topNeverBanned(ctx, conn, nil, top, sum, a)
+		return topNeverBanned(ctx, conn, knocks.NewBanJoin(), top, sum, a)
 	}
 
 	joined, err := joinBans(ctx, conn, sel, events, fargs)
 	if err != nil {
 		return err
 	}
-	var delays []int64
-	for _, j := range joined {
-		if j.banned {
-			b.BannedIPs++
-		}
-		if j.banned && j.firstAttempt >= 0 && j.firstAttempt <= j.firstBan {
-			delays = append(delays, j.firstBan-j.firstAttempt)
-		}
-		b.AttemptsBeforeBan += j.before
-		b.AttemptsWhileBanned += j.whileBanned
-		if j.whileBanned > 0 {
-			b.IPsWhileBanned++
-		}
-		if j.returned {
-			b.ReturnedAfterUnban++
-		}
-		b.Defences.AttemptsByBanned += j.total
-	}
-	b.BannedWithAttempts = int64(len(delays))
-	if n := len(delays); n > 0 {
-		sort.Slice(delays, func(i, k int) bool { return delays[i] < delays[k] })
-		b.MedianTimeToBan = float64(delays[(n-1)/2]+delays[n/2]) / 2
-	}
-	b.Defences.AttemptsNeverBanned = b.Defences.Attempts - b.Defences.AttemptsByBanned
+	joined.AddTo(b)
 
 	if err := topBanned(ctx, conn, events, fargs, joined, top, b); err != nil {
 		return err
@@ -131,47 +108,18 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 	return topNeverBanned(ctx, conn, joined, top, sum, a)
 }
 
-// bannedIP is what the join found of one address that a ban or a restore
-// names.
-type bannedIP struct {
-	banned                     bool  // a ban names it, not only restores
-	firstBan, firstAttempt     int64 // firstBan: of its bans, when banned; firstAttempt -1: none
-	before, total, whileBanned int64
-	returned                   bool
-	bans                       []banSpan
-}
-
-// banSpan is one ban, or one restore that found no ban of its jail in
-// force: from start to end; open when the data shows no end.
-type banSpan struct {
-	jail       string
-	start, end int64
-	open       bool
-}
-
-// addRestore adds the span of a restore of jail at start unless a span of
-// that jail is in force then: a restore of a ban still in force changes
-// nothing. Restores come in the order of their time.
-func (j *bannedIP) addRestore(jail string, start, end int64, open bool) {
-	for _, b := range j.bans {
-		if b.jail == jail && b.start <= start && (b.open || start < b.end) {
-			return
-		}
-	}
-	j.bans = append(j.bans, banSpan{jail: jail, start: start, end: end, open: open})
-}
-
 // joinBans reads the selected bans and restores, with the end of each
 // (the first unban of the same address and jail at or after it, else its
 // time plus its bantime when known, else open), and then the attempts of
 // the banned addresses, and adds them up per address. A restore starts a
 // ban only when none of its address and jail is in force at its time
-// (see addRestore), and an unban of its second does not end it: that is
-// the flush of the stop that came before it. SQLite picks the connections
-// of banned addresses with an ephemeral index over the list of addresses
-// (IN over json_each): memory grows with the bans, not the connections.
-func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string, fargs []any) (map[string]*bannedIP, error) {
-	out := map[string]*bannedIP{}
+// (see knocks.BanJoin.Restore), and an unban of its second does not end
+// it: that is the flush of the stop that came before it. SQLite picks the
+// connections of banned addresses with an ephemeral index over the list of
+// addresses (IN over json_each): memory grows with the bans, not the
+// connections.
+func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string, fargs []any) (*knocks.BanJoin, error) {
+	out := knocks.NewBanJoin()
 	// The bans first, then the restores in the order of their time.
 	rows, err := conn.QueryContext(ctx, `SELECT e.ip, e.time, e.kind = 'f2b_restore', COALESCE(e.jail, ''),
 			COALESCE((SELECT MIN(u.time) FROM fail2ban_events u WHERE u.ip = e.ip AND u.kind = 'f2b_unban'
@@ -191,27 +139,16 @@ func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string,
 			rows.Close()
 			return nil, err
 		}
-		j := out[ip]
-		if j == nil {
-			j = &bannedIP{firstBan: start, firstAttempt: -1}
-			out[ip] = j
-		}
 		if restore {
-			j.addRestore(jail, start, end.Int64, !end.Valid)
-			continue
+			out.Restore(ip, jail, start, end.Int64, !end.Valid)
+		} else {
+			out.Ban(ip, jail, start, end.Int64, !end.Valid)
 		}
-		if !j.banned || start < j.firstBan {
-			j.banned, j.firstBan = true, start
-		}
-		j.bans = append(j.bans, banSpan{jail: jail, start: start, end: end.Int64, open: !end.Valid})
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
+	ips := out.IPs()
+	if err := rows.Err(); err != nil || len(ips) == 0 {
 		return out, err
-	}
-	ips := make([]string, 0, len(out))
-	for ip := range out {
-		ips = append(ips, ip)
 	}
 	list, err := json.Marshal(ips)
 	if err != nil {
@@ -229,36 +166,14 @@ func joinBans(ctx context.Context, conn *sql.Conn, sel selection, events string,
 		if err := rows.Scan(&ip, &start, &attempts); err != nil {
 			return nil, err
 		}
-		j := out[ip]
-		if j == nil {
-			continue
-		}
-		if j.firstAttempt < 0 || start < j.firstAttempt {
-			j.firstAttempt = start
-		}
-		if j.banned && start < j.firstBan {
-			j.before += attempts
-		}
-		j.total += attempts
-		while := false
-		for _, b := range j.bans {
-			if b.start <= start && (b.open || start < b.end) {
-				while = true
-			}
-			if !b.open && b.end <= start {
-				j.returned = true
-			}
-		}
-		if while {
-			j.whileBanned += attempts
-		}
+		out.Attempt(ip, start, attempts)
 	}
 	return out, rows.Err()
 }
 
 // topBanned fills b.TopBanned: the most banned addresses, with their
 // attempts and location.
-func topBanned(ctx context.Context, conn *sql.Conn, events string, fargs []any, joined map[string]*bannedIP, top int, b *knocks.Bans) error {
+func topBanned(ctx context.Context, conn *sql.Conn, events string, fargs []any, joined *knocks.BanJoin, top int, b *knocks.Bans) error {
 	rows, err := conn.QueryContext(ctx, `SELECT e.ip, COUNT(*), MIN(e.time), MAX(e.time), group_concat(DISTINCT COALESCE(e.jail, '')),
 			COALESCE(MAX(e.bancount), 0), MAX(COALESCE(e.bantime, 0) = -1),
 			COALESCE(MAX(g.country), MAX(g.reserved), ''), COALESCE(MAX(g.asn), 0), COALESCE(MAX(g.org), '')
@@ -276,8 +191,8 @@ func topBanned(ctx context.Context, conn *sql.Conn, events string, fargs []any, 
 		if err := rows.Scan(&r.IP, &r.Bans, &first, &last, &r.Jails, &r.BanCount, &r.Permanent, &r.Country, &asn, &r.Org); err != nil {
 			return err
 		}
-		if j := joined[r.IP]; j != nil {
-			r.Attempts = j.total
+		if n, ok := joined.Attempts(r.IP); ok {
+			r.Attempts = n
 		}
 		r.FirstBan, r.LastBan = fromUnix(first), fromUnix(last)
 		if asn > 0 && asn <= math.MaxUint32 {
@@ -354,16 +269,12 @@ func bannedGeo(ctx context.Context, conn *sql.Conn, events string, fargs []any, 
 // topNeverBanned fills TopNeverBanned from the sources that the summary
 // added up (a): the addresses with the most attempts that no selected ban
 // names, as in TopIPs.
-func topNeverBanned(ctx context.Context, conn *sql.Conn, banned map[string]*bannedIP, top int, sum *knocks.Summary, a *accumulator) error {
+func topNeverBanned(ctx context.Context, conn *sql.Conn, banned *knocks.BanJoin, top int, sum *knocks.Summary, a *accumulator) error {
 	if a.inMem {
-		sum.Bans.TopNeverBanned = a.topSources(func(k string, src *source) bool { return src.isIP && banned[k] == nil }, top, sum.Attempts)
+		sum.Bans.TopNeverBanned = a.topSources(func(k string, src *source) bool { return src.isIP && !banned.Has(k) }, top, sum.Attempts)
 		return nil
 	}
-	ips := make([]string, 0, len(banned))
-	for ip := range banned {
-		ips = append(ips, ip)
-	}
-	list, err := json.Marshal(ips)
+	list, err := json.Marshal(banned.IPs())
 	if err != nil {
 		return err
 	}
