@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,19 +99,8 @@ func TestBansRestoredDrill(t *testing.T) {
 	base := "http://" + addr
 	waitHTTP(t, base+"/api/summary", w)
 
-	code, body := getBody(t, base+"/api/ip/198.51.100.60")
-	if code != 200 {
-		t.Fatalf("drill-down: %d %s", code, body)
-	}
-	var d struct {
-		Attempts int64       `json:"attempts"`
-		Bans     knocks.Bans `json:"bans"`
-	}
-	if err := json.Unmarshal([]byte(body), &d); err != nil {
-		t.Fatal(err)
-	}
-	b := d.Bans
-	got := [...]int64{d.Attempts, b.Bans, b.Restores, b.Unbans, b.AttemptsWhileBanned, b.ReturnedAfterUnban, int64(len(b.TopNeverBanned))}
+	attempts, b := drillDown(t, base, "198.51.100.60")
+	got := [...]int64{attempts, b.Bans, b.Restores, b.Unbans, b.AttemptsWhileBanned, b.ReturnedAfterUnban, int64(len(b.TopNeverBanned))}
 	if want := [...]int64{3, 0, 2, 1, 2, 1, 0}; got != want {
 		t.Errorf("drill-down of 198.51.100.60: attempts, bans, restores, unbans, while banned, returned, never banned listed = %v, want %v", got, want)
 	}

@@ -45,23 +45,12 @@ func TestServeBansAndFilters(t *testing.T) {
 
 	// 203.0.113.10: 5 attempts before its ban at 10:02:05 (125 s after the
 	// first), 2 while banned, back after the unban.
-	code, body := getBody(t, base+"/api/ip/203.0.113.10")
-	if code != 200 {
-		t.Fatalf("drill-down: %d %s", code, body)
-	}
-	var d struct {
-		Attempts int64       `json:"attempts"`
-		Bans     knocks.Bans `json:"bans"`
-	}
-	if err := json.Unmarshal([]byte(body), &d); err != nil {
-		t.Fatal(err)
-	}
-	b := d.Bans
-	got := [...]float64{float64(d.Attempts), float64(b.Bans), float64(b.Unbans), b.MedianTimeToBan, float64(b.AttemptsBeforeBan), float64(b.AttemptsWhileBanned), float64(b.ReturnedAfterUnban)}
+	attempts, b := drillDown(t, base, "203.0.113.10")
+	got := [...]float64{float64(attempts), float64(b.Bans), float64(b.Unbans), b.MedianTimeToBan, float64(b.AttemptsBeforeBan), float64(b.AttemptsWhileBanned), float64(b.ReturnedAfterUnban)}
 	if want := [...]float64{8, 1, 1, 125, 5, 2, 1}; got != want {
 		t.Errorf("drill-down attempts, bans, unbans, time to ban, before, while, returned = %v, want %v", got, want)
 	}
-	code, body = getBody(t, base+"/api/ip/192.0.2.30")
+	code, body := getBody(t, base+"/api/ip/192.0.2.30")
 	if code != 200 || !strings.Contains(body, `"bans":{"bans":0,`) {
 		t.Errorf("drill-down of a never banned address: %d %s", code, body)
 	}
@@ -101,4 +90,22 @@ func TestServeBansAndFilters(t *testing.T) {
 	if code := w.stop(t, os.Interrupt); code != 0 {
 		t.Errorf("serve exit %d; log:\n%s", code, w.log())
 	}
+}
+
+// drillDown returns the attempts and bans of the dashboard's drill-down of
+// ip (/api/ip/IP) from the server at base.
+func drillDown(t *testing.T, base, ip string) (int64, knocks.Bans) {
+	t.Helper()
+	code, body := getBody(t, base+"/api/ip/"+ip)
+	if code != 200 {
+		t.Fatalf("drill-down of %s: %d %s", ip, code, body)
+	}
+	var d struct {
+		Attempts int64       `json:"attempts"`
+		Bans     knocks.Bans `json:"bans"`
+	}
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Attempts, d.Bans
 }
