@@ -46,6 +46,12 @@ type JailCount struct {
 	BannedIPs int64  `json:"banned_ips"`
 }
 
+// Acted reports whether the jail banned, unbanned or restored a ban.
+func (j *JailCount) Acted() bool { return j.Bans+j.Unbans+j.Restores > 0 }
+
+// Acted reports whether a ban, an unban or a restore was read.
+func (b *Bans) Acted() bool { return b.Bans+b.Unbans+b.Restores > 0 }
+
 // BannedIP is one banned address with its bans and where it is from.
 type BannedIP struct {
 	IP        string    `json:"ip"`

@@ -80,7 +80,7 @@ type bannedRow struct {
 // newBanView makes the strings of the bans part safe for the page.
 func newBanView(s *knocks.Summary) *banView {
 	b := &s.Bans
-	if b.Bans+b.Unbans+b.Restores+b.Found == 0 {
+	if !b.Acted() && b.Found == 0 {
 		return nil
 	}
 	v := &banView{Median: report.Duration(b.MedianTimeToBan)}

@@ -61,7 +61,7 @@ func (r *report) bans() error {
 		return err
 	}
 	for _, j := range jails {
-		if j.Bans+j.Unbans+j.Restores > 0 {
+		if j.Acted() {
 			b.Jails = append(b.Jails, *j)
 		}
 	}
@@ -71,7 +71,7 @@ func (r *report) bans() error {
 		}
 		return b.Jails[i].Jail < b.Jails[k].Jail
 	})
-	if b.Bans+b.Unbans+b.Restores == 0 {
+	if !b.Acted() {
 		return r.setNeverBanned()
 	}
 
@@ -105,7 +105,7 @@ func (r *report) bans() error {
 func (r *report) setNeverBanned() error {
 	b := &r.sum.Bans
 	b.TopNeverBanned = r.neverBanned
-	if b.Bans+b.Unbans+b.Restores == 0 {
+	if !b.Acted() {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
 	}
 	return r.locateIPs(b.TopNeverBanned)

@@ -11,7 +11,7 @@ import (
 // textBans prints the bans part of a report: nothing when no ban,
 // unban, restore or Found line was read.
 func textBans(p *printer, b *knocks.Bans, o Options) {
-	if b.Bans+b.Unbans+b.Restores+b.Found == 0 {
+	if !b.Acted() && b.Found == 0 {
 		return
 	}
 	if o.Zone == nil {

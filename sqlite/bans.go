@@ -61,7 +61,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 		return err
 	}
 	for _, j := range jails {
-		if j.Bans+j.Unbans+j.Restores > 0 {
+		if j.Acted() {
 			b.Jails = append(b.Jails, *j)
 		}
 	}
@@ -71,7 +71,7 @@ func bans(ctx context.Context, conn *sql.Conn, sel selection, top int, sum *knoc
 		}
 		return b.Jails[i].Jail < b.Jails[k].Jail
 	})
-	if b.Bans+b.Unbans+b.Restores == 0 {
+	if !b.Acted() {
 		b.Defences.AttemptsNeverBanned = b.Defences.Attempts
 		return topNeverBanned(ctx, conn, knocks.NewBanJoin(), top, sum, a)
 	}

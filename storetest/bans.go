@@ -164,7 +164,7 @@ func expectedBans(s *knocks.Summary, d Data, f knocks.Filter, sel []*knocks.Conn
 	}
 	for name, j := range jails {
 		j.BannedIPs = int64(len(jailIPs[name]))
-		if j.Bans+j.Unbans+j.Restores > 0 {
+		if j.Acted() {
 			b.Jails = append(b.Jails, *j)
 		}
 	}
